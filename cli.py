@@ -1,0 +1,237 @@
+"""The ``tutor`` command line.
+
+Commands only turn options into calls of the ``tutor`` library and hand the results to a
+renderer.  Everything heavy (SymPy, NumPy, rich, matplotlib) is imported inside the commands,
+so ``tutor --help`` answers at once.  A problem with the user's input is shown as one line on
+standard error, with exit code 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+import click
+
+FORMATS = ("text", "markdown", "latex", "json")
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+class UserError(click.ClickException):
+    """Bad input: one line (plus a caret under an expression), exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, detail: list[str] | None = None):
+        super().__init__(message)
+        self.detail = detail or []
+
+    def show(self, file=None):
+        file = file or sys.stderr
+        click.echo(f"error: {self.format_message()}", file=file)
+        for line in self.detail:
+            click.echo(line, file=file)
+
+
+def _user_errors(fn):
+    """Turn the library's TutorError into a UserError (imported lazily, like the library)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from tutor.errors import TutorError
+
+        try:
+            return fn(*args, **kwargs)
+        except TutorError as exc:
+            raise UserError(str(exc), exc.detail_lines()) from None
+
+    return wrapper
+
+
+class TutorGroup(click.Group):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except UserError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # Click's own usage errors, on one line as well
+            where = f" ({exc.ctx.command_path})" if exc.ctx else ""
+            click.echo(f"error: {exc.format_message()}{where}; see --help", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except RecursionError:
+            click.echo("error: the input is nested too deeply", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=TutorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gradient-tutor", prog_name="tutor")
+def main():
+    """A tutor for the mathematics of gradients.
+
+    \b
+    tutor list                       the lessons
+    tutor explain sigmoid            every rule used to get dσ/dz, beside the numbers
+    tutor explain --expr "tanh(w*x + b)" --wrt w
+    """
+
+
+# -- shared option parsing -----------------------------------------------------------------
+def parse_at(values: tuple[str, ...]) -> dict[str, object]:
+    """``--at name=1.5`` or ``--at name=1,2,3`` → {name: 1.5 or [1, 2, 3]}."""
+    import re
+
+    out: dict[str, object] = {}
+    for item in values:
+        name, sep, numbers = item.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", name):
+            raise UserError(f"--at {item!r}: write name=value or name=v1,v2,… (like --at z=-2,0,2)")
+        parts = [p.strip() for p in numbers.split(",")]
+        if len(parts) > 100_000:
+            raise UserError(f"--at {name}: at most 100000 values")
+        nums = []
+        for p in parts:
+            try:
+                v = float(p)
+            except ValueError:
+                raise UserError(f"--at {name}: {p!r} is not a number") from None
+            if not math.isfinite(v):
+                raise UserError(f"--at {name}: {p!r} is not a finite number")
+            nums.append(v)
+        if name in out:
+            raise UserError(f"--at {name} given twice")
+        out[name] = nums[0] if len(nums) == 1 else nums
+    return out
+
+
+def check_output_path(path: str | None, *, force: bool, suffixes=PLOT_SUFFIXES,
+                      option: str = "--plot") -> None:
+    """Refuse an output path before any work is done: wrong suffix, missing folder, or an
+    existing file without --force."""
+    if path is None:
+        return
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in suffixes:
+        raise UserError(f"{option} {path}: the file name must end in "
+                        f"{', '.join(suffixes)} (the suffix picks the format)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"{option} {path}: the folder {os.path.dirname(path) or '.'} does not exist")
+    if os.path.isdir(path):
+        raise UserError(f"{option} {path}: is a folder")
+    if os.path.exists(path) and not force:
+        raise UserError(f"{option} {path}: the file exists; add --force to replace it")
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"{option} {path}: the folder is not writable")
+
+
+# -- commands ------------------------------------------------------------------------------
+@main.command("list")
+@_user_errors
+def list_lessons():
+    """List the lessons."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tutor.lesson import lesson_names, load_lesson
+    from tutor.render.notation import text
+
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    table.add_column("lesson")
+    table.add_column("function")
+    table.add_column("about")
+    for name in lesson_names():
+        lesson = load_lesson(name)
+        fn = (f"{lesson.function_name}_i = {lesson.expression_text}" if lesson.is_vector
+              else f"{lesson.function_name} = {text(lesson.outputs[0])}")
+        table.add_row(name, fn, lesson.summary)
+    Console(highlight=False).print(table)
+
+
+@main.command()
+@click.argument("lesson", required=False)
+@click.option("--expr", "expr", metavar="TEXT", help="Explain this expression instead of a lesson.")
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Explain a lesson from your own TOML file.")
+@click.option("--wrt", multiple=True, metavar="NAME",
+              help="Differentiate by NAME (repeatable; a family like w means w₁ … wₙ).")
+@click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
+              help="Evaluate at these values instead of the example (repeatable).")
+@click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--plot", metavar="FILE", help="Plot f and its derivative to FILE (.png, .svg, .pdf).")
+@click.option("--force", is_flag=True, help="Replace the --plot file if it exists.")
+@click.option("--all-steps", is_flag=True, help="Also show trivial steps (constants, d/dx x = 1).")
+@_user_errors
+def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_steps):
+    """Derive a lesson's derivatives step by step, beside their values on numbers.
+
+    \b
+    tutor explain sigmoid
+    tutor explain softmax --size 4
+    tutor explain linear --wrt b --at x=1,2,3
+    tutor explain --expr "tanh(w*x + b)" --wrt w --plot tanh.png
+    """
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                        "(see 'tutor list')")
+    check_output_path(plot, force=force)
+    values = parse_at(at)
+
+    from tutor.explain import explain as run, lesson_from_expression
+    from tutor.lesson import load_lesson, load_lesson_file
+
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        the_lesson = lesson_from_expression(expr, wrt=wrt)
+        chosen = the_lesson.wrt
+    else:
+        the_lesson = (load_lesson(lesson, size=size) if lesson is not None
+                      else load_lesson_file(lesson_file, size=size))
+        chosen = [s for name in wrt for s in the_lesson.names_for(name)]
+    for name in values:
+        the_lesson.symbol(name)
+    result = run(the_lesson, wrt=chosen or None, at=values)
+
+    if fmt == "json":
+        from tutor.render.json import explanation_json
+
+        click.echo(explanation_json(result))
+    elif fmt == "markdown":
+        from tutor.render.markdown import explanation_markdown
+
+        click.echo(explanation_markdown(result))
+    elif fmt == "latex":
+        from tutor.render.latex import explanation_latex
+
+        click.echo(explanation_latex(result))
+    else:
+        from tutor.render.text import TextRenderer
+
+        TextRenderer(all_steps=all_steps).render(result)
+    if plot:
+        from tutor.render.plot import plot_explanation
+
+        plot_explanation(result, plot)
+        click.echo(f"plot written to {plot}", err=fmt == "json")
+
+
+if __name__ == "__main__":
+    main()

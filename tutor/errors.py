@@ -1,0 +1,40 @@
+"""Errors that are the user's to fix.
+
+Everything a user types or points at (an expression, a lesson file, a number, a path) is
+checked at the door.  A problem there raises :class:`TutorError`; the command line shows its
+message as one line and exits with code 2.  Anything else escaping the engine is a bug.
+"""
+
+from __future__ import annotations
+
+
+class TutorError(Exception):
+    """A problem with the user's input, worded for the user."""
+
+    def detail_lines(self) -> list[str]:
+        """Extra lines shown under the message (a caret under an expression, say)."""
+        return []
+
+
+class ExpressionError(TutorError):
+    """An expression that cannot be read; knows where in the text the problem is."""
+
+    def __init__(self, message: str, text: str = "", position: int | None = None):
+        self.message = message
+        self.text = text
+        self.position = position
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return self.message
+        return f"{self.message} (at column {self.position + 1})"
+
+    def detail_lines(self) -> list[str]:
+        if self.position is None or not self.text or len(self.text) > 200 or "\n" in self.text:
+            return []
+        return ["  " + self.text, "  " + " " * self.position + "^"]
+
+
+class LessonError(TutorError):
+    """A lesson that cannot be found or whose file is malformed."""

@@ -1,0 +1,93 @@
+"""Named functions of machine learning as SymPy functions.
+
+SymPy has exp, log, tanh, Max and Heaviside, but not the names a learner meets: σ (the
+logistic sigmoid), softplus and ReLU.  Each class here knows its own derivative, how to
+rewrite itself with elementary functions (``expr.rewrite(sympy.exp)``), and how to print.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Function, Heaviside, S, exp, log
+
+
+class sigmoid(Function):
+    """σ(z) = 1 / (1 + e^(−z)), the logistic function."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return S.Half
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + exp(-arg))
+
+    def _eval_is_positive(self):
+        return self.args[0].is_extended_real
+
+    def _latex(self, printer, exp=None):
+        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+class softplus(Function):
+    """softplus(z) = log(1 + e^z), a smooth ReLU."""
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return log(1 + exp(arg))
+
+    _eval_rewrite_as_log = _eval_rewrite_as_exp
+
+    def _latex(self, printer, exp=None):
+        body = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+class relu(Function):
+    """ReLU(z) = max(0, z); its derivative jumps at 0, where this project uses 0."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_number and arg.is_extended_real:
+            return sympy.Max(0, arg)
+
+    def fdiff(self, argindex=1):
+        return Heaviside(self.args[0], 0)
+
+    def _eval_rewrite_as_Max(self, arg, **kwargs):
+        return sympy.Max(0, arg)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return sympy.Max(0, arg)
+
+    def _latex(self, printer, exp=None):
+        body = r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+NAMED = (sigmoid, softplus, relu)
+
+
+def elementary(expr: sympy.Expr) -> sympy.Expr:
+    """The same expression with the named functions written out (σ → 1/(1+e^(−z)), …)."""
+    if not expr.has(*NAMED):
+        return expr
+    return expr.replace(
+        lambda e: isinstance(e, NAMED), lambda e: e.rewrite(exp)
+    )

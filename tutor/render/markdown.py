@@ -1,0 +1,82 @@
+"""Explanations as Markdown with ``$…$`` math (for notes, notebooks and worksheets)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..explain import Explanation
+from ..steps import Derivation, Step
+from .latex import step_latex
+from .notation import RULE_NAMES, latex
+from .text import fmt, fmt_error
+
+
+def _step_line(depth: int, number: int, step: Step, names) -> str:
+    indent = "   " * depth
+    line = f"{indent}{number}. ${step_latex(step, names)}$ — *{RULE_NAMES.get(step.rule, step.rule)}*"
+    for sym, expr in step.bindings:
+        line += f"; where ${latex(sym)} = {latex(expr, names)}$"
+    if step.note:
+        line += f" ({step.note})"
+    return line
+
+
+def derivation_markdown(d: Derivation, names=None) -> str:
+    names = names or {}
+    lines = []
+    for k, (depth, step) in enumerate(d.steps(), start=1):
+        lines.append(_step_line(0, k, step, names) if depth == 0 else
+                     _step_line(0, k, step, names).replace(f"{k}. ", f"{k}. {'↳ ' * depth}", 1))
+    return "\n".join(lines)
+
+
+def explanation_markdown(exp: Explanation) -> str:
+    lesson = exp.lesson
+    names = {n.symbol: n.latex for n in lesson.named if n.latex}
+    out = [f"# {lesson.title}", ""]
+    if lesson.summary:
+        out += [f"*{lesson.summary}*", ""]
+    if lesson.is_vector:
+        out += [f"`{lesson.function_name}_i = {lesson.expression_text}`", ""]
+    else:
+        out += [f"$${lesson.function_latex} = {latex(lesson.outputs[0])}$$", ""]
+    if lesson.text.get("intro"):
+        out += [" ".join(lesson.text["intro"].split()), ""]
+    for item in exp.items:
+        d = item.derivation
+        out += [f"## $\\partial {latex_name(d.name)} / \\partial {latex(d.wrt)}$", ""]
+        out += [derivation_markdown(d, names), ""]
+        out += [f"Result: ${latex(d.result, names)}$", ""]
+        check = item.numeric
+        cols = list(check.at)
+        out.append("| " + " | ".join(cols + ["value", "derivative", "finite diff.", "rel. error"]) + " |")
+        out.append("|" + "---:|" * (len(cols) + 4))
+        values = np.atleast_1d(check.value).ravel()
+        for k in range(values.size):
+            row = [fmt(float(np.atleast_1d(check.at[c]).ravel()[k if np.size(check.at[c]) > 1 else 0]))
+                   for c in cols]
+            row += [fmt(float(values[k])), fmt(float(np.ravel(check.derivative)[k])),
+                    fmt(float(np.ravel(check.finite_difference)[k])),
+                    fmt_error(float(np.ravel(check.relative_error)[k]))]
+            out.append("| " + " | ".join(row) + " |")
+        err = check.max_rel_error
+        ok = math.isfinite(err) and err < 1e-6
+        out += ["", f"Max relative error {fmt_error(err)}" + (" ✓" if ok else ""), ""]
+    if lesson.general_text:
+        out += [f"**General form:** `∂{lesson.function_name}_i/∂z_j = {lesson.general_text}`"
+                + (f" — {lesson.matrix_text}" if lesson.matrix_text else ""), ""]
+    for key, heading in (("batch", "Over a batch"), ("insight", "Insight")):
+        if lesson.text.get(key):
+            out += [f"**{heading}.** " + " ".join(lesson.text[key].split()), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def latex_name(name: str) -> str:
+    import re
+
+    m = re.fullmatch(r"(.*?)(\d+)", name)
+    base, sub = (m.group(1), m.group(2)) if m else (name, "")
+    base = {"σ": r"\sigma"}.get(base, base)
+    return f"{base}_{{{sub}}}" if sub else base

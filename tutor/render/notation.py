@@ -1,0 +1,110 @@
+"""Expressions written for people: Unicode for a terminal, LaTeX for documents.
+
+``text(expr)`` gives one line such as ``e^(−z)/(1 + e^(−z))²`` or ``σ(z)·(1 − σ(z))``:
+SymPy's own string form, re-spelled (``**`` as a power, ``*`` as ``·`` or nothing after a
+number, exp as e^, small integer powers as superscripts, indices as subscripts).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+RULE_NAMES = {
+    "constant": "constant",
+    "variable": "d/dx x = 1",
+    "sum": "sum rule",
+    "constant multiple": "constant factor",
+    "product": "product rule",
+    "quotient": "quotient rule",
+    "power": "power rule",
+    "exponential": "exponential",
+    "logarithmic": "log. differentiation",
+    "chain": "chain rule",
+    "exp": "d/du eᵘ = eᵘ",
+    "log": "d/du log u = 1/u",
+    "trig": "trigonometric",
+    "inverse trig": "inverse trig.",
+    "hyperbolic": "hyperbolic",
+    "inverse hyperbolic": "inverse hyperbolic",
+    "sigmoid": "σ′ = σ(1 − σ)",
+    "softplus": "softplus′ = σ",
+    "relu": "ReLU (kink at 0)",
+    "abs": "|u|′ = sign u (kink)",
+    "step": "step function",
+    "max": "max (kink)",
+    "min": "min (kink)",
+    "simplify": "simplify",
+    "recognise": "recognise",
+    "assume": "assume",
+}
+
+
+class _Printer(StrPrinter):
+    def _print_Symbol(self, expr):
+        name = expr.name
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+        if m:
+            return m.group(1) + m.group(2).translate(_SUB)
+        return name
+
+    _print_Dummy = _print_Symbol
+
+    def _print_exp(self, expr):
+        return "e^" + self._group(expr.args[0])
+
+    def _print_sigmoid(self, expr):
+        return "σ(" + self._print(expr.args[0]) + ")"
+
+    def _print_relu(self, expr):
+        return "ReLU(" + self._print(expr.args[0]) + ")"
+
+    def _print_Heaviside(self, expr):
+        arg = self._print(expr.args[0])
+        at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        return f"[{arg} {'≥' if at_zero == 1 else '>'} 0]"
+
+    def _print_Abs(self, expr):
+        return "|" + self._print(expr.args[0]) + "|"
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _group(self, arg) -> str:
+        s = self._print(arg)
+        if isinstance(arg, (sympy.Symbol, sympy.Integer)) and not s.startswith("-"):
+            return s
+        return "(" + s + ")"
+
+
+_PRINTER = _Printer({"order": None})
+
+
+def _superscripts(s: str) -> str:
+    # x**2 → x², x**(-1) stays as ^(−1); only plain small integers become superscripts
+    s = re.sub(r"\*\*(\d)(?![\d.])", lambda m: m.group(1).translate(_SUPER), s)
+    return s.replace("**", "^")
+
+
+def text(expr) -> str:
+    """One line of Unicode for a terminal."""
+    s = _PRINTER.doprint(expr)
+    s = _superscripts(s)
+    s = re.sub(r"(?<![\w.])(\d+)\*(?=[A-Za-zσ(e|\[])", r"\1", s)  # 2*x → 2x
+    s = s.replace("*", "·")
+    s = s.replace("-", "−")
+    return s
+
+
+def latex(expr, names: dict | None = None) -> str:
+    """LaTeX for documents and notebooks; ``names`` maps placeholder symbols to LaTeX."""
+    return sympy.latex(expr, symbol_names=names or {})
+
+
+def derivative_label(function_name: str, wrt: sympy.Symbol) -> str:
+    return f"∂{function_name}/∂{text(wrt)}"

@@ -1,0 +1,62 @@
+"""Plots of a function and its derivative with the evaluated points marked (matplotlib).
+
+matplotlib is imported here only, so commands that draw nothing never pay for it.  Files
+are written whole: to a temporary file beside the target, then renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ..explain import Explanation, curves
+from .notation import text
+from .text import _display_name
+
+
+def save_figure(fig, path: str) -> None:
+    """Write ``fig`` to ``path`` atomically, in the format the suffix names."""
+    folder = os.path.dirname(os.path.abspath(path))
+    suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder, prefix=".tutor-")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=suffix[1:].lower(), bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def plot_explanation(exp: Explanation, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = curves(exp)
+    cols = min(len(data), 3)
+    rows = -(-len(data) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.8 * rows), squeeze=False)
+    for ax, c in zip(axes.ravel(), data):
+        name = _display_name(c.label)
+        var = text(exp.lesson.symbols[c.wrt])
+        ax.plot(c.x, c.value, color="tab:blue", lw=2, label=f"{name}")
+        ax.plot(c.x, c.derivative, color="tab:orange", lw=2, ls="--", label=f"∂{name}/∂{var}")
+        ax.plot(c.points_x, c.points_value, "o", color="tab:blue", ms=6)
+        ax.plot(c.points_x, c.points_derivative, "o", color="tab:orange", ms=6,
+                label="example points")
+        ax.axhline(0, color="0.7", lw=0.8)
+        ax.axvline(0, color="0.7", lw=0.8)
+        ax.set_xlabel(var)
+        ax.set_title(f"{name} and ∂{name}/∂{var}")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize=9)
+    for ax in axes.ravel()[len(data):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{exp.lesson.title}", fontweight="bold")
+    fig.tight_layout()
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
