@@ -69,10 +69,9 @@ def expand_named(expr: sympy.Expr, named: Sequence[Named]) -> sympy.Expr:
 
 
 def _rewrite(rule: str, before, after, *, named=(), assumption=None, check=True) -> Step:
-    note = ""
-    if assumption is not None:
-        note = f"{assumption[0]} = {assumption[1]}"
-    step = Step(rule, before, after, None, (), (), note)
+    # an assumption is shown as "lhs = rhs" under the step, like the chain rule's u = …
+    bindings = () if assumption is None else (tuple(assumption),)
+    step = Step(rule, before, after, None, (), bindings, "")
     if check:
         lhs, rhs = expand_named(before, named), expand_named(after, named)
         if assumption is not None:
@@ -115,17 +114,24 @@ def _factor(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _positive_first(expr: sympy.Expr) -> sympy.Expr:
-    """−a·(b − 1) → a·(1 − b): the form a textbook prints."""
+    """Textbook signs in a product: −a·(b − 1) → a·(1 − b), (−a + t)·(a − 1) → (a − t)·(1 − a)."""
     if not isinstance(expr, sympy.Mul):
         return expr
     coeff, rest = expr.as_coeff_Mul()
-    if coeff >= 0:
-        return expr
-    sums = [f for f in sympy.Mul.make_args(rest) if isinstance(f, Add)]
-    if len(sums) != 1:
-        return expr
-    others = [f for f in sympy.Mul.make_args(rest) if f is not sums[0]]
-    return sympy.Mul(-coeff, *others, -sums[0])
+    factors = list(sympy.Mul.make_args(rest))
+    negative = coeff < 0
+    for k, f in enumerate(factors):
+        if isinstance(f, Add) and f.could_extract_minus_sign():
+            factors[k] = -f
+            negative = not negative
+    if negative:
+        sums = [k for k, f in enumerate(factors) if isinstance(f, Add)]
+        if not sums:
+            return expr
+        with_constant = [k for k in sums if any(t.is_Number for t in factors[k].args)]
+        k = (with_constant or sums)[0]
+        factors[k] = -factors[k]
+    return sympy.Mul(abs(coeff), *factors)
 
 
 def _simplicity(expr) -> tuple[int, int]:
@@ -248,7 +254,17 @@ def _by_normaliser(expr, named: Sequence[Named]):
     if parts is None:
         return None
     T = sympy.Dummy("T", positive=True)
-    candidate = sympy.cancel(expr.xreplace({num: n.symbol * T for n, num, _ in parts}))
+    replace = {}
+    for e in _exp_atoms(expr):
+        for n, num, _ in parts:
+            if isinstance(num, exp):
+                ratio = sympy.cancel(e.args[0] / num.args[0])
+                if ratio.is_Rational:
+                    replace[e] = (n.symbol * T) ** ratio
+                    break
+    for n, num, _ in parts:
+        replace.setdefault(num, n.symbol * T)
+    candidate = sympy.cancel(expr.xreplace(replace))
     if candidate.has(T) or any(candidate.has(num) for _, num, _ in parts):
         return None
     return _best_under(candidate, _normaliser_constraints(named))

@@ -32,6 +32,8 @@ class Item:
     numeric: NumericCheck
     #: the lesson's general form for this entry, checked equal to the result
     general: sympy.Expr | None = None
+    #: the derivative reduced over the batch (mean or sum), when the lesson has a reduction
+    batch_value: float | None = None
 
 
 @dataclass
@@ -82,7 +84,10 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
                                   _under(target, lesson)):
                     raise StepCheckError(f"the lesson's general form {lesson.general_text} "
                                          f"does not match entry {oname} by {w}: {d.result}")
-            items.append(Item(oi, d, plain, numeric, general))
+            batch_value = None
+            if lesson.reduce and numeric.derivative.ndim:
+                batch_value = float(getattr(numeric.derivative, lesson.reduce)())
+            items.append(Item(oi, d, plain, numeric, general, batch_value))
     return Explanation(lesson, items, wrt, values)
 
 

@@ -35,7 +35,8 @@ INDEX_LETTERS = "ijk"
 MAX_SIZE = 12
 _TEXT_FIELDS = ("intro", "insight", "batch")
 _TOP_FIELDS = {"name", "title", "summary", "size", "wrt", "assume", "function", "symbols",
-               "example", "named", "text", "general"}
+               "example", "named", "text", "general", "reduce"}
+REDUCTIONS = ("mean", "sum")
 _FUNCTION_FIELDS = {"name", "latex", "expression", "index"}
 _NAMED_FIELDS = {"name", "display", "latex", "expression"}
 _GENERAL_FIELDS = {"entry", "matrix"}
@@ -68,6 +69,8 @@ class Lesson:
     matrix_text: str = ""
     size: int | None = None
     source: str = ""
+    #: how per-sample values combine over a batch ("mean" or "sum"), if the lesson says
+    reduce: str | None = None
 
     @property
     def is_vector(self) -> bool:
@@ -310,7 +313,10 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
             r.fail("assume", str(exc))
         assumptions.append((lhs, rhs))
 
-    example = _read_example(r, data, symbols, families, n)
+    example = _read_example(r, data, symbols, families, n, resized=size is not None)
+    reduce = data.get("reduce")
+    if reduce is not None and reduce not in REDUCTIONS:
+        r.fail("reduce", f"must be one of {', '.join(REDUCTIONS)}, not {reduce!r}")
 
     text = r.table(data, "text", "", required=False)
     r.known_keys(text, set(_TEXT_FIELDS), "text.")
@@ -339,7 +345,7 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
                   wrt=wrt, example=example, named=named, assumptions=assumptions, text=texts,
                   general=general, general_text=general_text,
                   matrix_text=r.string(general_tbl, "matrix", "general.", required=False),
-                  size=n, source=source)
+                  size=n, source=source, reduce=reduce)
 
 
 def _family_position(symbol: sympy.Symbol, families) -> int | None:
@@ -356,7 +362,12 @@ def _parse(r: _Reader, where: str, text: str, symbols: dict) -> sympy.Expr:
         r.fail(where, str(exc))
 
 
-def _read_example(r: _Reader, data, symbols, families, n) -> dict[str, Any]:
+def _resize(row: list, n: int) -> list:
+    """An example vector stretched or cut to n entries (when the user changes the size)."""
+    return [row[k % len(row)] + 0.25 * (k // len(row)) for k in range(n)]
+
+
+def _read_example(r: _Reader, data, symbols, families, n, resized=False) -> dict[str, Any]:
     """Example values: a number, a list (a batch), and for a family a list of n numbers (one
     point) or a list of such lists (a batch)."""
     table = r.table(data, "example", "", required=False)
@@ -365,7 +376,9 @@ def _read_example(r: _Reader, data, symbols, families, n) -> dict[str, Any]:
         where = f"example.{key}"
         base = key[:-2] if re.fullmatch(r"[A-Za-z]\w*_[ijk]", key) else key
         if base in families:
-            rows = value if value and isinstance(value[0], list) else [value]
+            rows = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
+            if resized and all(isinstance(row, list) and row for row in rows):
+                rows = [_resize(row, n) for row in rows]
             if not isinstance(value, list) or not all(
                     isinstance(row, list) and len(row) == n and all(_is_number(v) for v in row)
                     for row in rows):

@@ -74,6 +74,8 @@ def explanation_dict(exp: Explanation) -> dict:
                 "finite_difference": _numbers(check.finite_difference),
                 "max_rel_error": _numbers(check.max_rel_error),
             }
+            if item.batch_value is not None:
+                entry["numeric"][lesson.reduce] = item.batch_value
             out["derivatives"].append(entry)
         return out
 

@@ -51,6 +51,8 @@ class _Printer(StrPrinter):
         m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
         if m:
             return m.group(1) + m.group(2).translate(_SUB)
+        if re.fullmatch(r"[A-Za-z]hat", name):
+            return name[0] + "\u0302"
         return name
 
     _print_Dummy = _print_Symbol

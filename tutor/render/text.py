@@ -61,6 +61,8 @@ def operand(expr) -> str:
 def fmt_error(v: float) -> str:
     if not math.isfinite(v):
         return "—"
+    if v == 0:
+        return "0"
     return f"{v:.1e}".replace("-", "−")
 
 
@@ -95,7 +97,7 @@ class TextRenderer:
         table.add_column(style="cyan", no_wrap=True)
         for number, indent, statement, rule, notes in step_lines(
                 item.derivation.steps(), all_steps=self.all_steps):
-            table.add_row(str(number), indent + statement, rule)
+            table.add_row(str(number), Text(indent + statement), Text(rule))
             for note in notes:
                 table.add_row("", Text(indent + "  " + note, style="dim"), "")
         return table
@@ -131,6 +133,10 @@ class TextRenderer:
                            for n in fixed)
             parts.append(Text("at " + at, style="dim"))
         parts.append(table)
+        if item.batch_value is not None:
+            parts.append(Text(f"{lesson.reduce} over the batch: "
+                              f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)} = "
+                              f"{fmt(item.batch_value)}", style="bold"))
         parts.append(self.verdict(check.max_rel_error))
         return Group(*parts)
 
@@ -153,7 +159,8 @@ class TextRenderer:
         if lesson.is_vector:
             head.append(f"{lesson.function_name}_i = {lesson.expression_text}")
         else:
-            head.append(f"{function_label(lesson)} = {text(lesson.outputs[0])}")
+            label, body = function_label(lesson), text(lesson.outputs[0])
+            head.append(label if label == body else f"{label} = {body}")
         head.append(f"      {lesson.source if lesson.source == '--expr' else 'lesson: ' + lesson.name}",
                     style="dim")
         c.print(head)
@@ -227,7 +234,7 @@ class TextRenderer:
         table.add_column("max rel. error", justify="right", style="dim")
         for item in exp.items:
             d = item.derivation
-            table.add_row(f"∂{_display_name(d.name)}/∂{text(d.wrt)}", text(d.result),
+            table.add_row(f"∂{_display_name(d.name)}/∂{text(d.wrt)}", Text(text(d.result)),
                           fmt_error(item.numeric.max_rel_error))
         return table
 
