@@ -1,0 +1,149 @@
+"""The command line, through Click's CliRunner and through the installed ``tutor`` command."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import cli
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(cli.main, list(args))
+
+
+def test_help_lists_commands():
+    r = run("--help")
+    assert r.exit_code == 0
+    assert "explain" in r.output and "list" in r.output
+
+
+def test_list_shows_every_lesson():
+    from tutor.lesson import lesson_names
+
+    r = run("list")
+    assert r.exit_code == 0
+    for name in lesson_names():
+        assert name in r.output
+
+
+def test_explain_sigmoid_text():
+    r = run("explain", "sigmoid")
+    assert r.exit_code == 0, r.output
+    out = r.output
+    assert "σ(z)·(1 − σ(z))" in out
+    assert "chain rule" in out and "recognise" in out
+    # σ'(0) = 1/4 printed from the computation
+    assert "0.2500" in out
+    assert "✓" in out
+
+
+def test_explain_expr_with_wrt_and_at():
+    r = run("explain", "--expr", "tanh(w*x + b)", "--wrt", "w", "--at", "w=0.5,1", "--at", "x=2",
+            "--at", "b=0", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)["derivatives"][0]
+    assert d["wrt"] == "w"
+    # d/dw tanh(wx + b) = x (1 − tanh²(wx + b)), by hand
+    expected = [2 * (1 - np.tanh(2 * w) ** 2) for w in (0.5, 1.0)]
+    assert d["numeric"]["derivative"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_explain_x_caret_and_double_star_agree():
+    a = json.loads(run("explain", "--expr", "x^3", "--format", "json").output)
+    b = json.loads(run("explain", "--expr", "x**3", "--format", "json").output)
+    assert a["derivatives"][0]["result"] == b["derivatives"][0]["result"] == "3*x**2"
+
+
+@pytest.mark.parametrize("fmt,marker", [("markdown", "# Sigmoid"), ("latex", r"\documentclass")])
+def test_other_formats(fmt, marker):
+    r = run("explain", "sigmoid", "--format", fmt)
+    assert r.exit_code == 0, r.output
+    assert marker in r.output
+
+
+@pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")])
+def test_plot_formats(tmp_path, suffix, magic):
+    path = tmp_path / ("sigmoid" + suffix)
+    r = run("explain", "sigmoid", "--plot", str(path))
+    assert r.exit_code == 0, r.output
+    assert path.read_bytes().startswith(magic)
+    # no temporary files left beside it
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_plot_refuses_to_overwrite_without_force(tmp_path):
+    path = tmp_path / "p.png"
+    path.write_bytes(b"keep")
+    r = run("explain", "sigmoid", "--plot", str(path))
+    assert r.exit_code == 2
+    assert path.read_bytes() == b"keep"
+    r = run("explain", "sigmoid", "--plot", str(path), "--force")
+    assert r.exit_code == 0
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_softmax_size_option():
+    r = run("explain", "softmax", "--size", "4", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)["derivatives"][0]
+    assert len(d["result"]) == 4 and all(len(row) == 4 for row in d["result"])
+    z = np.array(d["numeric"]["at"] and [d["numeric"]["at"][f"z{k}"] for k in range(1, 5)], float)
+    s = np.exp(z) / np.exp(z).sum()
+    assert np.array(d["numeric"]["derivative"], float) == pytest.approx(np.diag(s) - np.outer(s, s), rel=1e-9)
+
+
+def test_lesson_file(tmp_path):
+    path = tmp_path / "cube.toml"
+    path.write_text('name = "cube"\ntitle = "Cube"\nwrt = ["x"]\n[function]\nname = "f"\n'
+                    'expression = "x^3 + 2x"\n[symbols]\nx = "input"\n[example]\nx = [1.0, 2.0]\n')
+    r = run("explain", "--lesson-file", str(path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)["derivatives"][0]
+    assert d["numeric"]["derivative"] == [3 * 1 + 2, 3 * 4 + 2]
+
+
+@pytest.mark.parametrize("body,field", [
+    ('title = "T"\nwrt = ["x"]\n[function]\nexpression = "x"\n[symbols]\nx = "input"\n', "name"),
+    ('name = "t"\ntitle = "T"\nwrt = ["x"]\n[function]\nexpression = "x +"\n[symbols]\nx = "input"\n',
+     "function.expression"),
+    ('name = "t"\ntitle = "T"\nwrt = ["x"]\n[function]\nexpression = "x*q"\n[symbols]\nx = "input"\n',
+     "function.expression"),
+    ('name = "t"\ntitle = "T"\nwrt = ["y"]\n[function]\nexpression = "x"\n[symbols]\nx = "input"\n', "wrt"),
+    ('name = "t"\ntitle = "T"\nwrt = ["x"]\n[function]\nexpression = "x"\n[symbols]\nx = "inptu"\n',
+     "symbols.x"),
+    ('name = "t"\ntitle = "T"\nwrt = ["x"]\n[functon]\nexpression = "x"\n[symbols]\nx = "input"\n',
+     "functon"),
+    ('name = "t"\ntitle = "T"\nwrt = ["x"]\n[function]\nexpression = "x"\n[symbols]\nx = "input"\n'
+     '[example]\nx = "one"\n', "example.x"),
+    ('name = "t"\ntitle = \n', "not valid TOML"),
+])
+def test_malformed_lesson_file_names_the_field(tmp_path, body, field):
+    path = tmp_path / "bad.toml"
+    path.write_text(body)
+    r = run("explain", "--lesson-file", str(path))
+    assert r.exit_code == 2
+    assert field in r.output
+    assert "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) <= 3
+
+
+def test_installed_command_runs_from_elsewhere(tmp_path):
+    exe = shutil.which("tutor")
+    if exe is None:
+        pytest.skip("the tutor command is not installed (pip install . first)")
+    r = subprocess.run([exe, "explain", "sigmoid", "--format", "json"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)["derivatives"][0]
+    assert d["numeric"]["derivative"][1] == pytest.approx(0.25, rel=1e-12)
+    r = subprocess.run([exe, "explain", "nosuchlesson"], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
