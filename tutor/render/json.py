@@ -35,7 +35,7 @@ def _step(depth: int, step: Step) -> dict:
     if step.wrt is not None:
         out["wrt"] = step.wrt.name
     if step.bindings:
-        out["where"] = {s.name: sympy.sstr(e) for s, e in step.bindings}
+        out["where"] = {sympy.sstr(s): sympy.sstr(e) for s, e in step.bindings}
     if step.note:
         out["note"] = step.note
     return out
