@@ -134,6 +134,8 @@ class Curve:
     points_x: "object"
     points_value: "object"
     points_derivative: "object"
+    #: the other variables and the values they are held at
+    held: dict = field(default_factory=dict)
 
 
 def curves(exp: Explanation, *, samples: int = 400) -> list[Curve]:
@@ -167,6 +169,8 @@ def curves(exp: Explanation, *, samples: int = 400) -> list[Curve]:
             if n != w.name:
                 a = np.ravel(check.at[n])
                 held &= np.isclose(a, a[0])
+        fixed = {n: float(np.ravel(check.at[n])[0]) for n in names if n != w.name}
         out.append(Curve(lesson.output_names[item.output], w.name, grid, f(*args), df(*args),
-                         xs[held], np.ravel(check.value)[held], np.ravel(check.derivative)[held]))
+                         xs[held], np.ravel(check.value)[held], np.ravel(check.derivative)[held],
+                         fixed))
     return out

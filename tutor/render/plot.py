@@ -11,7 +11,7 @@ import tempfile
 
 from ..explain import Explanation, curves
 from .notation import text
-from .text import _display_name
+from .text import _display_name, fmt_input
 
 
 def save_figure(fig, path: str) -> None:
@@ -48,7 +48,12 @@ def plot_explanation(exp: Explanation, path: str) -> None:
                 label="example points")
         ax.axhline(0, color="0.7", lw=0.8)
         ax.axvline(0, color="0.7", lw=0.8)
-        ax.set_xlabel(var)
+        if c.held:
+            held = ", ".join(f"{text(exp.lesson.symbols[n])} = {fmt_input(v)}" for n, v in c.held.items())
+            ax.set_xlabel(f"{var}\n(other variables held at {held})" if len(held) < 70
+                          else f"{var}\n(others held at the first example)", fontsize=9)
+        else:
+            ax.set_xlabel(var)
         ax.set_title(f"{name} and ∂{name}/∂{var}")
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=9)

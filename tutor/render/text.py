@@ -105,7 +105,7 @@ class TextRenderer:
     def numbers_table(self, exp: Explanation, item: Item) -> Group:
         lesson = exp.lesson
         check = item.numeric
-        varying = [n for n, a in check.at.items() if a.ndim and np.unique(a).size > 1]
+        varying = [n for n, a in check.at.items() if a.ndim and bool((a != a.flat[0]).any())]
         wrt = item.derivation.wrt.name
         if wrt not in varying:
             varying.insert(0, wrt)
