@@ -171,3 +171,19 @@ def test_plain_form_has_no_named_functions():
         lesson = load_lesson(name)
         for item in explain(lesson).items:
             assert item.elementary == elementary(item.elementary)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_pointwise_and_numpy_engines_agree(name):
+    """explain's float-by-float evaluation and the NumPy batch engine: two ways, one answer."""
+    lesson = load_lesson(name)
+    exp = explain(lesson)
+    for item in exp.items:
+        check = item.numeric
+        names = list(check.at)
+        symbols = [lesson.symbols[n] for n in names]
+        arrays = [np.array(check.at[n]) for n in names]
+        f = compile_expr(lesson.outputs[item.output], symbols)
+        df = compile_expr(item.elementary, symbols)
+        assert np.asarray(check.value) == pytest.approx(f(*arrays), rel=1e-13, abs=1e-300)
+        assert np.asarray(check.derivative) == pytest.approx(df(*arrays), rel=1e-13, abs=1e-300)

@@ -11,7 +11,7 @@ from .derive import derive, expand_named
 from .errors import TutorError
 from .functions import NAMED, elementary
 from .lesson import Lesson
-from .numeric import NumericCheck, check_numerically, compile_expr
+from .pointwise import NumericCheck, check_numerically
 from .parser import parse_expression
 from .rules import StepCheckError
 from .steps import Derivation
@@ -85,8 +85,9 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
                     raise StepCheckError(f"the lesson's general form {lesson.general_text} "
                                          f"does not match entry {oname} by {w}: {d.result}")
             batch_value = None
-            if lesson.reduce and numeric.derivative.ndim:
-                batch_value = float(getattr(numeric.derivative, lesson.reduce)())
+            if lesson.reduce and len(numeric) > 1:
+                total = sum(numeric.derivative)
+                batch_value = total / len(numeric) if lesson.reduce == "mean" else total
             items.append(Item(oi, d, plain, numeric, general, batch_value))
     return Explanation(lesson, items, wrt, values)
 
@@ -141,6 +142,8 @@ class Curve:
 def curves(exp: Explanation, *, samples: int = 400) -> list[Curve]:
     """Grids for plotting each derivative of the explanation against its variable."""
     import numpy as np
+
+    from .numeric import compile_expr
 
     lesson = exp.lesson
     out = []

@@ -8,7 +8,7 @@ rewrite itself with elementary functions (``expr.rewrite(sympy.exp)``), and how 
 from __future__ import annotations
 
 import sympy
-from sympy import Function, Heaviside, S, exp, log
+from sympy import Add, Function, Heaviside, Pow, S, exp, log
 
 
 class sigmoid(Function):
@@ -91,3 +91,23 @@ def elementary(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(
         lambda e: isinstance(e, NAMED), lambda e: e.rewrite(exp)
     )
+
+
+def stable_form(expr: sympy.Expr) -> sympy.Expr:
+    """Replace 1/(1 + e^(−a)) by σ(a) and log(1 + e^a) by softplus(a)."""
+
+    def one_plus_exp(e):
+        if isinstance(e, Add) and len(e.args) == 2 and sympy.S.One in e.args:
+            other = e.args[0] if e.args[1] == 1 else e.args[1]
+            if isinstance(other, exp):
+                return other.args[0]
+        return None
+
+    def is_logistic(e):
+        return isinstance(e, Pow) and e.exp == -1 and one_plus_exp(e.base) is not None
+
+    def is_softplus(e):
+        return isinstance(e, log) and one_plus_exp(e.args[0]) is not None
+
+    expr = expr.replace(is_logistic, lambda e: sigmoid(-one_plus_exp(e.base)))
+    return expr.replace(is_softplus, lambda e: softplus(one_plus_exp(e.args[0])))

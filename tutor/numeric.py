@@ -9,15 +9,13 @@ log(1 + e^a) are replaced by them before compiling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
-from sympy import Add, Pow, exp, log
 
 from .errors import TutorError
-from .functions import relu, sigmoid, softplus
+from .functions import stable_form  # noqa: F401  (re-exported)
 
 
 def stable_sigmoid(z):
@@ -36,26 +34,6 @@ def numpy_relu(z):
 
 
 NUMPY_FUNCTIONS = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "relu": numpy_relu}
-
-
-def stable_form(expr: sympy.Expr) -> sympy.Expr:
-    """Replace 1/(1 + e^(−a)) by σ(a) and log(1 + e^a) by softplus(a)."""
-
-    def one_plus_exp(e):
-        if isinstance(e, Add) and len(e.args) == 2 and sympy.S.One in e.args:
-            other = e.args[0] if e.args[1] == 1 else e.args[1]
-            if isinstance(other, exp):
-                return other.args[0]
-        return None
-
-    def is_logistic(e):
-        return isinstance(e, Pow) and e.exp == -1 and one_plus_exp(e.base) is not None
-
-    def is_softplus(e):
-        return isinstance(e, log) and one_plus_exp(e.args[0]) is not None
-
-    expr = expr.replace(is_logistic, lambda e: sigmoid(-one_plus_exp(e.base)))
-    return expr.replace(is_softplus, lambda e: softplus(one_plus_exp(e.args[0])))
 
 
 def _printer():
@@ -114,39 +92,3 @@ def batch(values: Mapping[str, object], names: Sequence[str]) -> list[np.ndarray
         raise TutorError(f"values of different lengths ({sizes}); give one number or lists "
                          "of the same length") from None
     return [np.broadcast_to(a, shape) for a in arrays]
-
-
-@dataclass
-class NumericCheck:
-    """A derivative evaluated on a batch, beside a finite-difference estimate."""
-
-    at: dict[str, np.ndarray]
-    value: np.ndarray
-    derivative: np.ndarray
-    finite_difference: np.ndarray
-
-    @property
-    def relative_error(self) -> np.ndarray:
-        return relative_error(self.derivative, self.finite_difference)
-
-    @property
-    def max_rel_error(self) -> float:
-        err = self.relative_error
-        finite = err[np.isfinite(err)]
-        return float(finite.max()) if finite.size else float("nan")
-
-
-def check_numerically(function: sympy.Expr, derivative: sympy.Expr, wrt: sympy.Symbol,
-                      symbols: Sequence[sympy.Symbol], values: Mapping[str, object]) -> NumericCheck:
-    """Evaluate ``function`` and ``derivative`` at ``values`` and compare with finite differences."""
-    names = [s.name for s in symbols]
-    arrays = batch(values, names)
-    f = compile_expr(function, symbols)
-    df = compile_expr(derivative, symbols)
-    index = list(symbols).index(wrt)
-    return NumericCheck(
-        at={n: a for n, a in zip(names, arrays)},
-        value=f(*arrays),
-        derivative=df(*arrays),
-        finite_difference=central_difference(f, arrays, index),
-    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import sympy
 
 from ..explain import Explanation, Item
@@ -22,11 +21,10 @@ def _plain(expr) -> str:
 
 
 def _numbers(a):
-    arr = np.asarray(a, dtype=np.float64)
-    if arr.ndim == 0:
-        v = float(arr)
-        return v if math.isfinite(v) else None
-    return [_numbers(x) for x in arr]
+    if isinstance(a, (list, tuple)):
+        return [_numbers(x) for x in a]
+    v = float(a)
+    return v if math.isfinite(v) else None
 
 
 def _step(depth: int, step: Step) -> dict:

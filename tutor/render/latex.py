@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from ..explain import Explanation
 from ..steps import Derivation, Step
 from .notation import RULE_NAMES, latex
-from .text import fmt, fmt_error
+from .text import numeric_rows
 
 
 def step_latex(step: Step, names=None) -> str:
@@ -67,12 +66,7 @@ def explanation_latex(exp: Explanation) -> str:
         out.append(r"\begin{center}\begin{tabular}{" + "r" * (len(cols) + 4) + "}")
         out.append(" & ".join([f"${latex(lesson.symbols[c])}$" for c in cols]
                               + ["value", "derivative", "finite diff.", "rel. error"]) + r" \\ \hline")
-        n = np.size(check.value)
-        for k in range(n):
-            row = [fmt(float(np.ravel(check.at[c])[k if np.size(check.at[c]) > 1 else 0])) for c in cols]
-            row += [fmt(float(np.ravel(check.value)[k])), fmt(float(np.ravel(check.derivative)[k])),
-                    fmt(float(np.ravel(check.finite_difference)[k])),
-                    fmt_error(float(np.ravel(check.relative_error)[k]))]
+        for row in numeric_rows(check, cols):
             out.append(" & ".join(r.replace("−", "-") for r in row) + r" \\")
         out.append(r"\end{tabular}\end{center}")
     for key, heading in (("batch", "Over a batch"), ("insight", "Insight")):

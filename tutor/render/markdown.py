@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from ..explain import Explanation
 from ..steps import Derivation, Step
 from .latex import step_latex
 from .notation import RULE_NAMES, latex
-from .text import fmt, fmt_error
+from .text import fmt_error, numeric_rows
 
 
 def _step_line(depth: int, number: int, step: Step, names) -> str:
@@ -53,13 +52,7 @@ def explanation_markdown(exp: Explanation) -> str:
         cols = list(check.at)
         out.append("| " + " | ".join(cols + ["value", "derivative", "finite diff.", "rel. error"]) + " |")
         out.append("|" + "---:|" * (len(cols) + 4))
-        values = np.atleast_1d(check.value).ravel()
-        for k in range(values.size):
-            row = [fmt(float(np.atleast_1d(check.at[c]).ravel()[k if np.size(check.at[c]) > 1 else 0]))
-                   for c in cols]
-            row += [fmt(float(values[k])), fmt(float(np.ravel(check.derivative)[k])),
-                    fmt(float(np.ravel(check.finite_difference)[k])),
-                    fmt_error(float(np.ravel(check.relative_error)[k]))]
+        for row in numeric_rows(check, cols):
             out.append("| " + " | ".join(row) + " |")
         err = check.max_rel_error
         ok = math.isfinite(err) and err < 1e-6

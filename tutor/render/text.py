@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-import numpy as np
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
@@ -66,6 +65,16 @@ def fmt_error(v: float) -> str:
     return f"{v:.1e}".replace("-", "−")
 
 
+def numeric_rows(check, columns) -> list[list[str]]:
+    """One row of strings per point: the given inputs, value, derivative, finite difference,
+    relative error (shared by the text, Markdown and LaTeX renderers)."""
+    err = check.relative_error
+    return [[fmt_input(check.at[c][k]) for c in columns]
+            + [fmt(check.value[k]), fmt(check.derivative[k]), fmt(check.finite_difference[k]),
+               fmt_error(err[k])]
+            for k in range(len(check))]
+
+
 def step_lines(steps: Iterable[tuple[int, Step]], *, all_steps: bool = False):
     """(number, indent, statement, rule, notes) for the steps a reader should see."""
     shown = []
@@ -105,7 +114,7 @@ class TextRenderer:
     def numbers_table(self, exp: Explanation, item: Item) -> Group:
         lesson = exp.lesson
         check = item.numeric
-        varying = [n for n, a in check.at.items() if a.ndim and bool((a != a.flat[0]).any())]
+        varying = [n for n, a in check.at.items() if any(v != a[0] for v in a)]
         wrt = item.derivation.wrt.name
         if wrt not in varying:
             varying.insert(0, wrt)
@@ -118,18 +127,11 @@ class TextRenderer:
         table.add_column(f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)}", justify="right")
         table.add_column("finite diff.", justify="right")
         table.add_column("rel. error", justify="right", style="dim")
-        values = np.atleast_1d(check.value).ravel()
-        der = np.atleast_1d(check.derivative).ravel()
-        fd = np.atleast_1d(check.finite_difference).ravel()
-        err = np.atleast_1d(check.relative_error).ravel()
-        for k in range(values.size):
-            row = [fmt_input(float(np.atleast_1d(check.at[n]).ravel()[k])) for n in varying]
-            row += [fmt(float(values[k])), fmt(float(der[k])), fmt(float(fd[k])),
-                    fmt_error(float(err[k]))]
+        for row in numeric_rows(check, varying):
             table.add_row(*row)
         parts = []
         if fixed:
-            at = ", ".join(f"{text(lesson.symbols[n])} = {fmt_input(float(np.ravel(check.at[n])[0]))}"
+            at = ", ".join(f"{text(lesson.symbols[n])} = {fmt_input(check.at[n][0])}"
                            for n in fixed)
             parts.append(Text("at " + at, style="dim"))
         parts.append(table)
