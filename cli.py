@@ -149,18 +149,15 @@ def list_lessons():
     from rich.table import Table
 
     from tutor.lesson import lesson_names, load_lesson
-    from tutor.render.notation import text
 
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    table.add_column("lesson")
-    table.add_column("function")
+    table.add_column("lesson", style="bold", no_wrap=True)
     table.add_column("about")
     for name in lesson_names():
         lesson = load_lesson(name)
-        fn = (f"{lesson.function_name}_i = {lesson.expression_text}" if lesson.is_vector
-              else f"{lesson.function_name} = {text(lesson.outputs[0])}")
-        table.add_row(name, fn, lesson.summary)
+        table.add_row(name, f"{lesson.title} — {lesson.summary}" if lesson.summary else lesson.title)
     Console(highlight=False).print(table)
+    click.echo("\nexplain one with: tutor explain LESSON")
 
 
 @main.command()

@@ -12,6 +12,7 @@ The public API, importable from ``tutor`` directly::
 Names are loaded on first use, so ``import tutor`` stays cheap.
 """
 
+import sys
 from importlib import import_module
 
 __version__ = "0.1.0"
@@ -37,3 +38,34 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError(f"module 'tutor' has no attribute {name!r}")
+
+
+def _show_in_notebooks() -> None:
+    """In IPython/Jupyter, show derivations as LaTeX and explanations as Markdown.
+
+    Registered by name, so nothing heavy is imported until an object is displayed; the
+    engine's data classes stay free of any rendering code."""
+    try:
+        ip = sys.modules["IPython"].get_ipython()
+    except (KeyError, AttributeError):
+        return
+    if ip is None:
+        return
+
+    def derivation_latex(d):
+        from .render.latex import derivation_latex as render
+
+        return "$$" + render(d) + "$$"
+
+    def explanation_markdown(e):
+        from .render.markdown import explanation_markdown as render
+
+        return render(e)
+
+    formatters = ip.display_formatter.formatters
+    formatters["text/latex"].for_type_by_name("tutor.steps", "Derivation", derivation_latex)
+    formatters["text/markdown"].for_type_by_name("tutor.explain", "Explanation",
+                                                 explanation_markdown)
+
+
+_show_in_notebooks()

@@ -64,14 +64,3 @@ class Derivation:
     def steps(self) -> list[tuple[int, Step]]:
         """All steps in reading order: the derivation tree, then the rewrites."""
         return list(self.tree.walk()) + [(0, r) for r in self.rewrites]
-
-    # notebooks show derivations as LaTeX
-    def _repr_latex_(self) -> str:
-        from .render.latex import derivation_latex
-
-        return "$$" + derivation_latex(self) + "$$"
-
-    def _repr_markdown_(self) -> str:
-        from .render.markdown import derivation_markdown
-
-        return derivation_markdown(self)

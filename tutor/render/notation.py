@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import sympy
+from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -56,6 +57,26 @@ class _Printer(StrPrinter):
         return name
 
     _print_Dummy = _print_Symbol
+
+    def _print_Add(self, expr, order=None):
+        # positive terms first: ŷ − y rather than −y + ŷ
+        terms = self._as_ordered_terms(expr, order=order)
+        terms = ([t for t in terms if not t.could_extract_minus_sign()]
+                 + [t for t in terms if t.could_extract_minus_sign()])
+        prec = precedence(expr)
+        out = ""
+        for k, term in enumerate(terms):
+            piece = self._print(term)
+            negative = piece.startswith("-")
+            if negative:
+                piece = piece[1:]
+            if precedence(term) < prec or (negative and precedence(-term) < prec):
+                piece = f"({piece})"
+            if k == 0:
+                out = ("-" if negative else "") + piece
+            else:
+                out += (" - " if negative else " + ") + piece
+        return out
 
     def _print_exp(self, expr):
         return "e^" + self._group(expr.args[0])
