@@ -191,7 +191,7 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
     check_output_path(plot, force=force)
     values = parse_at(at)
 
-    from tutor.explain import explain as run, lesson_from_expression
+    from tutor.explanation import explain as run, lesson_from_expression
     from tutor.lesson import load_lesson, load_lesson_file
 
     if expr is not None:

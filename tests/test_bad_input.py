@@ -52,7 +52,7 @@ def test_bad_expressions(tmp_path, name):
     if "\x00" in text:
         # a NUL cannot travel in argv: the library is tested directly instead
         from tutor.errors import ExpressionError
-        from tutor.explain import lesson_from_expression
+        from tutor.explanation import lesson_from_expression
 
         with pytest.raises(ExpressionError):
             lesson_from_expression(text)

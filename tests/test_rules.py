@@ -10,7 +10,7 @@ import pytest
 import sympy
 from sympy import Abs, Max, Min, acos, asin, atan, cos, cosh, exp, log, sin, sinh, sqrt, tan, tanh
 
-from tutor.derive import derive
+from tutor.derivation import derive
 from tutor.functions import relu, sigmoid, softplus
 from tutor.rules import OUTER, Differentiator, NoRuleError
 

@@ -65,3 +65,16 @@ def test_notebooks_show_derivations_as_latex():
     assert shown.startswith("$$") and r"\frac{d}{dz}" in shown
     markdown = ip.display_formatter.formatters["text/markdown"].lookup(exp)(exp)
     assert markdown.startswith("# Sigmoid")
+
+
+def test_public_api_names_are_the_functions():
+    code = ("from tutor import load_lesson, derive, explain, compile_expr\n"
+            "import tutor.derivation, tutor.explanation\n"
+            "from tutor import derive, explain\n"
+            "assert callable(derive) and callable(explain)\n"
+            "lesson = load_lesson('sigmoid')\n"
+            "d = derive(lesson.outputs[0], lesson.symbol('z'), named=lesson.named)\n"
+            "print(d.result)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() in ("σ(z)*(1 - σ(z))", "(1 - σ(z))*σ(z)")

@@ -21,9 +21,9 @@ _WHERE = {
     "load_lesson": "lesson", "load_lesson_file": "lesson", "lesson_names": "lesson",
     "parse_lesson": "lesson", "Lesson": "lesson",
     "parse_expression": "parser",
-    "derive": "derive", "Named": "derive",
+    "derive": "derivation", "Named": "derivation",
     "Derivation": "steps", "Step": "steps",
-    "explain": "explain", "lesson_from_expression": "explain", "Explanation": "explain",
+    "explain": "explanation", "lesson_from_expression": "explanation", "Explanation": "explanation",
     "compile_expr": "numeric", "central_difference": "numeric", "relative_error": "numeric",
     "TutorError": "errors", "ExpressionError": "errors", "LessonError": "errors",
     "sigmoid": "functions", "softplus": "functions", "relu": "functions",
@@ -64,7 +64,7 @@ def _show_in_notebooks() -> None:
 
     formatters = ip.display_formatter.formatters
     formatters["text/latex"].for_type_by_name("tutor.steps", "Derivation", derivation_latex)
-    formatters["text/markdown"].for_type_by_name("tutor.explain", "Explanation",
+    formatters["text/markdown"].for_type_by_name("tutor.explanation", "Explanation",
                                                  explanation_markdown)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import sympy
 
-from .derive import Named
+from .derivation import Named
 from .errors import ExpressionError, LessonError
 from .parser import parse_equation, parse_expression
 

@@ -3,7 +3,7 @@
 A :class:`Step` is one rule applied.  A *derivative* step says ``d/d(wrt) before = after``
 and may rest on sub-derivations (the chain rule's outer and inner derivative, the terms of a
 sum).  A *rewrite* step says ``before = after`` (simplifying, recognising σ, using an
-assumption).  Both kinds are checked with SymPy when they are built; see :mod:`tutor.derive`.
+assumption).  Both kinds are checked with SymPy when they are built; see :mod:`tutor.derivation`.
 """
 
 from __future__ import annotations

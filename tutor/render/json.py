@@ -11,7 +11,7 @@ import math
 
 import sympy
 
-from ..explain import Explanation, Item
+from ..explanation import Explanation, Item
 from ..functions import elementary
 from ..steps import Step
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from ..explain import Explanation
+from ..explanation import Explanation
 from ..steps import Derivation, Step
 from .notation import RULE_NAMES, latex
 from .text import numeric_rows

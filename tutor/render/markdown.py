@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 
-from ..explain import Explanation
+from ..explanation import Explanation
 from ..steps import Derivation, Step
 from .latex import step_latex
 from .notation import RULE_NAMES, latex

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from ..explain import Explanation, curves
+from ..explanation import Explanation, curves
 from .notation import text
 from .text import _display_name, fmt_input
 

@@ -14,7 +14,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..explain import Explanation, Item
+from ..explanation import Explanation, Item
 from ..steps import Step
 from .notation import RULE_NAMES, text
 

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 
 import sympy
 
-from .derive import derive, expand_named
+from .derivation import derive, expand_named
 from .errors import TutorError
 from .functions import NAMED, elementary
 from .lesson import Lesson
