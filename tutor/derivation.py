@@ -114,24 +114,34 @@ def _factor(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _positive_first(expr: sympy.Expr) -> sympy.Expr:
-    """Textbook signs in a product: −a·(b − 1) → a·(1 − b), (−a + t)·(a − 1) → (a − t)·(1 − a)."""
+    """Textbook signs in a product: −a·(b − 1) → a·(1 − b), (t − a)·(a − 1) → (a − t)·(1 − a).
+
+    A sum with a negative constant is written with the constant first (1 − a); the sign this
+    costs is given back by turning another sum around, or kept in front."""
     if not isinstance(expr, sympy.Mul):
         return expr
     coeff, rest = expr.as_coeff_Mul()
     factors = list(sympy.Mul.make_args(rest))
     negative = coeff < 0
-    for k, f in enumerate(factors):
-        if isinstance(f, Add) and f.could_extract_minus_sign():
-            factors[k] = -f
-            negative = not negative
-    if negative:
-        sums = [k for k, f in enumerate(factors) if isinstance(f, Add)]
-        if not sums:
-            return expr
-        with_constant = [k for k in sums if any(t.is_Number for t in factors[k].args)]
-        k = (with_constant or sums)[0]
+
+    def flip(k):
+        nonlocal negative
         factors[k] = -factors[k]
-    return sympy.Mul(abs(coeff), *factors)
+        negative = not negative
+
+    def constant(f):
+        return next((t for t in f.args if t.is_Number), None)
+
+    sums = [k for k, f in enumerate(factors) if isinstance(f, Add)]
+    for k in sums:
+        c = constant(factors[k])
+        if (c is not None and c < 0) or (c is None and factors[k].could_extract_minus_sign()):
+            flip(k)
+    if negative:
+        plain = [k for k in sums if constant(factors[k]) is None]
+        if plain:
+            flip(plain[0])
+    return sympy.Mul(-abs(coeff) if negative else abs(coeff), *factors)
 
 
 def _simplicity(expr) -> tuple[int, int]:
@@ -181,7 +191,7 @@ def _recognise(expr: sympy.Expr, named: Sequence[Named]) -> sympy.Expr | None:
     current = expr
     # longest definitions first, so a = σ(w·x + b) is found before z = w·x + b
     for n in sorted(named, key=lambda n: -_size(n.definition)):
-        found = _by_substitution(current, n) or _by_kernel(current, n)
+        found = _by_kernel(current, n) or _by_substitution(current, n)
         if found is not None:
             current = found
     group = _by_normaliser(current, named)

@@ -7,9 +7,9 @@ from typing import Mapping, Sequence
 
 import sympy
 
-from .derivation import derive, expand_named
+from .derivation import Named, derive, expand_named
 from .errors import TutorError
-from .functions import NAMED, elementary
+from .functions import NAMED, elementary, sigmoid, stable_form
 from .lesson import Lesson
 from .pointwise import NumericCheck, check_numerically
 from .parser import parse_expression
@@ -116,11 +116,18 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
         chosen = list(symbols.values())
     example = {n: (list(DEFAULT_POINTS) if symbols[n] == chosen[0] else DEFAULT_OTHERS)
                for n in symbols}
+    # a written-out logistic 1/(1 + e^(−a)) is recognised as σ(a) in the results
+    named = []
+    for sub in sorted(stable_form(expr).atoms(sigmoid), key=sympy.default_sort_key):
+        definition = 1 / (1 + sympy.exp(-sub.args[0]))
+        if expr.has(definition):
+            named.append(Named(sympy.Symbol(f"σ({sympy.sstr(sub.args[0])})"), definition,
+                               rf"\sigma\left({sympy.latex(sub.args[0])}\right)"))
     return Lesson(name="expression", title="Your expression", summary="",
                   function_name="f", function_latex="f", expression_text=text,
                   outputs=[expr], output_names=["f"], symbols=symbols,
                   roles={n: "input" for n in symbols}, families={}, wrt=chosen,
-                  example=example, named=[], assumptions=[], text={}, source="--expr")
+                  example=example, named=named, assumptions=[], text={}, source="--expr")
 
 
 @dataclass
