@@ -222,7 +222,11 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
     else:
         from tutor.render.text import TextRenderer
 
-        TextRenderer(all_steps=all_steps).render(result)
+        footer = ""
+        if not plot:
+            target = f"explain {lesson}" if lesson else "explain --expr …" if expr else "explain --lesson-file …"
+            footer = f"plot it: tutor {target} --plot {lesson or 'plot'}.png"
+        TextRenderer(all_steps=all_steps).render(result, footer=footer)
     if plot:
         from tutor.render.plot import plot_explanation
 

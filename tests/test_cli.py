@@ -149,3 +149,17 @@ def test_installed_command_runs_from_elsewhere(tmp_path):
     r = subprocess.run([exe, "explain", "nosuchlesson"], cwd=tmp_path, capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("lesson", ["sigmoid", "softmax", "cross_entropy", "linear_regression"])
+def test_latex_compiles_with_pdflatex(tmp_path, lesson):
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        pytest.skip("pdflatex is not installed")
+    r = run("explain", lesson, "--format", "latex")
+    assert r.exit_code == 0, r.output
+    (tmp_path / "doc.tex").write_text(r.output, encoding="utf-8")
+    done = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")

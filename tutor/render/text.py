@@ -152,7 +152,7 @@ class TextRenderer:
                     "a kink or a very steep point?)", style="yellow")
 
     # -- the whole explanation -------------------------------------------------------------
-    def render(self, exp: Explanation) -> None:
+    def render(self, exp: Explanation, *, footer: str = "") -> None:
         c = self.console
         lesson = exp.lesson
         head = Text()
@@ -189,6 +189,9 @@ class TextRenderer:
                 c.print()
                 c.print(Text(key if key == "insight" else "over a batch", style="bold"))
                 c.print(_paragraph(lesson.text[key]))
+        if footer:
+            c.print()
+            c.print(Text(footer, style="dim"))
 
     def items_to_show(self, exp: Explanation) -> list[Item]:
         """Full steps for each scalar derivative; for a family (w₁ … wₙ) or a vector function,
