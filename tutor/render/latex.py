@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 from ..explanation import Explanation
 from ..steps import Derivation, Step
@@ -26,23 +28,75 @@ def _escape(s: str) -> str:
 def derivation_latex(d: Derivation, names=None) -> str:
     rows = []
     for depth, step in d.steps():
-        rule = _escape(RULE_NAMES.get(step.rule, step.rule))
-        rows.append(rf"\hspace{{{1.5 * depth}em}} {step_latex(step, names)} && \text{{{rule}}}")
+        rule = RULE_LATEX.get(step.rule) or rf"\text{{{_escape(RULE_NAMES.get(step.rule, step.rule))}}}"
+        rows.append(rf"\hspace{{{1.5 * depth}em}} {step_latex(step, names)} && {rule}")
     return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
 
 
-_UNICODE = {"σ": r"$\sigma$", "−": "-", "·": r"$\cdot$", "′": "'", "²": r"$^2$", "½": r"$\frac12$",
-            "¼": r"$\frac14$", "Σ": r"$\Sigma$", "δ": r"$\delta$", "ŷ": r"$\hat y$",
-            "ᵀ": r"$^T$", "→": r"$\to$", "≥": r"$\ge$", "≤": r"$\le$", "∂": r"$\partial$",
-            "ᵢ": r"$_i$", "ⱼ": r"$_j$", "×": r"$\times$", "η": r"$\eta$", "λ": r"$\lambda$"}
+_SYMBOLS = {"−": "-", "·": r"$\cdot$", "′": "'", "½": r"$\frac12$", "¼": r"$\frac14$",
+            "Σ": r"$\Sigma$", "→": r"$\to$", "≥": r"$\ge$", "≤": r"$\le$", "∂": r"$\partial$",
+            "×": r"$\times$", "∇": r"$\nabla$", "∈": r"$\in$", "—": "---", "–": "--",
+            "…": r"\ldots{}", "≈": r"$\approx$", "≠": r"$\ne$", "√": r"$\surd$", "∞": r"$\infty$",
+            "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$"}
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+          "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+          "omega"}
+
+
+def _char(ch: str) -> str:
+    """One non-ASCII character as something pdflatex typesets without extra packages."""
+    import unicodedata
+
+    if ch in _SYMBOLS:
+        return _SYMBOLS[ch]
+    name = unicodedata.name(ch, "")
+    if "SUBSCRIPT" in name or "SUPERSCRIPT" in name or name.startswith("MODIFIER LETTER SMALL"):
+        base = unicodedata.normalize("NFKC", ch)
+        if base.isascii():
+            return ("$_{%s}$" if "SUBSCRIPT" in name else "$^{%s}$") % base
+    if name.startswith("GREEK SMALL LETTER ") or name.startswith("GREEK CAPITAL LETTER "):
+        word = name.split()[-1].lower()
+        if word in _GREEK:
+            word = "lambda" if word == "lamda" else word
+            if "CAPITAL" in name:
+                word = word.capitalize()
+            return rf"$\{word}$"
+    decomposed = unicodedata.normalize("NFKD", ch)
+    if decomposed[:1].isalpha() and decomposed[1:] == "\u0302":
+        return rf"$\hat{{{decomposed[0]}}}$"
+    if decomposed[:1].isascii() and decomposed[:1].isalpha():
+        return decomposed[0]
+    return "?"
 
 
 def prose(s: str) -> str:
-    """Narrative text for LaTeX: special characters escaped, common math symbols mapped."""
-    out = _escape(" ".join(s.split()))
-    for k, v in _UNICODE.items():
-        out = out.replace(k, v)
-    return out
+    """Narrative text for LaTeX: special characters escaped, Unicode mathematics mapped."""
+    out = []
+    text = " ".join(s.split())
+    k = 0
+    while k < len(text):
+        ch = text[k]
+        if k + 1 < len(text) and text[k + 1] == "\u0302":  # ŷ written as y + combining hat
+            out.append(rf"$\hat{{{ch}}}$")
+            k += 2
+            continue
+        out.append(_escape(ch) if ch.isascii() else _char(ch))
+        k += 1
+    joined = "".join(out)
+    # runs of sub- or superscript characters become one: δᵢⱼ → $\delta_{ij}$
+    while True:
+        merged = re.sub(r"_\{([^{}$]*)\}\$\$_\{", r"_{\1", joined)
+        merged = re.sub(r"\^\{([^{}$]*)\}\$\$\^\{", r"^{\1", merged)
+        if merged == joined:
+            break
+        joined = merged
+    return joined.replace("$$", "")
+
+
+RULE_LATEX = {"exp": r"\tfrac{d}{du} e^u = e^u", "sigmoid": r"\sigma' = \sigma(1 - \sigma)",
+              "softplus": r"\operatorname{softplus}' = \sigma", "abs": r"|u|' = \operatorname{sign} u",
+              "log": r"\tfrac{d}{du} \log u = 1/u", "variable": r"\tfrac{d}{dx} x = 1"}
 
 
 def explanation_latex(exp: Explanation) -> str:
