@@ -234,5 +234,17 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
         click.echo(f"plot written to {plot}", err=fmt == "json")
 
 
+# -- train: gradient descent (tutor train) --------------------------------------------------
+
+
+# -- check: hand-derived gradients (tutor check, gradcheck, quiz) -------------------------
+
+
+# -- backprop: graphs, forward/backward tables, Jacobians (tutor backprop) ---------------
+
+
+# -- worksheets (tutor worksheet, grade, export) -------------------------------------------
+
+
 if __name__ == "__main__":
     main()
