@@ -63,7 +63,9 @@ OUTER: dict[type, Outer] = {
     cosh: Outer("hyperbolic", lambda u: sinh(u)),
     tanh: Outer("hyperbolic", lambda u: 1 - tanh(u) ** 2),
     asinh: Outer("inverse hyperbolic", lambda u: 1 / sqrt(u**2 + 1)),
-    acosh: Outer("inverse hyperbolic", lambda u: 1 / sqrt(u**2 - 1)),
+    # written as 1/(√(u−1)·√(u+1)), not 1/√(u²−1): the two agree on acosh's real domain
+    # u > 1, but only the first is the derivative of the principal branch everywhere
+    acosh: Outer("inverse hyperbolic", lambda u: 1 / (sqrt(u - 1) * sqrt(u + 1))),
     atanh: Outer("inverse hyperbolic", lambda u: 1 / (1 - u**2)),
     sigmoid: Outer("sigmoid", lambda u: sigmoid(u) * (1 - sigmoid(u))),
     softplus: Outer("softplus", lambda u: sigmoid(u)),
