@@ -270,6 +270,64 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
 
 
 # -- worksheets (tutor worksheet, grade, export) -------------------------------------------
+SHEET_FORMATS = ("md", "tex", "html", "pdf")
+
+
+@main.command()
+@click.argument("lessons", nargs=-1, required=True, metavar="LESSON...")
+@click.option("--problems", "-n", type=int, default=6, show_default=True, metavar="N",
+              help="Problems on each sheet (1–40).")
+@click.option("--variants", "-k", type=int, default=1, show_default=True, metavar="K",
+              help="How many different sheets (1–500).")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
+              help="The same seed gives the same sheets, byte for byte.")
+@click.option("--out", "out", required=True, metavar="DIR",
+              help="Folder for the sheets, the answer keys and key.json.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(SHEET_FORMATS),
+              help="md, tex, html or pdf (repeatable; default: all four).")
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(("derive", "evaluate", "gd_step", "backward", "mistake")),
+              help="Only these kinds of problem (repeatable; default: all the lessons offer).")
+@click.option("--force", is_flag=True, help="Replace the sheets of an earlier run in DIR.")
+@_user_errors
+def worksheet(lessons, problems, variants, seed, out, formats, kinds, force):
+    """Printable worksheets with randomised numbers, answer keys and a machine key.
+
+    \b
+    tutor worksheet sigmoid softmax --variants 30 --seed 7 --out sheets/
+    tutor worksheet linear_regression neuron -n 10 -k 5 --format pdf --out week3/
+    tutor grade sheets/key.json answers/
+    """
+    from tutor.worksheet import check_counts
+
+    check_counts(problems, variants)
+    if seed < 0:
+        raise UserError(f"--seed must be 0 or more, not {seed}")
+    from tutor.render.sheet_files import check_folder
+
+    folder = check_folder(out, force=force)
+    from tutor.render.sheet_files import render_files, write_files
+    from tutor.worksheet import make_worksheets
+
+    chosen = tuple(dict.fromkeys(formats)) or SHEET_FORMATS
+    ws = make_worksheets(list(lessons), problems=problems, variants=variants, seed=seed,
+                         kinds=kinds or None)
+    files = render_files(ws, chosen)
+    write_files(folder, files, force=force)
+    first, last = ws.sheets[0], ws.sheets[-1]
+    width = max(2, len(str(variants)))
+    stem = lambda s: f"variant-{s.variant:0{width}d}"
+    fmt = chosen[0]
+    click.echo(f"wrote {variants} sheet{'s' if variants > 1 else ''} × {problems} problems in "
+               f"{len(chosen)} format{'s' if len(chosen) > 1 else ''} ({', '.join(chosen)}) + "
+               f"{variants} answer key{'s' if variants > 1 else ''} + key.json")
+    shown = os.path.join(out, f"{stem(first)}.{fmt}")
+    if variants > 1:
+        shown += f" … {stem(last)}.{fmt}"
+    click.echo(f"{shown}   {os.path.join(out, 'answers', stem(first) + '.' + fmt)} …")
+    click.echo(f"grade with: tutor grade {os.path.join(out, 'key.json')} ANSWERS")
+
+
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ computes mathematics: every expression and number comes from the worksheet.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -122,6 +123,9 @@ def number_text(value: sympy.Expr, decimals: int = DECIMALS + 1) -> str:
     return text.replace("-", "−")
 
 
+ETA = Name("η", r"\eta")
+
+
 # -- the document --------------------------------------------------------------------------
 ANSWER_HELP = ("Write your answers in a plain text file, one line per problem, numbered like "
                "the problems (for example “3: 0.125”). Give numbers exactly or to "
@@ -217,7 +221,7 @@ def _statement(p: Problem, key: bool) -> list:
         batch = "this sample" if n == 1 else f"these {n} samples"
         blocks.append(Para(["Start from "] + _given(p.given) + [
             ". Take one step of gradient descent with learning rate ",
-            Math(p.learning_rate, lhs=sympy.Symbol("eta")),
+            Math(p.learning_rate, lhs=ETA),
             f" on the {'loss of' if n == 1 else 'mean loss over'} {batch}. Give the new "]
             + _list_of(p.wrt) + [", in this order."]))
         blocks.append(Table([[Math(s)] for s in p.batch_symbols],
@@ -285,8 +289,8 @@ def _key(p: Problem) -> list:
             rows.append([[Math(param)], [Math(derivative)], [Num(mean)], [Num(start)],
                          [Num(n.value)]])
         mean = "the gradient" if len(p.batch) == 1 else "mean gradient"
-        blocks.append(Para(["Each parameter moves against its gradient: new = old − ",
-                            Math(sympy.Symbol("eta")), " × ", mean, "."]))
+        blocks.append(Para(["Each parameter moves against its gradient: new = old − ", ETA,
+                            " × ", mean, "."]))
         blocks.append(Table([["parameter"], ["derivative of the loss"], [mean], ["old"], ["new"]],
                             rows))
     elif p.kind == "backward":
@@ -313,10 +317,31 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "." if text else ""
 
 
-def plain(segments, text_of=None) -> str:
-    """Segments as one line of Unicode text (for places that take no formula)."""
-    from .notation import text
+@functools.lru_cache(maxsize=50_000)
+def text(expr) -> str:
+    """notation.text, remembered: the same steps recur in every variant's key."""
+    from .notation import text as to_text
 
+    return to_text(expr)
+
+
+def _plain_math(expr) -> str:
+    if isinstance(expr, Partial):
+        return f"∂{expr.name}/∂{text(expr.wrt)}"
+    if isinstance(expr, Name):
+        return expr.plain
+    if isinstance(expr, sympy.Derivative):
+        inner = expr.expr
+        d = "∂" if len(inner.free_symbols) > 1 else "d"
+        body = text(inner)
+        if not (inner.is_Atom or isinstance(inner, sympy.Function)):
+            body = f"({body})"
+        return f"{d}/{d}{text(expr.variables[0])} {body}"
+    return text(expr)
+
+
+def plain(segments) -> str:
+    """Segments as one line of Unicode text (for formats that typeset no formulas)."""
     out = []
     for s in segments:
         if isinstance(s, str):
@@ -325,15 +350,13 @@ def plain(segments, text_of=None) -> str:
             out.append(s.text)
         elif isinstance(s, Num):
             out.append(number_text(s.value))
-        elif isinstance(s, Partial):
-            out.append(f"∂{s.name}/∂{text(s.wrt)}")
+        elif isinstance(s, (Partial, Name)):
+            out.append(_plain_math(s))
         elif isinstance(s, Math):
-            body = text(s.expr)
+            body = _plain_math(s.expr)
             if s.rewrite:
                 body = "= " + body
             elif s.lhs is not None:
-                lhs = (f"∂{s.lhs.name}/∂{text(s.lhs.wrt)}" if isinstance(s.lhs, Partial)
-                       else s.lhs.plain if isinstance(s.lhs, Name) else text(s.lhs))
-                body = f"{lhs} = {body}"
+                body = f"{_plain_math(s.lhs)} = {body}"
             out.append(body)
     return "".join(out)

@@ -4,7 +4,9 @@ page.  The output is well-formed XML (XHTML syntax), so any XML parser can read 
 
 from __future__ import annotations
 
+import functools
 import html
+import html.entities
 import re
 
 import sympy
@@ -77,10 +79,15 @@ def _characters(markup: str) -> str:
             return m.group(0)
         return html.entities.html5.get(name + ";", m.group(0))
 
-    return _ENTITY.sub(one, markup)
+    markup = _ENTITY.sub(one, markup)
+    # a minus sign, not a hyphen; the plain e of e^x rather than a double-struck one
+    markup = markup.replace("<mo>-</mo>", "<mo>−</mo>").replace("<mn>-", "<mo>−</mo><mn>")
+    return markup.replace("\u2147", "e")
 
 
+@functools.lru_cache(maxsize=50_000)
 def mathml(expr, display=()) -> str:
+    """Presentation MathML of ``expr``; ``display`` replaces named symbols by what they show."""
     if display:
         expr = sympy.sympify(expr).xreplace(dict(display))
     return _characters(_PRINTER.doprint(expr))
@@ -105,6 +112,8 @@ def _math(inner: str) -> str:
 def segment_mathml(s, display) -> str | None:
     if isinstance(s, Partial):
         return _math(partial_mathml(s, display))
+    if isinstance(s, Name):
+        return _math(_mi(s.plain))
     if isinstance(s, Num):
         text = number_text(s.value)
         return _math(f"<mn>{text}</mn>" if not text.startswith("−")

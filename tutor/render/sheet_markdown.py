@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 from ..worksheet import Sheet
-from .notation import latex
+from .notation import latex as _latex
 from .sheet import (AnswerLine, Code, Document, Heading, Math, Name, Num, Para, Partial, Steps, Table,
                     number_text, sheet_document)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _latex_cached(expr, names: tuple) -> str:
+    return _latex(expr, dict(names))
+
+
+def latex(expr, names=None) -> str:
+    """notation.latex, remembered: the same steps recur in every variant's key."""
+    key = tuple(sorted(((str(k), k, v) for k, v in (names or {}).items()), key=lambda t: t[0]))
+    return _latex_cached(expr, tuple((k, v) for _, k, v in key))
 
 
 def partial_latex(p: Partial, names=None) -> str:
@@ -31,6 +44,8 @@ def segment_latex(s, names) -> str | None:
         return partial_latex(s, names)
     if isinstance(s, Num):
         return number_text(s.value).replace("−", "-")
+    if isinstance(s, Name):
+        return s.latex
     return None
 
 
