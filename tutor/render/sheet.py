@@ -327,9 +327,9 @@ def text(expr) -> str:
 
 def _plain_math(expr) -> str:
     if isinstance(expr, Partial):
-        return f"∂{expr.name}/∂{text(expr.wrt)}"
+        return f"∂{_indexed(expr.name)}/∂{text(expr.wrt)}"
     if isinstance(expr, Name):
-        return expr.plain
+        return _indexed(expr.plain)
     if isinstance(expr, sympy.Derivative):
         inner = expr.expr
         d = "∂" if len(inner.free_symbols) > 1 else "d"
@@ -338,6 +338,14 @@ def _plain_math(expr) -> str:
             body = f"({body})"
         return f"{d}/{d}{text(expr.variables[0])} {body}"
     return text(expr)
+
+
+def _indexed(name: str) -> str:
+    """s2 → s₂ (a function's name in plain text)."""
+    import re
+
+    m = re.fullmatch(r"(.*?[A-Za-z])(\d+)", name)
+    return m.group(1) + m.group(2).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")) if m else name
 
 
 def plain(segments) -> str:
