@@ -290,9 +290,12 @@ SHEET_FORMATS = ("md", "tex", "html", "pdf")
 @click.option("--kind", "kinds", multiple=True,
               type=click.Choice(("derive", "evaluate", "gd_step", "backward", "mistake")),
               help="Only these kinds of problem (repeatable; default: all the lessons offer).")
+@click.option("--export", "exports", multiple=True, type=click.Choice(("moodle", "gift")),
+              help="Also write the problems for a quiz system: quiz.xml (Moodle XML) or "
+                   "quiz.gift (GIFT). Repeatable.")
 @click.option("--force", is_flag=True, help="Replace the sheets of an earlier run in DIR.")
 @_user_errors
-def worksheet(lessons, problems, variants, seed, out, formats, kinds, force):
+def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, force):
     """Printable worksheets with randomised numbers, answer keys and a machine key.
 
     \b
@@ -314,7 +317,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, force):
     chosen = tuple(dict.fromkeys(formats)) or SHEET_FORMATS
     ws = make_worksheets(list(lessons), problems=problems, variants=variants, seed=seed,
                          kinds=kinds or None)
-    files = render_files(ws, chosen)
+    files = render_files(ws, chosen, tuple(dict.fromkeys(exports)))
     write_files(folder, files, force=force)
     first, last = ws.sheets[0], ws.sheets[-1]
     width = max(2, len(str(variants)))
@@ -327,6 +330,9 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, force):
     if variants > 1:
         shown += f" … {stem(last)}.{fmt}"
     click.echo(f"{shown}   {os.path.join(out, 'answers', stem(first) + '.' + fmt)} …")
+    for name, what in (("quiz.xml", "Moodle XML"), ("quiz.gift", "GIFT")):
+        if name in files:
+            click.echo(f"{what} for import: {os.path.join(out, name)}")
     click.echo(f"grade with: tutor grade {os.path.join(out, 'key.json')} ANSWERS")
 
 

@@ -295,3 +295,68 @@ def test_earlier_sheets_need_force(tmp_path):
     # the earlier run's extra variants are gone, so the folder matches key.json
     assert sorted(p.name for p in out.glob("variant-*")) == ["variant-01.md"]
     assert sorted(p.name for p in (out / "answers").iterdir()) == ["variant-01.json", "variant-01.md"]
+
+
+# -- exports -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("quiz") / "q"
+    r = run("worksheet", "sigmoid", "linear_regression", "neuron", "softmax", "-n", "8", "-k", "2",
+            "--seed", "5", "--format", "md", "--export", "moodle", "--export", "gift",
+            "--out", str(out))
+    assert r.exit_code == 0, r.output
+    return out, json.loads((out / "key.json").read_text())
+
+
+def test_moodle_xml_has_the_question_types(exported):
+    out, key = exported
+    root = ET.parse(out / "quiz.xml").getroot()
+    assert root.tag == "quiz"
+    questions = [q for q in root if q.get("type") != "category"]
+    assert len(questions) == 16
+    assert len([q for q in root if q.get("type") == "category"]) == 2
+    by_id = {q.findtext("idnumber"): q for q in questions}
+    for variant in key["variants"]:
+        for item in variant["problems"]:
+            q = by_id[f"{variant['id']}-{item['number']}"]
+            assert q.findtext("questiontext/text").strip()
+            assert q.findtext("generalfeedback/text").strip()
+            if item["answer"] == "expression":
+                assert q.get("type") == "essay" and q.findtext("graderinfo/text")
+            elif item["answer"] == "step":
+                assert q.get("type") == "numerical"
+                assert float(q.findtext("answer/text")) == item["step"]
+            elif len(item["numbers"]) == 1:
+                assert q.get("type") == "numerical"
+                assert float(q.findtext("answer/text")) == pytest.approx(item["numbers"][0]["value"])
+                assert float(q.findtext("answer/tolerance")) == pytest.approx(item["numbers"][0]["tolerance"])
+            else:
+                assert q.get("type") == "cloze"
+                text = q.findtext("questiontext/text")
+                import re
+                fields = re.findall(r"\{1:NUMERICAL:=([-0-9.]+):([0-9.]+)\}", text)
+                assert [float(v) for v, _ in fields] == pytest.approx([n["value"] for n in item["numbers"]])
+
+
+def test_gift_questions_and_answers(exported):
+    import re
+
+    out, key = exported
+    text = (out / "quiz.gift").read_text("utf-8")
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    questions = [b.strip() for b in blocks if b.strip().startswith("::")]
+    numbers = [n for v in key["variants"] for item in v["problems"]
+               for n in (item.get("numbers") or [None])]
+    assert len(questions) == len(numbers)
+    for q in questions:
+        assert "\n" not in q.strip()
+        body = q.split("::", 2)[2]
+        # the answer is the last unescaped {…}
+        m = re.search(r"(?<!\\)\{(.*)(?<!\\)\}$", body)
+        assert m, q[:200]
+        answer = m.group(1)
+        assert answer.startswith("####") or re.match(r"#-?[0-9.]+:[0-9.]+####", answer), answer[:80]
+    values = [float(v) for v in re.findall(r"(?<!\\)\{#(-?[0-9.]+):", text)]
+    expected = [n["value"] for n in numbers if n is not None]
+    steps = [float(item["step"]) for v in key["variants"] for item in v["problems"] if item["answer"] == "step"]
+    assert sorted(values) == pytest.approx(sorted(expected + steps))

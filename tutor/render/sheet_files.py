@@ -8,6 +8,7 @@ Layout of the folder::
     answers/variant-01.json                                          one variant's machine key
     answers/answers.html                                             all keys, one per page
     key.json                                                         every variant's key
+    quiz.xml  quiz.gift                          with --export: a Moodle question bank, GIFT
 
 Everything is made in a hidden folder beside the output first; only when all of it exists is
 it moved into place, so an error half-way leaves the folder as it was.
@@ -65,7 +66,10 @@ def check_folder(out: str | os.PathLike, *, force: bool) -> Path:
     return folder
 
 
-def render_files(ws: Worksheets, formats=FORMATS) -> dict[str, bytes]:
+EXPORTS = ("moodle", "gift")
+
+
+def render_files(ws: Worksheets, formats=FORMATS, exports=()) -> dict[str, bytes]:
     """Every file of the run, by its path inside the output folder."""
     files: dict[str, bytes] = {}
     renderers = {}
@@ -93,6 +97,12 @@ def render_files(ws: Worksheets, formats=FORMATS) -> dict[str, bytes]:
     if "html" in formats:
         files["sheets.html"] = sheets_html(ws.sheets).encode("utf-8")
         files["answers/answers.html"] = sheets_html(ws.sheets, key=True).encode("utf-8")
+    if "moodle" in exports:
+        from .export_moodle import moodle_xml
+        files["quiz.xml"] = moodle_xml(ws).encode("utf-8")
+    if "gift" in exports:
+        from .export_gift import gift
+        files["quiz.gift"] = gift(ws).encode("utf-8")
     files["key.json"] = dumps(worksheets_key(ws)).encode("utf-8")
     return files
 
