@@ -338,5 +338,97 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, f
 
 
 
+@main.command()
+@click.argument("key", metavar="KEY")
+@click.argument("answers", metavar="ANSWERS")
+@click.option("--csv", "csv_path", metavar="FILE",
+              help="Write the class's scores to FILE (.csv) instead of printing them.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="How to show one student's grading.")
+@click.option("--force", is_flag=True, help="Replace the --csv file if it exists.")
+@_user_errors
+def grade(key, answers, csv_path, fmt, force):
+    """Grade answers against a worksheet's key (key.json, or one variant's key).
+
+    ANSWERS is one student's answers file, or a folder of them (*.txt): one answer per line,
+    "3: 0.125", with a line "variant: s7-v03" naming the sheet (see the README).
+
+    \b
+    tutor grade sheets/key.json ada.txt
+    tutor grade sheets/key.json answers/ --csv scores.csv
+    """
+    from pathlib import Path
+
+    from tutor.grade import answer_files, grade_path, scores_csv
+    from tutor.key import read_key
+
+    check_output_path(csv_path, force=force, suffixes=(".csv",), option="--csv")
+    keys = read_key(key)
+    target = Path(answers)
+    if not target.exists():
+        raise UserError(f"answers {answers}: no such file or folder")
+    if target.is_dir():
+        results = [grade_path(keys, f, strict=False) for f in answer_files(target)]
+        table = scores_csv(results)
+        if csv_path:
+            _write_text(csv_path, table)
+            total = results[0].out_of if results else 0
+            for r in results:
+                state = r.problem if not r.marks else f"{r.score:g} / {r.out_of}"
+                click.echo(f"{r.student:<24} {r.variant:<12} {state}")
+            click.echo(f"scores of {len(results)} students written to {csv_path}")
+        else:
+            click.echo(table, nl=False)
+        return
+    if csv_path:
+        result = grade_path(keys, target, strict=True)
+        _write_text(csv_path, scores_csv([result]))
+    else:
+        result = grade_path(keys, target, strict=True)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"student": result.student, "variant": result.variant,
+                               "score": result.score, "out_of": result.out_of,
+                               "marks": [{"problem": m.number, "kind": m.kind, "score": m.score,
+                                          "status": m.status, "answer": m.answer,
+                                          "reason": m.reason} for m in result.marks]},
+                              ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"[bold]{result.student}[/bold]   variant {result.variant}   "
+                  f"score [bold]{result.score:g} / {result.out_of}[/bold]")
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    for col in ("", "problem", "answer", "why"):
+        table.add_column(col, overflow="fold")
+    marks = {"right": "[green]✓[/green]", "partly": "[yellow]½[/yellow]",
+             "wrong": "[red]✗[/red]", "missing": "[red]–[/red]"}
+    for m in result.marks:
+        partly = f" ({m.score:g})" if m.status == "partly" else ""
+        table.add_row(marks[m.status], f"{m.number}. {m.kind}{partly}", m.answer or "—",
+                      m.reason)
+    console.print(table)
+    if result.problem:
+        click.echo(f"note: {result.problem}")
+
+
+def _write_text(path: str, text: str) -> None:
+    """Write a file whole or not at all."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tutor-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 if __name__ == "__main__":
     main()

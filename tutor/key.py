@@ -17,7 +17,7 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from .errors import ExpressionError, TutorError
-from .parser import parse_expression
+from .parser import parse_equation, parse_expression
 from .worksheet import Sheet, Worksheets
 
 FORMAT = "tutor-worksheet-key"
@@ -74,6 +74,8 @@ def sheet_key(sheet: Sheet) -> dict:
         else:
             item["step"] = p.wrong_step
             item["mistake"] = p.mistake
+        if p.assumptions:
+            item["assume"] = [f"{expression_text(l)} = {expression_text(r)}" for l, r in p.assumptions]
         if p.expected is not None and p.answer_type != "expression":
             item["derivative"] = expression_text(p.expected)
         problems.append(item)
@@ -112,6 +114,7 @@ class KeyProblem:
     step: int = 0
     wrt: tuple[str, ...] = ()
     function: sympy.Expr | None = None
+    assumptions: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,10 +190,20 @@ def _problem(data, where) -> KeyProblem:
         function = _parse(data["function"], {**variables, **{n: sympy.Symbol(n) for n in defs}},
                           where) if "function" in data else None
         wrt = tuple(str(w) for w in data.get("wrt", []))
+        if not all(w in variables for w in wrt):
+            raise ValueError
+        assumptions = []
+        for text in data.get("assume", []):
+            if not isinstance(text, str):
+                raise ValueError
+            try:
+                assumptions.append(parse_equation(text, symbols=variables, allow_new_names=False))
+            except ExpressionError as exc:
+                raise KeyFileError(f"{where}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError):
         raise KeyFileError(f"{where}: malformed (edit the key only through 'tutor worksheet')") from None
     return KeyProblem(number, kind, str(data.get("lesson", "")), answer, variables, defs,
-                      expected, numbers, step, wrt, function)
+                      expected, numbers, step, wrt, function, tuple(assumptions))
 
 
 def _parse(text, variables, where) -> sympy.Expr:
