@@ -112,7 +112,7 @@ _DERIVATIVE_NOTATION = [
     (re.compile(r"\\partial|∂"), "∂"),
     (re.compile(r"\\frac\s*\{\s*(?:\\mathrm\s*\{\s*d\s*\}|d)\s*[}\\a-zA-Z]"), "d/d…"),
     (re.compile(r"\b(?:diff|Derivative|derivative|grad|D)\s*\("), "a derivative function"),
-    (re.compile(r"[A-Za-zσ)\]]\s*['′’]"), "a prime (f′)"),
+    (re.compile(r"[A-Za-zσ]\s*['′’]+\s*\("), "a prime (f′)"),
 ]
 _D_OVER_D = re.compile(r"(?<![A-Za-z0-9_])d\s*/\s*d")
 
@@ -197,7 +197,7 @@ def check_answer(function: sympy.Expr, wrt: sympy.Symbol, answer_text: str, *,
     answer = parse_answer(answer_text, names)
     verdict.answer = answer
     return _judge(verdict, _plain(answer, named, assumptions),
-                  _under(function, assumptions), derivation, prefer, seed)
+                  _under(function, assumptions), derivation, prefer, seed, assumptions)
 
 
 def check_expression(expected: sympy.Expr, answer_text: str, *,
@@ -230,7 +230,8 @@ def check_expression(expected: sympy.Expr, answer_text: str, *,
     answer = parse_answer(answer_text, names)
     verdict.answer = answer
     f = _under(function, assumptions) if function is not None else None
-    return _judge(verdict, _plain(answer, named, assumptions), f, verdict_derivation, (), seed)
+    return _judge(verdict, _plain(answer, named, assumptions), f, verdict_derivation, (), seed,
+                  assumptions)
 
 
 def _elementary_form(derivation: Derivation, named: Sequence[Named]) -> sympy.Expr:
@@ -274,7 +275,7 @@ def _compare(ev_e: Evaluator, ev_a: Evaluator, ev_f: Evaluator | None, p) -> str
 
 
 def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
-           derivation: Derivation | None, prefer, seed) -> Verdict:
+           derivation: Derivation | None, prefer, seed, assumptions=()) -> Verdict:
     expected = verdict.expected_plain
     if answer.has(sympy.Derivative, sympy.Subs, sympy.Integral):
         verdict.diagnosis = Diagnosis("other", "your answer still contains a derivative: it "
@@ -331,7 +332,9 @@ def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
     else:
         verdict.diagnosis = diagnose(expected, answer, x=x, points=pts, answer_values=a_vals,
                                      expected_values=e_vals, function=function,
-                                     raw=elementary(derivation.raw) if derivation else None)
+                                     raw=elementary(derivation.raw) if derivation else None,
+                                     forms=[_plain(r.after, verdict.named, assumptions)
+                                            for r in (derivation.rewrites if derivation else ())])
     if derivation is not None:
         verdict.hint = hint_for(derivation, verdict.diagnosis)
     return verdict

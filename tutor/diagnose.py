@@ -161,12 +161,13 @@ def _quotients(f, x):
 def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
              points: Sequence[dict], answer_values: Sequence[complex],
              expected_values: Sequence[complex], function: sympy.Expr | None = None,
-             raw: sympy.Expr | None = None) -> Diagnosis:
+             raw: sympy.Expr | None = None, forms: Sequence[sympy.Expr] = ()) -> Diagnosis:
     """The kind of mistake ``answer`` makes as the derivative of ``function`` by ``x``.
 
     ``points`` ({symbol: Float}) are where both sides are defined; ``answer_values`` and
     ``expected_values`` their high-precision values there.  ``raw`` is the derivative as the
-    rules produced it (its terms are tried as missing terms too)."""
+    rules produced it and ``forms`` other equal forms of it: their terms are tried as missing
+    terms too."""
     m = _Matcher(answer_values, points)
     E = expected
     f = function
@@ -256,8 +257,12 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
                 return Diagnosis("wrong_variable",
                                  "this is the derivative by {0}, not by {1}", (v, x), None, None)
 
+    if f is not None and m.matches(f):
+        return Diagnosis("other", "your answer is the function {0} itself, not its derivative",
+                         (f,), None, None)
+
     # -- a term too many, too few, or with the wrong sign ----------------------------------
-    terms = _terms(*(e for e in (E, raw) if e is not None))
+    terms = _terms(*(e for e in (E, raw, *forms) if e is not None))
     for t in terms:
         if m.matches(E - t):
             return Diagnosis("extra_or_missing_term", "the term {0} is missing", (t,), None, "sum")
@@ -282,9 +287,5 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
             return Diagnosis("constant_factor", "your answer is {0} × the derivative", (nice,),
                              None, None, factor=nice)
 
-    # -- none of the above -----------------------------------------------------------------
-    if f is not None and m.matches(f):
-        return Diagnosis("other", "your answer is the function {0} itself, not its derivative",
-                         (f,), None, None)
     return Diagnosis("other", "no simple slip (sign, factor, chain factor, term, variable) "
                      "explains the difference", (), None, None)
