@@ -389,7 +389,7 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         if fmt == "json":
             click.echo(f"error: training diverged at epoch {history.stop_epoch}, step "
                        f"{history.stop_step}: {advice}", err=True)
-        raise click.exceptions.Exit(1)
+        sys.exit(1)  # the run finished its report; exit code 1 says it diverged
 
 
 
