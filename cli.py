@@ -14,6 +14,8 @@ import sys
 
 import click
 
+from tutor.i18n import LANGUAGES, _, set_language
+
 FORMATS = ("text", "markdown", "latex", "json")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -29,7 +31,7 @@ class UserError(click.ClickException):
 
     def show(self, file=None):
         file = file or sys.stderr
-        click.echo(f"error: {self.format_message()}", file=file)
+        click.echo(_("error: {message}").format(message=self.format_message()), file=file)
         for line in self.detail:
             click.echo(line, file=file)
 
@@ -52,6 +54,7 @@ def _user_errors(fn):
 
 class TutorGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        set_language(None)  # the locale's language until a command's --lang says otherwise
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except UserError as exc:
@@ -60,21 +63,22 @@ class TutorGroup(click.Group):
         except click.UsageError as exc:
             # Click's own usage errors, on one line as well
             where = f" ({exc.ctx.command_path})" if exc.ctx else ""
-            click.echo(f"error: {exc.format_message()}{where}; see --help", err=True)
+            click.echo(_("error: {message}{where}; see --help").format(
+                message=exc.format_message(), where=where), err=True)
             sys.exit(2)
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
-            click.echo("aborted", err=True)
+            click.echo(_("aborted"), err=True)
             sys.exit(1)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(_("interrupted"), err=True)
             sys.exit(130)
         except RecursionError:
-            click.echo("error: the input is nested too deeply", err=True)
+            click.echo(_("error: the input is nested too deeply"), err=True)
             sys.exit(2)
 
 
@@ -100,21 +104,24 @@ def parse_at(values: tuple[str, ...]) -> dict[str, object]:
         name, sep, numbers = item.partition("=")
         name = name.strip()
         if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", name):
-            raise UserError(f"--at {item!r}: write name=value or name=v1,v2,… (like --at z=-2,0,2)")
+            raise UserError(_("--at {item}: write name=value or name=v1,v2,… (like --at z=-2,0,2)")
+                            .format(item=repr(item)))
         parts = [p.strip() for p in numbers.split(",")]
         if len(parts) > 100_000:
-            raise UserError(f"--at {name}: at most 100000 values")
+            raise UserError(_("--at {name}: at most 100000 values").format(name=name))
         nums = []
         for p in parts:
             try:
                 v = float(p)
             except ValueError:
-                raise UserError(f"--at {name}: {p!r} is not a number") from None
+                raise UserError(_("--at {name}: {value} is not a number")
+                                .format(name=name, value=repr(p))) from None
             if not math.isfinite(v):
-                raise UserError(f"--at {name}: {p!r} is not a finite number")
+                raise UserError(_("--at {name}: {value} is not a finite number")
+                                .format(name=name, value=repr(p)))
             nums.append(v)
         if name in out:
-            raise UserError(f"--at {name} given twice")
+            raise UserError(_("--at {name} given twice").format(name=name))
         out[name] = nums[0] if len(nums) == 1 else nums
     return out
 
@@ -127,21 +134,38 @@ def check_output_path(path: str | None, *, force: bool, suffixes=PLOT_SUFFIXES,
         return
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in suffixes:
-        raise UserError(f"{option} {path}: the file name must end in "
-                        f"{', '.join(suffixes)} (the suffix picks the format)")
+        raise UserError(_("{option} {path}: the file name must end in {suffixes} (the suffix "
+                          "picks the format)").format(option=option, path=path,
+                                                      suffixes=", ".join(suffixes)))
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise UserError(f"{option} {path}: the folder {os.path.dirname(path) or '.'} does not exist")
+        raise UserError(_("{option} {path}: the folder {folder} does not exist").format(
+            option=option, path=path, folder=os.path.dirname(path) or "."))
     if os.path.isdir(path):
-        raise UserError(f"{option} {path}: is a folder")
+        raise UserError(_("{option} {path}: is a folder").format(option=option, path=path))
     if os.path.exists(path) and not force:
-        raise UserError(f"{option} {path}: the file exists; add --force to replace it")
+        raise UserError(_("{option} {path}: the file exists; add --force to replace it")
+                        .format(option=option, path=path))
     if not os.access(folder, os.W_OK):
-        raise UserError(f"{option} {path}: the folder is not writable")
+        raise UserError(_("{option} {path}: the folder is not writable")
+                        .format(option=option, path=path))
+
+
+def _choose_language(ctx, param, value):
+    set_language(value)  # None: from LC_ALL / LC_MESSAGES / LANG, English when unknown
+    return value
+
+
+def language_option(command):
+    """``--lang zh|en`` on a command; without it, the user's locale decides."""
+    return click.option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True,
+                        expose_value=False, callback=_choose_language,
+                        help="Language of the text (default: from LANG / LC_ALL).")(command)
 
 
 # -- commands ------------------------------------------------------------------------------
 @main.command("list")
+@language_option
 @_user_errors
 def list_lessons():
     """List the lessons."""
@@ -151,13 +175,13 @@ def list_lessons():
     from tutor.lesson import lesson_names, load_lesson
 
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    table.add_column("lesson", style="bold", no_wrap=True)
-    table.add_column("about")
+    table.add_column(_("lesson"), style="bold", no_wrap=True)
+    table.add_column(_("about"))
     for name in lesson_names():
         lesson = load_lesson(name)
         table.add_row(name, f"{lesson.title} — {lesson.summary}" if lesson.summary else lesson.title)
     Console(highlight=False).print(table)
-    click.echo("\nexplain one with: tutor explain LESSON")
+    click.echo("\n" + _("explain one with: tutor explain LESSON"))
 
 
 @main.command()
@@ -174,6 +198,7 @@ def list_lessons():
 @click.option("--plot", metavar="FILE", help="Plot f and its derivative to FILE (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace the --plot file if it exists.")
 @click.option("--all-steps", is_flag=True, help="Also show trivial steps (constants, d/dx x = 1).")
+@language_option
 @_user_errors
 def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_steps):
     """Derive a lesson's derivatives step by step, beside their values on numbers.
@@ -186,8 +211,8 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
     """
     sources = [s for s in (lesson, expr, lesson_file) if s is not None]
     if len(sources) != 1:
-        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
-                        "(see 'tutor list')")
+        raise UserError(_("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                          "(see 'tutor list')"))
     check_output_path(plot, force=force)
     values = parse_at(at)
 
@@ -196,7 +221,7 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
 
     if expr is not None:
         if size is not None:
-            raise UserError("--size goes with an indexed lesson, not with --expr")
+            raise UserError(_("--size goes with an indexed lesson, not with --expr"))
         the_lesson = lesson_from_expression(expr, wrt=wrt)
         chosen = the_lesson.wrt
     else:
@@ -225,13 +250,14 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
         footer = ""
         if not plot:
             target = f"explain {lesson}" if lesson else "explain --expr …" if expr else "explain --lesson-file …"
-            footer = f"plot it: tutor {target} --plot {lesson or 'plot'}.png"
+            footer = _("plot it: {command}").format(
+                command=f"tutor {target} --plot {lesson or 'plot'}.png")
         TextRenderer(all_steps=all_steps).render(result, footer=footer)
     if plot:
         from tutor.render.plot import plot_explanation
 
         plot_explanation(result, plot)
-        click.echo(f"plot written to {plot}", err=fmt == "json")
+        click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
 # -- train: gradient descent (tutor train) --------------------------------------------------

@@ -8,7 +8,7 @@ import random
 import mpmath
 import pytest
 import sympy
-from sympy import Abs, Max, Min, acos, asin, atan, cos, cosh, exp, log, sin, sinh, sqrt, tan, tanh
+from sympy import Abs, Max, Min, acos, acosh, asin, asinh, atan, atanh, cos, cosh, exp, log, sin, sinh, sqrt, tan, tanh
 
 from tutor.derivation import derive
 from tutor.functions import relu, sigmoid, softplus
@@ -26,6 +26,7 @@ TABLE = [
     sigmoid(2 * x + 1), softplus(x), log(1 + exp(x)), relu(x), relu(x**2 - 1), Abs(x - 1),
     Max(x, x**2), Min(x, 0), Max(0, 3 * x), x**2 * sin(x) / (1 + exp(x)), sqrt(1 + x**2) * exp(3 * x),
     exp(x) / (exp(x) + exp(-x)), (1 - tanh(x)) ** 2 * x, a * x**2 + a**2 * x,
+    (acosh(x**2 + 2) - a) ** 2, asinh(2 * x), atanh(x / 3), (softplus(a * x) - 1) ** 2,
 ]
 
 
@@ -74,11 +75,12 @@ def test_every_step_checked_independently(expr):
     for step in d.rewrites:
         assert _same(step.before, step.after)
     # and the final answer against central finite differences in mpmath (no SymPy diff)
-    f = sympy.lambdify([x, a], expr, modules=[{"sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)),
-                                              "softplus": lambda t: mpmath.log(1 + mpmath.exp(t)),
-                                              "relu": lambda t: max(t, 0)}, "mpmath"])
-    df = sympy.lambdify([x, a], d.result, modules=[{"sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)),
-                                                   "Heaviside": lambda t, h=0.5: 1 if t > 0 else (0 if t < 0 else h)}, "mpmath"])
+    by_hand = {"sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)),
+               "softplus": lambda t: mpmath.log(1 + mpmath.exp(t)),
+               "relu": lambda t: max(t, 0),
+               "Heaviside": lambda t, h=0.5: 1 if t > 0 else (0 if t < 0 else h)}
+    f = sympy.lambdify([x, a], expr, modules=[by_hand, "mpmath"])
+    df = sympy.lambdify([x, a], d.result, modules=[by_hand, "mpmath"])
     mpmath.mp.dps = 40
     for xv in (0.37, 1.23, -0.81):
         h = mpmath.mpf("1e-12")

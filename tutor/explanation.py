@@ -10,6 +10,7 @@ import sympy
 from .derivation import Named, derive, expand_named
 from .errors import TutorError
 from .functions import NAMED, elementary, sigmoid, stable_form
+from .i18n import _
 from .lesson import Lesson
 from .pointwise import NumericCheck, check_numerically
 from .parser import parse_expression
@@ -104,13 +105,13 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
     """A one-off lesson for an expression typed with ``--expr``."""
     expr = parse_expression(text)
     if not expr.free_symbols:
-        raise TutorError(f"'{text}' has no variables to differentiate by")
+        raise TutorError(_("'{text}' has no variables to differentiate by").format(text=text))
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     chosen = []
     for name in wrt:
         if name not in symbols:
-            raise TutorError(f"--wrt {name}: the expression has no variable '{name}'; "
-                             f"it has {', '.join(symbols)}")
+            raise TutorError(_("--wrt {name}: the expression has no variable '{name}'; "
+                               "it has {names}").format(name=name, names=", ".join(symbols)))
         chosen.append(symbols[name])
     if not chosen:
         chosen = list(symbols.values())
@@ -123,7 +124,7 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
         if expr.has(definition):
             named.append(Named(sympy.Symbol(f"σ({sympy.sstr(sub.args[0])})"), definition,
                                rf"\sigma\left({sympy.latex(sub.args[0])}\right)"))
-    return Lesson(name="expression", title="Your expression", summary="",
+    return Lesson(name="expression", title=_("Your expression"), summary="",
                   function_name="f", function_latex="f", expression_text=text,
                   outputs=[expr], output_names=["f"], symbols=symbols,
                   roles={n: "input" for n in symbols}, families={}, wrt=chosen,

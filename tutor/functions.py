@@ -51,6 +51,10 @@ class softplus(Function):
 
     _eval_rewrite_as_log = _eval_rewrite_as_exp
 
+    def _eval_evalf(self, prec):
+        # mpmath has no softplus: evaluate the written-out form at the requested precision
+        return log(1 + exp(self.args[0]))._eval_evalf(prec)
+
     def _latex(self, printer, exp=None):
         body = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
         return body if exp is None else r"%s^{%s}" % (body, exp)

@@ -28,6 +28,7 @@ import sympy
 
 from .derivation import Named
 from .errors import ExpressionError, LessonError
+from .i18n import N_, _, current_language
 from .parser import parse_equation, parse_expression
 
 ROLES = ("input", "parameter", "target")
@@ -35,7 +36,7 @@ INDEX_LETTERS = "ijk"
 MAX_SIZE = 12
 _TEXT_FIELDS = ("intro", "insight", "batch")
 _TOP_FIELDS = {"name", "title", "summary", "size", "wrt", "assume", "function", "symbols",
-               "example", "named", "text", "general", "reduce"}
+               "example", "named", "text", "general", "reduce", "translations"}
 REDUCTIONS = ("mean", "sum")
 _FUNCTION_FIELDS = {"name", "latex", "expression", "index"}
 _NAMED_FIELDS = {"name", "display", "latex", "expression"}
@@ -71,6 +72,8 @@ class Lesson:
     source: str = ""
     #: how per-sample values combine over a batch ("mean" or "sum"), if the lesson says
     reduce: str | None = None
+    #: the narrative (title, summary, intro, insight, batch) in every language the file has
+    narrative: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def is_vector(self) -> bool:
@@ -81,8 +84,10 @@ class Lesson:
             return self.symbols[name]
         except KeyError:
             raise LessonError(
-                f"lesson '{self.name}' has no variable '{name}'{_suggest(name, self.symbols)}; "
-                f"its variables are {', '.join(self.symbols)}"
+                _("lesson '{lesson}' has no variable '{name}'{suggestion}; its variables are "
+                  "{names}").format(lesson=self.name, name=name,
+                                    suggestion=_suggest(name, self.symbols),
+                                    names=", ".join(self.symbols))
             ) from None
 
     def names_for(self, text: str) -> list[sympy.Symbol]:
@@ -112,10 +117,10 @@ def lesson_names() -> list[str]:
 def load_lesson(name: str, *, size: int | None = None) -> Lesson:
     """A shipped lesson by name; an unknown name suggests the closest ones."""
     if name not in lesson_names():
-        raise LessonError(f"no lesson named '{name}'{_suggest(name, lesson_names())}; "
-                          f"'tutor list' shows them all")
+        raise LessonError(_("no lesson named '{name}'{suggestion}; 'tutor list' shows them "
+                            "all").format(name=name, suggestion=_suggest(name, lesson_names())))
     text = _folder().joinpath(name + ".toml").read_text("utf-8")
-    return parse_lesson(text, source=f"lesson '{name}'", size=size)
+    return parse_lesson(text, source=_("lesson '{name}'").format(name=name), size=size)
 
 
 def load_lesson_file(path: str | Path, *, size: int | None = None) -> Lesson:
@@ -124,17 +129,20 @@ def load_lesson_file(path: str | Path, *, size: int | None = None) -> Lesson:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise LessonError(f"lesson file {path}: no such file") from None
+        raise LessonError(_("lesson file {path}: no such file").format(path=path)) from None
     except IsADirectoryError:
-        raise LessonError(f"lesson file {path}: is a directory, not a file") from None
+        raise LessonError(_("lesson file {path}: is a directory, not a file")
+                          .format(path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise LessonError(f"lesson file {path}: cannot be read ({exc.__class__.__name__})") from None
-    return parse_lesson(text, source=f"lesson file {path}", size=size)
+        raise LessonError(_("lesson file {path}: cannot be read ({problem})")
+                          .format(path=path, problem=exc.__class__.__name__)) from None
+    return parse_lesson(text, source=_("lesson file {path}").format(path=path), size=size)
 
 
 def _suggest(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
-    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    return (_(" (did you mean {names}?)").format(names=_(" or ").join(repr(c) for c in close))
+            if close else "")
 
 
 # -- reading and checking a lesson file ----------------------------------------------------
@@ -150,31 +158,33 @@ class _Reader:
     def table(self, data: dict, key: str, where: str, required=True) -> dict:
         if key not in data:
             if required:
-                self.fail(where + key, "missing (a table is required here)")
+                self.fail(where + key, _("missing (a table is required here)"))
             return {}
         if not isinstance(data[key], dict):
-            self.fail(where + key, f"must be a table, not {_kind(data[key])}")
+            self.fail(where + key, _("must be a table, not {kind}").format(kind=_kind(data[key])))
         return data[key]
 
     def string(self, data: dict, key: str, where: str, required=True, default="") -> str:
         if key not in data:
             if required:
-                self.fail(where + key, "missing")
+                self.fail(where + key, _("missing"))
             return default
         if not isinstance(data[key], str) or (required and not data[key].strip()):
-            self.fail(where + key, f"must be a non-empty string, not {_kind(data[key])}")
+            self.fail(where + key, _("must be a non-empty string, not {kind}")
+                      .format(kind=_kind(data[key])))
         return data[key]
 
     def known_keys(self, data: dict, allowed: set, where: str):
         for key in data:
             if key not in allowed:
-                self.fail(where + key, f"unknown field{_suggest(key, allowed)}; "
-                          f"allowed: {', '.join(sorted(allowed))}")
+                self.fail(where + key, _("unknown field{suggestion}; allowed: {names}").format(
+                    suggestion=_suggest(key, allowed), names=", ".join(sorted(allowed))))
 
 
 def _kind(value) -> str:
-    return {dict: "a table", list: "a list", str: "a string", bool: "true/false",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    kinds = {dict: N_("a table"), list: N_("a list"), str: N_("a string"), bool: N_("true/false"),
+             int: N_("a number"), float: N_("a number")}
+    return _(kinds[type(value)]) if type(value) in kinds else type(value).__name__
 
 
 def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) -> Lesson:
@@ -183,44 +193,46 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LessonError(f"{source}: not valid TOML: {exc}") from None
+        raise LessonError(_("{source}: not valid TOML: {problem}").format(source=source, problem=exc)) from None
     r.known_keys(data, _TOP_FIELDS, "")
     name = r.string(data, "name", "")
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", name):
-        r.fail("name", "must be lower-case letters, digits and _ (like 'sigmoid')")
+        r.fail("name", _("must be lower-case letters, digits and _ (like 'sigmoid')"))
     title = r.string(data, "title", "")
     summary = r.string(data, "summary", "", required=False)
 
     default_size = data.get("size")
     if default_size is not None and (not isinstance(default_size, int) or isinstance(default_size, bool)
                                      or not 1 <= default_size <= MAX_SIZE):
-        r.fail("size", f"must be a whole number from 1 to {MAX_SIZE}")
+        r.fail("size", _("must be a whole number from 1 to {limit}").format(limit=MAX_SIZE))
     if size is not None:
         if default_size is None:
-            raise LessonError(f"{source} has no indexed variables, so it takes no size")
+            raise LessonError(_("{source} has no indexed variables, so it takes no size")
+                              .format(source=source))
         if not 2 <= size <= MAX_SIZE:
-            raise LessonError(f"size must be from 2 to {MAX_SIZE}, not {size}")
+            raise LessonError(_("size must be from 2 to {limit}, not {size}").format(limit=MAX_SIZE, size=size))
     n = size if size is not None else default_size
 
     # symbols and roles
     sym_table = r.table(data, "symbols", "")
     if not sym_table:
-        r.fail("symbols", "declare at least one variable, e.g. z = \"input\"")
+        r.fail("symbols", _("declare at least one variable, e.g. z = \"input\""))
     symbols: dict[str, sympy.Symbol] = {}
     roles: dict[str, str] = {}
     families: dict[str, list[str]] = {}
     for key, role in sym_table.items():
         where = f"symbols.{key}"
         if role not in ROLES:
-            r.fail(where, f"role must be one of {', '.join(ROLES)}, not {role!r}")
+            r.fail(where, _("role must be one of {names}, not {role}").format(names=", ".join(ROLES),
+                                                                             role=repr(role)))
         m = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)(?:_([ijk]))?", key)
         if not m:
-            r.fail(where, "a variable is a letter followed by letters or digits, "
-                          "optionally _i for an indexed family")
+            r.fail(where, _("a variable is a letter followed by letters or digits, optionally _i "
+                            "for an indexed family"))
         base, index = m.groups()
         if index:
             if n is None:
-                r.fail(where, "an indexed family needs the lesson's 'size'")
+                r.fail(where, _("an indexed family needs the lesson's 'size'"))
             families[base] = [f"{base}{k}" for k in range(1, n + 1)]
             for member in families[base]:
                 symbols[member] = sympy.Symbol(member, real=True)
@@ -236,17 +248,17 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
     definitions: dict[sympy.Symbol, sympy.Expr] = {}
     named_list = data.get("named", [])
     if not isinstance(named_list, list):
-        r.fail("named", "must be a list of tables ([[named]])")
+        r.fail("named", _("must be a list of tables ([[named]])"))
     for k, entry in enumerate(named_list):
         where = f"named[{k + 1}]."
         if not isinstance(entry, dict):
-            r.fail(where[:-1], "must be a table")
+            r.fail(where[:-1], _("must be a table"))
         r.known_keys(entry, _NAMED_FIELDS, where)
         nm = r.string(entry, "name", where)
         m = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)(?:_([ijk]))?", nm)
         if not m or m.group(1) in symbols or m.group(1) in families:
-            r.fail(where + "name", "must be a new name (a letter and letters/digits, "
-                                   "optionally _i), not one of the variables")
+            r.fail(where + "name", _("must be a new name (a letter and letters/digits, optionally "
+                                     "_i), not one of the variables"))
         display = r.string(entry, "display", where, required=False, default=nm)
         latex = r.string(entry, "latex", where, required=False, default="")
         expr_text = r.string(entry, "expression", where)
@@ -275,7 +287,7 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
     outputs, output_names = [], []
     if index is not None:
         if index not in INDEX_LETTERS or n is None:
-            r.fail("function.index", "must be one of i, j, k, in a lesson with a 'size'")
+            r.fail("function.index", _("must be one of i, j, k, in a lesson with a 'size'"))
         for v in range(1, n + 1):
             e = _parse(r, "function.expression", expand(ftext, {index: v}, "function.expression"),
                        {**symbols, **by_name})
@@ -290,7 +302,7 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
     # which variables to differentiate by
     wrt_raw = data.get("wrt")
     if not isinstance(wrt_raw, list) or not wrt_raw or not all(isinstance(w, str) for w in wrt_raw):
-        r.fail("wrt", "must be a non-empty list of variable names, e.g. wrt = [\"z\"]")
+        r.fail("wrt", _("must be a non-empty list of variable names, e.g. wrt = [\"z\"]"))
     wrt: list[sympy.Symbol] = []
     for w in wrt_raw:
         base = w[:-2] if re.fullmatch(r"[A-Za-z]\w*_[ijk]", w) else w
@@ -299,13 +311,14 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
         elif w in symbols:
             wrt.append(symbols[w])
         else:
-            r.fail("wrt", f"'{w}' is not a declared variable{_suggest(w, list(symbols) + list(families))}")
+            r.fail("wrt", _("'{name}' is not a declared variable{suggestion}").format(
+                name=w, suggestion=_suggest(w, list(symbols) + list(families))))
 
     # assumptions such as sum_i(y_i) = 1
     assumptions = []
     assume = data.get("assume", [])
     if not isinstance(assume, list) or not all(isinstance(a, str) for a in assume):
-        r.fail("assume", "must be a list of equations written as strings")
+        r.fail("assume", _("must be a list of equations written as strings"))
     for a in assume:
         try:
             lhs, rhs = parse_equation(expand(a, {}, "assume"), symbols=symbols, allow_new_names=False)
@@ -316,11 +329,19 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
     example = _read_example(r, data, symbols, families, n, resized=size is not None)
     reduce = data.get("reduce")
     if reduce is not None and reduce not in REDUCTIONS:
-        r.fail("reduce", f"must be one of {', '.join(REDUCTIONS)}, not {reduce!r}")
+        r.fail("reduce", _("must be one of {names}, not {value}").format(
+            names=", ".join(REDUCTIONS), value=repr(reduce)))
 
     text = r.table(data, "text", "", required=False)
     r.known_keys(text, set(_TEXT_FIELDS), "text.")
     texts = {k: r.string(text, k, "text.", required=False) for k in _TEXT_FIELDS}
+    narrative = {"en": {"title": title, "summary": summary, **texts}}
+    narrative.update(_read_translations(r, data))
+    # the narrative in the current language, field by field, English where it is missing
+    lang = current_language()
+    title, summary, texts = (pick_field(narrative, lang, "title"),
+                             pick_field(narrative, lang, "summary"),
+                             {k: pick_field(narrative, lang, k) for k in _TEXT_FIELDS})
 
     # the general form of the derivative, checked against every entry when derived
     general_tbl = r.table(data, "general", "", required=False)
@@ -345,7 +366,30 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
                   wrt=wrt, example=example, named=named, assumptions=assumptions, text=texts,
                   general=general, general_text=general_text,
                   matrix_text=r.string(general_tbl, "matrix", "general.", required=False),
-                  size=n, source=source, reduce=reduce)
+                  size=n, source=source, reduce=reduce, narrative=narrative)
+
+
+_NARRATIVE_FIELDS = {"title", "summary", *_TEXT_FIELDS}
+
+
+def _read_translations(r: _Reader, data: dict) -> dict[str, dict[str, str]]:
+    """``[translations.zh]`` tables: the narrative fields in another language."""
+    out = {}
+    table = r.table(data, "translations", "", required=False)
+    for lang, fields in table.items():
+        where = f"translations.{lang}"
+        if not re.fullmatch(r"[a-z]{2,3}", lang):
+            r.fail(where, _("must be a language code such as zh or fr"))
+        if not isinstance(fields, dict):
+            r.fail(where, _("must be a table, not {kind}").format(kind=_kind(fields)))
+        r.known_keys(fields, _NARRATIVE_FIELDS, where + ".")
+        out[lang] = {k: r.string(fields, k, where + ".", required=False) for k in fields}
+    return out
+
+
+def pick_field(narrative: dict[str, dict[str, str]], lang: str, key: str) -> str:
+    """A narrative field in ``lang``, or in English when that language does not have it."""
+    return narrative.get(lang, {}).get(key) or narrative["en"].get(key, "")
 
 
 def _family_position(symbol: sympy.Symbol, families) -> int | None:
@@ -382,7 +426,7 @@ def _read_example(r: _Reader, data, symbols, families, n, resized=False) -> dict
             if not isinstance(value, list) or not all(
                     isinstance(row, list) and len(row) == n and all(_is_number(v) for v in row)
                     for row in rows):
-                r.fail(where, f"must be a list of {n} numbers, or a list of such lists")
+                r.fail(where, _("must be a list of {n} numbers, or a list of such lists").format(n=n))
             for k, member in enumerate(families[base]):
                 column = [float(row[k]) for row in rows]
                 example[member] = column if len(rows) > 1 or isinstance(value[0], list) else column[0]
@@ -392,12 +436,13 @@ def _read_example(r: _Reader, data, symbols, families, n, resized=False) -> dict
             elif isinstance(value, list) and value and all(_is_number(v) for v in value):
                 example[key] = [float(v) for v in value]
             else:
-                r.fail(where, "must be a number or a non-empty list of numbers")
+                r.fail(where, _("must be a number or a non-empty list of numbers"))
         else:
-            r.fail(where, f"'{key}' is not a declared variable{_suggest(key, list(symbols) + list(families))}")
+            r.fail(where, _("'{name}' is not a declared variable{suggestion}").format(
+                name=key, suggestion=_suggest(key, list(symbols) + list(families))))
     lengths = {len(v) for v in example.values() if isinstance(v, list)}
     if len(lengths) > 1:
-        r.fail("example", f"batches of different lengths {sorted(lengths)}")
+        r.fail("example", _("batches of different lengths {lengths}").format(lengths=sorted(lengths)))
     return example
 
 
@@ -421,7 +466,7 @@ class _Expander:
         def delta(m):
             a, b = m.groups()
             if a not in bound or b not in bound:
-                self.r.fail(where, f"delta_{a}{b} needs both indices bound")
+                self.r.fail(where, _("delta_{pair} needs both indices bound").format(pair=a + b))
             return "1" if bound[a] == bound[b] else "0"
 
         text = self._DELTA.sub(delta, text)
@@ -430,8 +475,9 @@ class _Expander:
             base, letter = m.groups()
             if letter not in bound:
                 if base in self.families or self.n is not None:
-                    self.r.fail(where, f"index '{letter}' in {m.group(0)} is not bound "
-                                       f"(use sum_{letter}( … ) or the function's index)")
+                    self.r.fail(where, _("index '{letter}' in {term} is not bound (use "
+                                         "sum_{letter}( … ) or the function's index)").format(
+                                             letter=letter, term=m.group(0)))
                 return m.group(0)
             return f"{base}{bound[letter]}"
 
@@ -442,7 +488,7 @@ class _Expander:
         if not m:
             return text
         if self.n is None:
-            self.r.fail(where, "sum_j( … ) needs the lesson's 'size'")
+            self.r.fail(where, _("sum_j( … ) needs the lesson's 'size'"))
         letter = m.group(1)
         start = m.end()
         depth, pos = 1, start
@@ -450,7 +496,7 @@ class _Expander:
             depth += {"(": 1, ")": -1}.get(text[pos], 0)
             pos += 1
         if depth:
-            self.r.fail(where, "unbalanced parentheses after sum_" + letter)
+            self.r.fail(where, _("unbalanced parentheses after sum_{letter}").format(letter=letter))
         body = text[start:pos - 1]
         terms = " + ".join("(" + self(body, {**bound, letter: v}, where) + ")"
                            for v in range(1, self.n + 1))

@@ -23,6 +23,7 @@ from sympy import (
 )
 
 from .errors import TutorError
+from .i18n import N_, _
 from .functions import relu, sigmoid, softplus
 from .steps import Step
 from .verify import same_value
@@ -45,7 +46,7 @@ class Outer:
     note: str = ""
 
 
-_KINK = "not differentiable where {u} = 0; this project uses the one-sided value {v} there"
+_KINK = N_("not differentiable where {u} = 0; this project uses the one-sided value {v} there")
 
 OUTER: dict[type, Outer] = {
     exp: Outer("exp", lambda u: exp(u)),
@@ -63,14 +64,16 @@ OUTER: dict[type, Outer] = {
     cosh: Outer("hyperbolic", lambda u: sinh(u)),
     tanh: Outer("hyperbolic", lambda u: 1 - tanh(u) ** 2),
     asinh: Outer("inverse hyperbolic", lambda u: 1 / sqrt(u**2 + 1)),
-    acosh: Outer("inverse hyperbolic", lambda u: 1 / sqrt(u**2 - 1)),
+    # written as 1/(√(u−1)·√(u+1)), not 1/√(u²−1): the two agree on acosh's real domain
+    # u > 1, but only the first is the derivative of the principal branch everywhere
+    acosh: Outer("inverse hyperbolic", lambda u: 1 / (sqrt(u - 1) * sqrt(u + 1))),
     atanh: Outer("inverse hyperbolic", lambda u: 1 / (1 - u**2)),
     sigmoid: Outer("sigmoid", lambda u: sigmoid(u) * (1 - sigmoid(u))),
     softplus: Outer("softplus", lambda u: sigmoid(u)),
-    relu: Outer("relu", lambda u: Heaviside(u, 0), _KINK.format(u="u", v="0")),
-    Abs: Outer("abs", lambda u: sign(u), _KINK.format(u="u", v="0")),
-    sign: Outer("step", lambda u: S.Zero, "a step: 0 everywhere except the jump at u = 0"),
-    Heaviside: Outer("step", lambda u: S.Zero, "a step: 0 everywhere except the jump at u = 0"),
+    relu: Outer("relu", lambda u: Heaviside(u, 0), _KINK),
+    Abs: Outer("abs", lambda u: sign(u), _KINK),
+    sign: Outer("step", lambda u: S.Zero, N_("a step: 0 everywhere except the jump at {u} = 0")),
+    Heaviside: Outer("step", lambda u: S.Zero, N_("a step: 0 everywhere except the jump at {u} = 0")),
 }
 
 _FRESH = ("u", "v", "p", "q", "r")
@@ -213,16 +216,20 @@ def _general_power(d: Differentiator, expr):
                   note="f^g = e^(g·ln f)")
 
 
+def _note(table: Outer, where) -> str:
+    """The function's note (a kink, a jump) in the current language, about its argument."""
+    return _(table.note).format(u=where, v="0") if table.note else ""
+
+
 def _function(d: Differentiator, expr):
     table = OUTER[type(expr)]
     arg = expr.args[0]
     if arg == d.wrt:
-        return d.make(table.rule, expr, table.derivative(arg),
-                      note=table.note.replace("u = 0", f"{arg} = 0"))
+        return d.make(table.rule, expr, table.derivative(arg), note=_note(table, arg))
 
     def outer(u):
         return d.make(table.rule, expr.func(u, *expr.args[1:]), table.derivative(u), wrt=u,
-                      note=table.note)
+                      note=_note(table, u))
 
     return d.chain(expr, arg, outer)
 
@@ -241,8 +248,10 @@ def _max_min(d: Differentiator, expr):
     else:
         after = Heaviside(b - a, 0) * da.after + Heaviside(a - b, 1) * db.after
     which = "max" if isinstance(expr, Max) else "min"
-    note = (f"the derivative of the argument that is the {which}; where they are equal it is "
-            "not differentiable and this project takes the second one's")
+    note = (_("the derivative of the argument that is the max; where they are equal it is "
+              "not differentiable and this project takes the second one's") if which == "max" else
+            _("the derivative of the argument that is the min; where they are equal it is "
+              "not differentiable and this project takes the second one's"))
     return d.make(which, expr, after, (da, db), note=note)
 
 

@@ -13,36 +13,38 @@ import sympy
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
+from ..i18n import N_
+
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 RULE_NAMES = {
-    "constant": "constant",
-    "variable": "d/dx x = 1",
-    "sum": "sum rule",
-    "constant multiple": "constant factor",
-    "product": "product rule",
-    "quotient": "quotient rule",
-    "power": "power rule",
-    "exponential": "exponential",
-    "logarithmic": "log. differentiation",
-    "chain": "chain rule",
-    "exp": "d/du eᵘ = eᵘ",
-    "log": "d/du log u = 1/u",
-    "trig": "trigonometric",
-    "inverse trig": "inverse trig.",
-    "hyperbolic": "hyperbolic",
-    "inverse hyperbolic": "inverse hyperbolic",
-    "sigmoid": "σ′ = σ(1 − σ)",
-    "softplus": "softplus′ = σ",
-    "relu": "ReLU (kink at 0)",
-    "abs": "|u|′ = sign u (kink)",
-    "step": "step function",
-    "max": "max (kink)",
-    "min": "min (kink)",
-    "simplify": "simplify",
-    "recognise": "recognise",
-    "assume": "assume",
+    "constant": N_("constant"),
+    "variable": N_("d/dx x = 1"),
+    "sum": N_("sum rule"),
+    "constant multiple": N_("constant factor"),
+    "product": N_("product rule"),
+    "quotient": N_("quotient rule"),
+    "power": N_("power rule"),
+    "exponential": N_("exponential"),
+    "logarithmic": N_("log. differentiation"),
+    "chain": N_("chain rule"),
+    "exp": N_("d/du eᵘ = eᵘ"),
+    "log": N_("d/du log u = 1/u"),
+    "trig": N_("trigonometric"),
+    "inverse trig": N_("inverse trig."),
+    "hyperbolic": N_("hyperbolic"),
+    "inverse hyperbolic": N_("inverse hyperbolic"),
+    "sigmoid": N_("σ′ = σ(1 − σ)"),
+    "softplus": N_("softplus′ = σ"),
+    "relu": N_("ReLU (kink at 0)"),
+    "abs": N_("|u|′ = sign u (kink)"),
+    "step": N_("step function"),
+    "max": N_("max (kink)"),
+    "min": N_("min (kink)"),
+    "simplify": N_("simplify"),
+    "recognise": N_("recognise"),
+    "assume": N_("assume"),
 }
 
 

@@ -10,6 +10,7 @@ import os
 import tempfile
 
 from ..explanation import Explanation, curves
+from ..i18n import _
 from .notation import text
 from .text import _display_name, fmt_input
 
@@ -45,16 +46,17 @@ def plot_explanation(exp: Explanation, path: str) -> None:
         ax.plot(c.x, c.derivative, color="tab:orange", lw=2, ls="--", label=f"∂{name}/∂{var}")
         ax.plot(c.points_x, c.points_value, "o", color="tab:blue", ms=6)
         ax.plot(c.points_x, c.points_derivative, "o", color="tab:orange", ms=6,
-                label="example points")
+                label=_("example points"))
         ax.axhline(0, color="0.7", lw=0.8)
         ax.axvline(0, color="0.7", lw=0.8)
         if c.held:
             held = ", ".join(f"{text(exp.lesson.symbols[n])} = {fmt_input(v)}" for n, v in c.held.items())
-            ax.set_xlabel(f"{var}\n(other variables held at {held})" if len(held) < 70
-                          else f"{var}\n(others held at the first example)", fontsize=9)
+            ax.set_xlabel(f"{var}\n" + (_("(other variables held at {values})").format(values=held)
+                                        if len(held) < 70 else
+                                        _("(others held at the first example)")), fontsize=9)
         else:
             ax.set_xlabel(var)
-        ax.set_title(f"{name} and ∂{name}/∂{var}")
+        ax.set_title(_("{f} and {derivative}").format(f=name, derivative=f"∂{name}/∂{var}"))
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=9)
     for ax in axes.ravel()[len(data):]:

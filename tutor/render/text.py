@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..explanation import Explanation, Item
 from ..steps import Step
+from ..i18n import _
 from .notation import RULE_NAMES, text
 
 #: below this many columns the numbers go under the steps instead of beside them
@@ -29,7 +30,7 @@ HIDDEN_RULES = {"constant", "variable"}
 def fmt(v: float) -> str:
     """A number in four decimals, or in scientific notation when very large or small."""
     if v is None or not math.isfinite(v):
-        return "undefined" if v is None or math.isnan(v) else ("∞" if v > 0 else "−∞")
+        return _("undefined") if v is None or math.isnan(v) else ("∞" if v > 0 else "−∞")
     if v == 0:
         return "0"
     if 1e-3 <= abs(v) < 1e5:
@@ -89,7 +90,7 @@ def step_lines(steps: Iterable[tuple[int, Step]], *, all_steps: bool = False):
         notes = [f"{text(sym)} = {text(expr)}" for sym, expr in step.bindings]
         if step.note:
             notes.append(step.note)
-        shown.append((indent, statement, RULE_NAMES.get(step.rule, step.rule), notes))
+        shown.append((indent, statement, _(RULE_NAMES.get(step.rule, step.rule)), notes))
     return [(i + 1, *row) for i, row in enumerate(shown)]
 
 
@@ -125,31 +126,33 @@ class TextRenderer:
             table.add_column(text(lesson.symbols[n]), justify="right")
         table.add_column(_display_name(fname), justify="right")
         table.add_column(f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)}", justify="right")
-        table.add_column("finite diff.", justify="right")
-        table.add_column("rel. error", justify="right", style="dim")
+        table.add_column(_("finite diff."), justify="right")
+        table.add_column(_("rel. error"), justify="right", style="dim")
         for row in numeric_rows(check, varying):
             table.add_row(*row)
         parts = []
         if fixed:
             at = ", ".join(f"{text(lesson.symbols[n])} = {fmt_input(check.at[n][0])}"
                            for n in fixed)
-            parts.append(Text("at " + at, style="dim"))
+            parts.append(Text(_("at {values}").format(values=at), style="dim"))
         parts.append(table)
         if item.batch_value is not None:
-            parts.append(Text(f"{lesson.reduce} over the batch: "
-                              f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)} = "
-                              f"{fmt(item.batch_value)}", style="bold"))
+            reduced = (_("mean over the batch: {derivative} = {value}") if lesson.reduce == "mean"
+                       else _("sum over the batch: {derivative} = {value}"))
+            parts.append(Text(reduced.format(
+                derivative=f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)}",
+                value=fmt(item.batch_value)), style="bold"))
         parts.append(self.verdict(check.max_rel_error))
         return Group(*parts)
 
     def verdict(self, error: float) -> Text:
         if math.isfinite(error) and error < GOOD_ERROR:
-            return Text(f"max relative error {fmt_error(error)}  ✓ agrees with finite differences",
-                        style="green")
+            return Text(_("max relative error {error}  ✓ agrees with finite differences")
+                        .format(error=fmt_error(error)), style="green")
         if not math.isfinite(error):
-            return Text("no finite values to compare here", style="yellow")
-        return Text(f"max relative error {fmt_error(error)}  (finite differences disagree: "
-                    "a kink or a very steep point?)", style="yellow")
+            return Text(_("no finite values to compare here"), style="yellow")
+        return Text(_("max relative error {error}  (finite differences disagree: a kink or a "
+                      "very steep point?)").format(error=fmt_error(error)), style="yellow")
 
     # -- the whole explanation -------------------------------------------------------------
     def render(self, exp: Explanation, *, footer: str = "") -> None:
@@ -163,8 +166,8 @@ class TextRenderer:
         else:
             label, body = function_label(lesson), text(lesson.outputs[0])
             head.append(label if label == body else f"{label} = {body}")
-        head.append(f"      {lesson.source if lesson.source == '--expr' else 'lesson: ' + lesson.name}",
-                    style="dim")
+        head.append("      " + (lesson.source if lesson.source == "--expr"
+                                 else _("lesson: {name}").format(name=lesson.name)), style="dim")
         c.print(head)
         if lesson.summary:
             c.print(Text(lesson.summary, style="italic"))
@@ -178,16 +181,16 @@ class TextRenderer:
             c.print()
             c.print(self.summary_table(exp))
         if lesson.general_text:
-            c.print(Text.assemble(("general form  ", "bold"),
+            c.print(Text.assemble((_("general form") + "  ", "bold"),
                                   f"∂{lesson.function_name}_i/∂{_family_of(exp)}_j = "
                                   f"{_pretty_template(lesson.general_text)}",
-                                  ("   (checked against every entry above)", "dim")))
+                                  ("   " + _("(checked against every entry above)"), "dim")))
             if lesson.matrix_text:
-                c.print(Text.assemble(("as a matrix   ", "bold"), lesson.matrix_text))
+                c.print(Text.assemble((_("as a matrix") + "   ", "bold"), lesson.matrix_text))
         for key in ("batch", "insight"):
             if lesson.text.get(key):
                 c.print()
-                c.print(Text(key if key == "insight" else "over a batch", style="bold"))
+                c.print(Text(_("insight") if key == "insight" else _("over a batch"), style="bold"))
                 c.print(_paragraph(lesson.text[key]))
         if footer:
             c.print()
@@ -220,8 +223,8 @@ class TextRenderer:
         if c.width >= SIDE_BY_SIDE_WIDTH:
             grid = Table(box=box.SQUARE, show_header=True, header_style="bold", expand=False)
             grid.add_column(title, ratio=3)
-            grid.add_column("on the example batch" if exp.lesson.source != "--expr"
-                            else "at these points", ratio=2)
+            grid.add_column(_("on the example batch") if exp.lesson.source != "--expr"
+                            else _("at these points"), ratio=2)
             grid.add_row(steps, numbers)
             c.print(grid)
         else:
@@ -232,11 +235,11 @@ class TextRenderer:
 
     def summary_table(self, exp: Explanation) -> Table:
         lesson = exp.lesson
-        table = Table(title="all the derivatives", box=box.SIMPLE_HEAD, title_justify="left",
+        table = Table(title=_("all the derivatives"), box=box.SIMPLE_HEAD, title_justify="left",
                       title_style="bold", pad_edge=False)
-        table.add_column("derivative")
-        table.add_column("result")
-        table.add_column("max rel. error", justify="right", style="dim")
+        table.add_column(_("derivative"))
+        table.add_column(_("result"))
+        table.add_column(_("max rel. error"), justify="right", style="dim")
         for item in exp.items:
             d = item.derivation
             table.add_row(f"∂{_display_name(d.name)}/∂{text(d.wrt)}", Text(text(d.result)),
