@@ -94,6 +94,7 @@ import sympy
 
 from .errors import ExpressionError
 from .functions import relu, sigmoid, softplus
+from .i18n import _
 
 __all__ = [
     "KNOWN_FUNCTIONS",
@@ -307,8 +308,9 @@ class _Tokenizer:
 
     def _emit(self, tok: _Tok) -> _Tok:
         if len(self.tokens) >= self.max_tokens:
-            self._fail(f"expression too long: more than {self.max_tokens} numbers, names and "
-                       f"operators (limit {self.max_tokens})", tok.pos)
+            self._fail(_("expression too long: more than {limit} numbers, names and operators "
+                         "(limit {limit})")
+                .format(limit=self.max_tokens), tok.pos)
         self.tokens.append(tok)
         return tok
 
@@ -341,7 +343,7 @@ class _Tokenizer:
                 self._command()
             elif ch == "_":
                 if not self.latex:
-                    self._fail("names cannot start with '_'", start)
+                    self._fail(_("names cannot start with '_'"), start)
                 self._emit(_Tok(_SUB, start, "_"))
                 self.i += 1
             elif ch == "*":
@@ -376,7 +378,7 @@ class _Tokenizer:
                 self.i += 1
             elif ch == "=":
                 if start + 1 < n and text[start + 1] == "=":
-                    self._fail("unexpected '==': write a single '=' for an equation", start)
+                    self._fail(_("unexpected '==': write a single '=' for an equation"), start)
                 self._emit(_Tok(_EQ, start, "="))
                 self.i += 1
             else:
@@ -391,27 +393,31 @@ class _Tokenizer:
         m = _NUMBER.match(self.text, start)
         literal = m.group()
         if len(literal) > MAX_NUMBER_LENGTH:
-            self._fail(f"number too long: {len(literal)} characters, limit {MAX_NUMBER_LENGTH}",
+            self._fail(_("number too long: {length} characters, limit {limit}")
+                .format(length=len(literal), limit=MAX_NUMBER_LENGTH),
                        start)
         previous = self.tokens[-1] if self.tokens else None
         if (self.latex and len(literal) > 1 and previous is not None
                 and (previous.kind == _SUB or (previous.kind == _OP and previous.value == "^"))):
             mark = "_" if previous.kind == _SUB else "^"
-            self._fail(f"in LaTeX '{mark}' takes one character: write {mark}{{{literal}}}", start)
+            self._fail(_("in LaTeX '{mark}' takes one character: write {mark}{{{literal}}}")
+                .format(mark=mark, literal=literal), start)
         whole, frac, frac_only, exp_text = m.groups()
         if whole is None:
             whole, frac = "", frac_only
         frac = frac or ""
         exponent = int(exp_text) if exp_text else 0
         if abs(exponent) > MAX_EXPONENT:
-            self._fail(f"exponent in the number {literal} too large: limit {MAX_EXPONENT}", start)
+            self._fail(_("exponent in the number {literal} too large: limit {limit}")
+                .format(literal=literal, limit=MAX_EXPONENT), start)
         mantissa = int(whole + frac)
         scale = exponent - len(frac)
         value = Fraction(mantissa * 10**scale) if scale >= 0 else Fraction(mantissa, 10**-scale)
         digits = _digits(value)
         if digits > MAX_POWER_DIGITS:
-            self._fail(f"number too large: {literal} has about {digits:.0f} digits, "
-                       f"limit {MAX_POWER_DIGITS}", start)
+            self._fail(_("number too large: {literal} has about {digits:.0f} digits, limit "
+                         "{limit}")
+                .format(literal=literal, digits=digits, limit=MAX_POWER_DIGITS), start)
         self._emit(_Tok(_NUM, start, literal, value))
         self.i = m.end()
 
@@ -424,9 +430,10 @@ class _Tokenizer:
         negative = chars.startswith("-")
         digits = chars[1:] if negative else chars
         if not digits or "-" in digits:
-            self._fail("a superscript needs digits, like x² or x⁻¹", start)
+            self._fail(_("a superscript needs digits, like x² or x⁻¹"), start)
         if len(digits) > MAX_NUMBER_LENGTH:
-            self._fail(f"superscript too long: limit {MAX_NUMBER_LENGTH} digits", start)
+            self._fail(_("superscript too long: limit {limit} digits")
+                .format(limit=MAX_NUMBER_LENGTH), start)
         value = -int(digits) if negative else int(digits)
         self._emit(_Tok(_SUP, start, text[start:j], value))
         self.i = j
@@ -435,11 +442,12 @@ class _Tokenizer:
 
     def _check_name(self, name: str, pos: int):
         if name.startswith("_"):
-            self._fail("names cannot start with '_'", pos)
+            self._fail(_("names cannot start with '_'"), pos)
         if "__" in name:
-            self._fail("names cannot contain '__'", pos)
+            self._fail(_("names cannot contain '__'"), pos)
         if len(name) > MAX_NAME_LENGTH and name not in self.symbols:
-            self._fail(f"name too long: {len(name)} characters, limit {MAX_NAME_LENGTH}", pos)
+            self._fail(_("name too long: {length} characters, limit {limit}")
+                .format(length=len(name), limit=MAX_NAME_LENGTH), pos)
 
     def _callers_spelling(self, name: str) -> str:
         """``w_1`` means the caller's ``w1`` when the caller has ``w1`` but no ``w_1``."""
@@ -515,19 +523,20 @@ class _Tokenizer:
         if k < len(text) and text[k] == "{":
             close = text.find("}", k + 1)
             if close < 0:
-                self._fail("the '{' of this subscript is never closed", k)
+                self._fail(_("the '{' of this subscript is never closed"), k)
             content = text[k + 1:close].strip()
             if not _ALNUM.fullmatch(content):
-                self._fail("a subscript may contain only letters and digits", k)
+                self._fail(_("a subscript may contain only letters and digits"), k)
             end = close + 1
         elif k < len(text) and (text[k] in _LETTERS or text[k] in _DIGITS):
             content = text[k]
             end = k + 1
             if text[k] in _DIGITS and end < len(text) and text[end] in _DIGITS:
                 run = re.match(r"[0-9]+", text[k:]).group()
-                self._fail(f"in LaTeX '_' takes one character: write _{{{run}}}", k)
+                self._fail(_("in LaTeX '_' takes one character: write _{{{run}}}")
+                    .format(run=run), k)
         else:
-            self._fail("'_' must be followed by a subscript, like x_1 or x_{12}", j)
+            self._fail(_("'_' must be followed by a subscript, like x_1 or x_{12}"), j)
         base = tok.value
         joined = base + content
         name = joined if joined in self.symbols else f"{base}_{content}"
@@ -542,13 +551,13 @@ class _Tokenizer:
         start = self.i
         j = start + 1
         if j >= len(text):
-            self._fail("a backslash must be followed by a command name", start)
+            self._fail(_("a backslash must be followed by a command name"), start)
         if text[j] in _LETTERS:
             name = _LATEX_LETTERS.match(text, j).group()
         else:
             name = text[j]
             if name != " " and (name.isspace() or not name.isprintable()):
-                self._fail("a backslash must be followed by a command name", start)
+                self._fail(_("a backslash must be followed by a command name"), start)
         end = j + len(name)
         self.i = end
         source = text[start:end]
@@ -557,7 +566,8 @@ class _Tokenizer:
         if name in _LATEX_SIZES:
             k = self._skip_spaces(end)
             if k >= len(text) or text[k] not in "()[]":
-                self._fail(f"{source} must be followed by a bracket: ( ) [ ]", start)
+                self._fail(_("{source} must be followed by a bracket: ( ) [ ]")
+                    .format(source=source), start)
             return
         if name in _LATEX_TIMES:
             self._emit(_Tok(_OP, start, source, "*"))
@@ -576,7 +586,7 @@ class _Tokenizer:
                        call_as="sigmoid" if name == "sigma" else None)
             self._emit(self._subscript(tok))
         else:
-            self._fail(f"unknown LaTeX command '{source}'", start)
+            self._fail(_("unknown LaTeX command '{source}'").format(source=source), start)
 
     def _braced_name(self, command: str, start: int):
         """``\\operatorname{softplus}``, ``\\mathrm{e}``: a function or a name in braces."""
@@ -584,17 +594,20 @@ class _Tokenizer:
         k = self._skip_spaces(self.i)
         close = text.find("}", k + 1) if k < len(text) and text[k] == "{" else -1
         if close < 0:
-            self._fail(f"\\{command} must be followed by a name in braces, like "
-                       f"\\{command}{{softplus}}", start)
+            self._fail(_("\\{command} must be followed by a name in braces, like "
+                         "\\{command}{{softplus}}")
+                .format(command=command), start)
         name = text[k + 1:close].strip()
         if not _BRACED_NAME.fullmatch(name):
-            self._fail(f"\\{command}{{…}} must contain a name made of letters and digits", k)
+            self._fail(_("\\{command}{{…}} must contain a name made of letters and digits")
+                .format(command=command), k)
         self.i = close + 1
         source = f"\\{command}{{{name}}}"  # as shown in messages
         if name in KNOWN_FUNCTIONS:
             self._emit(_Tok(_FUNC, start, source, name))
         elif command == "operatorname":
-            self._fail(f"unknown function '{name}' — known: {_SHOWN_FUNCTIONS}", start)
+            self._fail(_("unknown function '{name}' — known: {known}")
+                .format(name=name, known=_SHOWN_FUNCTIONS), start)
         else:
             self._check_name(name, start)
             tok = _Tok(_NAME, start, source, name, typed=True)
@@ -671,7 +684,8 @@ class _Parser:
     def _enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            self._fail(f"expression nested too deeply: more than {MAX_DEPTH} levels", pos)
+            self._fail(_("expression nested too deeply: more than {limit} levels")
+                .format(limit=MAX_DEPTH), pos)
 
     def _leave(self, levels: int = 1):
         self.depth -= levels
@@ -687,25 +701,26 @@ class _Parser:
                 break
             if tok.kind == _EQ:
                 if sides == 1:
-                    self._fail("'=' is not allowed in an expression", tok.pos)
+                    self._fail(_("'=' is not allowed in an expression"), tok.pos)
                 if len(result) == sides:
-                    self._fail("only one '=' is allowed in an equation", tok.pos)
+                    self._fail(_("only one '=' is allowed in an equation"), tok.pos)
                 self._advance()
                 result.append(self._expression())
                 continue
             self._fail_after_expression(tok)
         if len(result) < sides:
-            self._fail("expected an equation with one '=', like 'y = 2*x'", len(self.text))
+            self._fail(_("expected an equation with one '=', like 'y = 2*x'"), len(self.text))
         return result
 
     def _fail_after_expression(self, tok: _Tok):
         if tok.kind == _CLOSE:
-            self._fail(f"'{tok.text}' has no matching opening bracket", tok.pos)
+            self._fail(_("'{token}' has no matching opening bracket")
+                .format(token=tok.text), tok.pos)
         if tok.kind == _COMMA:
-            self._fail("',' is only allowed between the arguments of a function", tok.pos)
+            self._fail(_("',' is only allowed between the arguments of a function"), tok.pos)
         if tok.kind == _SUB:
-            self._fail("a subscript '_' must follow a name", tok.pos)
-        self._fail(f"unexpected '{tok.text}'", tok.pos)
+            self._fail(_("a subscript '_' must follow a name"), tok.pos)
+        self._fail(_("unexpected '{token}'").format(token=tok.text), tok.pos)
 
     # -- sums, products, signs, powers -----------------------------------------------------
 
@@ -747,19 +762,20 @@ class _Parser:
         a, b = last.text, nxt.text
         if self.latex:
             if lk == _NUM and nk == _NUM:
-                self._fail(f"two numbers side by side: write {a}*{b}", nxt.pos)
+                self._fail(_("two numbers side by side: write {a}*{b}").format(a=a, b=b), nxt.pos)
             return
         if nk in (_NAME, _OPEN) and lk in (_NUM, _CLOSE, _SUP):
             return
         if lk == _NAME and nk == _NAME:
-            self._fail(f"two names side by side: write {a}*{b}", nxt.pos)
+            self._fail(_("two names side by side: write {a}*{b}").format(a=a, b=b), nxt.pos)
         if nk == _NUM:
             if lk == _NUM:
-                self._fail(f"two numbers side by side: write {a}*{b}", nxt.pos)
+                self._fail(_("two numbers side by side: write {a}*{b}").format(a=a, b=b), nxt.pos)
             if lk == _NAME:
-                self._fail(f"a number right after a name: write {a}*{b}", nxt.pos)
-            self._fail(f"a number right after '{a}': write {a}*{b}", nxt.pos)
-        self._fail(f"missing operator between '{a}' and '{b}'", nxt.pos)
+                self._fail(_("a number right after a name: write {a}*{b}")
+                    .format(a=a, b=b), nxt.pos)
+            self._fail(_("a number right after '{a}': write {a}*{b}").format(a=a, b=b), nxt.pos)
+        self._fail(_("missing operator between '{a}' and '{b}'").format(a=a, b=b), nxt.pos)
 
     def _signs(self) -> list[_Tok]:
         signs = []
@@ -859,31 +875,37 @@ class _Parser:
         kind = tok.kind
         if kind == _END:
             if last is None:
-                self._fail("empty expression", 0)
+                self._fail(_("empty expression"), 0)
             if last.kind == _OPEN:
-                self._fail(f"'{last.text}' is never closed", last.pos)
-            self._fail(f"the expression ends too early, after '{last.text}'", tok.pos)
+                self._fail(_("'{previous}' is never closed").format(previous=last.text), last.pos)
+            self._fail(_("the expression ends too early, after '{previous}'")
+                .format(previous=last.text), tok.pos)
         if kind == _CLOSE:
             if last is not None and last.kind == _OPEN:
-                self._fail("empty brackets", last.pos)
+                self._fail(_("empty brackets"), last.pos)
             if last is None:
-                self._fail(f"'{tok.text}' has no matching opening bracket", tok.pos)
-            self._fail(f"something is missing between '{last.text}' and '{tok.text}'", tok.pos)
+                self._fail(_("'{token}' has no matching opening bracket")
+                    .format(token=tok.text), tok.pos)
+            self._fail(_("something is missing between '{previous}' and '{token}'")
+                .format(previous=last.text, token=tok.text), tok.pos)
         if kind == _COMMA:
             if last is not None and last.kind in (_OPEN, _COMMA):
-                self._fail("empty argument", tok.pos)
-            self._fail("',' is only allowed between the arguments of a function", tok.pos)
+                self._fail(_("empty argument"), tok.pos)
+            self._fail(_("',' is only allowed between the arguments of a function"), tok.pos)
         if kind == _EQ:
             if last is None:
-                self._fail("nothing before '='", tok.pos)
-            self._fail(f"'=' cannot follow '{last.text}'", tok.pos)
+                self._fail(_("nothing before '='"), tok.pos)
+            self._fail(_("'=' cannot follow '{previous}'").format(previous=last.text), tok.pos)
         if kind == _SUB:
-            self._fail("a subscript '_' must follow a name", tok.pos)
+            self._fail(_("a subscript '_' must follow a name"), tok.pos)
         if kind == _SUP:
-            self._fail(f"superscript '{tok.text}' must follow what it raises to a power", tok.pos)
+            self._fail(_("superscript '{token}' must follow what it raises to a power")
+                .format(token=tok.text), tok.pos)
         if last is None:
-            self._fail(f"the expression cannot start with '{tok.text}'", tok.pos)
-        self._fail(f"'{tok.text}' cannot follow '{last.text}'", tok.pos)
+            self._fail(_("the expression cannot start with '{token}'")
+                .format(token=tok.text), tok.pos)
+        self._fail(_("'{token}' cannot follow '{previous}'")
+            .format(token=tok.text, previous=last.text), tok.pos)
 
     def _name(self) -> _Node:
         tok = self._advance()
@@ -891,21 +913,26 @@ class _Parser:
         own = name in self.symbols
         if tok.typed and not own and keyword.iskeyword(name):
             hint = " (for the Greek letter write λ)" if name == "lambda" else ""
-            self._fail(f"'{name}' is a Python keyword, not a name{hint}", tok.pos)
+            self._fail(_("'{name}' is a Python keyword, not a name{hint}")
+                .format(name=name, hint=hint), tok.pos)
         nxt = self._peek()
         opens = nxt.kind == _OPEN
         if tok.call_as and opens and nxt.value == "(":
             return self._call(tok, tok.call_as)
         if tok.call_as and name in KNOWN_FUNCTIONS and not own:
-            self._fail(f"'{tok.text}' is a function: write {tok.text}(…)", tok.pos)
+            self._fail(_("'{token}' is a function: write {token}(…)")
+                .format(token=tok.text), tok.pos)
         if opens and not self.latex:
             if tok.call_as:
-                self._fail(f"write {tok.text}( … ) with round brackets", nxt.pos)
+                self._fail(_("write {token}( … ) with round brackets")
+                    .format(token=tok.text), nxt.pos)
             if tok.typed and len(name) > 1 and not own and name != "pi":
-                self._fail(f"unknown function '{name}' — known: {_SHOWN_FUNCTIONS}", tok.pos)
+                self._fail(_("unknown function '{name}' — known: {known}")
+                    .format(name=name, known=_SHOWN_FUNCTIONS), tok.pos)
             close = _MATCHING[nxt.value]
-            self._fail(f"'{tok.text}' is not a function; write {tok.text}*{nxt.value} … {close} "
-                       f"for a product", tok.pos)
+            self._fail(_("'{token}' is not a function; write {token}*{following} … {close} for a "
+                         "product")
+                .format(token=tok.text, following=nxt.value, close=close), tok.pos)
         return _Node("sym", tok.pos, (), self._resolve(name, tok.pos))
 
     def _resolve(self, name: str, pos: int) -> sympy.Basic:
@@ -919,9 +946,11 @@ class _Parser:
             return sympy.Symbol(name, real=True)
         known = sorted(self.symbols)
         if not known:
-            self._fail(f"unknown name '{name}' — no names are defined here", pos)
+            self._fail(_("unknown name '{name}' — no names are defined here")
+                .format(name=name), pos)
         shown = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
-        self._fail(f"unknown name '{name}' — known names: {shown}", pos)
+        self._fail(_("unknown name '{name}' — known names: {shown}")
+            .format(name=name, shown=shown), pos)
 
     def _call(self, tok: _Tok, fname: str) -> _Node:
         """A call of a known function; ``tok`` (its name) has been consumed."""
@@ -942,16 +971,20 @@ class _Parser:
             args = [self._power()]
             self._leave()
             if self._peek().kind in _FACTOR_START:
-                self._fail(f"put the argument of {shown} in brackets: {shown}( … )", tok.pos)
+                self._fail(_("put the argument of {shown} in brackets: {shown}( … )")
+                    .format(shown=shown), tok.pos)
         else:
-            self._fail(f"{shown} needs its argument in brackets, like {shown}(x)", tok.pos)
+            self._fail(_("{shown} needs its argument in brackets, like {shown}(x)")
+                .format(shown=shown), tok.pos)
         count = len(args)
         if base is not None:
             if count != 1:
-                self._fail(f"{shown} with a base takes 1 argument, got {count}", tok.pos)
+                self._fail(_("{shown} with a base takes 1 argument, got {count}")
+                    .format(shown=shown, count=count), tok.pos)
             args = [args[0], base]
         elif not _arity_ok(arity, count):
-            self._fail(f"{shown} takes {_arity_text(arity)}, got {count}", tok.pos)
+            self._fail(_("{shown} takes {arguments}, got {count}")
+                .format(shown=shown, arguments=_arity_text(arity), count=count), tok.pos)
         return _Node("call", tok.pos, tuple(args), fname)
 
     def _arguments(self) -> list[_Node]:
@@ -962,9 +995,9 @@ class _Parser:
             while True:
                 tok = self._peek()
                 if tok.kind == _COMMA:
-                    self._fail("empty argument", tok.pos)
+                    self._fail(_("empty argument"), tok.pos)
                 if tok.kind == _CLOSE:
-                    self._fail("empty argument after ','", tok.pos)
+                    self._fail(_("empty argument after ','"), tok.pos)
                 args.append(self._expression())
                 if self._peek().kind != _COMMA:
                     break
@@ -977,7 +1010,7 @@ class _Parser:
         opening = self._advance()
         self._enter(opening.pos)
         if self._peek().kind == _CLOSE:
-            self._fail("empty brackets", opening.pos)
+            self._fail(_("empty brackets"), opening.pos)
         node = self._expression()
         self._close(opening)
         self._leave()
@@ -987,7 +1020,8 @@ class _Parser:
     def _braced(self, command: _Tok, example: str) -> _Node:
         nxt = self._peek()
         if nxt.kind != _OPEN or nxt.value != "{":
-            self._fail(f"{command.text} needs braces, like {example}", nxt.pos)
+            self._fail(_("{command} needs braces, like {example}")
+                .format(command=command.text, example=example), nxt.pos)
         return self._group()
 
     def _close(self, opening: _Tok):
@@ -997,14 +1031,16 @@ class _Parser:
             if tok.value == want:
                 self._advance()
                 return
-            self._fail(f"'{opening.text}' at column {opening.pos + 1} is closed by "
-                       f"'{tok.text}'; expected '{want}'", tok.pos)
+            self._fail(_("'{opening}' at column {column} is closed by '{token}'; expected "
+                         "'{want}'")
+                .format(opening=opening.text, column=opening.pos + 1, token=tok.text, want=want),
+                        tok.pos)
         if tok.kind == _END:
-            self._fail(f"'{opening.text}' is never closed", opening.pos)
+            self._fail(_("'{opening}' is never closed").format(opening=opening.text), opening.pos)
         if tok.kind == _COMMA:
-            self._fail("',' is only allowed between the arguments of a function", tok.pos)
+            self._fail(_("',' is only allowed between the arguments of a function"), tok.pos)
         if tok.kind == _EQ:
-            self._fail("'=' is not allowed inside brackets", tok.pos)
+            self._fail(_("'=' is not allowed inside brackets"), tok.pos)
         self._fail_after_expression(tok)
 
 
@@ -1165,10 +1201,11 @@ class _Builder:
             except ExpressionError:
                 raise
             except RecursionError:
-                self._fail("expression nested too deeply", node.pos)
+                self._fail(_("expression nested too deeply"), node.pos)
             except Exception as exc:  # SymPy refusing something: the user's problem to fix
                 first = str(exc).splitlines()[0][:80] if str(exc) else ""
-                raise ExpressionError(f"cannot compute this part: {first or type(exc).__name__}",
+                raise ExpressionError(_("cannot compute this part: {problem}")
+                    .format(problem=first or type(exc).__name__),
                                       self.text, node.pos) from exc
             done[id(node)] = (expr, info)
         return done[id(root)][0]
@@ -1226,7 +1263,8 @@ class _Builder:
 
     def _check_total(self, p: float, q: float, pos: int):
         if p + q > MAX_TOTAL_DIGITS:
-            self._fail(f"numbers too large: {_show_digits(p + q)}, limit {MAX_TOTAL_DIGITS}", pos)
+            self._fail(_("numbers too large: {digits}, limit {limit}")
+                .format(digits=_show_digits(p + q), limit=MAX_TOTAL_DIGITS), pos)
 
     def _check_add(self, node: _Node, kids: list[_Info]) -> _Info:
         q = sum(k.q for k in kids)
@@ -1247,7 +1285,7 @@ class _Builder:
             kp, kq, km, kt, kv = k.p, k.q, k.mag, k.tiny, k.value
             if divisor:
                 if kv is not None and kv == 0:
-                    self._fail("division by zero", child.pos)
+                    self._fail(_("division by zero"), child.pos)
                 kp, kq, km, kt = kq, kp, kt, km
                 kv = 1 / kv if kv is not None else None
             p, q, mag, tiny = p + kp, q + kq, mag + km, tiny + kt
@@ -1265,10 +1303,11 @@ class _Builder:
         if c is not None:
             # an exact rational exponent: the rule of the project, |c| <= 1000
             if abs(c) > MAX_EXPONENT:
-                self._fail(f"exponent {_show_number(c)} too large: limit {MAX_EXPONENT}",
+                self._fail(_("exponent {exponent} too large: limit {limit}")
+                    .format(exponent=_show_number(c), limit=MAX_EXPONENT),
                            exp_node.pos)
             if b is not None and b == 0 and c < 0:
-                self._fail("division by zero (0 to a negative power)", node.pos)
+                self._fail(_("division by zero (0 to a negative power)"), node.pos)
             # a root (non-integer c) may pull out perfect powers, never more than the base
             scale = float(abs(c)) if c.denominator == 1 else max(float(abs(c)), 1.0)
             p, q, mag, tiny = (base.p * scale, base.q * scale, base.mag * scale,
@@ -1279,22 +1318,24 @@ class _Builder:
             # the exponent may still turn into a number of size up to 10^mag
             bound = _pow10(exponent.mag)
             if self._is_number(exp_expr) and bound > MAX_EXPONENT:
-                self._fail(f"exponent too large: it may reach about 10^{exponent.mag:.0f}, "
-                           f"limit {MAX_EXPONENT}", exp_node.pos)
+                self._fail(_("exponent too large: it may reach about 10^{magnitude:.0f}, limit "
+                             "{limit}")
+                    .format(magnitude=exponent.mag, limit=MAX_EXPONENT), exp_node.pos)
             m = max(base.p, base.q)
             p = q = m * bound if m > 0 else 0.0
             m = max(base.mag, base.tiny)
             mag = tiny = m * bound if m > 0 else 0.0
         if p + q > MAX_POWER_DIGITS:
-            self._fail(f"number too large: this power would have {_show_digits(p + q)}, "
-                       f"limit {MAX_POWER_DIGITS}", node.pos)
+            self._fail(_("number too large: this power would have {digits}, limit {limit}")
+                .format(digits=_show_digits(p + q), limit=MAX_POWER_DIGITS), node.pos)
         if c is not None:
             power = base.power + (math.log10(abs(c)) if c else 0.0)
         else:
             power = base.power + exponent.mag
         if base.power > 0 and power > math.log10(MAX_EXPONENT) + 1e-9:
-            self._fail(f"exponent too large: a power of a power multiplies the exponents, "
-                       f"reaching {_show_power_of_ten(power)}, limit {MAX_EXPONENT}", node.pos)
+            self._fail(_("exponent too large: a power of a power multiplies the exponents, "
+                         "reaching {size}, limit {limit}")
+                .format(size=_show_power_of_ten(power), limit=MAX_EXPONENT), node.pos)
         value = None
         if b is not None and c is not None and c.denominator == 1:
             value = b ** int(c)
@@ -1309,16 +1350,17 @@ class _Builder:
         if name in ("max", "min"):
             self.minmax_arguments += len(kids)
             if self.minmax_arguments > MAX_MINMAX_ARGUMENTS:
-                self._fail(f"too many arguments of max and min: more than "
-                           f"{MAX_MINMAX_ARGUMENTS} in all", node.pos)
+                self._fail(_("too many arguments of max and min: more than {limit} in all")
+                    .format(limit=MAX_MINMAX_ARGUMENTS), node.pos)
         m = sum(max(k.p, k.q) for k in kids)
         mag, tiny = self._call_size(name, kids)
         depth = max(k.depth for k in kids)
         numeric = all(self._is_number(e) for e in exprs)
         if numeric:
             if name in _TRIG and max(k.mag for k in kids) > MAX_TRIG_ARGUMENT:
-                self._fail(f"the argument of {name} is too large: it may reach "
-                           f"{_show_power_of_ten(max(k.mag for k in kids))}", node.pos)
+                self._fail(_("the argument of {name} is too large: it may reach {value}")
+                    .format(name=name, value=_show_power_of_ten(max((k.mag for k in kids)))),
+                            node.pos)
             if not all(isinstance(e, sympy.Rational) for e in exprs):
                 depth = self._constant_operation(depth, node.pos)
             self._check_magnitude(mag, tiny, node.pos)
@@ -1361,21 +1403,23 @@ class _Builder:
         """Counts one function or power of non-rational constants; its nesting depth."""
         self.constant_operations += 1
         if self.constant_operations > MAX_CONSTANT_OPERATIONS:
-            self._fail(f"too many functions of constants: more than {MAX_CONSTANT_OPERATIONS}",
+            self._fail(_("too many functions of constants: more than {limit}")
+                .format(limit=MAX_CONSTANT_OPERATIONS),
                        pos)
         depth += 1
         if depth > MAX_CONSTANT_NESTING:
-            self._fail(f"functions of constants nested too deeply: more than "
-                       f"{MAX_CONSTANT_NESTING} levels", pos)
+            self._fail(_("functions of constants nested too deeply: more than {limit} levels")
+                .format(limit=MAX_CONSTANT_NESTING), pos)
         return depth
 
     def _check_magnitude(self, mag: float, tiny: float, pos: int):
         if mag > MAX_MAGNITUDE:
-            self._fail(f"number too large: it may reach {_show_power_of_ten(mag)}, "
-                       f"limit 10^{MAX_MAGNITUDE}", pos)
+            self._fail(_("number too large: it may reach {size}, limit 10^{limit}")
+                .format(size=_show_power_of_ten(mag), limit=MAX_MAGNITUDE), pos)
         if tiny > MAX_MAGNITUDE:
-            self._fail(f"number too close to zero: it may be as small as "
-                       f"1/({_show_power_of_ten(tiny)}), limit 10^-{MAX_MAGNITUDE}", pos)
+            self._fail(_("number too close to zero: it may be as small as 1/({size}), limit "
+                         "10^-{limit}")
+                .format(size=_show_power_of_ten(tiny), limit=MAX_MAGNITUDE), pos)
 
     # -- making the objects ------------------------------------------------------------------
 
@@ -1412,10 +1456,11 @@ def _prepare(text, symbols, max_length: int) -> dict:
         if not isinstance(name, str) or not isinstance(value, sympy.Basic):
             raise TypeError("symbols must map names (str) to SymPy objects")
     if len(text) > max_length:
-        raise ExpressionError(f"expression too long: {len(text)} characters, limit {max_length}",
+        raise ExpressionError(_("expression too long: {length} characters, limit {max_length}")
+            .format(length=len(text), max_length=max_length),
                               text, max_length)
     if all(_is_space(ch) for ch in text):
-        raise ExpressionError("empty expression", text, 0)
+        raise ExpressionError(_("empty expression"), text, 0)
     return own
 
 
@@ -1426,9 +1471,10 @@ def _guarded(text: str, work):
     except ExpressionError:
         raise
     except RecursionError:
-        raise ExpressionError("expression nested too deeply", text, 0) from None
+        raise ExpressionError(_("expression nested too deeply"), text, 0) from None
     except Exception as exc:
-        raise ExpressionError(f"cannot read this expression ({type(exc).__name__})",
+        raise ExpressionError(_("cannot read this expression ({problem})")
+            .format(problem=type(exc).__name__),
                               text, 0) from exc
 
 
@@ -1481,18 +1527,20 @@ def parse_assignment(text: str, *, symbols: Mapping[str, sympy.Symbol] | None = 
         parser = _Parser(text, tokens, own, allow_new_names, latex)
         first = parser._peek()
         if first.kind != _NAME:
-            parser._fail("an assignment starts with a name, like 'L = (y - t)^2'", first.pos)
+            parser._fail(_("an assignment starts with a name, like 'L = (y - t)^2'"), first.pos)
         eq = parser._peek(1)
         if eq.kind != _EQ:
-            parser._fail(f"expected '=' after the name '{first.text}'", eq.pos)
+            parser._fail(_("expected '=' after the name '{name}'").format(name=first.text), eq.pos)
         name = first.value
         if name not in own:
             if first.typed and keyword.iskeyword(name):
-                parser._fail(f"'{name}' is a Python keyword, not a name", first.pos)
+                parser._fail(_("'{name}' is a Python keyword, not a name")
+                    .format(name=name), first.pos)
             if first.typed and name in KNOWN_FUNCTIONS:
-                parser._fail(f"'{name}' is the name of a function", first.pos)
+                parser._fail(_("'{name}' is the name of a function").format(name=name), first.pos)
             if name in ("e", "pi"):
-                parser._fail(f"'{name}' is a constant and cannot be given a value", first.pos)
+                parser._fail(_("'{name}' is a constant and cannot be given a value")
+                    .format(name=name), first.pos)
         parser._advance()
         parser._advance()
         (node,) = parser.parse(1)

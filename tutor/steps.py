@@ -8,7 +8,7 @@ assumption).  Both kinds are checked with SymPy when they are built; see :mod:`t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 import sympy

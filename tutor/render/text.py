@@ -234,7 +234,6 @@ class TextRenderer:
             c.print(numbers)
 
     def summary_table(self, exp: Explanation) -> Table:
-        lesson = exp.lesson
         table = Table(title=_("all the derivatives"), box=box.SIMPLE_HEAD, title_justify="left",
                       title_style="bold", pad_edge=False)
         table.add_column(_("derivative"))
