@@ -295,8 +295,35 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     \b
     tutor backprop neuron                       forward and backward tables, checked
     tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
-    tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5,x=1
+    tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
+    \b
+    With vectors and matrices (TOPIC):
+    tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
+    tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
+    tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
+    tutor backprop accumulate                   gradients add up until zero_grad()
     """
+    from tutor.jacobian import TOPICS
+
+    if what and what[0] in TOPICS:
+        extra = [opt for opt, v in (("--expr", expr), ("--lesson-file", lesson_file),
+                                    ("--wrt", wrt), ("--output", output_name), ("--size", size),
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                 if v]
+        if extra:
+            raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
+        from tutor.jacobian import topic
+
+        result = topic(tuple(what), parse_at(at))
+        if fmt == "json":
+            from tutor.render.backprop_json import topic_json
+
+            click.echo(topic_json(result))
+        else:
+            from tutor.render.backprop_text import TopicRenderer
+
+            TopicRenderer().render(result)
+        return
     lesson = what[0] if what else None
     if len(what) > 1:
         raise UserError(f"one lesson at a time, not {len(what)} ({' '.join(what)})")

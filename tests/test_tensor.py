@@ -144,3 +144,59 @@ def test_shape_mismatches_name_both_shapes(make, words):
     assert isinstance(info.value, (ShapeError, TutorError))
     for w in words:
         assert w in str(info.value)
+
+
+# -- the topics of `tutor backprop`, through the command line ----------------------------------
+import json  # noqa: E402
+
+from click.testing import CliRunner  # noqa: E402
+
+import cli  # noqa: E402
+
+
+def _topic(*args):
+    r = CliRunner().invoke(cli.main, ["backprop", *args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def _matrix(d, label):
+    return np.array([b["values"] for b in d["blocks"] if b.get("matrix") == label][0], dtype=float)
+
+
+def test_cli_accumulate_shows_4_2_then_8_4():
+    d = _topic("accumulate")
+    first, second = _matrix(d, "after the first backward"), _matrix(d, "after a second backward, no reset")
+    assert first[0, 0] == 4 and first[0, 1] == 2 and first[3, 3] == 4 and first[3, 4] == 2
+    assert second[0, 0] == 8 and second[0, 1] == 4
+    assert all(b["ok"] for b in d["blocks"] if "check" in b)
+
+
+def test_cli_softmax_jacobian_at_given_scores():
+    d = _topic("jacobian", "softmax", "--at", "z=0,0")
+    J = _matrix(d, "J (backward, one row per pass)")
+    # two equal scores: s = (½, ½), J = [[¼, −¼], [−¼, ¼]]
+    assert np.allclose(J, [[0.25, -0.25], [-0.25, 0.25]], rtol=1e-15)
+    assert all(b["ok"] for b in d["blocks"] if "check" in b)
+
+
+def test_cli_rowsum_and_matmul_checks_pass():
+    d = _topic("jacobian", "rowsum")
+    J = _matrix(d, "J (backward)")
+    assert J.shape == (2, 6) and np.all(J[0, 3:] == 0) and np.all(J[1, :3] == 0)
+    assert all(b["ok"] for b in d["blocks"] if "check" in b)
+    d = _topic("matmul", "--at", "A=1,0,0,0,1,0", "--at", "B=1,2,3,4,5,6")
+    assert np.array_equal(_matrix(d, "A.grad (backward)"), [[3, 7, 11], [3, 7, 11]])
+    assert np.array_equal(_matrix(d, "B.grad (backward)"), [[1, 1], [1, 1], [0, 0]])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["jacobian", "nosuch"], "there are: softmax, rowsum"),
+    (["matmul", "--at", "A=1,2"], "A has shape 2×3"),
+    (["jacobian", "softmax", "--at", "x=1,2"], "takes z"),
+    (["accumulate", "--plot", "a.png"], "--plot goes with a lesson"),
+    (["matmul", "extra"], "unexpected 'extra'"),
+])
+def test_cli_topic_bad_input(args, words):
+    r = CliRunner().invoke(cli.main, ["backprop", *args])
+    assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output

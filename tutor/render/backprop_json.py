@@ -89,3 +89,30 @@ def backprop_dict(bp: Backprop) -> dict:
 
 def backprop_json(bp: Backprop) -> str:
     return json.dumps(backprop_dict(bp), indent=2, ensure_ascii=False)
+
+
+def topic_dict(topic) -> dict:
+    from ..jacobian import Check, Line, Matrix
+
+    blocks = []
+    for b in topic.blocks:
+        if isinstance(b, Matrix):
+            d = {"matrix": b.label, "values": np.vectorize(_number, otypes=[object])(
+                np.asarray(b.values)).tolist()}
+            if b.rows:
+                d["rows"] = b.rows
+            if b.columns:
+                d["columns"] = b.columns
+            if b.note:
+                d["note"] = b.note
+            blocks.append(d)
+        elif isinstance(b, Check):
+            blocks.append({"check": b.label, "first": b.first, "second": b.second,
+                           "max_relative_difference": _number(b.error), "ok": b.ok})
+        elif isinstance(b, Line):
+            blocks.append({"text": b.text, "kind": b.style or "text"})
+    return {"topic": topic.name, "title": topic.title, "blocks": blocks}
+
+
+def topic_json(topic) -> str:
+    return json.dumps(topic_dict(topic), indent=2, ensure_ascii=False)

@@ -244,3 +244,76 @@ def _samples(bp: Backprop, samples) -> str:
     if bp.batch_size < 2:
         return ""
     return f" (sample {', '.join(str(k + 1) for k in samples)})"
+
+
+# -- vectors and matrices --------------------------------------------------------------------
+class TopicRenderer:
+    """Lays out a :class:`~tutor.jacobian.Topic`: matrices as tables, sentences, checks."""
+
+    def __init__(self, console: Console | None = None):
+        self.console = console or Console(highlight=False)
+
+    def render(self, topic, *, footer: str = "") -> None:
+        from ..jacobian import Check, Line, Matrix
+
+        c = self.console
+        c.print(Text(topic.title, style="bold"))
+        for block in topic.blocks:
+            if isinstance(block, Matrix):
+                c.print(self.matrix(block))
+            elif isinstance(block, Check):
+                c.print(self.check(block))
+            elif isinstance(block, Line):
+                if block.style == "heading":
+                    c.print()
+                style = {"heading": "bold", "insight": "italic", "formula": ""}.get(block.style, "")
+                c.print(Text(block.text, style=style))
+        if footer:
+            c.print()
+            c.print(Text(footer, style="dim"))
+
+    def matrix(self, m):
+        import numpy as np
+
+        values = np.atleast_2d(m.values)
+        if m.columns:
+            t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+            t.add_column(Text(m.label, style="bold"), no_wrap=True)
+            for name in m.columns:
+                t.add_column(_heading(name), justify="right")
+            for i, row in enumerate(values):
+                t.add_row(_heading(m.rows[i]) if m.rows else "", *[_cell(v) for v in row])
+        else:
+            inner = Table(box=box.SQUARE, show_header=False, pad_edge=True)
+            for _ in range(values.shape[1]):
+                inner.add_column(justify="right")
+            for row in values:
+                inner.add_row(*[_cell(v) for v in row])
+            t = Table.grid(padding=(0, 2))
+            t.add_column(no_wrap=True, vertical="middle")
+            t.add_column()
+            t.add_row(Text(m.label, style="bold"), inner)
+        if not m.note:
+            return t
+        g = Table.grid()
+        g.add_column()
+        g.add_row(t)
+        g.add_row(Text(m.note, style="dim"))
+        return g
+
+    def check(self, chk) -> Text:
+        mark, style = ("✓", "green") if chk.ok else ("✗", "red")
+        return Text(f"{mark} {chk.label}: {chk.first} = {chk.second}   "
+                    f"(max relative difference {fmt_error(chk.error)})", style=style)
+
+
+def _heading(name: str) -> str:
+    return name if " " in name else label(name)
+
+
+def _cell(v: float) -> str:
+    if v == 0:
+        return "0"
+    if float(v).is_integer() and abs(v) < 1e5:
+        return fmt_input(float(v))
+    return fmt(float(v))
