@@ -373,7 +373,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
             footer = f"draw the graph: tutor {target} --plot graph.png   (or --dot graph.dot)"
         BackpropRenderer().render(result, footer=footer)
     if dot:
-        from tutor.render.backprop_dot import write_dot
+        from tutor.render.backprop_plot import write_dot
 
         write_dot(result, dot)
         click.echo(f"DOT written to {dot}", err=fmt == "json")

@@ -195,3 +195,31 @@ def test_installed_backprop_command(tmp_path):
                         "json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["gradients"] == {"z": 0.25}
+
+
+def test_plot_and_dot_files(tmp_path):
+    png, dot = tmp_path / "g.png", tmp_path / "g.dot"
+    r = run("backprop", "neuron", "--plot", str(png), "--dot", str(dot))
+    assert r.exit_code == 0, r.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = dot.read_text("utf-8")
+    assert text.startswith('digraph "L" {') and text.rstrip().endswith("}")
+    # nine nodes (x, b, w, t, u1, z, a, u2, L) and eight edges, each labelled with its local
+    # derivative: ∂a/∂z = σ'(0.2) at the first sample
+    assert text.count("[label=") == 9 + 8
+    s = 1 / (1 + math.exp(-0.2))
+    assert f"∂a/∂z = {s * (1 - s):.4f}" in text
+    r = run("backprop", "neuron", "--dot", str(dot))
+    assert r.exit_code == 2 and "add --force" in r.output
+    assert dot.read_text("utf-8") == text
+    r = run("backprop", "neuron", "--dot", str(dot), "--force", "--at", "x=1")
+    assert r.exit_code == 0 and dot.read_text("utf-8") != text
+    graphviz = shutil.which("dot")
+    if graphviz:
+        out = subprocess.run([graphviz, "-Tsvg", str(dot)], capture_output=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+
+
+def test_plot_refuses_a_missing_folder(tmp_path):
+    r = run("backprop", "neuron", "--plot", str(tmp_path / "nope" / "g.png"))
+    assert r.exit_code == 2 and "does not exist" in r.output
