@@ -256,7 +256,9 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
     if plot:
         from tutor.render.plot import plot_explanation
 
-        plot_explanation(result, plot)
+        note = plot_explanation(result, plot)
+        if note:
+            click.echo(note, err=True)
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 

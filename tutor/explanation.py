@@ -128,7 +128,8 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
                   function_name="f", function_latex="f", expression_text=text,
                   outputs=[expr], output_names=["f"], symbols=symbols,
                   roles={n: "input" for n in symbols}, families={}, wrt=chosen,
-                  example=example, named=named, assumptions=[], text={}, source="--expr")
+                  example=example, named=named, assumptions=[], text={}, source="--expr",
+                  narrative={"en": {"title": "Your expression"}})
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Mapping
 
@@ -49,6 +50,17 @@ def set_language(lang: str | None) -> str:
 
 def current_language() -> str:
     return _state["lang"]
+
+
+@contextmanager
+def speaking(lang: str):
+    """Speak ``lang`` inside the block, then the language before it again."""
+    before = _state["lang"]
+    set_language(lang)
+    try:
+        yield
+    finally:
+        set_language(before)
 
 
 def _(message: str) -> str:

@@ -7,7 +7,7 @@ import re
 
 from ..explanation import Explanation
 from ..steps import Derivation, Step
-from .notation import RULE_NAMES, latex
+from .notation import RULE_NAMES, latex, paragraph
 from .text import numeric_rows
 
 
@@ -73,7 +73,7 @@ def _char(ch: str) -> str:
 def prose(s: str) -> str:
     """Narrative text for LaTeX: special characters escaped, Unicode mathematics mapped."""
     out = []
-    text = " ".join(s.split())
+    text = paragraph(s)
     k = 0
     while k < len(text):
         ch = text[k]

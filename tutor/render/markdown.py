@@ -8,7 +8,7 @@ import math
 from ..explanation import Explanation
 from ..steps import Derivation, Step
 from .latex import step_latex
-from .notation import RULE_NAMES, latex
+from .notation import RULE_NAMES, latex, paragraph
 from .text import fmt_error, numeric_rows
 
 
@@ -42,7 +42,7 @@ def explanation_markdown(exp: Explanation) -> str:
     else:
         out += [f"$${lesson.function_latex} = {latex(lesson.outputs[0])}$$", ""]
     if lesson.text.get("intro"):
-        out += [" ".join(lesson.text["intro"].split()), ""]
+        out += [paragraph(lesson.text["intro"]), ""]
     for item in exp.items:
         d = item.derivation
         out += [f"## $\\partial {latex_name(d.name)} / \\partial {latex(d.wrt)}$", ""]
@@ -62,7 +62,7 @@ def explanation_markdown(exp: Explanation) -> str:
                 + (f" — {lesson.matrix_text}" if lesson.matrix_text else ""), ""]
     for key, heading in (("batch", "Over a batch"), ("insight", "Insight")):
         if lesson.text.get(key):
-            out += [f"**{heading}.** " + " ".join(lesson.text[key].split()), ""]
+            out += [f"**{heading}.** " + paragraph(lesson.text[key]), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

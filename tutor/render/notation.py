@@ -48,6 +48,25 @@ RULE_NAMES = {
 }
 
 
+def _wide(ch: str) -> bool:
+    """A CJK character or full-width punctuation: text in such scripts has no spaces."""
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+
+
+def paragraph(s: str) -> str:
+    """A narrative written over several lines, as one line: lines are joined with a space,
+    except where either side of the break is Chinese (or another script without spaces)."""
+    out = ""
+    for line in s.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if out and not (_wide(out[-1]) or _wide(line[0])):
+            out += " "
+        out += line
+    return out
+
+
 class _Printer(StrPrinter):
     def _print_Symbol(self, expr):
         name = expr.name

@@ -17,7 +17,7 @@ from rich.text import Text
 from ..explanation import Explanation, Item
 from ..steps import Step
 from ..i18n import _
-from .notation import RULE_NAMES, text
+from .notation import RULE_NAMES, paragraph, text
 
 #: below this many columns the numbers go under the steps instead of beside them
 SIDE_BY_SIDE_WIDTH = 120
@@ -279,4 +279,4 @@ def _pretty_template(s: str) -> str:
 
 
 def _paragraph(s: str) -> Text:
-    return Text(" ".join(s.split()))
+    return Text(paragraph(s))

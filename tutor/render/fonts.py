@@ -1,0 +1,64 @@
+"""A font for plot labels in Chinese, found among the fonts matplotlib knows.
+
+matplotlib's default font (DejaVu Sans) has no Chinese characters: labels in Chinese come out
+as boxes.  :func:`plot_language` looks for an installed CJK font through matplotlib's own font
+manager — by its name first, then by checking that it really has the characters — and when
+there is none, says which package to install and lets the plot speak English.
+"""
+
+from __future__ import annotations
+
+from ..i18n import _, current_language
+
+#: parts of the names of fonts that cover Chinese on Linux, macOS and Windows, best first
+#: (the first ones have a bold weight; the last ones are fallbacks with a single weight)
+CJK_NAMES = ("Noto Sans CJK", "Source Han Sans", "Noto Sans SC", "WenQuanYi", "Microsoft YaHei",
+             "PingFang", "Hiragino Sans GB", "SimHei", "Heiti", "CJK", "Source Han",
+             "Noto Serif SC", "WQY", "SimSun", "Songti", "Arial Unicode", "AR PL",
+             "Droid Sans Fallback")
+#: characters a font must have to count as Chinese (common in this program's labels)
+SAMPLE = "导数函数示例点其他变量固定为与和"
+
+_found: dict[str, str | None] = {}
+
+
+def cjk_font(sample: str = SAMPLE) -> str | None:
+    """The family name of an installed font with every character of ``sample``, or None."""
+    if sample in _found:
+        return _found[sample]
+    from matplotlib import font_manager, ft2font
+
+    def rank(entry):
+        hits = [k for k, hint in enumerate(CJK_NAMES) if hint.lower() in entry.name.lower()]
+        return (hits[0] if hits else len(CJK_NAMES), entry.name, entry.fname)
+
+    name = None
+    for entry in sorted(font_manager.fontManager.ttflist, key=rank):
+        if rank(entry)[0] == len(CJK_NAMES):
+            break
+        try:
+            charmap = ft2font.FT2Font(entry.fname).get_charmap()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if all(ord(ch) in charmap for ch in sample):
+            name = entry.name
+            break
+    _found[sample] = name
+    return name
+
+
+def plot_language() -> tuple[str, dict, str]:
+    """(language for the labels, matplotlib rc settings, a note for the user or "").
+
+    English needs nothing.  Chinese needs a CJK font: DejaVu Sans stays first, for Latin
+    letters and mathematical signs, and matplotlib falls back to the CJK font glyph by glyph.
+    Without one, the labels are drawn in English and the note says what to install."""
+    lang = current_language()
+    if lang != "zh":
+        return lang, {}, ""
+    font = cjk_font()
+    if font is None:
+        return "en", {}, _("no font with Chinese characters was found, so the plot's labels are "
+                           "in English; install one, e.g. 'fonts-noto-cjk' (Debian, Ubuntu) or "
+                           "'google-noto-sans-cjk-fonts' (Fedora)")
+    return lang, {"font.family": ["DejaVu Sans", font]}, ""
