@@ -609,6 +609,122 @@ def gradcheck(target, inputs_name, wrt, samples, seed, fmt):
 
 
 # -- backprop: graphs, forward/backward tables, Jacobians (tutor backprop) ---------------
+BACKPROP_FORMATS = ("text", "json")
+
+
+@main.command()
+@click.argument("what", nargs=-1, metavar="[LESSON | TOPIC …]")
+@click.option("--expr", "expr", metavar="TEXT",
+              help='Backpropagate through your own composition, e.g. "L = (sigmoid(w*x + b) - t)**2/2".')
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use a lesson from your own TOML file.")
+@click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
+              help="Values of the variables instead of the example (repeatable).")
+@click.option("--wrt", multiple=True, metavar="NAME",
+              help="Report and check the gradient of these variables (default: the parameters).")
+@click.option("--sample", type=int, default=1, show_default=True, metavar="N",
+              help="Which sample of a batch the tables show.")
+@click.option("--output", "output_name", metavar="NAME", help="Which output of a vector lesson (e.g. s2).")
+@click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@click.option("--format", "fmt", type=click.Choice(BACKPROP_FORMATS), default="text", show_default=True)
+@click.option("--plot", metavar="FILE", help="Draw the graph with values and gradients (.png, .svg, .pdf).")
+@click.option("--dot", metavar="FILE", help="Write the graph as Graphviz DOT text (.dot, .gv).")
+@click.option("--force", is_flag=True, help="Replace the --plot/--dot files if they exist.")
+@_user_errors
+def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force):
+    """Forward and backward pass through a graph of primitive operations.
+
+    \b
+    tutor backprop neuron                       forward and backward tables, checked
+    tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
+    tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
+    \b
+    With vectors and matrices (TOPIC):
+    tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
+    tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
+    tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
+    tutor backprop accumulate                   gradients add up until zero_grad()
+    """
+    from tutor.jacobian import TOPICS
+
+    if what and what[0] in TOPICS:
+        extra = [opt for opt, v in (("--expr", expr), ("--lesson-file", lesson_file),
+                                    ("--wrt", wrt), ("--output", output_name), ("--size", size),
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                 if v]
+        if extra:
+            raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
+        from tutor.jacobian import topic
+
+        result = topic(tuple(what), parse_at(at))
+        if fmt == "json":
+            from tutor.render.backprop_json import topic_json
+
+            click.echo(topic_json(result))
+        else:
+            from tutor.render.backprop_text import TopicRenderer
+
+            TopicRenderer().render(result)
+        return
+    lesson = what[0] if what else None
+    if len(what) > 1:
+        raise UserError(f"one lesson at a time, not {len(what)} ({' '.join(what)})")
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                        "(see 'tutor list')")
+    check_output_path(plot, force=force)
+    check_output_path(dot, force=force, suffixes=(".dot", ".gv"), option="--dot")
+    if plot and dot and os.path.abspath(plot) == os.path.abspath(dot):
+        raise UserError("--plot and --dot name the same file")
+    values = parse_at(at)
+    if sample < 1:
+        raise UserError(f"--sample {sample}: samples are numbered from 1")
+
+    from tutor.graph import backprop as run, lesson_from_assignment
+    from tutor.lesson import load_lesson, load_lesson_file
+
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        the_lesson = lesson_from_assignment(expr)
+    else:
+        the_lesson = (load_lesson(lesson, size=size) if lesson is not None
+                      else load_lesson_file(lesson_file, size=size))
+    for name in values:
+        the_lesson.symbol(name)
+    chosen = [s for name in wrt for s in the_lesson.names_for(name)]
+    output = 0
+    if output_name is not None:
+        if output_name not in the_lesson.output_names:
+            raise UserError(f"--output {output_name}: the outputs are "
+                            f"{', '.join(the_lesson.output_names)}")
+        output = the_lesson.output_names.index(output_name)
+    result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
+
+    if fmt == "json":
+        from tutor.render.backprop_json import backprop_json
+
+        click.echo(backprop_json(result))
+    else:
+        from tutor.render.backprop_text import BackpropRenderer
+
+        footer = ""
+        if not plot and not dot:
+            target = f"backprop {lesson}" if lesson else "backprop --expr …" if expr else "backprop --lesson-file …"
+            footer = f"draw the graph: tutor {target} --plot graph.png   (or --dot graph.dot)"
+        BackpropRenderer().render(result, footer=footer)
+    if dot:
+        from tutor.render.backprop_plot import write_dot
+
+        write_dot(result, dot)
+        click.echo(f"DOT written to {dot}", err=fmt == "json")
+    if plot:
+        from tutor.render.backprop_plot import plot_graph
+
+        plot_graph(result, plot)
+        click.echo(f"plot written to {plot}", err=fmt == "json")
+
 
 
 # -- worksheets (tutor worksheet, grade, export) -------------------------------------------
