@@ -213,10 +213,8 @@ def _grade_expression(problem: KeyProblem, text: str) -> tuple[float, str]:
 
 
 def _describe(diagnosis) -> str:
-    from .render.notation import text as to_text
-
     try:
-        return diagnosis.describe(to_text)
+        return diagnosis.describe()
     except (AttributeError, TypeError):
         return str(getattr(diagnosis, "detail", diagnosis))
 
