@@ -8,6 +8,7 @@ variants of a run.  Reading a key goes through the safe parser like any other in
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class _KeyPrinter(StrPrinter):
 _PRINTER = _KeyPrinter({"order": None})
 
 
+@functools.lru_cache(maxsize=50_000)
 def expression_text(expr: sympy.Expr) -> str:
     return _PRINTER.doprint(expr)
 

@@ -301,6 +301,12 @@ def _lesson_derivation(lesson: Lesson, function, wrt, named, name) -> Derivation
     return _derivation(function, wrt, tuple(named), assumptions, name)
 
 
+@functools.lru_cache(maxsize=8192)
+def _diff(f: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
+    """sympy.diff, remembered: variants share their functions and differ in numbers."""
+    return sympy.diff(f, s)
+
+
 def _names_latex(named) -> tuple:
     return tuple((n.symbol, _sub(n.latex)) for n in named if n.latex)
 
@@ -354,6 +360,14 @@ def _nice(value: sympy.Expr) -> sympy.Expr:
     if value.is_Rational and _decimals(value) <= 6:
         return value
     return sympy.Float(value.evalf(20), 15)
+
+
+def _num(value: sympy.Expr) -> sympy.Expr:
+    """An exact number stays exact; anything else becomes a 25-digit float at once, so that
+    sums and products of it stay cheap."""
+    if value.is_Rational:
+        return value
+    return sympy.Float(value.evalf(25), 25)
 
 
 def _tolerance(value: sympy.Expr) -> float:
@@ -430,9 +444,9 @@ def _clean_point(lesson, f, exprs, rng, attempts=60, limit=1e6, **kw):
              if a.func.__name__ in ("relu", "Abs", "Max", "Min", "Heaviside")]
     for attempt in range(attempts):
         point = _point_values(lesson, variables, rng, **kw)
-        if any(k.subs(point) == 0 for k in kinks):
+        if any(k.xreplace(point) == 0 for k in kinks):
             continue
-        values = [e.subs(point) for e in exprs]
+        values = [e.xreplace(point) for e in exprs]
         numbers = [v.evalf(20) for v in values]
         if not all(_finite(v) and abs(float(v)) <= limit for v in numbers):
             continue
@@ -464,7 +478,7 @@ def _make_evaluate(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     wrt = rng.choice(lesson.wrt)
     name = lesson.output_names[out]
     d = _lesson_derivation(lesson, f, wrt, named, name)
-    derivative = sympy.diff(f, wrt)  # a second route to the number, independent of the steps
+    derivative = _diff(f, wrt)  # a second route to the number, independent of the steps
     point, (value,) = _clean_point(lesson, f, [derivative], rng)
     value = _nice(value)
     label = sympy.Symbol(f"∂{name}/∂{wrt.name}")
@@ -495,7 +509,7 @@ def _make_gd_step(lesson: Lesson, rng: random.Random, number: int) -> Problem:
         raise WorksheetError(f"lesson '{lesson.name}' has no parameters to train")
     data_syms = tuple(s for s in _variables(f) if s not in params)
     samples = 2 if lesson.reduce == "mean" else 1
-    grads = [sympy.diff(f, p) for p in params]
+    grads = [_diff(f, p) for p in params]
     for _ in range(80):
         start = {p: sympy.Integer(rng.randint(-2, 2)) for p in params}
         rows = []
@@ -507,7 +521,7 @@ def _make_gd_step(lesson: Lesson, rng: random.Random, number: int) -> Problem:
         ok = True
         for row in rows:
             point = {**start, **dict(zip(data_syms, row))}
-            gs = [g.subs(point) for g in grads]
+            gs = [_num(g.xreplace(point)) for g in grads]
             if not all(_finite(g.evalf(20)) for g in gs):
                 ok = False
             per_sample.append(gs)
@@ -522,7 +536,7 @@ def _make_gd_step(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     else:
         raise WorksheetError(f"lesson '{lesson.name}': no clean numbers found for a step")
     numbers = tuple(NumberAnswer(p, v, _tolerance(v)) for p, v in zip(params, new))
-    working = tuple((p, _shown(sympy.diff(f, p), lesson.named), _nice(m))
+    working = tuple((p, _shown(_diff(f, p), lesson.named), _nice(m))
                     for p, m in zip(params, mean))
     return Problem(number, "gd_step", lesson.name, lesson.title, _shown(f, lesson.named),
                    lesson.output_names[0], _variables(f), tuple(params),
@@ -553,8 +567,20 @@ def _graph(f: sympy.Expr) -> list[sympy.Expr]:
     return order
 
 
+@functools.lru_cache(maxsize=1024)
 def _graph_size(f: sympy.Expr) -> int:
     return len(_graph(f))
+
+
+@functools.lru_cache(maxsize=1024)
+def _graph_plan(f: sympy.Expr):
+    """The graph's nodes and, for each inner node, the local derivative by each argument
+    that is a node: made once per function, evaluated at each variant's numbers."""
+    order = _graph(f)
+    nodes = set(order)
+    local = {e: [(arg, _local_derivative(e, k)) for k, arg in enumerate(e.args) if arg in nodes]
+             for e in order if not e.is_Symbol}
+    return order, local
 
 
 def _local_derivative(node: sympy.Expr, k: int) -> sympy.Expr:
@@ -568,8 +594,8 @@ def _local_derivative(node: sympy.Expr, k: int) -> sympy.Expr:
 
 def _make_backward(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     f, named, display = _variant_function(lesson, rng, 0)
-    order = _graph(f)
-    point, _ = _clean_point(lesson, f, [sympy.diff(f, s) for s in _variables(f)], rng, limit=20)
+    order, local_of = _graph_plan(f)
+    point, _ = _clean_point(lesson, f, [_diff(f, s) for s in _variables(f)], rng, limit=20)
     symbols = {}
     variables = [e for e in order if e.is_Symbol]
     inner = [e for e in order if not e.is_Symbol]
@@ -582,14 +608,12 @@ def _make_backward(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     for e in reversed(order):
         if e.is_Symbol:
             continue
-        for k, arg in enumerate(e.args):
-            if arg in adjoint:
-                local = _local_derivative(e, k).subs(point)
-                adjoint[arg] = adjoint[arg] + adjoint[e] * local
+        for arg, local in local_of[e]:
+            adjoint[arg] = adjoint[arg] + adjoint[e] * _num(local.xreplace(point))
     nodes = []
     for e in variables + inner:
         label = None if e.is_Symbol else e.func(*[symbols.get(a, a) for a in e.args], evaluate=False)
-        nodes.append(Node(symbols[e], label, _nice(e.subs(point)), _nice(adjoint[e])))
+        nodes.append(Node(symbols[e], label, _nice(e.xreplace(point)), _nice(adjoint[e])))
     numbers = tuple(NumberAnswer(n.symbol, n.adjoint, _tolerance(n.adjoint)) for n in nodes)
     given = tuple((s, point[s]) for s in _variables(f))
     return Problem(number, "backward", lesson.name, lesson.title, _shown(f, named),
@@ -635,11 +659,7 @@ def _make_mistake(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     rng.shuffle(choices)
     for k, (kind, wrong, why) in choices:
         step = steps[k][1]
-        try:
-            point = differ_at(step.after, wrong)
-        except ValueError:
-            continue
-        if point is None:
+        if not _differs(step.after, wrong):
             continue
         bad = Step(step.rule, step.before, wrong, step.wrt, (), step.bindings, "")
         shown = tuple((depth, bad if j == k else s) for j, (depth, s) in enumerate(steps))
@@ -652,6 +672,14 @@ def _make_mistake(lesson: Lesson, rng: random.Random, number: int) -> Problem:
                    assumptions=tuple(tuple(a) for a in lesson.assumptions),
                    names_latex=_names_latex(named), display=display)
     raise WorksheetError(f"lesson '{lesson.name}': no mistake could be planted")
+
+
+@functools.lru_cache(maxsize=8192)
+def _differs(a: sympy.Expr, b: sympy.Expr) -> bool:
+    try:
+        return differ_at(a, b) is not None
+    except ValueError:
+        return False
 
 
 _MAKERS = {"derive": _make_derive, "evaluate": _make_evaluate, "gd_step": _make_gd_step,

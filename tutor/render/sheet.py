@@ -108,6 +108,7 @@ class Document:
 
 
 # -- numbers -------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=100_000)
 def number_text(value: sympy.Expr, decimals: int = DECIMALS + 1) -> str:
     """An exact short decimal as it is (0.125, −3), other numbers to ``decimals`` places."""
     value = sympy.sympify(value)
@@ -134,7 +135,23 @@ ANSWER_HELP = ("Write your answers in a plain text file, one line per problem, n
                "“sigmoid(z)*(1 - sigmoid(z))” or “2*x*(w*x - y)”.")
 
 
+_DOCS: dict = {}
+
+
 def sheet_document(sheet: Sheet, *, key: bool = False) -> Document:
+    """The document of a sheet or its key; the last few are remembered, since every format
+    lays out the same document."""
+    found = _DOCS.get((id(sheet), key))
+    if found is not None and found[0] is sheet:
+        return found[1]
+    doc = _sheet_document(sheet, key)
+    if len(_DOCS) >= 8:
+        _DOCS.clear()
+    _DOCS[(id(sheet), key)] = (sheet, doc)
+    return doc
+
+
+def _sheet_document(sheet: Sheet, key: bool) -> Document:
     titles = []
     for p in sheet.problems:
         if p.lesson_title not in titles:
@@ -257,11 +274,16 @@ def _steps(steps, names, marked: int = 0) -> Steps:
         if step.is_rewrite:
             segs.append(Math(step.after, rewrite=True))
         else:
-            segs.append(Math(step.after, lhs=sympy.Derivative(step.before, step.wrt)))
+            segs.append(Math(step.after, lhs=_derivative(step.before, step.wrt)))
         for sym, expr in step.bindings:
             segs += ["  where ", Math(expr, lhs=sym)]
         items.append((k, depth, segs, RULE_NAMES.get(step.rule, step.rule)))
     return Steps(items, marked)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _derivative(before, wrt):
+    return sympy.Derivative(before, wrt)
 
 
 def _key(p: Problem) -> list:
@@ -306,7 +328,7 @@ def _key(p: Problem) -> list:
     elif p.kind == "mistake":
         step = p.correct_step
         blocks.append(Para([f"Answer: step {p.wrong_step}. {_sentence(p.mistake)}"]))
-        correct = (Math(step.after, lhs=sympy.Derivative(step.before, step.wrt))
+        correct = (Math(step.after, lhs=_derivative(step.before, step.wrt))
                    if not step.is_rewrite else Math(step.after, rewrite=True))
         blocks.append(Para(["The correct step: ", correct, ". The result: ",
                             Math(p.expected_shown, lhs=_partial(p, p.wrt[0])), "."]))

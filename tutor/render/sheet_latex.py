@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ..worksheet import Sheet
 from .latex import prose
 from .sheet import AnswerLine, Code, Document, Heading, Para, Steps, Table, sheet_document
@@ -32,6 +34,7 @@ def _segments(segments, names) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=100_000)
 def _text(s: str) -> str:
     """Plain text, keeping the spaces at its ends (prose() tidies whitespace inside)."""
     if not s.strip():

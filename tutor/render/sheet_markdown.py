@@ -17,8 +17,7 @@ def _latex_cached(expr, names: tuple) -> str:
 
 def latex(expr, names=None) -> str:
     """notation.latex, remembered: the same steps recur in every variant's key."""
-    key = tuple(sorted(((str(k), k, v) for k, v in (names or {}).items()), key=lambda t: t[0]))
-    return _latex_cached(expr, tuple((k, v) for _, k, v in key))
+    return _latex_cached(expr, tuple(names.items()) if names else ())
 
 
 def partial_latex(p: Partial, names=None) -> str:

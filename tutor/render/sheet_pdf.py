@@ -123,6 +123,7 @@ class _Page:
     rules: list = field(default_factory=list)  # (x1, y1, x2, y2, width)
 
 
+@functools.lru_cache(maxsize=100_000)
 def _decompose(text: str) -> str:
     """Letters with a circumflex (ŷ) as letter + combining circumflex, which is drawn."""
     if text.isascii():
@@ -132,13 +133,13 @@ def _decompose(text: str) -> str:
 
 
 def _width(text: str, size: float, style: str = "R") -> float:
-    text = _decompose(text)
-    w = 0.0
-    for ch in text:
-        if ch == "\u0302":
-            continue
-        w += _glyph(ch, style)[2] * size / 1000.0
-    return w
+    return _em_width(text, style) * size / 1000.0
+
+
+@functools.lru_cache(maxsize=100_000)
+def _em_width(text: str, style: str) -> float:
+    """Width of ``text`` in thousandths of the font size."""
+    return sum(_glyph(ch, style)[2] for ch in _decompose(text) if ch != "\u0302")
 
 
 def _place(page: _Page, text: str, x: float, y: float, size: float, style: str = "R",
