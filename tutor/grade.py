@@ -265,10 +265,11 @@ def _number_diagnosis(value: float, n) -> str:
     if n.value != 0 and abs(value + n.value) <= n.tolerance:
         return "the sign is wrong"
     if n.value != 0 and value != 0:
-        ratio = Fraction(value / n.value).limit_denominator(4)
-        if ratio not in (0, 1, -1) and abs(ratio.numerator) <= 12 \
-                and abs(value - float(ratio) * n.value) <= n.tolerance * max(1, abs(float(ratio))):
-            return f"it is {ratio} × the right value"
+        for ratio in (Fraction(2), Fraction(3), Fraction(4), Fraction(1, 2), Fraction(1, 3),
+                      Fraction(1, 4)):
+            for r in (ratio, -ratio):
+                if abs(value - float(r) * n.value) <= n.tolerance:
+                    return f"it is {r} × the right value"
     return "not within the tolerance of the right value"
 
 
