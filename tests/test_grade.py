@@ -163,3 +163,36 @@ def test_cli_refusals(key_path, tmp_path):
     empty.mkdir()
     r = run("grade", str(key_path), str(empty))
     assert r.exit_code == 2 and "no .txt answer files" in r.output
+
+
+def test_installed_command_end_to_end(tmp_path):
+    """The real command in a child process: sheets, a class folder with a hostile file, CSV."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    tutor = shutil.which("tutor")
+    cmd = [tutor] if tutor else [sys.executable, "-m", "cli"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def call(*args):
+        return subprocess.run([*cmd, *args], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300, env=env)
+
+    r = call("worksheet", "tanh", "linear_regression", "-n", "4", "-k", "2", "--seed", "3",
+             "--format", "pdf", "--out", "s")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "s" / "variant-02.pdf").read_bytes().startswith(b"%PDF")
+    keys = read_key(tmp_path / "s" / "key.json")
+    (tmp_path / "c").mkdir()
+    for k, v in enumerate(keys.values()):
+        (tmp_path / "c" / f"st{k}.txt").write_text(key_answers(v))
+    (tmp_path / "c" / "evil.txt").write_bytes(b"variant: s3-v01\n1: " + b"(" * 100000 + b"\n2: \x00")
+    r = call("grade", "s/key.json", "c", "--csv", "scores.csv")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(open(tmp_path / "scores.csv", encoding="utf-8")))
+    assert {row["file"]: row["score"] for row in rows} == {"evil.txt": "0", "st0.txt": "4",
+                                                           "st1.txt": "4"}
+    r = call("worksheet", "tanh", "--out", "s")
+    assert r.returncode == 2 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
