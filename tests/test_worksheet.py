@@ -364,3 +364,25 @@ def test_gift_questions_and_answers(exported):
     expected = [n["value"] for n in numbers if n is not None]
     steps = [float(item["step"]) for v in key["variants"] for item in v["problems"] if item["answer"] == "step"]
     assert sorted(values) == pytest.approx(sorted(expected + steps))
+
+
+def test_same_bytes_in_separate_processes(tmp_path):
+    """Set and dict order must not leak into the files: two processes with different hash
+    seeds write the same bytes."""
+    import sys
+
+    outs = []
+    for hashseed in ("1", "2"):
+        out = tmp_path / f"h{hashseed}"
+        env = {**os.environ, "PYTHONHASHSEED": hashseed,
+               "PYTHONPATH": os.pathsep.join(sys.path)}
+        done = subprocess.run([sys.executable, "-m", "cli", "worksheet", "softmax", "neuron",
+                               "cross_entropy", "-n", "5", "-k", "2", "--seed", "4", "--out",
+                               str(out), "--export", "gift"], capture_output=True, text=True,
+                              env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert len(files) > 10
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
