@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from cli import main
 from tutor.grade import grade, key_answers, parse_answers
 from tutor.key import read_key
-
 from tutor.lesson import lesson_names
 
 LESSONS = lesson_names()  # every shipped lesson
