@@ -181,10 +181,10 @@ def _grade_one(problem: KeyProblem, text: str) -> tuple[float, str]:
     if problem.answer == "expression":
         return _grade_expression(problem, text)
     if problem.answer == "step":
-        try:
-            chosen = int(text.strip().rstrip("."))
-        except ValueError:
+        m = re.fullmatch(r"\s*(?:step\s*)?(\d{1,4})\s*\.?\s*", text, re.IGNORECASE)
+        if not m:
             return 0.0, "write the number of the wrong step, like 4"
+        chosen = int(m.group(1))
         if chosen == problem.step:
             return 1.0, ""
         return 0.0, f"step {chosen} is right as written"

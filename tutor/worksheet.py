@@ -317,7 +317,15 @@ def _sub(latex: str) -> str:
     return f"{m.group(1)}_{{{m.group(2)}}}" if m else latex
 
 
+def _function_name(lesson: Lesson, output: int) -> str:
+    """The function's name on the sheet: the lesson's (σ, ℓ, s2), or f for a one-input
+    lesson composed with a line, which is no longer the lesson's own function."""
+    return "f" if _single_input(lesson) is not None else lesson.output_names[output]
+
+
 def _function_latex(lesson: Lesson, output: int) -> str:
+    if _single_input(lesson) is not None:
+        return "f"
     base = lesson.function_latex
     return f"{base}_{{{output + 1}}}" if lesson.is_vector else base
 
@@ -450,7 +458,8 @@ def _clean_point(lesson, f, exprs, rng, attempts=60, limit=1e6, **kw):
         numbers = [v.evalf(20) for v in values]
         if not all(_finite(v) and abs(float(v)) <= limit for v in numbers):
             continue
-        if attempt < attempts - 10 and all(abs(float(v)) < 1e-3 for v in numbers):
+        # small values (a saturated σ) make a poor exercise: 0.000 would pass at 3 decimals
+        if attempt < attempts - 10 and all(abs(float(v)) < 0.02 for v in numbers):
             continue
         return point, values
     raise WorksheetError(f"lesson '{lesson.name}': no clean numbers found for a problem")
@@ -461,7 +470,7 @@ def _make_derive(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     out = _pick_output(lesson, rng)
     f, named, display = _variant_function(lesson, rng, out)
     wrt = rng.choice(lesson.wrt)
-    name = lesson.output_names[out]
+    name = _function_name(lesson, out)
     d = _lesson_derivation(lesson, f, wrt, named, name)
     return Problem(number, "derive", lesson.name, lesson.title, _shown(f, named), name,
                    _variables(f), (wrt,), answer_type="expression",
@@ -476,7 +485,7 @@ def _make_evaluate(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     out = _pick_output(lesson, rng)
     f, named, display = _variant_function(lesson, rng, out)
     wrt = rng.choice(lesson.wrt)
-    name = lesson.output_names[out]
+    name = _function_name(lesson, out)
     d = _lesson_derivation(lesson, f, wrt, named, name)
     derivative = _diff(f, wrt)  # a second route to the number, independent of the steps
     point, (value,) = _clean_point(lesson, f, [derivative], rng)
@@ -617,7 +626,7 @@ def _make_backward(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     numbers = tuple(NumberAnswer(n.symbol, n.adjoint, _tolerance(n.adjoint)) for n in nodes)
     given = tuple((s, point[s]) for s in _variables(f))
     return Problem(number, "backward", lesson.name, lesson.title, _shown(f, named),
-                   lesson.output_names[0], _variables(f), tuple(variables), given=given,
+                   _function_name(lesson, 0), _variables(f), tuple(variables), given=given,
                    answer_type="numbers", numbers=numbers, nodes=tuple(nodes),
                    named=tuple((n.symbol, n.definition) for n in named),
                    function_latex_=_function_latex(lesson, 0),
@@ -645,7 +654,7 @@ def _make_mistake(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     out = _pick_output(lesson, rng)
     f, named, display = _variant_function(lesson, rng, out)
     wrt = rng.choice(lesson.wrt)
-    name = lesson.output_names[out]
+    name = _function_name(lesson, out)
     d = _lesson_derivation(lesson, f, wrt, named, name)
     steps = d.steps()
     candidates = [k for k, (_, s) in enumerate(steps)
