@@ -750,6 +750,7 @@ SHEET_FORMATS = ("md", "tex", "html", "pdf")
               help="Also write the problems for a quiz system: quiz.xml (Moodle XML) or "
                    "quiz.gift (GIFT). Repeatable.")
 @click.option("--force", is_flag=True, help="Replace the sheets of an earlier run in DIR.")
+@language_option
 @_user_errors
 def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, force):
     """Printable worksheets with randomised numbers, answer keys and a machine key.
@@ -802,6 +803,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, f
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
               show_default=True, help="How to show one student's grading.")
 @click.option("--force", is_flag=True, help="Replace the --csv file if it exists.")
+@language_option
 @_user_errors
 def grade(key, answers, csv_path, fmt, force):
     """Grade answers against a worksheet's key (key.json, or one variant's key).
