@@ -113,7 +113,7 @@ class _Run:
     y: float
     font: str
     size: float
-    data: bytearray
+    data: bytes
     gray: float = 0.0
 
 
@@ -145,26 +145,35 @@ def _em_width(text: str, style: str) -> float:
 def _place(page: _Page, text: str, x: float, y: float, size: float, style: str = "R",
            gray: float = 0.0) -> float:
     """Draw ``text`` with its left end at x on baseline y; returns the x after it."""
-    run = None
-    prev_x = prev_w = 0.0
+    pieces, width = _pieces(text, style)
+    k = size / 1000.0
+    for dx, font, factor, rise, data in pieces:
+        page.runs.append(_Run(x + dx * k, y + rise * size, font, size * factor, data, gray))
+    return x + width * k
+
+
+@functools.lru_cache(maxsize=100_000)
+def _pieces(text: str, style: str):
+    """``text`` as runs of one font, size and baseline: (offset and width in thousandths of
+    the font size, font, size factor, rise in font sizes, bytes).  Remembered: the same words
+    and formulas recur on every sheet."""
+    pieces = []
+    x = prev_x = prev_w = 0.0
+    cur = None
     for ch in _decompose(text):
         if ch == "\u0302":  # combining circumflex over the previous letter
             _, byte, w, _, _ = _glyph("ˆ", style)
-            hat_w = w * size / 1000.0
-            page.runs.append(_Run(prev_x + (prev_w - hat_w) / 2, y + 0.05 * size, style, size,
-                                  bytearray([byte]), gray))
-            run = None
+            pieces.append([prev_x + (prev_w - w) / 2, style, 1.0, 0.05, bytearray([byte])])
+            cur = None
             continue
         font, byte, w, factor, rise = _glyph(ch, style)
-        s = size * factor
-        ry = y + rise * size
-        if run is None or run.font != font or run.size != s or run.y != ry:
-            run = _Run(x, ry, font, s, bytearray(), gray)
-            page.runs.append(run)
-        run.data.append(byte)
-        prev_x, prev_w = x, w * size / 1000.0
-        x += prev_w
-    return x
+        if cur is None or cur[1] != font or cur[2] != factor or cur[3] != rise:
+            cur = [x, font, factor, rise, bytearray()]
+            pieces.append(cur)
+        cur[4].append(byte)
+        prev_x, prev_w = x, w
+        x += w
+    return tuple((p[0], p[1], p[2], p[3], bytes(p[4])) for p in pieces), x
 
 
 def _wrap(words: list[tuple[str, str]], width: float, size: float) -> list[list[tuple[str, str]]]:
@@ -256,6 +265,7 @@ class _Layout:
             total = WIDTH
         row_h = size * 1.6
         x0 = MARGIN_X + 12
+        self.need(row_h * min(len(cells), 4) + 4)  # no heading row alone at a page's foot
         self.y -= 4
         for r, row in enumerate(cells):
             self.need(row_h)
