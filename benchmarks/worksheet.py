@@ -7,7 +7,9 @@ counted.  Printed:
   * the wall time of 100 variants × 10 problems, and its ratio to the 30 s the project allows;
   * for K = 5, 20, 50, 100 the time per variant after the first, (t(K) − t(1)) / (K − 1),
     and its ratio to the K = 5 figure: flat (≈ 1 or below) means the cost grows linearly in K.
-    Derivations repeat between variants and are made once, so the ratio may fall below 1.
+    Derivations repeat between variants and are made once, so the ratio may fall below 1;
+  * the time per variant between successive K, (t(K₂) − t(K₁)) / (K₂ − K₁), and its ratio to
+    the first: the steady cost of one more variant, which should not grow with K.
 
 Run:  python benchmarks/worksheet.py [--lessons sigmoid softmax ...] [--problems 10]
 """
@@ -58,6 +60,12 @@ def main() -> None:
     print("time per further variant, and its ratio to K = 5:")
     for k, v in per.items():
         print(f"  K = {k:>3}: {v * 1000:7.1f} ms per variant   ratio {v / per[5]:.2f}")
+    print("time per variant between successive K (the steady cost, once derivations are made):")
+    ks = sorted(times)
+    steps = {(a, b): (times[b] - times[a]) / (b - a) for a, b in zip(ks, ks[1:])}
+    first = steps[(ks[0], ks[1])]
+    for (a, b), v in steps.items():
+        print(f"  K {a:>3} → {b:>3}: {v * 1000:7.1f} ms per variant   ratio {v / first:.2f}")
 
 
 if __name__ == "__main__":
