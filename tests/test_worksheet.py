@@ -386,3 +386,25 @@ def test_same_bytes_in_separate_processes(tmp_path):
     assert len(files) > 10
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+
+
+def test_printed_html_starts_each_sheet_on_a_new_page(folder, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no chromium installed for the print test")
+    pypdf = pytest.importorskip("pypdf")
+    printed = tmp_path / "printed.pdf"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={printed}",
+                    (folder / "sheets.html").as_uri()],
+                   capture_output=True, text=True, timeout=120)
+    assert printed.exists()
+    pages = [p.extract_text() for p in pypdf.PdfReader(str(printed)).pages]
+    starts = [k for k, text in enumerate(pages) if text.lstrip().startswith("Worksheet s7-v0")]
+    assert len(starts) == 3 and starts[0] == 0
+    # each sheet's first page begins with its own title, and no page holds two sheets
+    for k, start in enumerate(starts, start=1):
+        assert pages[start].lstrip().startswith(f"Worksheet s7-v0{k}")
+    assert all(text.count("Worksheet s7-v0") <= 1 for text in pages)
