@@ -162,6 +162,14 @@ def _plain(expr, named, assumptions) -> sympy.Expr:
     return _under(elementary(expand_named(expr, named)), assumptions)
 
 
+def example_points(example: Mapping[str, object]) -> list[dict]:
+    """A lesson's example as points {name: number}, one per sample of its batch."""
+    lengths = [len(v) for v in example.values() if isinstance(v, (list, tuple))]
+    n = max(lengths) if lengths else 1
+    return [{k: (v[i] if isinstance(v, (list, tuple)) else v) for k, v in example.items()}
+            for i in range(n)]
+
+
 # -- the checks ----------------------------------------------------------------------------
 def check_answer(function: sympy.Expr, wrt: sympy.Symbol, answer_text: str, *,
                  named: Sequence[Named] = (), assumptions: Sequence[tuple] = (),
