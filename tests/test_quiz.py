@@ -43,16 +43,17 @@ def test_unreadable_answer_is_not_the_end():
 def test_quit_and_end_of_input():
     r = _quiz(["linear"], ["q"])
     assert r.exit_code == 0
-    assert "score: 0 of 1 right" in r.output
-    r = _quiz(["linear"], [])
-    assert r.exit_code == 0 and "score: 0 of 1 right" in r.output
+    assert "score: no questions tried" in r.output
+    r = _quiz(["linear"], ["x1", "x3"])  # the input ends during question 2
+    assert r.exit_code == 0 and "score: 1 of 2 right" in r.output
+    assert "question 3" not in r.output
 
 
 def test_skip_shows_the_answer_and_goes_on():
     r = _quiz(["linear"], ["s", "x2"])
     assert "the answer: x₁" in r.output
     assert "question 2 of" in r.output
-    assert "score: 1 of 2 right" in r.output
+    assert "score: 1 of 2 right (1 at the first try without a hint)" in r.output
 
 
 def test_too_many_tries_show_the_answer():

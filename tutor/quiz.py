@@ -131,10 +131,13 @@ class Quiz:
     def current(self) -> Question | None:
         if self.finished or self.position >= len(self.questions):
             return None
+        return self.questions[self.position]
+
+    def _attempted(self) -> None:
+        """Count the current question as asked once the learner did something with it."""
         if not self._asked_current:
             self._asked_current = True
             self.score.asked += 1
-        return self.questions[self.position]
 
     def _advance(self) -> None:
         self.position += 1
@@ -153,8 +156,9 @@ class Quiz:
         if not text:
             return Response("empty", q)
         if word in QUIT:
-            self.finished = True
+            self.finished = True  # a question shown but not tried does not count
             return Response("quit", q, advanced=True)
+        self._attempted()
         if word in HINT:
             steps = q.visible_steps()
             if self.hints_shown >= len(steps):

@@ -98,6 +98,9 @@ def run_quiz(quiz: Quiz, read_line: Callable[[], str | None], console: Console |
             break
     s = quiz.score
     c.print()
+    if s.asked == 0:
+        c.print(Text("score: no questions tried", style="bold"))
+        return
     c.print(Text(f"score: {s.right} of {s.asked} right"
                  + (f" ({s.first_try} at the first try without a hint)" if s.right else "")
                  + f", {s.hints} hint{'s' if s.hints != 1 else ''} used", style="bold"))
