@@ -95,8 +95,18 @@ def main():
 
 
 # -- shared option parsing -----------------------------------------------------------------
-def parse_at(values: tuple[str, ...]) -> dict[str, object]:
-    """``--at name=1.5`` or ``--at name=1,2,3`` → {name: 1.5 or [1, 2, 3]}."""
+def parse_at(values: tuple[str, ...], option: str = "--at") -> dict[str, object]:
+    """``--at name=1.5`` or ``--at name=1,2,3`` → {name: 1.5 or [1, 2, 3]}; ``option`` names
+    the option in messages (``--init`` reads the same syntax)."""
+    try:
+        return _parse_at(values)
+    except UserError as exc:
+        if option == "--at":
+            raise
+        raise UserError(exc.format_message().replace("--at", option)) from None
+
+
+def _parse_at(values: tuple[str, ...]) -> dict[str, object]:
     import re
 
     out: dict[str, object] = {}
@@ -263,6 +273,162 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
 
 
 # -- train: gradient descent (tutor train) --------------------------------------------------
+
+def _numbers(option: str, text: str, *, rows: bool = False):
+    """``2,-3.4`` → [2.0, -3.4]; with rows, ``1,2;3,4`` → [[1, 2], [3, 4]]."""
+    out = []
+    for row in text.split(";") if rows else [text]:
+        values = []
+        for p in row.split(","):
+            try:
+                v = float(p)
+            except ValueError:
+                raise UserError(f"{option}: {p.strip()!r} is not a number") from None
+            if not math.isfinite(v):
+                raise UserError(f"{option}: {p.strip()!r} is not a finite number")
+            values.append(v)
+        out.append(values)
+    if rows and ";" in text:
+        if len({len(r) for r in out}) != 1:
+            raise UserError(f"{option}: every row (between ;) needs the same number of values")
+        return out
+    return out[0]
+
+
+@main.command()
+@click.argument("lesson", required=False)
+@click.option("--expr", metavar="TEXT", help="Train this per-sample loss instead of a lesson.")
+@click.option("--params", metavar="NAMES", help="With --expr: the names to train, like w,b.")
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Train a lesson from your own TOML file.")
+@click.option("--size", type=int, metavar="N", help="Classes (or members) of an indexed lesson.")
+@click.option("--data", "data", multiple=True, metavar="FILE|NAME=V,…",
+              help="A .csv (header row) or .npz file, or literal values like x=1,2,3 (repeatable).")
+@click.option("--synthetic", is_flag=True, help="Make data from --true-w and --true-b.")
+@click.option("--true-w", metavar="W", help="True weights, one per feature (classes: rows;…).")
+@click.option("--true-b", metavar="B", help="True bias (classes: one per class).")
+@click.option("--samples", type=int, default=1000, show_default=True, help="Synthetic samples.")
+@click.option("--noise", type=float, default=0.01, show_default=True,
+              help="Standard deviation of the synthetic noise.")
+@click.option("--lr", type=float, default=0.03, show_default=True, help="Learning rate η.")
+@click.option("--epochs", type=int, default=10, show_default=True)
+@click.option("--batch-size", type=int, metavar="N",
+              help="Samples per step: all (default, full-batch), fewer (mini-batch), 1 (SGD).")
+@click.option("--shuffle/--no-shuffle", default=True, show_default=True,
+              help="Shuffle the samples every epoch (mini-batch and SGD).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for data and shuffling.")
+@click.option("--init", "init", multiple=True, metavar="NAME=V[,V…]",
+              help="Starting value of a parameter (repeatable); zeros otherwise.")
+@click.option("--reduce", type=click.Choice(["mean", "sum"]),
+              help="Combine per-sample losses by mean or sum (default: the lesson's, else mean).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--plot", metavar="FILE", help="Plots: loss, fit, landscape (.png, .svg, .pdf).")
+@click.option("--force", is_flag=True, help="Replace existing plot files.")
+@_user_errors
+def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true_b, samples,
+          noise, lr, epochs, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
+    """Run gradient descent with a lesson's compiled gradients.
+
+    \b
+    tutor train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2 --samples 1000
+            --batch-size 10 --lr 0.03 --epochs 3
+    tutor train --expr "(w*x - y)**2" --params w --data x=1,2,3 --data y=2,4,6
+            --init w=1 --lr 0.01 --epochs 10 --batch-size 1 --no-shuffle
+    tutor train logistic_regression --data points.csv --plot fit.png
+    """
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE")
+    if params is not None and expr is None:
+        raise UserError("--params goes with --expr (a lesson names its own parameters)")
+    if synthetic == bool(data):
+        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic")
+    if not synthetic and (true_w or true_b):
+        raise UserError("--true-w and --true-b go with --synthetic")
+    if synthetic and not true_w:
+        raise UserError("--synthetic needs --true-w (the weights to recover), like --true-w 2,-3.4")
+    if not 1 <= samples <= 10_000_000:
+        raise UserError(f"--samples must be from 1 to 10000000, not {samples}")
+    if not (math.isfinite(noise) and noise >= 0):
+        raise UserError(f"--noise must be a number ≥ 0, not {noise}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise UserError(f"--lr must be a positive number, not {lr:g}")
+    if epochs < 1:
+        raise UserError(f"--epochs must be at least 1, not {epochs}")
+    if batch_size is not None and batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1, not {batch_size}")
+    if plot:
+        from tutor.render.train_plot import plot_paths
+
+        for path in plot_paths(plot):
+            check_output_path(path, force=force)
+    starts = parse_at(init, option="--init")
+    tw = _numbers("--true-w", true_w, rows=True) if true_w else None
+    tb = _numbers("--true-b", true_b) if true_b else [0.0]
+
+    from tutor import model as models
+    from tutor.data import read_data
+    from tutor.stability import divergence_advice, hessian_bound
+    from tutor.train import Settings, train as run
+
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        names = [p.strip() for p in (params or "").split(",") if p.strip()]
+        the_model = models.from_expression(expr, names)
+    else:
+        the_model = models.load(lesson, lesson_file=lesson_file, size=size)
+    if synthetic:
+        raw = the_model.synthetic(true_w=tw, true_b=tb, samples=samples, noise=noise, seed=seed)
+        where = "synthetic data" + (f", noise {noise:g}" if the_model.kind == "regression" else "")
+    else:
+        raw = read_data(data)
+        where = ", ".join(d if "=" not in d else d.split("=")[0] + "=…" for d in data)
+    arrays = the_model.gather(raw)
+    settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                        reduce=reduce or the_model.reduce or "mean")
+    objective = the_model.objective
+    prepared = objective.prepare(arrays)
+    n = next(iter(prepared.values())).shape[0] if prepared else 1
+    settings.check(n)
+    objective.init_params(prepared, starts)  # refuses an --init the model lacks, before output
+    bound = hessian_bound(objective, prepared, reduce=settings.reduce, batch_size=batch_size)
+
+    from rich.console import Console
+
+    console = Console(highlight=False, stderr=fmt == "json")
+    from tutor.render import train_text
+
+    if fmt == "text":
+        train_text.header(console, the_model, settings, bound, n, where)
+        with train_text.Progress(console, epochs) as progress:
+            history = run(objective, arrays, settings, init=starts, on_epoch=progress,
+                          prepared=prepared)
+    else:
+        history = run(objective, arrays, settings, init=starts, prepared=prepared)
+    comparison = models.compare(the_model, history.params, arrays,
+                                true_w=tw if synthetic else None, true_b=tb if synthetic else None)
+    advice = divergence_advice(lr, bound) if history.diverged else None
+    if fmt == "json":
+        from tutor.render.train_json import history_json
+
+        click.echo(history_json(the_model, history, comparison, bound, advice))
+    else:
+        train_text.result(console, the_model, history, comparison, bound, advice)
+    if plot and history.epochs:
+        from tutor.render.train_plot import plot_training
+        from tutor.train import landscape
+
+        scape = landscape(objective, prepared, history)
+        view = models.fit_view(the_model, history.params, arrays)
+        written = plot_training(plot, the_model, history, view, scape)
+        click.echo("plots written to " + ", ".join(written), err=fmt == "json")
+    if history.diverged:
+        if fmt == "json":
+            click.echo(f"error: training diverged at epoch {history.stop_epoch}, step "
+                       f"{history.stop_step}: {advice}", err=True)
+        sys.exit(1)  # the run finished its report; exit code 1 says it diverged
+
 
 
 # -- check: hand-derived gradients (tutor check, gradcheck, quiz) -------------------------
@@ -482,6 +648,122 @@ def quiz(lesson, count, seed, size):
 
 
 # -- backprop: graphs, forward/backward tables, Jacobians (tutor backprop) ---------------
+BACKPROP_FORMATS = ("text", "json")
+
+
+@main.command()
+@click.argument("what", nargs=-1, metavar="[LESSON | TOPIC …]")
+@click.option("--expr", "expr", metavar="TEXT",
+              help='Backpropagate through your own composition, e.g. "L = (sigmoid(w*x + b) - t)**2/2".')
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use a lesson from your own TOML file.")
+@click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
+              help="Values of the variables instead of the example (repeatable).")
+@click.option("--wrt", multiple=True, metavar="NAME",
+              help="Report and check the gradient of these variables (default: the parameters).")
+@click.option("--sample", type=int, default=1, show_default=True, metavar="N",
+              help="Which sample of a batch the tables show.")
+@click.option("--output", "output_name", metavar="NAME", help="Which output of a vector lesson (e.g. s2).")
+@click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@click.option("--format", "fmt", type=click.Choice(BACKPROP_FORMATS), default="text", show_default=True)
+@click.option("--plot", metavar="FILE", help="Draw the graph with values and gradients (.png, .svg, .pdf).")
+@click.option("--dot", metavar="FILE", help="Write the graph as Graphviz DOT text (.dot, .gv).")
+@click.option("--force", is_flag=True, help="Replace the --plot/--dot files if they exist.")
+@_user_errors
+def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force):
+    """Forward and backward pass through a graph of primitive operations.
+
+    \b
+    tutor backprop neuron                       forward and backward tables, checked
+    tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
+    tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
+    \b
+    With vectors and matrices (TOPIC):
+    tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
+    tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
+    tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
+    tutor backprop accumulate                   gradients add up until zero_grad()
+    """
+    from tutor.jacobian import TOPICS
+
+    if what and what[0] in TOPICS:
+        extra = [opt for opt, v in (("--expr", expr), ("--lesson-file", lesson_file),
+                                    ("--wrt", wrt), ("--output", output_name), ("--size", size),
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                 if v]
+        if extra:
+            raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
+        from tutor.jacobian import topic
+
+        result = topic(tuple(what), parse_at(at))
+        if fmt == "json":
+            from tutor.render.backprop_json import topic_json
+
+            click.echo(topic_json(result))
+        else:
+            from tutor.render.backprop_text import TopicRenderer
+
+            TopicRenderer().render(result)
+        return
+    lesson = what[0] if what else None
+    if len(what) > 1:
+        raise UserError(f"one lesson at a time, not {len(what)} ({' '.join(what)})")
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                        "(see 'tutor list')")
+    check_output_path(plot, force=force)
+    check_output_path(dot, force=force, suffixes=(".dot", ".gv"), option="--dot")
+    if plot and dot and os.path.abspath(plot) == os.path.abspath(dot):
+        raise UserError("--plot and --dot name the same file")
+    values = parse_at(at)
+    if sample < 1:
+        raise UserError(f"--sample {sample}: samples are numbered from 1")
+
+    from tutor.graph import backprop as run, lesson_from_assignment
+    from tutor.lesson import load_lesson, load_lesson_file
+
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        the_lesson = lesson_from_assignment(expr)
+    else:
+        the_lesson = (load_lesson(lesson, size=size) if lesson is not None
+                      else load_lesson_file(lesson_file, size=size))
+    for name in values:
+        the_lesson.symbol(name)
+    chosen = [s for name in wrt for s in the_lesson.names_for(name)]
+    output = 0
+    if output_name is not None:
+        if output_name not in the_lesson.output_names:
+            raise UserError(f"--output {output_name}: the outputs are "
+                            f"{', '.join(the_lesson.output_names)}")
+        output = the_lesson.output_names.index(output_name)
+    result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
+
+    if fmt == "json":
+        from tutor.render.backprop_json import backprop_json
+
+        click.echo(backprop_json(result))
+    else:
+        from tutor.render.backprop_text import BackpropRenderer
+
+        footer = ""
+        if not plot and not dot:
+            target = f"backprop {lesson}" if lesson else "backprop --expr …" if expr else "backprop --lesson-file …"
+            footer = f"draw the graph: tutor {target} --plot graph.png   (or --dot graph.dot)"
+        BackpropRenderer().render(result, footer=footer)
+    if dot:
+        from tutor.render.backprop_plot import write_dot
+
+        write_dot(result, dot)
+        click.echo(f"DOT written to {dot}", err=fmt == "json")
+    if plot:
+        from tutor.render.backprop_plot import plot_graph
+
+        plot_graph(result, plot)
+        click.echo(f"plot written to {plot}", err=fmt == "json")
+
 
 
 # -- worksheets (tutor worksheet, grade, export) -------------------------------------------
