@@ -23,6 +23,8 @@ from tutor.errors import TutorError
 from tutor.lesson import lesson_names, load_lesson
 from tutor.sampling import Evaluator
 
+_S1 = "exp(z1)/(exp(z1)+exp(z2)+exp(z3))"
+
 # lesson: (variable, right answers in different forms, [(wrong answer, diagnosis kind)])
 TABLE = {
     "sigmoid": ("z", ["sigmoid(z)*(1-sigmoid(z))", r"\frac{e^{-z}}{(1+e^{-z})^2}",
@@ -71,6 +73,17 @@ TABLE = {
                       [("y1 - s1", "sign"), ("s1", "extra_or_missing_term"),
                        ("2*(s1-y1)", "constant_factor"),
                        ("s1 - y1 + 1", "extra_or_missing_term"), ("s1*(1-s1)", "other")]),
+    "logistic_regression": ("w1", ["(sigmoid(z) - y)*x1", "x1*(1/(1+exp(-(w1*x1+w2*x2+b))) - y)"],
+                            [("(y - sigmoid(z))*x1", "sign"),
+                             ("sigmoid(z) - y", "missing_chain_factor"),
+                             ("2*(sigmoid(z)-y)*x1", "constant_factor"),
+                             ("(sigmoid(z)-y)*w1", "wrong_variable"),
+                             ("sigmoid(z)*x1", "extra_or_missing_term")]),
+    "softmax_regression": ("w1", [f"({_S1} - y1)*x", f"x*{_S1} - x*y1"],
+                           [(f"(y1 - {_S1})*x", "sign"), (f"{_S1} - y1", "missing_chain_factor"),
+                            (f"2*x*({_S1} - y1)", "constant_factor"),
+                            (f"x*{_S1}", "extra_or_missing_term"),
+                            (f"({_S1} - y1)*w1", "other")]),
 }
 
 _DERIVATIONS = {}

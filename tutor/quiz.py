@@ -56,7 +56,8 @@ class Question:
         """The function written with the lesson's named parts (a, s₁ …), longest first."""
         expr = self.function
         for n in sorted(self.lesson.named, key=lambda n: -sympy.count_ops(n.definition)):
-            expr = expr.subs(n.definition, n.symbol)
+            if n.definition != self.function:  # σ(z) = σ(z) would say nothing
+                expr = expr.subs(n.definition, n.symbol)
         return expr
 
     def visible_steps(self) -> list[tuple[int, Step]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from typing import Mapping, Sequence
 
 import sympy
@@ -61,8 +62,11 @@ class Evaluator:
 
         fn = self._compile()
         value = None
+        complex_warning = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
         try:
-            with np.errstate(all="raise"):
+            with np.errstate(all="raise"), warnings.catch_warnings():
+                # a complex value cast to real somewhere inside: not a real point
+                warnings.simplefilter("error", complex_warning)
                 out = fn(*[np.float64(v) for v in point])
                 out = np.asarray(out)
                 if out.shape == () and np.isrealobj(out):
@@ -70,7 +74,7 @@ class Evaluator:
                     if math.isfinite(v):
                         value = v
         except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError, TypeError,
-                ArithmeticError):
+                ArithmeticError, complex_warning):
             value = None
         self._cache64[point] = value
         return value

@@ -25,9 +25,8 @@ def _question(quiz: Quiz, c: Console) -> None:
     used = [n for n in lesson.named
             if q.shown_function.has(n.symbol) or q.derivation.result.has(n.symbol)]
     if used:
-        c.print(Text("  where " + ", ".join(f"{text(n.symbol)} = {text(n.definition)}"
-                                            for n in used) + " (you may use these names)",
-                     style="dim"))
+        c.print(Text("  you may write " + ", ".join(
+            f"{text(n.symbol)} for {text(n.definition)}" for n in used), style="dim"))
     for lhs, rhs in lesson.assumptions:
         c.print(Text(f"  assuming {text(lhs)} = {text(rhs)}", style="dim"))
     c.print(Text(f"  ∂{text(sympy_symbol(q.name))}/∂{text(q.wrt)} = ?", style="bold"))
