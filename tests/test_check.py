@@ -450,3 +450,11 @@ def test_fuzz_answers_are_decided_or_refused(text):
         assert str(exc).strip()
     else:
         assert v.correct in (True, False)
+
+
+def test_a_tiny_constant_apart_is_not_equal():
+    # equal to 30 digits everywhere, yet 10^-30 apart: SymPy sees the constant
+    v = _check("sigmoid", "exp(-z)/(1+exp(-z))^2 * (1 + 10^-18*z)")
+    assert not v.correct
+    v = _check("squared_loss", "yhat - y + 10^-30")
+    assert not v.correct and v.diagnosis.kind == "extra_or_missing_term"
