@@ -468,6 +468,8 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
 @click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Use a lesson from your own TOML file.")
 @click.option("--wrt", multiple=True, metavar="NAME", help="The variable the derivative is by.")
+@click.option("--of", "output", metavar="NAME",
+              help="For a vector function (softmax): the component, like s2 (default the first).")
 @click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
 @click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
               help="The point of a --claim (lists are columns of a batch).")
@@ -479,7 +481,7 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_user_errors
-def check(args, expr, lesson_file, wrt, size, at, reduce, claim, reveal, fmt):
+def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal, fmt):
     """Check a derivative you worked out by hand (or a number you computed).
 
     \b
@@ -519,8 +521,14 @@ def check(args, expr, lesson_file, wrt, size, at, reduce, claim, reveal, fmt):
     the_lesson, var = _load_for_check(lesson, expr, lesson_file, size, wrt)
     for name in values:
         the_lesson.symbol(name)
-    function = the_lesson.outputs[0]
-    name = the_lesson.output_names[0] if expr is None else "f"
+    index = 0
+    if output is not None:
+        names = the_lesson.output_names
+        if output not in names:
+            raise UserError(f"--of {output}: the function's components are {', '.join(names)}")
+        index = names.index(output)
+    function = the_lesson.outputs[index]
+    name = the_lesson.output_names[index] if expr is None else "f"
     verdict = claim_verdict = None
     if answer is not None:
         verdict = check_answer(function, var, answer, named=the_lesson.named,

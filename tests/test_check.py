@@ -352,6 +352,17 @@ def test_cli_exit_codes_and_text():
     assert r.exit_code == 1 and "recognise" in r.output
 
 
+def test_cli_component_of_a_vector_function():
+    runner = CliRunner()
+    r = runner.invoke(cli.main, ["check", "softmax", "--of", "s2", "--wrt", "z2", "s2*(1-s2)"])
+    assert r.exit_code == 0, r.output
+    assert "∂s₂/∂z₂" in r.output
+    r = runner.invoke(cli.main, ["check", "softmax", "--of", "s2", "--wrt", "z2", "-s1*s2"])
+    assert r.exit_code == 1
+    r = runner.invoke(cli.main, ["check", "softmax", "--of", "s9", "--wrt", "z2", "s2"])
+    assert r.exit_code == 2 and "s1, s2, s3" in r.output
+
+
 def test_cli_json():
     runner = CliRunner()
     r = runner.invoke(cli.main, ["check", "--expr", "x^2*sin(x)", "--wrt", "x",

@@ -22,7 +22,7 @@ from .text import HIDDEN_RULES, fmt, fmt_input, operand, step_lines
 
 
 def _label(v: Verdict | ClaimVerdict) -> str:
-    name = v.name if v.name else "f"
+    name = text(sympy.Symbol(v.name)) if v.name else "f"
     return f"∂{name}/∂{text(v.wrt)}"
 
 
