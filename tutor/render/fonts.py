@@ -8,7 +8,7 @@ there is none, says which package to install and lets the plot speak English.
 
 from __future__ import annotations
 
-from ..i18n import _, current_language
+from ..i18n import N_, _, current_language
 
 #: parts of the names of fonts that cover Chinese on Linux, macOS and Windows, best first
 #: (the first ones have a bold weight; the last ones are fallbacks with a single weight)
@@ -19,7 +19,14 @@ CJK_NAMES = ("Noto Sans CJK", "Source Han Sans", "Noto Sans SC", "WenQuanYi", "M
 #: characters a font must have to count as Chinese (common in this program's labels)
 SAMPLE = "导数函数示例点其他变量固定为与和"
 
+#: said once when Chinese output needs a CJK font and none is installed
+NO_CJK_NOTE = N_("no font with Chinese characters was found, so the plot's labels are "
+                 "in English; install one, e.g. 'fonts-noto-cjk' (Debian, Ubuntu) or "
+                 "'google-noto-sans-cjk-fonts' (Fedora)")
+
 _found: dict[str, str | None] = {}
+#: the file and face index of the font cjk_font found, for writers that embed it (PDF)
+_faces: dict[str, tuple[str, int]] = {}
 
 
 def cjk_font(sample: str = SAMPLE) -> str | None:
@@ -42,6 +49,7 @@ def cjk_font(sample: str = SAMPLE) -> str | None:
             continue
         if all(ord(ch) in charmap for ch in sample):
             name = entry.name
+            _faces[sample] = (entry.fname, getattr(entry, "index", 0) or 0)
             break
     _found[sample] = name
     return name
@@ -58,7 +66,18 @@ def plot_language() -> tuple[str, dict, str]:
         return lang, {}, ""
     font = cjk_font()
     if font is None:
-        return "en", {}, _("no font with Chinese characters was found, so the plot's labels are "
-                           "in English; install one, e.g. 'fonts-noto-cjk' (Debian, Ubuntu) or "
-                           "'google-noto-sans-cjk-fonts' (Fedora)")
+        return "en", {}, _(NO_CJK_NOTE)
     return lang, {"font.family": ["DejaVu Sans", font]}, ""
+
+
+def cjk_font_face(sample: str = SAMPLE) -> tuple[str, int] | None:
+    """(file, face index in a collection) of the font :func:`cjk_font` finds, or None."""
+    if cjk_font(sample) is None:
+        return None
+    return _faces.get(sample)
+
+
+def cjk_font_file(sample: str = SAMPLE) -> str | None:
+    """The path of the font file :func:`cjk_font` finds (a .ttf, .otf or .ttc), or None."""
+    face = cjk_font_face(sample)
+    return face[0] if face else None

@@ -1,109 +1,189 @@
-"""Worksheets and answer keys as PDF, written directly (no TeX, no new dependency).
+"""Worksheets and answer keys as PDF, laid out here and written with fpdf2.
 
-Why not matplotlib's mathtext: typesetting a page of formulas with it takes most of a second,
-and a class set of keys has hundreds of pages.  A worksheet needs little of a typesetter:
-lines of text in the PDF standard fonts (Times for text, Symbol for Greek and mathematical
-signs, which every PDF reader has), sub- and superscripts by a baseline shift, tables and
-rules.  Formulas are written in the one-line notation the terminal uses
-(``∂σ/∂z = 2σ(2z + 1)·(1 − σ(2z + 1))``), wrapped at spaces.  Character widths come from the
-Adobe font metrics files that matplotlib ships, so lines wrap where they should.
+The layout is simple and fixed (lines of text, tables, numbered steps, answer lines, rules), so
+it is done here: every piece of text is placed at a measured position, and fpdf2 writes the
+file.  Text is drawn in DejaVu Serif, a Unicode TrueType font that ships inside matplotlib, so
+σ, ∂, ŷ, subscripts and superscripts need no new font; a character it lacks is drawn in DejaVu
+Sans, and Chinese text in a CJK font found through matplotlib's font manager
+(:func:`tutor.render.fonts.cjk_font_file`).  Formulas are written in the one-line notation the
+terminal uses (``∂σ/∂z = 2σ(2z + 1)·(1 − σ(2z + 1))``), wrapped at spaces.
 
-The output is deterministic: no dates in the document information, fixed object order, and
-zlib-compressed page streams.
+Loading a whole TrueType font takes a good part of a second and a class set has hundreds of
+PDFs, so each font is first cut down once per process to the characters a worksheet uses
+(fontTools, which fpdf2 itself uses), and every PDF embeds only the glyphs it draws.
+
+The output is deterministic: a fixed creation date, fixed font subsets, no random ids.
 """
 
 from __future__ import annotations
 
+import atexit
+import datetime
 import functools
+import io
+import logging
+import shutil
+import tempfile
 import unicodedata
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
 
+from ..i18n import _, current_language, speaking
 from ..worksheet import Sheet
-from .notation import text as math_text
-from .sheet import (AnswerLine, Code, Document, Heading, Math, Name, Num, Para, Partial, Steps,
-                    Table, number_text, sheet_document)
+from .sheet import (AnswerLine, Document, Heading, Math, Name, Para, Partial, Steps, Table,
+                    sheet_document)
 
 PAGE_W, PAGE_H = 595.0, 842.0  # A4 in points
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 56.0, 60.0, 56.0
 WIDTH = PAGE_W - 2 * MARGIN_X
-BODY = 10.5
+BODY = 10.0
 
-FONTS = {"R": "Times-Roman", "B": "Times-Bold", "I": "Times-Italic", "S": "Symbol"}
-_PDF_NAMES = {"R": "F1", "B": "F2", "I": "F3", "S": "F4"}
+#: the date written into every file, so that the same seed gives the same bytes
+CREATED = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
 
-# Latin-1/Windows characters the Times fonts have: Unicode → glyph name
-_LATIN = {"·": "periodcentered", "²": "twosuperior", "³": "threesuperior", "¹": "onesuperior",
-          "×": "multiply", "—": "emdash", "–": "endash", "“": "quotedblleft",
-          "”": "quotedblright", "‘": "quoteleft", "’": "quoteright", "…": "ellipsis",
-          "ˆ": "circumflex", "½": "onehalf", "¼": "onequarter", "°": "degree", "±": "plusminus",
-          "\u00a0": "space", "é": "eacute", "ü": "udieresis", "ö": "odieresis", "ä": "adieresis"}
-# mathematical signs from the Symbol font: Unicode → glyph name
-_SYMBOL = {"∂": "partialdiff", "−": "minus", "⋅": "dotmath", "←": "arrowleft",
-           "→": "arrowright", "≥": "greaterequal", "≤": "lessequal", "≠": "notequal",
-           "≈": "approxequal", "′": "minute", "√": "radical", "∞": "infinity",
-           "∇": "gradient", "∈": "element", "∑": "summation", "Σ": "Sigma", "Δ": "Delta",
-           "Ω": "Omega", "θ": "theta", "ϕ": "phi1"}
-_SUB = {c: str(k) for k, c in enumerate("₀₁₂₃₄₅₆₇₈₉")}
-_SUPER = {**{c: str(k) for k, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, "⁻": "-", "⁺": "+", "ᵀ": "T",
-          "ᵘ": "u"}
+#: the text fonts by style (R regular, B bold, I italic) and the fallback for signs they lack
+SERIF = {"R": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf"}
+SANS = {"R": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+#: the characters kept in the Latin fonts: Latin, Greek, punctuation, sub- and superscripts,
+#: letter-like symbols, arrows, mathematical operators, shapes
+_RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x1D00, 0x1DBF),
+           (0x2000, 0x206F), (0x2070, 0x209F), (0x2100, 0x214F), (0x2190, 0x21FF),
+           (0x2200, 0x22FF), (0x2300, 0x23FF), (0x25A0, 0x25FF), (0x2700, 0x27BF))
+LATIN = frozenset(c for lo, hi in _RANGES for c in range(lo, hi + 1))
+
+
+# -- fonts ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Face:
+    path: str  # the font file (for a collection, face ``number``)
+    number: int
+    widths: dict  # code point → advance in thousandths of an em
 
 
 @functools.lru_cache(maxsize=None)
-def _metrics(font: str) -> tuple[dict, dict]:
-    """(code → width, glyph name → (code, width)) from the font's AFM file."""
+def _font_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="tutor-fonts-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _widths(font) -> dict:
+    scale = 1000.0 / font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    return {cp: round(scale * metrics[g][0] + 0.001) for cp, g in font.getBestCmap().items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _full(path: str, number: int = 0) -> _Face:
+    """A font file as it is (only its character widths are read)."""
+    from fontTools import ttLib
+
+    with ttLib.TTFont(path, fontNumber=number, lazy=True) as font:
+        return _Face(path, number, _widths(font))
+
+
+_serial = iter(range(1, 1 << 30))
+
+
+def _cut(face: _Face, unicodes, name: str) -> _Face:
+    """``face`` cut down to ``unicodes``: a small font loads and subsets fast."""
+    from fontTools import subset, ttLib
+
+    quiet = logging.getLogger("fontTools")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        font = ttLib.TTFont(face.path, fontNumber=face.number, lazy=True, recalcTimestamp=False)
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=False,
+                                 layout_features=[], name_IDs=[0, 1, 2, 3, 4, 5, 6])
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "MATH", "FFTM", "BDF", "EBDT",
+                                "EBLC", "EBSC"]
+        cutter = subset.Subsetter(options)
+        cutter.populate(unicodes=sorted(set(unicodes) & set(face.widths)))
+        cutter.subset(font)
+        data = io.BytesIO()
+        font.save(data)
+        font.close()
+    finally:
+        quiet.setLevel(level)
+    path = _font_dir() / f"{name}-{next(_serial)}.ttf"
+    path.write_bytes(data.getvalue())
+    with ttLib.TTFont(str(path), lazy=True) as font:
+        return _Face(str(path), 0, _widths(font))
+
+
+@functools.lru_cache(maxsize=None)
+def _latin(family: str, style: str) -> _Face:
     import matplotlib
 
-    path = Path(matplotlib.get_data_path()) / "fonts" / "pdfcorefonts" / f"{font}.afm"
-    by_code, by_name = {}, {}
-    for line in path.read_text("latin-1").splitlines():
-        if not line.startswith("C "):
-            continue
-        fields = dict(part.strip().split(" ", 1) for part in line.split(";") if part.strip())
-        code, width, name = int(fields["C"]), float(fields["WX"]), fields["N"]
-        by_name[name] = (code, width)
-        if code >= 0:
-            by_code[code] = width
-    return by_code, by_name
+    files = SERIF if family == "serif" else SANS
+    return _full(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / files[style]))
 
 
-@functools.lru_cache(maxsize=4096)
-def _glyph(ch: str, style: str) -> tuple[str, int, float, float, float]:
-    """(font key, byte, width in 1/1000 em, size factor, rise in em) for one character."""
-    if ch in _SUB or ch in _SUPER:
-        base = _SUB.get(ch) or _SUPER[ch]
-        font, byte, width, _, _ = _glyph(base, style)
-        return font, byte, width * 0.7, 0.7, -0.25 if ch in _SUB else 0.38
-    if ch == "·":
-        ch = "⋅"
-    if " " <= ch <= "~":
-        font = FONTS[style]
-        by_code, by_name = _metrics(font)
-        if ch == "'":
-            return style, 0x27, by_name["quotesingle"][1], 1.0, 0.0
-        if ch == "`":
-            return style, 0x60, by_name["grave"][1], 1.0, 0.0
-        return style, ord(ch), by_code[ord(ch)], 1.0, 0.0
-    if ch in _LATIN:
-        _, by_name = _metrics(FONTS[style])
-        return style, ch.encode("cp1252")[0], by_name[_LATIN[ch]][1], 1.0, 0.0
-    if ch == "ℓ":
-        return "I", ord("l"), _metrics(FONTS["I"])[0][ord("l")], 1.0, 0.0
-    name = _SYMBOL.get(ch)
-    if name is None:
-        uname = unicodedata.name(ch, "")
-        if uname.startswith("GREEK SMALL LETTER ") or uname.startswith("GREEK CAPITAL LETTER "):
-            word = uname.split()[-1].lower().replace("lamda", "lambda")
-            name = word.capitalize() if "CAPITAL" in uname else word
-    if name is not None:
-        by_name = _metrics("Symbol")[1]
-        if name in by_name:
-            code, width = by_name[name]
-            return "S", code, width, 1.0, 0.0
-    return _glyph("?", style)
+def _is_cjk(cp: int) -> bool:
+    return cp >= 0x2E80 and cp not in LATIN
+
+
+@functools.lru_cache(maxsize=None)
+def _catalog_characters() -> frozenset:
+    """The CJK characters of the Chinese catalog: most of what a Chinese sheet needs."""
+    from ..i18n import LOCALE_DIR
+
+    found = set()
+    for mo in LOCALE_DIR.glob("*/LC_MESSAGES/*.mo"):
+        found |= {ord(ch) for ch in mo.read_bytes().decode("utf-8", "ignore") if _is_cjk(ord(ch))}
+    return frozenset(found | {0x3000} | set(range(0x3001, 0x3020)) | set(range(0xFF01, 0xFF5F)))
+
+
+_cjk_state: dict = {"chars": frozenset(), "face": None}
+
+
+def _cjk(needed: frozenset = frozenset()) -> _Face | None:
+    """The installed CJK font cut down to the catalog's characters and those needed so far
+    (None when there is none).  The whole font is read only when a new character turns up."""
+    from .fonts import cjk_font_face
+
+    source = cjk_font_face()
+    if source is None:
+        return None
+    face = _cjk_state["face"]
+    if face is None or not needed <= _cjk_state["chars"]:
+        chars = _cjk_state["chars"] | needed | _catalog_characters()
+        face = _cut(_Face(source[0], source[1], _full(*source).widths), chars, "cjk")
+        _cjk_state.update(chars=frozenset(chars), face=face)
+    return face
+
+
+def _glyph_face(cp: int, style: str, cjk: bool) -> tuple[str, str]:
+    """(family, style) of the font that draws code point ``cp``."""
+    if cp in LATIN and cp in _latin("serif", style).widths:
+        return "serif", style
+    if cp in LATIN and cp in _latin("sans", style).widths:
+        return "sans", style
+    if cjk and _is_cjk(cp):
+        return "cjk", "R"
+    return "", ""
+
+
+def _face(family: str, style: str) -> _Face:
+    return _cjk() if family == "cjk" else _latin(family, style)
+
+
+#: the fonts embedded so far, by (family, style): the characters they have and the cut font.
+#: A PDF embeds only the glyphs it draws; cutting first makes that quick.
+_embedded: dict = {}
+_ALWAYS = frozenset(range(0x20, 0x7F))
+
+
+def _embed(family: str, style: str, needed: frozenset) -> str:
+    chars, face = _embedded.get((family, style), (frozenset(), None))
+    if face is None or not needed <= chars:
+        chars = chars | needed | _ALWAYS
+        face = _cut(_face(family, style), chars, f"{family}{style}")
+        _embedded[(family, style)] = (chars, face)
+    return face.path
 
 
 # -- laying out text -----------------------------------------------------------------------
@@ -111,10 +191,12 @@ def _glyph(ch: str, style: str) -> tuple[str, int, float, float, float]:
 class _Run:
     x: float
     y: float
-    font: str
+    family: str
+    style: str
     size: float
-    data: bytes
+    text: str
     gray: float = 0.0
+    end: float = 0.0  # x after the text
 
 
 @dataclass
@@ -124,68 +206,82 @@ class _Page:
 
 
 @functools.lru_cache(maxsize=100_000)
-def _decompose(text: str) -> str:
-    """Letters with a circumflex (ŷ) as letter + combining circumflex, which is drawn."""
-    if text.isascii():
-        return text
-    return "".join(unicodedata.normalize("NFD", ch) if ch not in _LATIN and
-                   unicodedata.normalize("NFD", ch)[1:] == "\u0302" else ch for ch in text)
+def _pieces(text: str, style: str, cjk: bool):
+    """``text`` as runs of one font: ((offset in thousandths of the font size, family, style,
+    text), …) and the width.  Remembered: the same words and formulas recur on every sheet."""
+    pieces = []
+    x = 0.0
+    cur = None
+    for ch in unicodedata.normalize("NFC", text):
+        family, st = _glyph_face(ord(ch), style, cjk)
+        if not family:
+            ch, (family, st) = "?", ("serif", style)
+        w = _face(family, st).widths.get(ord(ch), 0)
+        if cur is None or cur[1] != family or cur[2] != st:
+            cur = [x, family, st, ""]
+            pieces.append(cur)
+        cur[3] += ch
+        x += w
+    return tuple(tuple(p) for p in pieces), x
+
+
+class _Fonts:
+    """Which fonts a document may use (is a CJK font there?) and which it did use."""
+
+    cjk = False
 
 
 def _width(text: str, size: float, style: str = "R") -> float:
-    return _em_width(text, style) * size / 1000.0
-
-
-@functools.lru_cache(maxsize=100_000)
-def _em_width(text: str, style: str) -> float:
-    """Width of ``text`` in thousandths of the font size."""
-    return sum(_glyph(ch, style)[2] for ch in _decompose(text) if ch != "\u0302")
+    return _pieces(text, style, _Fonts.cjk)[1] * size / 1000.0
 
 
 def _place(page: _Page, text: str, x: float, y: float, size: float, style: str = "R",
            gray: float = 0.0) -> float:
     """Draw ``text`` with its left end at x on baseline y; returns the x after it."""
-    pieces, width = _pieces(text, style)
+    pieces, width = _pieces(text, style, _Fonts.cjk)
     k = size / 1000.0
-    for dx, font, factor, rise, data in pieces:
-        page.runs.append(_Run(x + dx * k, y + rise * size, font, size * factor, data, gray))
+    for n, (dx, family, st, chunk) in enumerate(pieces):
+        start = x + dx * k
+        end = x + (pieces[n + 1][0] if n + 1 < len(pieces) else width) * k
+        last = page.runs[-1] if page.runs else None
+        if (last is not None and abs(last.end - start) < 1e-6 and last.y == y
+                and (last.family, last.style, last.size, last.gray) == (family, st, size, gray)):
+            last.text += chunk  # one text operation for a row of words in the same font
+            last.end = end
+        elif chunk.strip():
+            page.runs.append(_Run(start, y, family, st, size, chunk, gray, end))
     return x + width * k
 
 
-@functools.lru_cache(maxsize=100_000)
-def _pieces(text: str, style: str):
-    """``text`` as runs of one font, size and baseline: (offset and width in thousandths of
-    the font size, font, size factor, rise in font sizes, bytes).  Remembered: the same words
-    and formulas recur on every sheet."""
-    pieces = []
-    x = prev_x = prev_w = 0.0
-    cur = None
-    for ch in _decompose(text):
-        if ch == "\u0302":  # combining circumflex over the previous letter
-            _, byte, w, _, _ = _glyph("ˆ", style)
-            pieces.append([prev_x + (prev_w - w) / 2, style, 1.0, 0.05, bytearray([byte])])
-            cur = None
-            continue
-        font, byte, w, factor, rise = _glyph(ch, style)
-        if cur is None or cur[1] != font or cur[2] != factor or cur[3] != rise:
-            cur = [x, font, factor, rise, bytearray()]
-            pieces.append(cur)
-        cur[4].append(byte)
-        prev_x, prev_w = x, w
-        x += w
-    return tuple((p[0], p[1], p[2], p[3], bytes(p[4])) for p in pieces), x
+#: punctuation that must not begin a line (Chinese typesetting keeps it with what precedes)
+_NO_LINE_START = set("，。、；：？！）」』”’》〉%,.;:?!)")
+
+
+def _breakable(word: str) -> list[str]:
+    """A word split where a line may break: between Chinese characters (which are written
+    without spaces), never before closing punctuation."""
+    if word.isascii():
+        return [word]
+    parts: list[str] = []
+    for ch in word:
+        if parts and (ch in _NO_LINE_START or not (_is_cjk(ord(ch)) or _is_cjk(ord(parts[-1][-1])))):
+            parts[-1] += ch
+        else:
+            parts.append(ch)
+    return parts
 
 
 def _wrap(words: list[tuple[str, str]], width: float, size: float) -> list[list[tuple[str, str]]]:
     """Greedy line filling; ``words`` are (text, style) pairs, each ending with its space."""
     lines, line, used = [], [], 0.0
-    for word, style in words:
-        w = _width(word.rstrip(" "), size, style)
-        if line and used + w > width:
-            lines.append(line)
-            line, used = [], 0.0
-        line.append((word, style))
-        used += _width(word, size, style)
+    for whole, style in words:
+        for word in _breakable(whole):
+            w = _width(word.rstrip(" "), size, style)
+            if line and used + w > width:
+                lines.append(line)
+                line, used = [], 0.0
+            line.append((word, style))
+            used += _width(word, size, style)
     if line:
         lines.append(line)
     return lines
@@ -356,76 +452,86 @@ def _layout(doc: Document, display_of) -> list[_Page]:
 
 
 # -- writing the file ----------------------------------------------------------------------
-def _content(page: _Page, footer: str) -> bytes:
-    out = []
-    for x1, y1, x2, y2, w in page.rules:
-        out.append(f"{w:.2f} w {x1:.2f} {y1:.2f} m {x2:.2f} {y2:.2f} l S")
-    out.append("BT")
-    gray = None
-    for run in page.runs:
-        if run.gray != gray:
-            gray = run.gray
-            out.append(f"{gray:.2f} g")
-        out.append(f"/{_PDF_NAMES[run.font]} {run.size:.2f} Tf 1 0 0 1 {run.x:.2f} {run.y:.2f} Tm "
-                   f"<{run.data.hex()}> Tj")
-    out.append("ET")
-    foot = _Page()
-    _place(foot, footer, (PAGE_W - _width(footer, 8)) / 2, MARGIN_BOTTOM - 24, 8, "R", 0.4)
-    out.append("BT 0.40 g")
-    for run in foot.runs:
-        out.append(f"/{_PDF_NAMES[run.font]} {run.size:.2f} Tf 1 0 0 1 {run.x:.2f} {run.y:.2f} Tm "
-                   f"<{run.data.hex()}> Tj")
-    out.append("ET")
-    return "\n".join(out).encode("ascii")
-
-
-def _pdf_text(s: str) -> str:
-    """A string for the document information: UTF-16 with a byte-order mark, in hex."""
-    return "<feff" + s.encode("utf-16-be").hex() + ">"
-
-
 def pdf_bytes(pages: list[_Page], title: str, variant: str) -> bytes:
-    objects: list[bytes] = []
+    from fpdf import FPDF
 
-    def add(body: bytes) -> int:
-        objects.append(body)
-        return len(objects)
-
-    catalog = add(b"")  # filled below
-    pages_id = add(b"")
-    font_ids = {}
-    for key, name in FONTS.items():
-        enc = b"" if name == "Symbol" else b" /Encoding /WinAnsiEncoding"
-        font_ids[key] = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /" + name.encode() + enc + b" >>")
-    fonts = " ".join(f"/{_PDF_NAMES[k]} {i} 0 R" for k, i in font_ids.items())
-    kids = []
+    pdf = FPDF(unit="pt", format="a4")
+    pdf.set_auto_page_break(False)
+    pdf.set_creation_date(CREATED)
+    pdf.set_title(title)
+    pdf.set_creator("tutor worksheet")
+    pdf.set_producer("gradient tutor")
+    pdf.set_lang(current_language())
     for n, page in enumerate(pages, start=1):
-        stream = zlib.compress(_content(page, f"{variant} · page {n} of {len(pages)}"), 6)
-        content = add(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode()
-                      + stream + b"\nendstream")
-        kids.append(add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {PAGE_W:.0f} {PAGE_H:.0f}] "
-                        f"/Resources << /Font << {fonts} >> >> /Contents {content} 0 R >>".encode()))
-    objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode()
-    objects[pages_id - 1] = (f"<< /Type /Pages /Count {len(kids)} /Kids ["
-                             + " ".join(f"{k} 0 R" for k in kids) + "] >>").encode()
-    info = add(f"<< /Title {_pdf_text(title)} /Producer (gradient tutor) /Creator (tutor worksheet) >>".encode())
+        footer = _("{variant} · page {page} of {pages}").format(variant=variant, page=n,
+                                                                pages=len(pages))
+        _place(page, footer, (PAGE_W - _width(footer, 8)) / 2, MARGIN_BOTTOM - 24, 8, "R", 0.4)
+    used: dict = {}
+    for page in pages:
+        for run in page.runs:
+            used.setdefault((run.family, run.style), set()).update(map(ord, run.text))
+    for (family, style), chars in sorted(used.items()):
+        st = "" if style == "R" else style
+        pdf.add_font(family, st, _embed(family, style, frozenset(chars)))
+        # the cut font's glyph boxes are right already: fpdf2's own subsetting need not
+        # decode and re-encode every outline to recompute them
+        pdf.fonts[family + st].ttfont.recalcBBoxes = False
+    current = None
+    for page in pages:
+        pdf.add_page()
+        for x1, y1, x2, y2, w in page.rules:
+            pdf.set_line_width(w)
+            pdf.line(x1, PAGE_H - y1, x2, PAGE_H - y2)
+        gray = None
+        for run in page.runs:
+            if (run.family, run.style, run.size) != current:
+                current = (run.family, run.style, run.size)
+                pdf.set_font(run.family, "" if run.style == "R" else run.style, run.size)
+            if run.gray != gray:
+                gray = run.gray
+                pdf.set_text_color(round(gray * 255))
+            pdf.text(run.x, PAGE_H - run.y, run.text)
+    return bytes(pdf.output())
 
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for k, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{k} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R /Info {info} 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
-    return bytes(out)
+
+def _characters(doc: Document) -> frozenset:
+    """The CJK characters a document's fixed texts and titles use."""
+    texts = [doc.title, doc.subtitle, *doc.intro]
+    for prob in doc.problems:
+        texts.append(prob.title)
+        for b in prob.blocks:
+            if isinstance(b, Heading):
+                texts.append(b.text)
+            elif isinstance(b, Para):
+                texts += [s for s in b.segments if isinstance(s, str)]
+            elif isinstance(b, Table):
+                texts += [s for row in [b.header, *b.rows] for c in row for s in c
+                          if isinstance(s, str)]
+            elif isinstance(b, Steps):
+                texts += [rule for *_, rule in b.items]
+                texts += [s for _n, _d, segs, _r in b.items for s in segs if isinstance(s, str)]
+    return frozenset(ord(ch) for t in texts for ch in t if _is_cjk(ord(ch)))
+
+
+def pdf_language() -> tuple[str, str]:
+    """(language the PDF is written in, a note for the user or ""): Chinese needs a CJK font;
+    without one the PDF is written in English rather than in empty boxes."""
+    from .fonts import NO_CJK_NOTE, cjk_font_file
+
+    lang = current_language()
+    if lang != "zh" or cjk_font_file() is not None:
+        return lang, ""
+    return "en", _(NO_CJK_NOTE)
 
 
 def sheet_pdf(sheet: Sheet, *, key: bool = False) -> bytes:
-    doc = sheet_document(sheet, key=key)
-    display = {p.number: p.display for p in sheet.problems}
-    pages = _layout(doc, lambda n: display[n])
-    return pdf_bytes(pages, f"{doc.title} — {doc.subtitle}", doc.variant)
+    lang, _note = pdf_language()
+    with speaking(lang):
+        doc = sheet_document(sheet, key=key)
+        _Fonts.cjk = False
+        needed = _characters(doc)
+        if needed and _cjk(needed) is not None:
+            _Fonts.cjk = True
+        display = {p.number: p.display for p in sheet.problems}
+        pages = _layout(doc, lambda n: display[n])
+        return pdf_bytes(pages, f"{doc.title} — {doc.subtitle}", doc.variant)
