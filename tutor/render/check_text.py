@@ -79,8 +79,8 @@ def shown_step_number(derivation: Derivation, index: int) -> int:
     return 1
 
 
-def hint_text(v: Verdict) -> tuple[str, str] | None:
-    """("step N: statement", rule) for the verdict's hint."""
+def _hint_parts(v: Verdict) -> tuple[int, str, str] | None:
+    """(shown step number, statement, rule name) of the verdict's hint."""
     if v.hint is None or v.derivation is None:
         return None
     step = v.hint.step
@@ -89,8 +89,26 @@ def hint_text(v: Verdict) -> tuple[str, str] | None:
         statement = "= " + text(step.after)
     else:
         statement = f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}"
-    return (_("step {number}: {statement}").format(number=number, statement=statement),
-            _(RULE_NAMES.get(step.rule, step.rule)))
+    return number, statement, _(RULE_NAMES.get(step.rule, step.rule))
+
+
+def hint_text(v: Verdict) -> tuple[str, str] | None:
+    """("step N: statement", rule) for the verdict's hint."""
+    parts = _hint_parts(v)
+    if parts is None:
+        return None
+    number, statement, rule = parts
+    return _("step {number}: {statement}").format(number=number, statement=statement), rule
+
+
+def hint_line(v: Verdict) -> str | None:
+    """"step N: statement   (rule)", the hint row of the verdict."""
+    parts = _hint_parts(v)
+    if parts is None:
+        return None
+    number, statement, rule = parts
+    return _("step {number}: {statement}   ({rule})").format(number=number, statement=statement,
+                                                            rule=rule)
 
 
 def derivation_table(derivation: Derivation) -> Table:
@@ -148,9 +166,9 @@ def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool =
         if ce is not None:
             rows.add_row(_("where"), _("at {point}: expected {expected}, yours {answer}").format(
                 point=_at(ce.at), expected=_number(ce.expected), answer=_number(ce.answer)))
-        hint = hint_text(v) if hint else None
+        hint = hint_line(v) if hint else None
         if hint is not None and not reveal:
-            rows.add_row(_("hint"), f"{hint[0]}   ({hint[1]})")
+            rows.add_row(_("hint"), hint)
         c.print(rows)
         if reveal and v.derivation is not None:
             c.print(Text("\n" + _("the derivation of {label}:").format(label=label),
