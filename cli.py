@@ -781,7 +781,12 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
 
 
 # -- worksheets (tutor worksheet, grade, export) -------------------------------------------
+from tutor.i18n import N_  # noqa: E402  (the section's own import)
+
 SHEET_FORMATS = ("md", "tex", "html", "pdf")
+#: the kinds of problem as `tutor grade` names them
+KIND_NAMES = {"derive": N_("derive"), "evaluate": N_("evaluate"), "gd_step": N_("gd_step"),
+              "backward": N_("backward"), "mistake": N_("mistake")}
 
 
 @main.command()
@@ -817,7 +822,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, f
 
     check_counts(problems, variants)
     if seed < 0:
-        raise UserError(f"--seed must be 0 or more, not {seed}")
+        raise UserError(_("--seed must be 0 or more, not {seed}").format(seed=seed))
     from tutor.render.sheet_files import check_folder
 
     folder = check_folder(out, force=force)
@@ -833,17 +838,28 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, f
     width = max(2, len(str(variants)))
     stem = lambda s: f"variant-{s.variant:0{width}d}"
     fmt = chosen[0]
-    click.echo(f"wrote {variants} sheet{'s' if variants > 1 else ''} × {problems} problems in "
-               f"{len(chosen)} format{'s' if len(chosen) > 1 else ''} ({', '.join(chosen)}) + "
-               f"{variants} answer key{'s' if variants > 1 else ''} + key.json")
+    sheets = (_("{n} sheets") if variants > 1 else _("{n} sheet")).format(n=variants)
+    keys = (_("{n} answer keys") if variants > 1 else _("{n} answer key")).format(n=variants)
+    in_formats = (_("{n} formats") if len(chosen) > 1 else _("{n} format")).format(n=len(chosen))
+    click.echo(_("wrote {sheets} × {problems} problems in {formats} ({names}) + {keys} + key.json")
+               .format(sheets=sheets, problems=problems, formats=in_formats,
+                       names=", ".join(chosen), keys=keys))
     shown = os.path.join(out, f"{stem(first)}.{fmt}")
     if variants > 1:
         shown += f" … {stem(last)}.{fmt}"
     click.echo(f"{shown}   {os.path.join(out, 'answers', stem(first) + '.' + fmt)} …")
     for name, what in (("quiz.xml", "Moodle XML"), ("quiz.gift", "GIFT")):
         if name in files:
-            click.echo(f"{what} for import: {os.path.join(out, name)}")
-    click.echo(f"grade with: tutor grade {os.path.join(out, 'key.json')} ANSWERS")
+            click.echo(_("{format} for import: {path}").format(format=what,
+                                                               path=os.path.join(out, name)))
+    click.echo(_("grade with: {command}").format(
+        command=f"tutor grade {os.path.join(out, 'key.json')} ANSWERS"))
+    if "pdf" in chosen:
+        from tutor.render.sheet_pdf import pdf_language
+
+        note = pdf_language()[1]
+        if note:
+            click.echo(note, err=True)
 
 
 
@@ -877,7 +893,7 @@ def grade(key, answers, csv_path, fmt, force):
     keys = read_key(key)
     target = Path(answers)
     if not target.exists():
-        raise UserError(f"answers {answers}: no such file or folder")
+        raise UserError(_("answers {path}: no such file or folder").format(path=answers))
     if target.is_dir():
         results = [grade_path(keys, f, strict=False) for f in answer_files(target)]
         table = scores_csv(results)
@@ -887,7 +903,8 @@ def grade(key, answers, csv_path, fmt, force):
             for r in results:
                 state = r.problem if not r.marks else f"{r.score:g} / {r.out_of}"
                 click.echo(f"{r.student:<24} {r.variant:<12} {state}")
-            click.echo(f"scores of {len(results)} students written to {csv_path}")
+            click.echo(_("scores of {n} students written to {path}")
+                       .format(n=len(results), path=csv_path))
         else:
             click.echo(table, nl=False)
         return
@@ -910,20 +927,24 @@ def grade(key, answers, csv_path, fmt, force):
     from rich.table import Table
 
     console = Console(highlight=False)
-    console.print(f"[bold]{result.student}[/bold]   variant {result.variant}   "
-                  f"score [bold]{result.score:g} / {result.out_of}[/bold]")
+    console.print(_("{student}   variant {variant}   score {score}").format(
+        student=f"[bold]{result.student}[/bold]", variant=result.variant,
+        score=f"[bold]{result.score:g} / {result.out_of}[/bold]"))
     table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    for col in ("", "problem", "answer", "why"):
-        table.add_column(col, overflow="fold")
+    table.add_column("", overflow="fold")
+    table.add_column(_("problem"), overflow="fold")
+    table.add_column(_("answer"), overflow="fold")
+    table.add_column(_("why"), overflow="fold")
     marks = {"right": "[green]✓[/green]", "partly": "[yellow]½[/yellow]",
              "wrong": "[red]✗[/red]", "missing": "[red]–[/red]"}
     for m in result.marks:
         partly = f" ({m.score:g})" if m.status == "partly" else ""
-        table.add_row(marks[m.status], f"{m.number}. {m.kind}{partly}", m.answer or "—",
+        kind = _(KIND_NAMES[m.kind]) if m.kind in KIND_NAMES else m.kind
+        table.add_row(marks[m.status], f"{m.number}. {kind}{partly}", m.answer or "—",
                       m.reason)
     console.print(table)
     if result.problem:
-        click.echo(f"note: {result.problem}")
+        click.echo(_("note: {note}").format(note=result.problem))
 
 
 def _write_text(path: str, text: str) -> None:

@@ -33,7 +33,9 @@ import sympy
 
 from .derivation import Named, derive
 from .errors import TutorError
+from .i18n import _
 from .key import KeyProblem, VariantKey
+from .worksheet import punctuation
 from .parser import parse_expression
 
 #: an answers file larger than this is not read
@@ -94,20 +96,22 @@ def read_answers(path: str | Path) -> Answers:
     try:
         size = path.stat().st_size
         if size > MAX_ANSWERS_BYTES:
-            raise AnswersError(f"answers {path}: larger than 1 MB; not an answers file")
+            raise AnswersError(_("answers {path}: larger than 1 MB; not an answers file")
+                               .format(path=path))
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise AnswersError(f"answers {path}: no such file") from None
+        raise AnswersError(_("answers {path}: no such file").format(path=path)) from None
     except IsADirectoryError:
-        raise AnswersError(f"answers {path}: is a folder") from None
+        raise AnswersError(_("answers {path}: is a folder").format(path=path)) from None
     except OSError as exc:
-        raise AnswersError(f"answers {path}: cannot be read ({exc.__class__.__name__})") from None
+        raise AnswersError(_("answers {path}: cannot be read ({error})")
+                           .format(path=path, error=exc.__class__.__name__)) from None
     if b"\x00" in raw:
-        raise AnswersError(f"answers {path}: not a text file")
+        raise AnswersError(_("answers {path}: not a text file").format(path=path))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise AnswersError(f"answers {path}: not UTF-8 text") from None
+        raise AnswersError(_("answers {path}: not UTF-8 text").format(path=path)) from None
     return parse_answers(text, default_name=path.stem)
 
 
@@ -130,7 +134,8 @@ def parse_answers(text: str, *, default_name: str = "student") -> Answers:
         m = _NUMBERED.fullmatch(line)
         number, answer = (int(m.group(1)), m.group(2).strip()) if m else (following, line.strip())
         if number in answers:
-            notes[number] = f"answered twice (line “{answer[:40]}”); the first answer is graded"
+            notes[number] = (_("answered twice (line “{line}”); the first answer is graded")
+                             .format(line=answer[:40]))
         else:
             answers[number] = answer
         following = number + 1
@@ -142,12 +147,13 @@ def pick_variant(keys: dict[str, VariantKey], answers: Answers, where: str) -> V
     if answers.variant is None:
         if len(keys) == 1:
             return next(iter(keys.values()))
-        raise AnswersError(f"{where}: say which variant the student had, with a line like "
-                           f"'variant: {next(iter(keys))}'")
+        raise AnswersError(_("{where}: say which variant the student had, with a line like "
+                             "'variant: {id}'").format(where=where, id=next(iter(keys))))
     if answers.variant not in keys:
         some = ", ".join(list(keys)[:3])
-        raise AnswersError(f"{where}: variant {answers.variant!r} is not in the key "
-                           f"(it has {some}{' …' if len(keys) > 3 else ''})")
+        raise AnswersError(_("{where}: variant {variant} is not in the key (it has {some})")
+                           .format(where=where, variant=repr(answers.variant),
+                                   some=some + (" …" if len(keys) > 3 else "")))
     return keys[answers.variant]
 
 
@@ -157,23 +163,25 @@ def grade(variant: VariantKey, answers: Answers, *, path: str = "") -> Graded:
     for problem in variant.problems:
         text = answers.answers.get(problem.number, "")
         if not text.strip():
-            reason = ("no answer" if given >= len(variant.problems)
-                      else f"no answer (the file answers {given} of {len(variant.problems)} problems)")
+            reason = (_("no answer") if given >= len(variant.problems)
+                      else _("no answer (the file answers {given} of {n} problems)")
+                      .format(given=given, n=len(variant.problems)))
             result.marks.append(Mark(problem.number, problem.kind, 0.0, "", reason))
             continue
         try:
             score, reason = _grade_one(problem, text)
         except TutorError as exc:
-            score, reason = 0.0, f"cannot read this answer: {exc}"
+            score, reason = 0.0, _("cannot read this answer: {error}").format(error=exc)
         except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, ArithmeticError):
-            score, reason = 0.0, "cannot read this answer as mathematics"
+            score, reason = 0.0, _("cannot read this answer as mathematics")
         note = answers.notes.get(problem.number)
         if note:
-            reason = f"{reason}; {note}" if reason else note
+            reason = reason + punctuation("; ") + note if reason else note
         result.marks.append(Mark(problem.number, problem.kind, score, text, reason))
     extra = sorted(n for n in answers.answers if n not in {p.number for p in variant.problems})
     if extra:
-        result.problem = f"answers to problems the sheet does not have: {', '.join(map(str, extra))}"
+        result.problem = (_("answers to problems the sheet does not have: {numbers}")
+                          .format(numbers=", ".join(map(str, extra))))
     return result
 
 
@@ -183,11 +191,11 @@ def _grade_one(problem: KeyProblem, text: str) -> tuple[float, str]:
     if problem.answer == "step":
         m = re.fullmatch(r"\s*(?:step\s*)?(\d{1,4})\s*\.?\s*", text, re.IGNORECASE)
         if not m:
-            return 0.0, "write the number of the wrong step, like 4"
+            return 0.0, _("write the number of the wrong step, like 4")
         chosen = int(m.group(1))
         if chosen == problem.step:
             return 1.0, ""
-        return 0.0, f"step {chosen} is right as written"
+        return 0.0, _("step {step} is right as written").format(step=chosen)
     return _grade_numbers(problem, text)
 
 
@@ -208,7 +216,7 @@ def _grade_expression(problem: KeyProblem, text: str) -> tuple[float, str]:
     if verdict.correct:
         return 1.0, ""
     if verdict.diagnosis is None:
-        return 0.0, "not equal to the derivative"
+        return 0.0, _("not equal to the derivative")
     return 0.0, _describe(verdict.diagnosis)
 
 
@@ -222,9 +230,9 @@ def _describe(diagnosis) -> str:
 def _number(text: str) -> float:
     from .check import claim_value
 
-    value, _ = claim_value(text)
+    value, _unit = claim_value(text)
     if not math.isfinite(value):
-        raise TutorError(f"{text!r} is not a finite number")
+        raise TutorError(_("{text} is not a finite number").format(text=repr(text)))
     return value
 
 
@@ -233,13 +241,16 @@ def _grade_numbers(problem: KeyProblem, text: str) -> tuple[float, str]:
     wanted = problem.numbers
     if len(items) != len(wanted):
         if len(wanted) == 1 and len(items) > 1:
-            return 0.0, f"one number was asked for, the answer has {len(items)}"
+            return 0.0, _("one number was asked for, the answer has {n}").format(n=len(items))
         if len(items) < len(wanted):
             missing = ", ".join(n.label for n in wanted[len(items):])
-            reasons = [f"{len(wanted)} numbers were asked for ({', '.join(n.label for n in wanted)}), "
-                       f"the answer has {len(items)}: no value for {missing}"]
+            reasons = [_("{wanted} numbers were asked for ({labels}), the answer has {n}: "
+                         "no value for {missing}").format(
+                             wanted=len(wanted), labels=", ".join(n.label for n in wanted),
+                             n=len(items), missing=missing)]
         else:
-            reasons = [f"{len(wanted)} numbers were asked for, the answer has {len(items)}"]
+            reasons = [_("{wanted} numbers were asked for, the answer has {n}")
+                       .format(wanted=len(wanted), n=len(items))]
     else:
         reasons = []
     right = 0
@@ -249,28 +260,30 @@ def _grade_numbers(problem: KeyProblem, text: str) -> tuple[float, str]:
         try:
             value = _number(items[k])
         except TutorError as exc:
-            reasons.append(f"{n.label}: cannot read {items[k]!r} as a number ({exc})")
+            reasons.append(_("{label}: cannot read {text} as a number ({error})")
+                           .format(label=n.label, text=repr(items[k]), error=exc))
             continue
         if abs(value - n.value) <= n.tolerance + 1e-12 * abs(n.value):
             right += 1
         else:
-            reasons.append(f"{n.label}: {items[k]} is wrong ({_number_diagnosis(value, n)})")
+            reasons.append(_("{label}: {text} is wrong ({why})")
+                           .format(label=n.label, text=items[k], why=_number_diagnosis(value, n)))
     score = right / len(wanted)
     if len(items) > len(wanted):
         score = min(score, (len(wanted) - 1) / len(wanted)) if len(wanted) > 1 else 0.0
-    return round(score, 4), "; ".join(reasons)
+    return round(score, 4), punctuation("; ").join(reasons)
 
 
 def _number_diagnosis(value: float, n) -> str:
     if n.value != 0 and abs(value + n.value) <= n.tolerance:
-        return "the sign is wrong"
+        return _("the sign is wrong")
     if n.value != 0 and value != 0:
         for ratio in (Fraction(2), Fraction(3), Fraction(4), Fraction(1, 2), Fraction(1, 3),
                       Fraction(1, 4)):
             for r in (ratio, -ratio):
                 if abs(value - float(r) * n.value) <= n.tolerance:
-                    return f"it is {r} × the right value"
-    return "not within the tolerance of the right value"
+                    return _("it is {ratio} × the right value").format(ratio=r)
+    return _("not within the tolerance of the right value")
 
 
 # -- a class folder ------------------------------------------------------------------------
@@ -279,9 +292,11 @@ def answer_files(folder: str | Path) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".txt"
                    and not p.name.startswith("."))
     if not files:
-        raise AnswersError(f"answers {folder}: the folder holds no .txt answer files")
+        raise AnswersError(_("answers {path}: the folder holds no .txt answer files")
+                           .format(path=folder))
     if len(files) > MAX_FILES:
-        raise AnswersError(f"answers {folder}: more than {MAX_FILES} answer files")
+        raise AnswersError(_("answers {path}: more than {n} answer files")
+                           .format(path=folder, n=MAX_FILES))
     return files
 
 
@@ -290,7 +305,7 @@ def grade_path(keys: dict[str, VariantKey], path: Path, *, strict: bool) -> Grad
     the reason and no marks."""
     try:
         answers = read_answers(path)
-        variant = pick_variant(keys, answers, f"answers {path}")
+        variant = pick_variant(keys, answers, _("answers {path}").format(path=path))
     except AnswersError as exc:
         if strict:
             raise

@@ -17,6 +17,7 @@ from pathlib import Path
 import sympy
 from sympy.printing.str import StrPrinter
 
+from .i18n import _
 from .errors import ExpressionError, TutorError
 from .parser import parse_equation, parse_expression
 from .worksheet import Sheet, Worksheets
@@ -128,40 +129,47 @@ class VariantKey:
 def read_key(path: str | Path) -> dict[str, VariantKey]:
     """Every variant in a key file (a single variant's key or a whole run's key.json)."""
     path = Path(path)
-    where = f"key {path}"
+    where = _("key {path}").format(path=path)
     try:
         if path.stat().st_size > MAX_KEY_BYTES:
-            raise KeyFileError(f"{where}: larger than {MAX_KEY_BYTES // 1_000_000} MB; not a key")
+            raise KeyFileError(_("{where}: larger than {n} MB; not a key")
+                               .format(where=where, n=MAX_KEY_BYTES // 1_000_000))
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise KeyFileError(f"{where}: no such file") from None
+        raise KeyFileError(_("{where}: no such file").format(where=where)) from None
     except IsADirectoryError:
-        raise KeyFileError(f"{where}: is a folder; give the key.json file") from None
+        raise KeyFileError(_("{where}: is a folder; give the key.json file")
+                           .format(where=where)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"{where}: cannot be read ({exc.__class__.__name__})") from None
+        raise KeyFileError(_("{where}: cannot be read ({error})")
+                           .format(where=where, error=exc.__class__.__name__)) from None
     except json.JSONDecodeError as exc:
-        raise KeyFileError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        raise KeyFileError(_("{where}: not valid JSON (line {line}, column {column})")
+                           .format(where=where, line=exc.lineno, column=exc.colno)) from None
     if not isinstance(data, dict) or data.get("format") not in (FORMAT, FORMAT + "s"):
-        raise KeyFileError(f"{where}: not a worksheet key (made by 'tutor worksheet')")
+        raise KeyFileError(_("{where}: not a worksheet key (made by 'tutor worksheet')")
+                           .format(where=where))
     if data.get("version") != VERSION:
-        raise KeyFileError(f"{where}: key version {data.get('version')!r}; this tutor reads version {VERSION}")
+        raise KeyFileError(_("{where}: key version {found}; this tutor reads version {version}")
+                           .format(where=where, found=repr(data.get("version")), version=VERSION))
     variants = data.get("variants") if data["format"] == FORMAT + "s" else [data]
     if not isinstance(variants, list) or not variants:
-        raise KeyFileError(f"{where}: has no variants")
+        raise KeyFileError(_("{where}: has no variants").format(where=where))
     out: dict[str, VariantKey] = {}
     for k, v in enumerate(variants):
-        key = _variant(v, f"{where}: variant {k + 1}")
+        key = _variant(v, _("{where}: variant {n}").format(where=where, n=k + 1))
         out[key.id] = key
     return out
 
 
 def _variant(data, where) -> VariantKey:
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        raise KeyFileError(f"{where}: missing its id")
+        raise KeyFileError(_("{where}: missing its id").format(where=where))
     problems = data.get("problems")
     if not isinstance(problems, list) or not problems:
-        raise KeyFileError(f"{where}: has no problems")
-    return VariantKey(data["id"], tuple(_problem(p, f"{where}, problem {k + 1}")
+        raise KeyFileError(_("{where}: has no problems").format(where=where))
+    return VariantKey(data["id"], tuple(_problem(p, _("{where}, problem {n}")
+                                                 .format(where=where, n=k + 1))
                                         for k, p in enumerate(problems)))
 
 
@@ -203,7 +211,8 @@ def _problem(data, where) -> KeyProblem:
             except ExpressionError as exc:
                 raise KeyFileError(f"{where}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise KeyFileError(f"{where}: malformed (edit the key only through 'tutor worksheet')") from None
+        raise KeyFileError(_("{where}: malformed (edit the key only through 'tutor worksheet')")
+                           .format(where=where)) from None
     return KeyProblem(number, kind, str(data.get("lesson", "")), answer, variables, defs,
                       expected, numbers, step, wrt, function, tuple(assumptions))
 

@@ -21,6 +21,7 @@ renderers only lay the problems out.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import random
@@ -31,18 +32,28 @@ import sympy
 
 from .derivation import Named, derive, expand_named
 from .errors import TutorError
+from .i18n import N_, _, current_language
 from .lesson import Lesson, load_lesson
 from .steps import Derivation, Step
 from .verify import differ_at
 
 KINDS = ("derive", "evaluate", "gd_step", "backward", "mistake")
 KIND_TITLES = {
-    "derive": "Derive",
-    "evaluate": "Evaluate a gradient",
-    "gd_step": "One step of gradient descent",
-    "backward": "Backward pass",
-    "mistake": "Spot the mistake",
+    "derive": N_("Derive"),
+    "evaluate": N_("Evaluate a gradient"),
+    "gd_step": N_("One step of gradient descent"),
+    "backward": N_("Backward pass"),
+    "mistake": N_("Spot the mistake"),
 }
+#: list punctuation of the languages that do not use the Latin ", " and "; "
+_PUNCTUATION = {"zh": {", ": "，", "; ": "；"}}
+
+
+def punctuation(mark: str) -> str:
+    """``mark`` (", " or "; ") as the current language writes it between items."""
+    return _PUNCTUATION.get(current_language(), {}).get(mark, mark)
+
+
 MAX_PROBLEMS = 40
 MAX_VARIANTS = 500
 MAX_LESSONS = 12
@@ -131,6 +142,8 @@ class Problem:
     assumptions: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
     #: the function's name in LaTeX (\sigma, \hat{y}, s_{1})
     function_latex_: str = ""
+    #: the lesson's title in each language its file has: (language, title)
+    lesson_titles: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         if not self.where and self.named:
@@ -139,7 +152,19 @@ class Problem:
 
     @property
     def title(self) -> str:
-        return KIND_TITLES[self.kind]
+        """The kind of problem, in the current language."""
+        return _(KIND_TITLES[self.kind])
+
+    @property
+    def shown_lesson_title(self) -> str:
+        """The lesson's title in the current language (English where the lesson has none)."""
+        titles = dict(self.lesson_titles)
+        return titles.get(current_language()) or titles.get("en") or self.lesson_title
+
+    @property
+    def explanation(self) -> str:
+        """What is wrong in the planted mistake, in the current language."""
+        return _(self.mistake) if self.mistake else ""
 
     @property
     def names(self) -> dict:
@@ -170,11 +195,11 @@ class Worksheets:
 # -- entry point ---------------------------------------------------------------------------
 def check_counts(problems: int, variants: int) -> None:
     if not 1 <= problems <= MAX_PROBLEMS:
-        raise WorksheetError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, "
-                             f"not {problems}")
+        raise WorksheetError(_("the number of problems must be from 1 to {most}, not {n}")
+                             .format(most=MAX_PROBLEMS, n=problems))
     if not 1 <= variants <= MAX_VARIANTS:
-        raise WorksheetError(f"the number of variants must be from 1 to {MAX_VARIANTS}, "
-                             f"not {variants}")
+        raise WorksheetError(_("the number of variants must be from 1 to {most}, not {n}")
+                             .format(most=MAX_VARIANTS, n=variants))
 
 
 def variant_id(seed: int, variant: int) -> str:
@@ -186,26 +211,31 @@ def make_worksheets(lessons: Sequence[str | Lesson], *, problems: int = 6, varia
     """``variants`` sheets of ``problems`` problems drawn from ``lessons`` (names or Lessons)."""
     check_counts(problems, variants)
     if not lessons:
-        raise WorksheetError("name at least one lesson ('tutor list' shows them)")
+        raise WorksheetError(_("name at least one lesson ('tutor list' shows them)"))
     if len(lessons) > MAX_LESSONS:
-        raise WorksheetError(f"at most {MAX_LESSONS} lessons on one sheet")
+        raise WorksheetError(_("at most {n} lessons on one sheet").format(n=MAX_LESSONS))
     if not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise WorksheetError("the seed must be a whole number from 0 to 2^63 − 1")
+        raise WorksheetError(_("the seed must be a whole number from 0 to 2^63 − 1"))
     loaded = [load_lesson(x) if isinstance(x, str) else x for x in lessons]
     names = [l.name for l in loaded]
     if len(set(names)) != len(names):
-        raise WorksheetError("a lesson is named twice")
+        raise WorksheetError(_("a lesson is named twice"))
     wanted = tuple(kinds) if kinds else KINDS
     for k in wanted:
         if k not in KINDS:
-            raise WorksheetError(f"unknown kind of problem '{k}'; the kinds are {', '.join(KINDS)}")
+            raise WorksheetError(_("unknown kind of problem '{kind}'; the kinds are {kinds}")
+                                 .format(kind=k, kinds=", ".join(KINDS)))
     plan = _plan(loaded, problems, wanted)
+    titles = {l.name: tuple(sorted((lang, fields["title"]) for lang, fields in l.narrative.items()
+                                   if fields.get("title")))
+              for l in loaded}
     sheets = []
     for v in range(1, variants + 1):
         items = []
         for slot, (lesson, kind) in enumerate(plan, start=1):
             rng = random.Random(f"{seed}:{v}:{slot}:{lesson.name}:{kind}")
-            items.append(_MAKERS[kind](lesson, rng, slot))
+            items.append(dataclasses.replace(_MAKERS[kind](lesson, rng, slot),
+                                             lesson_titles=titles[lesson.name]))
         sheets.append(Sheet(variant_id(seed, v), v, seed, tuple(names), tuple(items)))
     return Worksheets(seed, tuple(names), problems, tuple(sheets))
 
@@ -226,7 +256,7 @@ def _plan(lessons: list[Lesson], n: int, wanted) -> list[tuple[Lesson, str]]:
     least so far on the sheet among those its lesson offers (so a short sheet mixes kinds)."""
     offered = [[k for k in kinds_for(l) if k in wanted] for l in lessons]
     if not any(offered):
-        raise WorksheetError("none of these lessons offers the kinds of problem asked for")
+        raise WorksheetError(_("none of these lessons offers the kinds of problem asked for"))
     plan = []
     used = {k: 0 for k in KINDS}
     k = 0
@@ -462,7 +492,7 @@ def _clean_point(lesson, f, exprs, rng, attempts=60, limit=1e6, **kw):
         if attempt < attempts - 10 and all(abs(float(v)) < 0.02 for v in numbers):
             continue
         return point, values
-    raise WorksheetError(f"lesson '{lesson.name}': no clean numbers found for a problem")
+    raise WorksheetError(_("lesson '{lesson}': no clean numbers found for a problem").format(lesson=lesson.name))
 
 
 # -- the kinds -----------------------------------------------------------------------------
@@ -515,14 +545,14 @@ def _make_gd_step(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     f = lesson.outputs[0]
     params = _gd_parameters(lesson)
     if not params:
-        raise WorksheetError(f"lesson '{lesson.name}' has no parameters to train")
+        raise WorksheetError(_("lesson '{lesson}' has no parameters to train").format(lesson=lesson.name))
     data_syms = tuple(s for s in _variables(f) if s not in params)
     samples = 2 if lesson.reduce == "mean" else 1
     grads = [_diff(f, p) for p in params]
-    for _ in range(80):
+    for _try in range(80):
         start = {p: sympy.Integer(rng.randint(-2, 2)) for p in params}
         rows = []
-        for _ in range(samples):
+        for _sample in range(samples):
             values = _point_values(lesson, data_syms, rng)
             rows.append(tuple(values[s] for s in data_syms))
         lr = rng.choice(_RATES)
@@ -543,7 +573,7 @@ def _make_gd_step(lesson: Lesson, rng: random.Random, number: int) -> Problem:
         if all(abs(float(v)) < 50 for v in new):
             break
     else:
-        raise WorksheetError(f"lesson '{lesson.name}': no clean numbers found for a step")
+        raise WorksheetError(_("lesson '{lesson}': no clean numbers found for a step").format(lesson=lesson.name))
     numbers = tuple(NumberAnswer(p, v, _tolerance(v)) for p, v in zip(params, new))
     working = tuple((p, _shown(_diff(f, p), lesson.named), _nice(m))
                     for p, m in zip(params, mean))
@@ -604,7 +634,7 @@ def _local_derivative(node: sympy.Expr, k: int) -> sympy.Expr:
 def _make_backward(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     f, named, display = _variant_function(lesson, rng, 0)
     order, local_of = _graph_plan(f)
-    point, _ = _clean_point(lesson, f, [_diff(f, s) for s in _variables(f)], rng, limit=20)
+    point, _values = _clean_point(lesson, f, [_diff(f, s) for s in _variables(f)], rng, limit=20)
     symbols = {}
     variables = [e for e in order if e.is_Symbol]
     inner = [e for e in order if not e.is_Symbol]
@@ -639,14 +669,15 @@ _MISTAKES = ("sign", "factor", "inner")
 def _mutations(step: Step):
     """Wrong versions of a derivative step: (kind, wrong expression, explanation)."""
     after = step.after
-    out = [("sign", -after, "the sign is wrong: this line is −1 × the correct one"),
-           ("factor", 2 * after, "a constant factor is wrong: this line is 2 × the correct one")]
+    out = [("sign", -after, N_("the sign is wrong: this line is −1 × the correct one")),
+           ("factor", 2 * after,
+            N_("a constant factor is wrong: this line is 2 × the correct one"))]
     if step.rule == "chain" and step.substeps:
         outer = step.substeps[0].after
         for sym, expr in step.bindings:
             outer = outer.subs(sym, expr)
         if outer != after:
-            out.append(("inner", outer, "the chain rule's inner derivative is missing"))
+            out.append(("inner", outer, N_("the chain rule's inner derivative is missing")))
     return out
 
 
@@ -663,7 +694,7 @@ def _make_mistake(lesson: Lesson, rng: random.Random, number: int) -> Problem:
     substantial = [k for k in candidates if steps[k][1].after.free_symbols]
     candidates = substantial or candidates
     if not candidates:
-        raise WorksheetError(f"lesson '{lesson.name}': its derivation is too short for a mistake")
+        raise WorksheetError(_("lesson '{lesson}': its derivation is too short for a mistake").format(lesson=lesson.name))
     choices = [(k, m) for k in candidates for m in _mutations(steps[k][1])]
     rng.shuffle(choices)
     for k, (kind, wrong, why) in choices:
@@ -680,7 +711,7 @@ def _make_mistake(lesson: Lesson, rng: random.Random, number: int) -> Problem:
                        function_latex_=_function_latex(lesson, out),
                    assumptions=tuple(tuple(a) for a in lesson.assumptions),
                    names_latex=_names_latex(named), display=display)
-    raise WorksheetError(f"lesson '{lesson.name}': no mistake could be planted")
+    raise WorksheetError(_("lesson '{lesson}': no mistake could be planted").format(lesson=lesson.name))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -8,6 +8,7 @@ HTML with TeX formulas between ``\\(`` and ``\\)``; GIFT's special characters ar
 
 from __future__ import annotations
 
+from ..i18n import _
 from ..worksheet import Worksheets
 from .export_moodle import question_parts, segments_html
 from .sheet import Math
@@ -46,8 +47,9 @@ def gift(ws: Worksheets) -> str:
                 out.append(f"::{name}::{text}{{#{_number(n.value)}:{_number(n.tolerance)}{fb}}}")
             else:
                 for k, n in enumerate(p.numbers, start=1):
-                    ask = gift_escape("<p>Give " + segments_html([Math(n.label)], p.names)
-                                      + f" (number {k} of {len(p.numbers)}).</p>")
+                    label = segments_html([Math(n.label)], p.names)
+                    ask = gift_escape("<p>" + _("Give {label} (number {k} of {n}).").format(
+                        label=label, k=k, n=len(p.numbers)) + "</p>")
                     if k > 1:
                         out.append("")
                     out.append(f"::{name} ({k})::{text}{ask}"

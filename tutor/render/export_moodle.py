@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from xml.sax.saxutils import escape
 
+from ..i18n import _
 from ..worksheet import Sheet, Worksheets
 from .sheet import (AnswerLine, Code, Heading, Para, Steps, Table, number_text,
                     sheet_document)
@@ -55,7 +56,8 @@ def blocks_html(blocks, names) -> str:
             items = []
             for number, depth, segs, rule in b.items:
                 pad = f' style="margin-left:{1.4 * depth:.1f}em"' if depth else ""
-                mark = " <strong>← wrong</strong>" if number == b.marked else ""
+                mark = (" <strong>← " + html.escape(_("wrong")) + "</strong>"
+                        if number == b.marked else "")
                 items.append(f"<li{pad}>{segments_html(segs, names)} <em>({html.escape(rule)})</em>{mark}</li>")
             out.append("<ol>" + "".join(items) + "</ol>")
         elif isinstance(b, AnswerLine):
@@ -106,7 +108,7 @@ def moodle_xml(ws: Worksheets) -> str:
                 out.append('<question type="numerical">' + name + _text("questiontext", statement)
                            + common
                            + f'<answer fraction="100" format="moodle_auto_format"><text>{_float(value)}</text>'
-                           + _text("feedback", "Correct.") + f"<tolerance>{_float(tol)}</tolerance></answer>"
+                           + _text("feedback", _("Correct.")) + f"<tolerance>{_float(tol)}</tolerance></answer>"
                            + "<unitgradingtype>0</unitgradingtype><unitpenalty>0.1</unitpenalty>"
                            + "<showunits>3</showunits><unitsleft>0</unitsleft></question>")
             else:

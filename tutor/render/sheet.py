@@ -10,12 +10,14 @@ computes mathematics: every expression and number comes from the worksheet.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sympy
 
-from ..worksheet import DECIMALS, Problem, Sheet
+from ..i18n import N_, _
+from ..worksheet import DECIMALS, Problem, Sheet, punctuation
 from .notation import RULE_NAMES
 
 
@@ -128,11 +130,41 @@ ETA = Name("η", r"\eta")
 
 
 # -- the document --------------------------------------------------------------------------
-ANSWER_HELP = ("Write your answers in a plain text file, one line per problem, numbered like "
-               "the problems (for example “3: 0.125”). Give numbers exactly or to "
-               f"{DECIMALS} decimal places; several numbers separated by commas, in the order "
-               "asked. Write expressions as you would type them, e.g. "
-               "“sigmoid(z)*(1 - sigmoid(z))” or “2*x*(w*x - y)”.")
+ANSWER_HELP = N_("Write your answers in a plain text file, one line per problem, numbered like "
+                 "the problems (for example “3: 0.125”). Give numbers exactly or to "
+                 "{decimals} decimal places; several numbers separated by commas, in the order "
+                 "asked. Write expressions as you would type them, e.g. "
+                 "“sigmoid(z)*(1 - sigmoid(z))” or “2*x*(w*x - y)”.")
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, **parts) -> list:
+    """A translated sentence as segments: the text between its ``{placeholders}``, and for
+    each placeholder the segment (or list of segments) given for it.  The translation may put
+    the placeholders in any order."""
+    out: list = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        if m.start() > pos:
+            out.append(template[pos:m.start()])
+        part = parts[m.group(1)]
+        out += part if isinstance(part, list) else [part]
+        pos = m.end()
+    if pos < len(template):
+        out.append(template[pos:])
+    return out
+
+
+def _joined(items: list, sep: str | None = None) -> list:
+    """Segments separated by a comma (in the current language)."""
+    sep = punctuation(", ") if sep is None else sep
+    out: list = []
+    for k, item in enumerate(items):
+        if k:
+            out.append(sep)
+        out += item if isinstance(item, list) else [item]
+    return out
 
 
 _DOCS: dict = {}
@@ -141,28 +173,32 @@ _DOCS: dict = {}
 def sheet_document(sheet: Sheet, *, key: bool = False) -> Document:
     """The document of a sheet or its key; the last few are remembered, since every format
     lays out the same document."""
-    found = _DOCS.get((id(sheet), key))
+    from ..i18n import current_language
+
+    where = (id(sheet), key, current_language())
+    found = _DOCS.get(where)
     if found is not None and found[0] is sheet:
         return found[1]
     doc = _sheet_document(sheet, key)
     if len(_DOCS) >= 8:
         _DOCS.clear()
-    _DOCS[(id(sheet), key)] = (sheet, doc)
+    _DOCS[where] = (sheet, doc)
     return doc
 
 
 def _sheet_document(sheet: Sheet, key: bool) -> Document:
     titles = []
     for p in sheet.problems:
-        if p.lesson_title not in titles:
-            titles.append(p.lesson_title)
-    title = ("Answer key" if key else "Worksheet") + f" {sheet.id}"
-    subtitle = ", ".join(titles)
-    intro = ([f"Answers and worked steps for variant {sheet.id} (seed {sheet.seed})."] if key
-             else [ANSWER_HELP])
+        if p.shown_lesson_title not in titles:
+            titles.append(p.shown_lesson_title)
+    title = (_("Answer key {id}") if key else _("Worksheet {id}")).format(id=sheet.id)
+    subtitle = punctuation(", ").join(titles)
+    intro = ([_("Answers and worked steps for variant {id} (seed {seed}).")
+              .format(id=sheet.id, seed=sheet.seed)] if key
+             else [_(ANSWER_HELP).format(decimals=DECIMALS)])
     problems = []
     for p in sheet.problems:
-        item = Problem_(p.number, f"{p.title} — {p.lesson_title}")
+        item = Problem_(p.number, f"{p.title} — {p.shown_lesson_title}")
         item.blocks += _statement(p, key)
         item.blocks += _key(p) if key else [AnswerLine(f"{p.number}:")]
         problems.append(item)
@@ -176,34 +212,19 @@ def _function_segments(p: Problem) -> list:
 def _where(p: Problem) -> list:
     if not p.where:
         return []
-    segs = ["where "]
-    for k, (sym, definition) in enumerate(p.where):
-        if k:
-            segs.append(", ")
-        segs.append(Math(definition, lhs=sym))
-    segs.append(".")
-    return [Para(segs)]
+    definitions = _joined([Math(definition, lhs=sym) for sym, definition in p.where])
+    return [Para(fill(_("where {definitions}."), definitions=definitions))]
 
 
 def _assume(p: Problem) -> list:
     if not p.assumptions:
         return []
-    segs = ["Assume "]
-    for k, (lhs, rhs) in enumerate(p.assumptions):
-        if k:
-            segs.append(" and ")
-        segs.append(Math(rhs, lhs=lhs))
-    segs.append(" (the labels are one-hot).")
-    return [Para(segs)]
+    equations = _joined([Math(rhs, lhs=lhs) for lhs, rhs in p.assumptions], _(" and "))
+    return [Para(fill(_("Assume {equations} (the labels are one-hot)."), equations=equations))]
 
 
 def _given(pairs) -> list:
-    segs = []
-    for k, (sym, value) in enumerate(pairs):
-        if k:
-            segs.append(", ")
-        segs.append(Math(value, lhs=sym))
-    return segs
+    return _joined([Math(value, lhs=sym) for sym, value in pairs])
 
 
 def _partial(p: Problem, wrt) -> Partial:
@@ -211,57 +232,59 @@ def _partial(p: Problem, wrt) -> Partial:
 
 
 def _list_of(symbols) -> list:
-    segs = []
-    for k, s in enumerate(symbols):
-        if k:
-            segs.append(", ")
-        segs.append(Math(s))
-    return segs
+    return _joined([Math(s) for s in symbols])
 
 
 def _statement(p: Problem, key: bool) -> list:
     blocks: list = []
     if p.kind == "derive":
         wrt = p.wrt[0]
-        blocks.append(Para(["Let "] + _function_segments(p) + [". Find ", _partial(p, wrt),
-                            " as an expression in the variables."]))
+        blocks.append(Para(fill(_("Let {function}. Find {derivative} as an expression in the "
+                                  "variables."),
+                                function=_function_segments(p), derivative=_partial(p, wrt))))
         blocks += _where(p) + _assume(p)
     elif p.kind == "evaluate":
         wrt = p.wrt[0]
-        blocks.append(Para(["Let "] + _function_segments(p) + [". Evaluate ", _partial(p, wrt),
-                            " at "] + _given(p.given) + ["."]))
+        blocks.append(Para(fill(_("Let {function}. Evaluate {derivative} at {point}."),
+                                function=_function_segments(p), derivative=_partial(p, wrt),
+                                point=_given(p.given))))
         blocks += _where(p) + _assume(p)
     elif p.kind == "gd_step":
-        blocks.append(Para(["The loss of one sample is "] + _function_segments(p) + ["."]))
+        blocks.append(Para(fill(_("The loss of one sample is {function}."),
+                                function=_function_segments(p))))
         blocks += _where(p)
         n = len(p.batch)
-        batch = "this sample" if n == 1 else f"these {n} samples"
-        blocks.append(Para(["Start from "] + _given(p.given) + [
-            ". Take one step of gradient descent with learning rate ",
-            Math(p.learning_rate, lhs=ETA),
-            f" on the {'loss of' if n == 1 else 'mean loss over'} {batch}. Give the new "]
-            + _list_of(p.wrt) + [", in this order."]))
+        template = (_("Start from {start}. Take one step of gradient descent with learning rate "
+                      "{rate} on the loss of this sample. Give the new {parameters}, in this "
+                      "order.") if n == 1 else
+                    _("Start from {start}. Take one step of gradient descent with learning rate "
+                      "{rate} on the mean loss over these {n} samples. Give the new "
+                      "{parameters}, in this order."))
+        blocks.append(Para(fill(template.replace("{n}", str(n)), start=_given(p.given),
+                                rate=Math(p.learning_rate, lhs=ETA),
+                                parameters=_list_of(p.wrt))))
         blocks.append(Table([[Math(s)] for s in p.batch_symbols],
                             [[[Num(v)] for v in row] for row in p.batch]))
     elif p.kind == "backward":
-        blocks.append(Para(["The computation graph of "] + _function_segments(p)
-                           + [" at "] + _given(p.given) + [" is below, with the value of every "
-                           "node. Fill in the adjoint ", Partial(p.function_name, p.function_latex,
-                                                               sympy.Symbol("v")),
-                           " of every node, from the output back to the variables. Give the "
-                           "adjoints in the table’s order, separated by commas."]))
+        blocks.append(Para(fill(
+            _("The computation graph of {function} at {point} is below, with the value of every "
+              "node. Fill in the adjoint {adjoint} of every node, from the output back to the "
+              "variables. Give the adjoints in the table’s order, separated by commas."),
+            function=_function_segments(p), point=_given(p.given),
+            adjoint=Partial(p.function_name, p.function_latex, sympy.Symbol("v")))))
         blocks += _where(p)
         rows = []
         for node in p.nodes:
-            definition = [Math(node.expression)] if node.expression is not None else ["variable"]
+            definition = ([Math(node.expression)] if node.expression is not None
+                          else [_("variable")])
             adjoint = [Num(node.adjoint)] if key else [""]
             rows.append([[Math(node.symbol)], definition, [Num(node.value)], adjoint])
-        blocks.append(Table([["node"], ["is"], ["value"], ["adjoint"]], rows))
+        blocks.append(Table([[_("node")], [_("is")], [_("value")], [_("adjoint")]], rows))
     elif p.kind == "mistake":
         wrt = p.wrt[0]
-        blocks.append(Para(["Exactly one step of this derivation of ", _partial(p, wrt),
-                            " for "] + _function_segments(p)
-                           + [" is wrong. Which one? Give its number."]))
+        blocks.append(Para(fill(_("Exactly one step of this derivation of {derivative} for "
+                                  "{function} is wrong. Which one? Give its number."),
+                                derivative=_partial(p, wrt), function=_function_segments(p))))
         blocks += _where(p) + _assume(p)
         blocks.append(_steps(p.shown_steps, p.names, marked=p.wrong_step if key else 0))
     return blocks
@@ -276,8 +299,9 @@ def _steps(steps, names, marked: int = 0) -> Steps:
         else:
             segs.append(Math(step.after, lhs=_derivative(step.before, step.wrt)))
         for sym, expr in step.bindings:
-            segs += ["  where ", Math(expr, lhs=sym)]
-        items.append((k, depth, segs, RULE_NAMES.get(step.rule, step.rule)))
+            segs += fill(_("  where {definition}"), definition=Math(expr, lhs=sym))
+        items.append((k, depth, segs, _(RULE_NAMES[step.rule]) if step.rule in RULE_NAMES
+                      else step.rule))
     return Steps(items, marked)
 
 
@@ -289,54 +313,52 @@ def _derivative(before, wrt):
 def _key(p: Problem) -> list:
     blocks: list = []
     if p.kind == "derive":
-        blocks.append(Para(["Answer: ", Math(p.expected_shown, lhs=_partial(p, p.wrt[0])), "."]))
-        blocks.append(Para(["Worked steps:"]))
+        blocks.append(Para(fill(_("Answer: {answer}."),
+                                answer=Math(p.expected_shown, lhs=_partial(p, p.wrt[0])))))
+        blocks.append(Para([_("Worked steps:")]))
         blocks.append(_steps(p.derivation.steps(), p.names))
     elif p.kind == "evaluate":
         n = p.numbers[0]
-        blocks.append(Para(["Answer: ", Num(n.value), "."]))
-        blocks.append(Para(["The derivative is ", Math(p.expected_shown, lhs=_partial(p, p.wrt[0])),
-                            "; at "] + _given(p.given) + [" it is ", Num(n.value), "."]))
-        blocks.append(Para(["Worked steps:"]))
+        blocks.append(Para(fill(_("Answer: {answer}."), answer=Num(n.value))))
+        blocks.append(Para(fill(_("The derivative is {derivative}; at {point} it is {value}."),
+                                derivative=Math(p.expected_shown, lhs=_partial(p, p.wrt[0])),
+                                point=_given(p.given), value=Num(n.value))))
+        blocks.append(Para([_("Worked steps:")]))
         blocks.append(_steps(p.derivation.steps(), p.names))
     elif p.kind == "gd_step":
-        answer = []
-        for k, n in enumerate(p.numbers):
-            if k:
-                answer.append(", ")
-            answer.append(Num(n.value))
-        blocks.append(Para(["Answer: "] + answer + ["."]))
+        answer = _joined([Num(n.value) for n in p.numbers])
+        blocks.append(Para(fill(_("Answer: {answer}."), answer=answer)))
         rows = []
-        for (param, derivative, mean), n, (_, start) in zip(p.working, p.numbers, p.given):
+        for (param, derivative, mean), n, (_sym, start) in zip(p.working, p.numbers, p.given):
             rows.append([[Math(param)], [Math(derivative)], [Num(mean)], [Num(start)],
                          [Num(n.value)]])
-        mean = "the gradient" if len(p.batch) == 1 else "mean gradient"
-        blocks.append(Para(["Each parameter moves against its gradient: new = old − ", ETA,
-                            " × ", mean, "."]))
-        blocks.append(Table([["parameter"], ["derivative of the loss"], [mean], ["old"], ["new"]],
-                            rows))
+        mean = _("the gradient") if len(p.batch) == 1 else _("mean gradient")
+        blocks.append(Para(fill(_("Each parameter moves against its gradient: new = old − "
+                                  "{eta} × {gradient}."), eta=ETA, gradient=mean)))
+        blocks.append(Table([[_("parameter")], [_("derivative of the loss")], [mean], [_("old")],
+                             [_("new")]], rows))
     elif p.kind == "backward":
-        answer = []
-        for k, n in enumerate(p.numbers):
-            if k:
-                answer.append(", ")
-            answer.append(Num(n.value))
-        blocks.append(Para(["Answer: "] + answer + ["."]))
-        blocks.append(Para(["The output’s adjoint is 1. Going backwards, each node’s adjoint is "
-                            "the sum, over the nodes that use it, of their adjoint times their "
-                            "local derivative; the variables’ adjoints are the gradient."]))
+        answer = _joined([Num(n.value) for n in p.numbers])
+        blocks.append(Para(fill(_("Answer: {answer}."), answer=answer)))
+        blocks.append(Para([_("The output’s adjoint is 1. Going backwards, each node’s adjoint "
+                              "is the sum, over the nodes that use it, of their adjoint times "
+                              "their local derivative; the variables’ adjoints are the "
+                              "gradient.")]))
     elif p.kind == "mistake":
         step = p.correct_step
-        blocks.append(Para([f"Answer: step {p.wrong_step}. {_sentence(p.mistake)}"]))
+        blocks.append(Para([_("Answer: step {step}. {why}.").format(
+            step=p.wrong_step, why=_sentence(p.explanation))]))
         correct = (Math(step.after, lhs=_derivative(step.before, step.wrt))
                    if not step.is_rewrite else Math(step.after, rewrite=True))
-        blocks.append(Para(["The correct step: ", correct, ". The result: ",
-                            Math(p.expected_shown, lhs=_partial(p, p.wrt[0])), "."]))
+        blocks.append(Para(fill(_("The correct step: {step}. The result: {result}."),
+                                step=correct,
+                                result=Math(p.expected_shown, lhs=_partial(p, p.wrt[0])))))
     return blocks
 
 
 def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + "." if text else ""
+    """The explanation as the start of a sentence (capitalised; Chinese has no capitals)."""
+    return text[:1].upper() + text[1:]
 
 
 @functools.lru_cache(maxsize=50_000)

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import TutorError
+from ..i18n import _
 from ..key import dumps, sheet_key, worksheets_key
 from ..worksheet import Worksheets
 
@@ -49,20 +50,22 @@ def earlier_run(folder: Path) -> list[str]:
 def check_folder(out: str | os.PathLike, *, force: bool) -> Path:
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"--out {out}: is a file, not a folder")
+        raise OutputError(_("--out {out}: is a file, not a folder").format(out=out))
     parent = folder.resolve().parent
     if not folder.exists() and not parent.is_dir():
-        raise OutputError(f"--out {out}: the folder {parent} does not exist")
+        raise OutputError(_("--out {out}: the folder {parent} does not exist")
+                          .format(out=out, parent=parent))
     if folder.exists():
         old = earlier_run(folder)
         if old and not force:
-            raise OutputError(f"--out {out}: holds earlier sheets ({old[0]}"
-                              f"{f' and {len(old) - 1} more' if len(old) > 1 else ''}); "
-                              "add --force to replace them")
+            first = (_("{first} and {n} more").format(first=old[0], n=len(old) - 1)
+                     if len(old) > 1 else old[0])
+            raise OutputError(_("--out {out}: holds earlier sheets ({first}); add --force to "
+                                "replace them").format(out=out, first=first))
         if (folder / "answers").exists() and not (folder / "answers").is_dir():
-            raise OutputError(f"--out {out}: answers is a file, not a folder")
+            raise OutputError(_("--out {out}: answers is a file, not a folder").format(out=out))
     if not os.access(folder if folder.exists() else parent, os.W_OK):
-        raise OutputError(f"--out {out}: the folder is not writable")
+        raise OutputError(_("--out {out}: the folder is not writable").format(out=out))
     return folder
 
 

@@ -12,6 +12,7 @@ import re
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
+from ..i18n import _, current_language
 from ..worksheet import Sheet
 from .sheet import (AnswerLine, Code, Document, Heading, Math, Name, Num, Para, Partial, Steps,
                     Table, number_text, sheet_document)
@@ -182,9 +183,11 @@ math { font-size: 1.05em; }
 def _sheet_body(doc: Document, display_of, names_of) -> str:
     out = ['<div class="sheet">', "<header>", f"<h1>{html.escape(doc.title)}</h1>",
            f'<div class="meta"><span>{html.escape(doc.subtitle)}</span>'
-           f"<span>variant <code>{html.escape(doc.variant)}</code></span></div>", "</header>"]
+           "<span>" + html.escape(_("variant {id}")).format(
+               id=f"<code>{html.escape(doc.variant)}</code>") + "</span></div>", "</header>"]
     if not doc.is_key:
-        out.append('<p class="name">Name: <span class="blank">\u00a0</span></p>')
+        out.append('<p class="name">' + html.escape(_("Name:"))
+                   + ' <span class="blank">\u00a0</span></p>')
     for line in doc.intro:
         out.append(f"<p>{html.escape(line)}</p>")
     for prob in doc.problems:
@@ -213,12 +216,14 @@ def _sheet_body(doc: Document, display_of, names_of) -> str:
                     wrong = number == b.marked
                     style = f' style="margin-left: {1.4 * depth:.1f}em"' if depth else ""
                     cls = ' class="wrong"' if wrong else ""
-                    mark = '<span class="mark">← wrong</span>' if wrong else ""
+                    mark = ('<span class="mark">← ' + html.escape(_("wrong")) + "</span>"
+                            if wrong else "")
                     out.append(f"<li{cls}{style}>{_segments(segs, display)}"
                                f'<span class="rule">{html.escape(rule)}</span>{mark}</li>')
                 out.append("</ol>")
             elif isinstance(b, AnswerLine):
-                out.append(f'<p class="answer"><strong>Answer {html.escape(b.label)}</strong> '
+                answer = html.escape(_("Answer {label}").format(label=b.label))
+                out.append(f'<p class="answer"><strong>{answer}</strong> '
                            '<span class="blank">\u00a0</span></p>')
         out.append("</section>")
     out.append("</div>")
@@ -227,7 +232,7 @@ def _sheet_body(doc: Document, display_of, names_of) -> str:
 
 def _page(title: str, bodies: list[str]) -> str:
     return ("<!DOCTYPE html>\n"
-            '<html xmlns="http://www.w3.org/1999/xhtml" lang="en">\n<head>\n'
+            f'<html xmlns="http://www.w3.org/1999/xhtml" lang="{current_language()}">\n<head>\n'
             '<meta charset="utf-8"/>\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
             f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
@@ -249,5 +254,5 @@ def sheet_html(sheet: Sheet, *, key: bool = False) -> str:
 def sheets_html(sheets, *, key: bool = False) -> str:
     """Every sheet in one page, each starting on a new printed page."""
     bodies = [_body(s, key)[1] for s in sheets]
-    what = "Answer keys" if key else "Worksheets"
-    return _page(f"{what} {sheets[0].id} … {sheets[-1].id}", bodies)
+    what = _("Answer keys {first} … {last}") if key else _("Worksheets {first} … {last}")
+    return _page(what.format(first=sheets[0].id, last=sheets[-1].id), bodies)

@@ -1,11 +1,16 @@
-"""Worksheets and answer keys as complete LaTeX documents (they compile with pdflatex)."""
+"""Worksheets and answer keys as complete LaTeX documents (they compile with pdflatex).
+
+A sheet in Chinese is set inside the CJK package's UTF-8 environment with its Song font, as
+the lesson documents are (``tutor.render.latex``)."""
 
 from __future__ import annotations
 
 import functools
 
+from ..i18n import _
 from ..worksheet import Sheet
 from .latex import prose
+from .notation import _wide
 from .sheet import AnswerLine, Code, Document, Heading, Para, Steps, Table, sheet_document
 from .sheet_markdown import segment_latex
 
@@ -45,14 +50,14 @@ def _text(s: str) -> str:
 
 
 def document_latex(doc: Document, names_of) -> str:
-    out = list(PREAMBLE)
-    out.append(r"\markright{" + prose(doc.title) + "}")
-    out.append(r"\begin{document}")
+    out = [r"\markright{" + prose(doc.title) + "}"]
     out.append(r"\section*{" + prose(doc.title) + "}")
-    out.append(r"\textbf{" + prose(doc.subtitle) + r"} \\ variant \texttt{" + prose(doc.variant) + "}")
+    before, _id, after = _("variant {id}").partition("{id}")
+    out.append(r"\textbf{" + prose(doc.subtitle) + r"} \\ " + _text(before) + r"\texttt{"
+               + prose(doc.variant) + "}" + _text(after))
     out.append("")
     if not doc.is_key:
-        out.append(r"Name: \rule{8cm}{0.4pt}")
+        out.append(prose(_("Name:")) + r" \rule{8cm}{0.4pt}")
         out.append("")
     for line in doc.intro:
         out += [prose(line), ""]
@@ -74,14 +79,21 @@ def document_latex(doc: Document, names_of) -> str:
             elif isinstance(b, Steps):
                 out.append(r"\begin{enumerate}")
                 for number, depth, segs, rule in b.items:
-                    mark = r" \quad\textbf{$\leftarrow$ wrong}" if number == b.marked else ""
+                    mark = (r" \quad\textbf{$\leftarrow$ " + prose(_("wrong")) + "}"
+                            if number == b.marked else "")
                     indent = rf"\hspace*{{{1.2 * depth:.1f}em}}" if depth else ""
                     out.append(rf"\item {indent}{_segments(segs, names)} \hfill \emph{{{prose(rule)}}}{mark}")
                 out.append(r"\end{enumerate}")
             elif isinstance(b, AnswerLine):
-                out += [r"\textbf{Answer " + prose(b.label) + r"} \rule{10cm}{0.4pt}", ""]
-    out.append(r"\end{document}")
-    return "\n".join(out) + "\n"
+                answer = _("Answer {label}").format(label=b.label)
+                out += [r"\textbf{" + prose(answer) + r"} \rule{10cm}{0.4pt}", ""]
+    if any(_wide(ch) for line in out for ch in line):
+        # Chinese with pdflatex: the CJK package's UTF-8 environment and its Song font
+        return "\n".join([*PREAMBLE, r"\usepackage{CJKutf8}", r"\begin{document}",
+                          r"\begin{CJK}{UTF8}{gbsn}", *out,
+                          # the last page's running head is set inside the environment too
+                          r"\clearpage", r"\end{CJK}", r"\end{document}"]) + "\n"
+    return "\n".join([*PREAMBLE, out[0], r"\begin{document}", *out[1:], r"\end{document}"]) + "\n"
 
 
 def sheet_latex(sheet: Sheet, *, key: bool = False) -> str:

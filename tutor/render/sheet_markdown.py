@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from ..i18n import _
 from ..worksheet import Sheet
 from .notation import latex as _latex
 from .sheet import (AnswerLine, Code, Document, Heading, Math, Name, Num, Para, Partial, Steps, Table,
@@ -68,9 +69,10 @@ def _escape(text: str) -> str:
 
 
 def document_markdown(doc: Document, names_of) -> str:
-    out = [f"# {doc.title}", "", f"**{doc.subtitle}** · variant `{doc.variant}`", ""]
+    variant = _("variant {id}").format(id=f"`{doc.variant}`")
+    out = [f"# {doc.title}", "", f"**{doc.subtitle}** · {variant}", ""]
     if not doc.is_key:
-        out += ["Name: ______________________________", ""]
+        out += [_("Name:") + " ______________________________", ""]
     for line in doc.intro:
         out += [_escape(line), ""]
     for prob in doc.problems:
@@ -89,12 +91,13 @@ def document_markdown(doc: Document, names_of) -> str:
                 out.append("")
             elif isinstance(b, Steps):
                 for number, depth, segs, rule in b.items:
-                    mark = " **← wrong**" if number == b.marked else ""
+                    mark = " **← " + _("wrong") + "**" if number == b.marked else ""
                     arrow = "↳ " * depth
                     out.append(f"{number}. {arrow}{_segments(segs, names)} — *{rule}*{mark}")
                 out.append("")
             elif isinstance(b, AnswerLine):
-                out += [f"**Answer {b.label}** ______________________________", ""]
+                answer = _("Answer {label}").format(label=b.label)
+                out += [f"**{answer}** ______________________________", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

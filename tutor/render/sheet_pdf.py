@@ -394,7 +394,7 @@ class _Layout:
                     label = f"{number}."
                     _place(self.page, label, MARGIN_X + 18 - _width(label, size), self.y, size,
                            "B" if number == s.marked else "R")
-                    r = rule + ("  ← wrong" if number == s.marked else "")
+                    r = rule + ("  ← " + _("wrong") if number == s.marked else "")
                     _place(self.page, r, MARGIN_X + WIDTH - _width(r, size - 1, "I"), self.y,
                            size - 1, "I", 0.35)
                 x = indent
@@ -405,7 +405,8 @@ class _Layout:
     def answer_line(self, label: str):
         self.need(30)
         self.y -= 24
-        x = _place(self.page, f"Answer {label}", MARGIN_X, self.y, BODY, "B")
+        x = _place(self.page, _("Answer {label}").format(label=label), MARGIN_X, self.y, BODY,
+                   "B")
         self.page.rules.append((x + 6, self.y - 2, MARGIN_X + WIDTH, self.y - 2, 0.5))
         self.y -= 6
 
@@ -429,7 +430,7 @@ def _layout(doc: Document, display_of) -> list[_Page]:
     lay.y -= 12
     if not doc.is_key:
         lay.y -= 18
-        x = _place(lay.page, "Name:", MARGIN_X, lay.y, BODY + 0.5, "B")
+        x = _place(lay.page, _("Name:"), MARGIN_X, lay.y, BODY + 0.5, "B")
         lay.page.rules.append((x + 6, lay.y - 2, MARGIN_X + 300, lay.y - 2, 0.5))
         lay.y -= 8
     for line in doc.intro:
