@@ -462,7 +462,9 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
     return the_lesson, chosen[0]
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+# an answer may start with a minus sign, and "-h" inside "-heaviside(z)" or "-tanh(z)" must not
+# be read as the help option: only a lone -h asks for help here
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
 @click.argument("args", nargs=-1, metavar="[LESSON] [ANSWER]")
 @click.option("--expr", "expr", metavar="TEXT", help="Check a derivative of this expression.")
 @click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
@@ -499,6 +501,10 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
     Exit code: 0 correct, 1 not correct, 2 bad input.
     """
     args = list(args)
+    if "-h" in args:
+        ctx = click.get_current_context()
+        click.echo(ctx.get_help())
+        ctx.exit(0)
     for a in args:
         if a.startswith("--"):
             raise UserError(_("no such option: {option} (see tutor check --help)")
