@@ -34,8 +34,34 @@ class Model:
     reduce: str | None = None
     #: per linear output: its display symbol and ∂ℓ/∂z written with it
     deltas: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
+    #: a note on how the deltas are written (e.g. "s = softmax(z), with Σ y = 1")
+    delta_note: str = ""
     #: per parameter symbol, ∂ℓ/∂θ (when there is no linear layer)
     partials: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
+
+    @property
+    def loss_shown(self) -> sympy.Expr:
+        """The loss written with the lesson's named sub-expressions (z, a, …) where they occur."""
+        if self.lesson is None or not self.lesson.named:
+            return self.loss
+        shown = self.loss
+        for n in reversed(self.lesson.named):
+            shown = shown.subs(n.definition, n.symbol)
+        return shown
+
+    @property
+    def where(self) -> list[tuple[sympy.Symbol, sympy.Expr]]:
+        """The lesson's named sub-expressions, each written with the ones before it."""
+        if self.lesson is None:
+            return []
+        out, earlier = [], []
+        for n in self.lesson.named:
+            shown = n.definition
+            for prev in reversed(earlier):
+                shown = shown.subs(prev.definition, prev.symbol)
+            out.append((n.symbol, shown))
+            earlier.append(n)
+        return out
 
     @property
     def layer(self):
@@ -132,9 +158,43 @@ def _finish(model: Model) -> Model:
         shown = [sympy.Symbol("z" if C == 1 else f"z{c + 1}", real=True) for c in range(C)]
         swap = dict(zip(obj.layer.z, shown))
         model.deltas = [(shown[c], d.xreplace(swap)) for c, d in enumerate(obj.delta_exprs)]
+        _softmax_form(model, shown)
     else:
         model.partials = [(s, sympy.diff(model.loss, s)) for g in model.params for s in g.members]
     return model
+
+
+def _softmax_form(model: Model, shown: list[sympy.Symbol]) -> None:
+    """Write δ_c as s_c − y_c (s = softmax(z)) when that is what it equals under the lesson's
+    assumption that the targets sum to 1 (checked symbolically, for display only: the
+    compiled form stays general)."""
+    from .engine import logsumexp
+
+    lesson = model.lesson
+    targets = model.targets
+    if (lesson is None or not lesson.assumptions or len(shown) < 2 or len(targets) != 1
+            or not targets[0].family or len(targets[0].members) != len(shown)):
+        return
+    s = [sympy.Symbol(f"s{c + 1}", real=True) for c in range(len(shown))]
+    candidates = []
+    for c, (z, d) in enumerate(model.deltas):
+        lse = list(d.atoms(logsumexp))
+        if len(lse) != 1:
+            return
+        probs = {sympy.exp(zc - lse[0]): s[k] for k, zc in enumerate(shown)}
+        written = d.xreplace(probs)
+        if written.free_symbols & set(shown):
+            return
+        candidate = s[c] - targets[0].members[c]
+        gap = written - candidate
+        for lhs, rhs in lesson.assumptions:
+            last = sorted(lhs.free_symbols, key=lambda t: t.name)[-1]
+            gap = gap.subs(last, sympy.solve(sympy.Eq(lhs, rhs), last)[0])
+        if sympy.simplify(gap) != 0:
+            return
+        candidates.append((z, candidate))
+    model.deltas = candidates
+    model.delta_note = "s = softmax(z); written with Σ y = 1, as for one-hot labels"
 
 
 def from_lesson(lesson: Lesson) -> Model:
@@ -190,11 +250,25 @@ def compare(model: Model, params: Mapping[str, np.ndarray], data: Mapping[str, n
         return out
     w, b = layer.w_group, layer.b_group
     if true_w is not None:
-        errs = {w: np.asarray(params[w]) - np.asarray(true_w, dtype=np.float64).reshape(np.shape(params[w]))}
+        tw = np.asarray(true_w, dtype=np.float64).reshape(np.shape(params[w]))
+        errs = {w: np.asarray(params[w]) - tw}
         if b is not None and true_b is not None:
-            errs[b] = np.asarray(params[b]) - np.broadcast_to(np.asarray(true_b, dtype=np.float64).ravel(),
-                                                              (len(layer.z),)).reshape(np.shape(params[b]))
-        out.append(("error vs true", errs))
+            tb = np.broadcast_to(np.asarray(true_b, dtype=np.float64).ravel(),
+                                 (len(layer.z),)).reshape(np.shape(params[b]))
+            errs[b] = np.asarray(params[b]) - tb
+        label = "error vs true"
+        if model.kind == "classes":
+            # softmax(z + c) = softmax(z): only differences between classes are determined,
+            # so compare with each row (and the biases) shifted to mean 0
+            def centred(v):
+                v = np.asarray(v, dtype=np.float64)
+                return v - v.mean(axis=-1, keepdims=True)
+
+            errs = {w: centred(params[w]) - centred(tw)}
+            if b is not None and true_b is not None:
+                errs[b] = centred(params[b]) - centred(tb)
+            label = "error vs true (centred)"
+        out.append((label, errs))
     if model.kind == "regression":
         X = np.asarray(data[layer.x_group], dtype=np.float64)
         X = X if X.ndim == 2 else X[:, None]

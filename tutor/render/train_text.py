@@ -79,8 +79,10 @@ def update_lines(model, reduce: str) -> list[str]:
     C = len(layer.z)
     lines = []
     for z, d in model.deltas:
-        name = "δ" if C == 1 else f"δ{str(z)[1:]}"
+        name = "δ" if C == 1 else "δ" + str(z)[1:].translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
         lines.append(f"{name} = ∂ℓ/∂{math_text(z)} = {math_text(d)}")
+    if model.delta_note:
+        lines.append(f"({model.delta_note})")
     if layer.mode == "data":
         x, w, b = layer.x_group, layer.w_group, layer.b_group
         D = "δ" if C == 1 else "Δ"
@@ -95,10 +97,13 @@ def update_lines(model, reduce: str) -> list[str]:
 
 def header(console: Console, model, settings, bound, samples: int, source: str) -> None:
     t = _grid()
-    loss = math_text(model.loss)
+    loss = math_text(model.loss_shown)
     red = "mean" if settings.reduce == "mean" else "sum"
     rows = [("model", f"{model.title}   ({model.name})" if model.name != "expression" else model.title),
             ("loss", f"ℓ = {loss}   L = {red} of ℓ over a batch")]
+    where = model.where
+    if where and len(where) <= 4:
+        rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
     if model.layer is not None:
         rows.append(("layer", linear_text(model)))
     lines = update_lines(model, settings.reduce)
