@@ -432,9 +432,299 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
 
 
 # -- check: hand-derived gradients (tutor check, gradcheck, quiz) -------------------------
+def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
+    """The lesson (or one-off lesson for --expr) and the one variable to differentiate by."""
+    from tutor.explanation import lesson_from_expression
+    from tutor.lesson import load_lesson, load_lesson_file
+
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                        "(see 'tutor list')")
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        the_lesson = lesson_from_expression(expr, wrt=wrt_names)
+        chosen = list(the_lesson.wrt)
+        if not wrt_names and len(chosen) > 1:
+            raise UserError(f"say which variable with --wrt (the expression has "
+                            f"{', '.join(s.name for s in chosen)})")
+    else:
+        the_lesson = (load_lesson(lesson, size=size) if lesson is not None
+                      else load_lesson_file(lesson_file, size=size))
+        chosen = [s for name in wrt_names for s in the_lesson.names_for(name)]
+        if not chosen:
+            chosen = list(the_lesson.wrt)
+    if len(chosen) != 1:
+        names = ", ".join(s.name for s in chosen)
+        raise UserError(f"check one derivative at a time: name one variable with --wrt "
+                        f"(one of {names})")
+    return the_lesson, chosen[0]
+
+
+def _example_rows(example: dict) -> list[dict]:
+    """The lesson's example as points {name: number}, one per sample."""
+    lengths = [len(v) for v in example.values() if isinstance(v, list)]
+    n = max(lengths) if lengths else 1
+    return [{k: (v[i] if isinstance(v, list) else v) for k, v in example.items()}
+            for i in range(n)]
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, metavar="[LESSON] [ANSWER]")
+@click.option("--expr", "expr", metavar="TEXT", help="Check a derivative of this expression.")
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use a lesson from your own TOML file.")
+@click.option("--wrt", multiple=True, metavar="NAME", help="The variable the derivative is by.")
+@click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
+              help="The point of a --claim (lists are columns of a batch).")
+@click.option("--reduce", type=click.Choice(["mean", "sum"]),
+              help="How a batch's per-sample derivatives combine for --claim.")
+@click.option("--claim", metavar="NUMBER",
+              help="A number you say the derivative has at the --at point.")
+@click.option("--reveal", is_flag=True, help="Show the whole correct derivation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_user_errors
+def check(args, expr, lesson_file, wrt, size, at, reduce, claim, reveal, fmt):
+    """Check a derivative you worked out by hand (or a number you computed).
+
+    \b
+    tutor check sigmoid --wrt z "exp(-z)/(1+exp(-z))^2"
+    tutor check sigmoid "\\sigma(z)(1-\\sigma(z))"          (LaTeX works too)
+    tutor check --expr "tanh(w*x + b)" --wrt w "x*(1 - tanh(w*x+b)^2)"
+    tutor check --expr "(w*x + b - y)^2/2" --wrt w --at w=2 --at b=1 \\
+        --at x=1,2,3 --at y=6,9,12 --reduce mean --claim -8.6667
+
+    \b
+    A wrong answer gets a diagnosis (sign, constant factor, missing chain factor,
+    extra or missing term, wrong variable, other), a point where it differs, and the
+    step of the correct derivation where it parts ways.
+    Exit code: 0 correct, 1 not correct, 2 bad input.
+    """
+    args = list(args)
+    for a in args:
+        if a.startswith("--"):
+            raise UserError(f"no such option: {a} (see tutor check --help)")
+    lesson = None
+    if expr is None and lesson_file is None:
+        if not args:
+            raise UserError("name a lesson (see 'tutor list') or give --expr TEXT")
+        lesson = args.pop(0)
+    if len(args) > 1:
+        raise UserError(f"too many arguments: {' '.join(args[1:])!r} (quote the answer: "
+                        "\"2*x + 1\")")
+    answer = args[0] if args else None
+    if answer is None and claim is None:
+        raise UserError("give your answer (the derivative, in quotes) or a number with --claim")
+    if at and claim is None:
+        raise UserError("--at gives the point of a --claim; add --claim NUMBER")
+    values = parse_at(at)
+
+    from tutor.check import check_answer, check_claim
+
+    the_lesson, var = _load_for_check(lesson, expr, lesson_file, size, wrt)
+    for name in values:
+        the_lesson.symbol(name)
+    function = the_lesson.outputs[0]
+    name = the_lesson.output_names[0] if expr is None else "f"
+    verdict = claim_verdict = None
+    if answer is not None:
+        verdict = check_answer(function, var, answer, named=the_lesson.named,
+                               assumptions=the_lesson.assumptions,
+                               symbols=the_lesson.symbols, name=name,
+                               prefer=_example_rows(the_lesson.example))
+    if claim is not None:
+        point = dict(the_lesson.example) if expr is None else {}
+        point.update(values)
+        claim_verdict = check_claim(function, var, claim, point,
+                                    reduce=reduce or the_lesson.reduce,
+                                    named=the_lesson.named, assumptions=the_lesson.assumptions,
+                                    name=name)
+    if fmt == "json":
+        from tutor.render.check_text import check_json
+
+        click.echo(check_json(verdict, claim_verdict))
+    else:
+        from tutor.render.check_text import render_claim, render_verdict
+
+        if verdict is not None:
+            render_verdict(verdict, reveal=reveal)
+        if claim_verdict is not None:
+            if verdict is not None:
+                click.echo()
+            render_claim(claim_verdict)
+    ok = all(v.correct for v in (verdict, claim_verdict) if v is not None)
+    if not ok:
+        sys.exit(1)
+
+
+
+
+@main.command()
+@click.argument("target", metavar="FILE.py:FUNCTION")
+@click.option("--inputs", "inputs_name", default="inputs", show_default=True, metavar="NAME",
+              help="The function (or dict) in FILE.py giving the arrays to check at.")
+@click.option("--wrt", multiple=True, metavar="NAME", help="Check only these inputs (repeatable).")
+@click.option("--samples", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
+              help="Entries checked per array; bigger arrays get a random subset.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of that subset.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_user_errors
+def gradcheck(target, inputs_name, wrt, samples, seed, fmt):
+    """Check NumPy gradient code you wrote against finite differences.
+
+    \b
+    FILE.py defines either
+      FUNCTION(**inputs) -> (loss, grads)            tutor gradcheck model.py:loss_and_grad
+    or a pair
+      LOSS(**inputs) -> loss, GRAD(**inputs) -> grads
+                                                     tutor gradcheck model.py:loss,grad
+    and inputs() returning a dict {name: array} (or a dict INPUTS).
+    grads is a dict {name: array} or a tuple in the order of the inputs.
+
+    \b
+    Central finite differences in float64; relative error per entry
+    |a − n| / max(|a|, |n|): below 1e-7 good, 1e-7 … 1e-4 suspicious, above 1e-4
+    wrong. Near a kink (ReLU at 0, max, |x|) finite differences are unreliable.
+    Exit code: 0 no wrong entry, 1 a wrong gradient, 2 the file cannot be used.
+    """
+    from tutor.gradcheck import check_gradient, load_target
+
+    t = load_target(target, inputs_name=inputs_name)
+    report = check_gradient(t.fn, t.inputs, grad_fn=t.grad_fn, wrt=list(wrt) or None,
+                            samples=samples, seed=seed, path=t.path, name=t.name)
+    if fmt == "json":
+        from tutor.render.gradcheck_text import gradcheck_json
+
+        click.echo(gradcheck_json(report, target))
+    else:
+        from tutor.render.gradcheck_text import render_gradcheck
+
+        render_gradcheck(report, target)
+    if not report.ok:
+        sys.exit(1)
 
 
 # -- backprop: graphs, forward/backward tables, Jacobians (tutor backprop) ---------------
+BACKPROP_FORMATS = ("text", "json")
+
+
+@main.command()
+@click.argument("what", nargs=-1, metavar="[LESSON | TOPIC …]")
+@click.option("--expr", "expr", metavar="TEXT",
+              help='Backpropagate through your own composition, e.g. "L = (sigmoid(w*x + b) - t)**2/2".')
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use a lesson from your own TOML file.")
+@click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
+              help="Values of the variables instead of the example (repeatable).")
+@click.option("--wrt", multiple=True, metavar="NAME",
+              help="Report and check the gradient of these variables (default: the parameters).")
+@click.option("--sample", type=int, default=1, show_default=True, metavar="N",
+              help="Which sample of a batch the tables show.")
+@click.option("--output", "output_name", metavar="NAME", help="Which output of a vector lesson (e.g. s2).")
+@click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@click.option("--format", "fmt", type=click.Choice(BACKPROP_FORMATS), default="text", show_default=True)
+@click.option("--plot", metavar="FILE", help="Draw the graph with values and gradients (.png, .svg, .pdf).")
+@click.option("--dot", metavar="FILE", help="Write the graph as Graphviz DOT text (.dot, .gv).")
+@click.option("--force", is_flag=True, help="Replace the --plot/--dot files if they exist.")
+@_user_errors
+def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force):
+    """Forward and backward pass through a graph of primitive operations.
+
+    \b
+    tutor backprop neuron                       forward and backward tables, checked
+    tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
+    tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
+    \b
+    With vectors and matrices (TOPIC):
+    tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
+    tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
+    tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
+    tutor backprop accumulate                   gradients add up until zero_grad()
+    """
+    from tutor.jacobian import TOPICS
+
+    if what and what[0] in TOPICS:
+        extra = [opt for opt, v in (("--expr", expr), ("--lesson-file", lesson_file),
+                                    ("--wrt", wrt), ("--output", output_name), ("--size", size),
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                 if v]
+        if extra:
+            raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
+        from tutor.jacobian import topic
+
+        result = topic(tuple(what), parse_at(at))
+        if fmt == "json":
+            from tutor.render.backprop_json import topic_json
+
+            click.echo(topic_json(result))
+        else:
+            from tutor.render.backprop_text import TopicRenderer
+
+            TopicRenderer().render(result)
+        return
+    lesson = what[0] if what else None
+    if len(what) > 1:
+        raise UserError(f"one lesson at a time, not {len(what)} ({' '.join(what)})")
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                        "(see 'tutor list')")
+    check_output_path(plot, force=force)
+    check_output_path(dot, force=force, suffixes=(".dot", ".gv"), option="--dot")
+    if plot and dot and os.path.abspath(plot) == os.path.abspath(dot):
+        raise UserError("--plot and --dot name the same file")
+    values = parse_at(at)
+    if sample < 1:
+        raise UserError(f"--sample {sample}: samples are numbered from 1")
+
+    from tutor.graph import backprop as run, lesson_from_assignment
+    from tutor.lesson import load_lesson, load_lesson_file
+
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        the_lesson = lesson_from_assignment(expr)
+    else:
+        the_lesson = (load_lesson(lesson, size=size) if lesson is not None
+                      else load_lesson_file(lesson_file, size=size))
+    for name in values:
+        the_lesson.symbol(name)
+    chosen = [s for name in wrt for s in the_lesson.names_for(name)]
+    output = 0
+    if output_name is not None:
+        if output_name not in the_lesson.output_names:
+            raise UserError(f"--output {output_name}: the outputs are "
+                            f"{', '.join(the_lesson.output_names)}")
+        output = the_lesson.output_names.index(output_name)
+    result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
+
+    if fmt == "json":
+        from tutor.render.backprop_json import backprop_json
+
+        click.echo(backprop_json(result))
+    else:
+        from tutor.render.backprop_text import BackpropRenderer
+
+        footer = ""
+        if not plot and not dot:
+            target = f"backprop {lesson}" if lesson else "backprop --expr …" if expr else "backprop --lesson-file …"
+            footer = f"draw the graph: tutor {target} --plot graph.png   (or --dot graph.dot)"
+        BackpropRenderer().render(result, footer=footer)
+    if dot:
+        from tutor.render.backprop_plot import write_dot
+
+        write_dot(result, dot)
+        click.echo(f"DOT written to {dot}", err=fmt == "json")
+    if plot:
+        from tutor.render.backprop_plot import plot_graph
+
+        plot_graph(result, plot)
+        click.echo(f"plot written to {plot}", err=fmt == "json")
+
 
 
 # -- worksheets (tutor worksheet, grade, export) -------------------------------------------

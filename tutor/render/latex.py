@@ -39,7 +39,7 @@ _SYMBOLS = {"−": "-", "·": r"$\cdot$", "′": "'", "½": r"$\frac12$", "¼": 
             "Σ": r"$\Sigma$", "→": r"$\to$", "≥": r"$\ge$", "≤": r"$\le$", "∂": r"$\partial$",
             "×": r"$\times$", "∇": r"$\nabla$", "∈": r"$\in$", "—": "---", "–": "--",
             "…": r"\ldots{}", "≈": r"$\approx$", "≠": r"$\ne$", "√": r"$\surd$", "∞": r"$\infty$",
-            "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$"}
+            "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$", "ℓ": r"$\ell$"}
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
           "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
@@ -103,6 +103,14 @@ RULE_LATEX = {"exp": r"\tfrac{d}{du} e^u = e^u", "sigmoid": r"\sigma' = \sigma(1
               "log": r"\tfrac{d}{du} \log u = 1/u", "variable": r"\tfrac{d}{dx} x = 1"}
 
 
+def latex_name(name: str) -> str:
+    """A function's name in LaTeX math: s1 → s_{1}, σ → \\sigma, ℓ → \\ell."""
+    m = re.fullmatch(r"(.*?)(\d+)", name)
+    base, sub = (m.group(1), m.group(2)) if m else (name, "")
+    base = prose(base).replace("$", "")
+    return f"{base}_{{{sub}}}" if sub else base
+
+
 def explanation_latex(exp: Explanation) -> str:
     lesson = exp.lesson
     names = {n.symbol: n.latex for n in lesson.named if n.latex}
@@ -115,7 +123,7 @@ def explanation_latex(exp: Explanation) -> str:
         body.append(prose(lesson.text["intro"]))
     for item in exp.items:
         d = item.derivation
-        body.append(rf"\subsection*{{$\partial$ {prose(d.name)} / $\partial {latex(d.wrt)}$}}")
+        body.append(rf"\subsection*{{$\partial {latex_name(d.name)} / \partial {latex(d.wrt)}$}}")
         body.append(r"\[ " + derivation_latex(d, names) + r" \]")
         check = item.numeric
         cols = list(check.at)

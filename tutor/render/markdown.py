@@ -8,7 +8,7 @@ import math
 from ..explanation import Explanation
 from ..i18n import N_, _
 from ..steps import Derivation, Step
-from .latex import step_latex
+from .latex import latex_name, step_latex
 from .notation import RULE_NAMES, latex, paragraph
 from .text import fmt_error, numeric_rows
 
@@ -69,11 +69,3 @@ def explanation_markdown(exp: Explanation) -> str:
             out += [f"**{_(heading)}.** " + paragraph(lesson.text[key]), ""]
     return "\n".join(out).rstrip() + "\n"
 
-
-def latex_name(name: str) -> str:
-    import re
-
-    m = re.fullmatch(r"(.*?)(\d+)", name)
-    base, sub = (m.group(1), m.group(2)) if m else (name, "")
-    base = {"σ": r"\sigma"}.get(base, base)
-    return f"{base}_{{{sub}}}" if sub else base

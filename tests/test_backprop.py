@@ -1,0 +1,225 @@
+"""Backpropagation through a graph of primitives, checked by independent means: high-precision
+symbolic derivatives, high-precision finite differences, and hand-worked numbers."""
+
+import json
+import math
+import random
+import shutil
+import subprocess
+
+import pytest
+import sympy
+from click.testing import CliRunner
+
+import cli
+from tutor.graph import backprop, build_graph, lesson_from_assignment, lesson_graph
+from tutor.lesson import lesson_names, load_lesson
+
+DIGITS = 40
+
+
+def run(*args):
+    return CliRunner().invoke(cli.main, list(args))
+
+
+def _exact(expr, point):
+    return float(expr.evalf(DIGITS, subs=point))
+
+
+def _finite_difference(expr, point, s):
+    """Central difference in 40-digit arithmetic: truncation error ~h², no rounding at h=1e-12."""
+    h = sympy.Float("1e-12", DIGITS)
+    up = dict(point)
+    down = dict(point)
+    up[s] = point[s] + h
+    down[s] = point[s] - h
+    return float((expr.evalf(DIGITS, subs=up) - expr.evalf(DIGITS, subs=down)) / (2 * h))
+
+
+def _rel(a, b):
+    return abs(a - b) / max(abs(a), abs(b), 1e-12)
+
+
+def _random_point(variables, rng):
+    return {s: sympy.Float(repr(round(rng.uniform(-2, 2), 6) or 0.3), DIGITS) for s in variables}
+
+
+LESSONS = lesson_names()
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_backward_pass_equals_symbolic_and_finite_differences(name):
+    lesson = load_lesson(name)
+    graph = lesson_graph(lesson)
+    rng = random.Random(sum(map(ord, name)))
+    variables = sorted({s for e in lesson.outputs for s in e.free_symbols}, key=lambda s: s.name)
+    for _ in range(3):
+        point = _random_point(variables, rng)
+        at = {s.name: float(v) for s, v in point.items()}
+        for out in range(len(lesson.outputs)):
+            grads = graph.gradients(at, [s.name for s in variables], output=out)
+            expr = lesson.outputs[out]
+            for s in variables:
+                expected = _exact(sympy.diff(expr, s), point)
+                fd = _finite_difference(expr, point, s)
+                got = float(grads[s.name])
+                assert _rel(got, expected) < 1e-9, (name, out, s, got, expected)
+                assert _rel(got, fd) < 1e-9, (name, out, s, got, fd)
+
+
+def test_sigmoid_slope_at_zero_is_a_quarter():
+    bp = backprop(lesson_from_assignment("s = sigmoid(z)"), at={"z": 0.0})
+    assert bp.gradients["z"] == 0.25
+    # the lesson writes σ out as 1/(1 + e^(−z)): the same number through five nodes
+    bp = backprop(load_lesson("sigmoid"), at={"z": 0.0})
+    assert bp.gradients["z"] == pytest.approx(0.25, rel=1e-15)
+
+
+def test_neuron_reproduces_the_classic_derivation():
+    # z = w·x + b, y = σ(z), L = ½(y − t)²; ȳ = y − t, z̄ = ȳ·σ'(z), w̄ = z̄·x, b̄ = z̄
+    w, b, x, t = 0.8, -0.2, 2.0, 1.0
+    z = w * x + b
+    y = 1 / (1 + math.exp(-z))
+    y_bar = y - t
+    z_bar = y_bar * y * (1 - y)
+    bp = backprop(load_lesson("neuron"), at={"w": w, "b": b, "x": x, "t": t})
+    g = bp.graph
+    assert bp.value(g.node("z")) == pytest.approx(z, rel=1e-15)
+    assert bp.value(g.node("a")) == pytest.approx(y, rel=1e-15)
+    assert bp.adjoint(g.node("a")) == pytest.approx(y_bar, rel=1e-14)
+    assert bp.adjoint(g.node("z")) == pytest.approx(z_bar, rel=1e-14)
+    assert bp.gradients == pytest.approx({"w": z_bar * x, "b": z_bar}, rel=1e-14)
+
+
+def test_a_node_used_twice_receives_both_shares():
+    # f = x·y + x: x̄ = ȳ-share from the product (y) plus 1 from the sum
+    bp = backprop(lesson_from_assignment("f = x*y + x"), at={"x": 3.0, "y": -2.0})
+    assert bp.gradients == {"x": -1.0, "y": 3.0}
+
+
+def test_batch_gradient_is_the_mean_of_the_per_sample_ones():
+    lesson = load_lesson("linear_regression")
+    bp = backprop(lesson)
+    xs, w, b, ys = ([[1.0, 2.0], [2.0, -1.0], [0.5, 0.5], [-1.0, 3.0]], [1.5, -2.0], 1.0,
+                    [-1.0, 9.0, 4.0, -6.0])
+    errors = [w[0] * x[0] + w[1] * x[1] + b - y for x, y in zip(xs, ys)]
+    n = len(ys)
+    expected = {"w1": sum(e * x[0] for e, x in zip(errors, xs)) / n,
+                "w2": sum(e * x[1] for e, x in zip(errors, xs)) / n, "b": sum(errors) / n}
+    assert bp.batch_gradients == pytest.approx(expected, rel=1e-14)
+
+
+def test_relu_at_zero_says_which_one_sided_value_it_used():
+    bp = backprop(load_lesson("relu"), at={"z": [0.0, 1.0]})
+    assert bp.gradients["z"] == 0.0
+    (note,) = bp.notes
+    assert note.samples == [0]
+    assert "left-hand value 0" in note.message and "right it is 1" in note.message
+    r = run("backprop", "relu", "--at", "z=0")
+    assert r.exit_code == 0
+    flat = " ".join(r.output.split())
+    assert "left-hand value 0" in flat and "at a kink" in flat
+
+
+def test_primitives_local_derivatives_are_the_derivatives_of_their_formulas():
+    expr = lesson_from_assignment(
+        "f = tanh(x)*softplus(y) + relu(x - y)^3 + abs(y)/exp(x) + 2^x + x^y + log(y^2) "
+        "+ max(x, y) + sin(x)*cos(y) + atan(x)").outputs[0]
+    g = build_graph([expr], ["f"])
+    for node in g.nodes:
+        me = node.symbol
+        for k, i in enumerate(node.inputs):
+            inp = g.nodes[i].symbol
+            expected = sympy.diff(node.formula, inp)
+            got = node.local_formulas[k].subs(me, node.formula)
+            point = {inp: sympy.Float("0.7"), **{s: sympy.Float("1.3") for s in
+                                                 node.formula.free_symbols if s != inp}}
+            assert abs(float((expected - got).evalf(30, subs=point))) < 1e-20, (node.name, k)
+
+
+def test_json_has_the_forward_and_backward_tables():
+    r = run("backprop", "neuron", "--format", "json", "--at", "x=2", "--at", "t=1")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    forward = {row["node"]: row for row in d["forward"]}
+    assert forward["z"]["formula"] == "b + u1" and forward["a"]["formula"] == "sigmoid(z)"
+    z = 0.8 * 2 - 0.2
+    y = 1 / (1 + math.exp(-z))
+    assert forward["a"]["value"] == pytest.approx(y, rel=1e-15)
+    backward = {row["node"]: row for row in d["backward"]}
+    assert backward["L"]["value"] == 1.0
+    assert backward["z"]["local"] == "d(a)/d(z) = a*(1 - a)"
+    assert backward["z"]["adjoint"] == "bar(a)*d(a)/d(z)"
+    assert backward["z"]["value"] == pytest.approx((y - 1) * y * (1 - y), rel=1e-14)
+    assert d["gradients"]["w"] == pytest.approx((y - 1) * y * (1 - y) * 2, rel=1e-14)
+    assert set(d["gradients"]) == {"w", "b"}
+    assert d["checks"]["b"]["symbolic"] == pytest.approx(d["gradients"]["b"], rel=1e-12)
+
+
+def test_text_shows_both_passes_with_bars():
+    r = run("backprop", "--expr", "L = (sigmoid(w*x + b) - t)**2/2",
+            "--at", "w=0.5", "--at", "x=1", "--at", "b=0", "--at", "t=1")
+    assert r.exit_code == 0, r.output
+    assert "forward pass" in r.output and "backward pass" in r.output
+    # ū written as u + combining macron (U+0304)
+    assert "u\u0304₃ = u\u0304₄·∂u₄/∂u₃" in r.output
+    assert "✓" in r.output
+    assert "values chosen for you" not in r.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["backprop", "nosuch"], "no lesson named"),
+    (["backprop"], "name one lesson"),
+    (["backprop", "neuron", "--at", "w=abc"], "not a number"),
+    (["backprop", "neuron", "--at", "q=1"], "no variable 'q'"),
+    (["backprop", "neuron", "--sample", "9"], "the batch has 3 sample"),
+    (["backprop", "neuron", "--sample", "0"], "numbered from 1"),
+    (["backprop", "--expr", "L = log(x)", "--at", "x=-1"], "node L = log(x)"),
+    (["backprop", "--expr", "L = (x"], "error:"),
+    (["backprop", "softmax", "--output", "s9"], "the outputs are s1, s2, s3"),
+    (["backprop", "neuron", "--plot", "graph.txt"], "must end in"),
+    (["backprop", "neuron", "--dot", "graph.png"], "must end in .dot"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, words):
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert words in r.output
+    assert "Traceback" not in r.output
+
+
+def test_installed_backprop_command(tmp_path):
+    exe = shutil.which("tutor")
+    if exe is None:
+        pytest.skip("the tutor command is not installed (pip install . first)")
+    r = subprocess.run([exe, "backprop", "--expr", "s = sigmoid(z)", "--at", "z=0", "--format",
+                        "json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["gradients"] == {"z": 0.25}
+
+
+def test_plot_and_dot_files(tmp_path):
+    png, dot = tmp_path / "g.png", tmp_path / "g.dot"
+    r = run("backprop", "neuron", "--plot", str(png), "--dot", str(dot))
+    assert r.exit_code == 0, r.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = dot.read_text("utf-8")
+    assert text.startswith('digraph "L" {') and text.rstrip().endswith("}")
+    # nine nodes (x, b, w, t, u1, z, a, u2, L) and eight edges, each labelled with its local
+    # derivative: ∂a/∂z = σ'(0.2) at the first sample
+    assert text.count("[label=") == 9 + 8
+    s = 1 / (1 + math.exp(-0.2))
+    assert f"∂a/∂z = {s * (1 - s):.4f}" in text
+    r = run("backprop", "neuron", "--dot", str(dot))
+    assert r.exit_code == 2 and "add --force" in r.output
+    assert dot.read_text("utf-8") == text
+    r = run("backprop", "neuron", "--dot", str(dot), "--force", "--at", "x=1")
+    assert r.exit_code == 0 and dot.read_text("utf-8") != text
+    graphviz = shutil.which("dot")
+    if graphviz:
+        out = subprocess.run([graphviz, "-Tsvg", str(dot)], capture_output=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+
+
+def test_plot_refuses_a_missing_folder(tmp_path):
+    r = run("backprop", "neuron", "--plot", str(tmp_path / "nope" / "g.png"))
+    assert r.exit_code == 2 and "does not exist" in r.output

@@ -1,0 +1,266 @@
+"""Backpropagation with vectors and matrices, shown on small examples.
+
+Each topic runs the tensor engine (:mod:`tutor.tensor`) and puts what it computed beside an
+independent second computation — the textbook formula evaluated directly with NumPy, or
+finite differences — as a list of plain blocks (a matrix with labels, a sentence, a check)
+that the renderers lay out.
+
+Topics:
+  ``jacobian softmax``   J as a table and as the formula diag(s) − s sᵀ; vᵀJ
+  ``jacobian rowsum``    the row sums of exp(x) for a 2×3 x: a Jacobian with zero blocks
+  ``matmul``             Y = A·B, L = sum(Y): ∂L/∂A = 1·Bᵀ, ∂L/∂B = Aᵀ·1
+  ``accumulate``         gradients add up over backward passes until zero_grad()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from .errors import TutorError
+from .numeric import relative_error
+from .tensor import Tensor, jacobian, tensor
+
+TOPICS = ("jacobian", "matmul", "accumulate")
+JACOBIANS = ("softmax", "rowsum")
+#: rel. error under this counts as agreement
+AGREE = 1e-9
+
+
+@dataclass
+class Matrix:
+    label: str
+    values: np.ndarray
+    rows: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Line:
+    text: str
+    style: str = ""  # "", "formula", "heading", "insight"
+
+
+@dataclass
+class Check:
+    """Two computations of the same numbers and their largest relative difference."""
+
+    label: str
+    first: str
+    second: str
+    error: float
+    tolerance: float = AGREE
+
+    @property
+    def ok(self) -> bool:
+        return bool(np.isfinite(self.error) and self.error < self.tolerance)
+
+
+@dataclass
+class Topic:
+    name: str
+    title: str
+    blocks: list = field(default_factory=list)
+
+    @property
+    def checks(self) -> list[Check]:
+        return [b for b in self.blocks if isinstance(b, Check)]
+
+    def add(self, *blocks) -> None:
+        self.blocks.extend(blocks)
+
+
+#: finite differences with h = 1e-6 agree to about 1e-10 relative; allow for rounding
+FD_AGREE = 1e-6
+
+
+def _err(a, b, scale: float = 0.0) -> float:
+    """Largest entrywise relative difference; entries far below ``scale`` (sums that cancel
+    to rounding noise) are measured against ``scale`` instead."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not a.size:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)),
+                                                   max(scale, 1e-300))))
+
+
+def _fd_jacobian(fn, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    y0 = fn(tensor(x)).data
+    J = np.zeros((y0.size, x.size))
+    for k in range(x.size):
+        up, down = x.copy().ravel(), x.copy().ravel()
+        up[k] += h
+        down[k] -= h
+        J[:, k] = ((fn(tensor(up.reshape(x.shape))).data - fn(tensor(down.reshape(x.shape))).data)
+                   .ravel() / (2 * h))
+    return J
+
+
+def _names(base: str, shape) -> list[str]:
+    if len(shape) == 1:
+        return [f"{base}{i + 1}" for i in range(shape[0])]
+    return [f"{base}{i + 1}{j + 1}" for i in range(shape[0]) for j in range(shape[1])]
+
+
+def _vector(values: Mapping[str, object], name: str, default, shape=None) -> np.ndarray:
+    if name not in values:
+        return np.array(default, dtype=np.float64)
+    v = np.atleast_1d(np.asarray(values[name], dtype=np.float64))
+    if shape is not None:
+        if v.size != int(np.prod(shape)):
+            raise TutorError(f"--at {name}: {v.size} number(s) given, but {name} has shape "
+                             f"{'×'.join(map(str, shape))} ({int(np.prod(shape))} numbers, "
+                             "row by row)")
+        v = v.reshape(shape)
+    elif v.size < 2:
+        raise TutorError(f"--at {name}: give at least two numbers, like --at {name}=1,2,0.5")
+    return v
+
+
+# -- topics ------------------------------------------------------------------------------------
+def softmax_jacobian(values: Mapping[str, object] | None = None) -> Topic:
+    z = _vector(values or {}, "z", [1.0, 2.0, 0.5])
+    n = z.size
+    t = Topic("jacobian softmax", "The Jacobian of softmax, and what backward() computes")
+    fn = lambda x: x.softmax()  # noqa: E731
+    s, J = jacobian(fn, z)
+    zs, ss = _names("z", (n,)), _names("s", (n,))
+    t.add(Line(f"s = softmax(z): sᵢ = e^(zᵢ) / Σⱼ e^(zⱼ), {n} outputs of {n} inputs", "formula"),
+          Matrix("z", z, columns=zs), Matrix("s", s, columns=ss),
+          Line("J[i, j] = ∂sᵢ/∂zⱼ, row i from one backward pass with v = the i-th unit vector",
+               "heading"),
+          Matrix("J (backward, one row per pass)", J, rows=ss, columns=zs))
+    formula = np.diag(s) - np.outer(s, s)
+    t.add(Line("as a formula: J = diag(s) − s sᵀ, that is ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)", "formula"),
+          Matrix("diag(s) − s sᵀ", formula, rows=ss, columns=zs),
+          Check("J", "backward", "diag(s) − s sᵀ", _err(J, formula)),
+          Check("J", "backward", "finite differences", _err(J, _fd_jacobian(fn, z)), FD_AGREE))
+    _vjp(t, fn, z, J, zs, "the outputs always sum to 1, so nudging z cannot change Σ sᵢ: "
+                          "every column of J sums to 0 and vᵀJ = 0 for v = ones")
+    t.add(Line("J is symmetric and each row sums to 0. A network never builds it: backward() "
+               "computes vᵀJ = s ⊙ (v − (v·s)) directly, in O(n) instead of O(n²).", "insight"))
+    return t
+
+
+def rowsum_jacobian(values: Mapping[str, object] | None = None) -> Topic:
+    x = _vector(values or {}, "x", [[0.1, -0.4, 0.7], [1.2, 0.0, -2.0]], shape=(2, 3))
+    t = Topic("jacobian rowsum", "Row sums of exp(x) for a 2×3 x: a Jacobian with zero blocks")
+    fn = lambda a: a.exp().sum(axis=1)  # noqa: E731
+    y, J = jacobian(fn, x)
+    xs, ys = _names("x", x.shape), _names("y", (2,))
+    t.add(Line("yᵢ = Σⱼ e^(xᵢⱼ): two outputs, six inputs (x flattened row by row)", "formula"),
+          Matrix("x", x, rows=["row 1", "row 2"], columns=["col 1", "col 2", "col 3"]),
+          Matrix("y", y, columns=ys),
+          Line("J[i, (k, j)] = ∂yᵢ/∂xₖⱼ, row i from one backward pass with v = the i-th unit "
+               "vector", "heading"),
+          Matrix("J (backward)", J, rows=ys, columns=xs,
+                 note="y₁ does not depend on row 2 of x, nor y₂ on row 1: those blocks are 0"))
+    formula = np.zeros((2, 6))
+    for i in range(2):
+        formula[i, 3 * i:3 * i + 3] = np.exp(x[i])
+    t.add(Line("as a formula: ∂yᵢ/∂xₖⱼ = δᵢₖ e^(xₖⱼ), the exponentials on the diagonal blocks",
+               "formula"),
+          Check("J", "backward", "δᵢₖ e^(xₖⱼ)", _err(J, formula)),
+          Check("J", "backward", "finite differences", _err(J, _fd_jacobian(fn, x)), FD_AGREE))
+    _vjp(t, fn, x, J, xs, "with v = ones, vᵀJ adds the rows of J: every input gets e^(xₖⱼ)")
+    return t
+
+
+def _vjp(t: Topic, fn, x: np.ndarray, J: np.ndarray, labels, why: str) -> None:
+    """y.backward(v) is vᵀJ; with v = ones it is the gradient of sum(y), summing first."""
+    xt = tensor(x)
+    y = fn(xt)
+    v = np.ones(y.shape)
+    y.backward(v)
+    by_backward = xt.grad.ravel()
+    first = tensor(x)
+    fn(first).sum().backward()
+    sum_first = first.grad.ravel()
+    # entries that cancel to 0 are compared on the scale of the terms that cancel
+    scale = float(np.max(np.abs(v.ravel()) @ np.abs(J)))
+    t.add(Line("vector-Jacobian product: when the output is not a scalar, backward(v) computes "
+               "vᵀJ without forming J", "heading"),
+          Matrix("y.backward(ones)", by_backward, columns=labels),
+          Matrix("vᵀ·J, v = ones", v.ravel() @ J, columns=labels),
+          Matrix("sum(y).backward()", sum_first, columns=labels,
+                 note="summing the outputs first, then a scalar backward"),
+          Check("vᵀJ", "backward(v)", "vᵀ·J", _err(by_backward, v.ravel() @ J, scale)),
+          Check("v = ones", "backward(ones)", "sum first", _err(by_backward, sum_first, scale)),
+          Line(why, "insight"))
+
+
+def matmul_topic(values: Mapping[str, object] | None = None) -> Topic:
+    values = values or {}
+    A0 = _vector(values, "A", [[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]], shape=(2, 3))
+    B0 = _vector(values, "B", [[2.0, -1.0], [1.0, 1.0], [0.0, 4.0]], shape=(3, 2))
+    t = Topic("matmul", "Gradients of a matrix product: Y = A·B, L = sum(Y)")
+    A, B = tensor(A0), tensor(B0)
+    Y = A @ B
+    L = Y.sum()
+    L.backward()
+    ones = np.ones(Y.shape)
+    t.add(Line("Y = A·B (2×3 times 3×2), L = Σ Yᵢⱼ; Ȳ = ∂L/∂Y is a matrix of ones", "formula"),
+          Matrix("A", A0, rows=_names("row ", (2,)), columns=_names("col ", (3,))),
+          Matrix("B", B0, rows=_names("row ", (3,)), columns=_names("col ", (2,))),
+          Matrix("Y = A·B", Y.data), Line(f"L = sum(Y) = {float(L.data):g}", "formula"),
+          Line("backward: Ā = Ȳ·Bᵀ and B̄ = Aᵀ·Ȳ (the shapes only fit one way)", "heading"),
+          Matrix("A.grad (backward)", A.grad), Matrix("1·Bᵀ", ones @ B0.T),
+          Matrix("B.grad (backward)", B.grad), Matrix("Aᵀ·1", A0.T @ ones),
+          Check("∂L/∂A", "backward", "1·Bᵀ", _err(A.grad, ones @ B0.T)),
+          Check("∂L/∂B", "backward", "Aᵀ·1", _err(B.grad, A0.T @ ones)),
+          Line("every entry of row i of ∂L/∂A is the same: Aᵢₖ meets row k of B in every "
+               "column of Y, so its gradient is that row's sum", "insight"))
+    return t
+
+
+def accumulate_topic(values: Mapping[str, object] | None = None) -> Topic:
+    t = Topic("accumulate", "Gradients accumulate over backward passes until you reset them")
+    inp = tensor(np.eye(4, 5))
+    out = ((inp + 1) ** 2).T
+    ones = np.ones(out.shape)
+    t.add(Line("inp = I (4×5, ones on the diagonal); out = ((inp + 1)²)ᵀ, a 5×4 matrix", "formula"),
+          Line("out is not a scalar: backward(v) needs v, here v = ones, so each entry of "
+               "inp.grad is ∂(Σ out)/∂inp = 2(inp + 1)", "formula"))
+    out.backward(ones)
+    first = inp.grad.copy()
+    t.add(Matrix("after the first backward", first))
+    out.backward(ones)
+    second = inp.grad.copy()
+    t.add(Matrix("after a second backward, no reset", second,
+                 note="the new gradient was added to the old one: 8 and 4, not 4 and 2"))
+    inp.zero_grad()
+    out.backward(ones)
+    third = inp.grad.copy()
+    t.add(Matrix("after zero_grad() and a third backward", third))
+    expected = 2 * (np.eye(4, 5) + 1)
+    t.add(Check("first pass", "backward", "2(inp + 1)", _err(first, expected)),
+          Check("second pass", "backward", "2 × 2(inp + 1)", _err(second, 2 * expected)),
+          Check("after reset", "backward", "2(inp + 1)", _err(third, expected)),
+          Line("why it matters: a training loop must reset the gradients (zero_grad) before "
+               "every step, or each step uses the sum of all the gradients so far. On purpose, "
+               "accumulation lets a large batch be processed in pieces.", "insight"))
+    return t
+
+
+def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) -> Topic:
+    """The topic named by the command-line words, e.g. ("jacobian", "softmax")."""
+    head, rest = words[0], list(words[1:])
+    allowed = {"jacobian": {"x"} if rest[:1] == ["rowsum"] else {"z"}, "matmul": {"A", "B"},
+               "accumulate": set()}[head]
+    for name in values or {}:
+        if name not in allowed:
+            raise TutorError(f"--at {name}: '{' '.join(words)}' takes "
+                             + (", ".join(sorted(allowed)) if allowed else "no values"))
+    if head == "jacobian":
+        which = rest.pop(0) if rest else "softmax"
+        if which not in JACOBIANS:
+            raise TutorError(f"no Jacobian example '{which}'; there are: {', '.join(JACOBIANS)}")
+        if rest:
+            raise TutorError(f"unexpected '{' '.join(rest)}' after 'jacobian {which}'")
+        return softmax_jacobian(values) if which == "softmax" else rowsum_jacobian(values)
+    if rest:
+        raise TutorError(f"unexpected '{' '.join(rest)}' after '{head}'")
+    return matmul_topic(values) if head == "matmul" else accumulate_topic(values)
