@@ -71,6 +71,22 @@ TABLE = {
                       [("y1 - s1", "sign"), ("s1", "extra_or_missing_term"),
                        ("2*(s1-y1)", "constant_factor"),
                        ("s1 - y1 + 1", "extra_or_missing_term"), ("s1*(1-s1)", "other")]),
+    "logistic_regression": ("w1", ["(sigmoid(w1*x1 + w2*x2 + b) - y)*x1",
+                                   "x1*(1/(1 + exp(-(w1*x1 + w2*x2 + b))) - y)",
+                                   "(sigmoid(z) - y)*x1"],
+                            [("(y - sigmoid(w1*x1 + w2*x2 + b))*x1", "sign"),
+                             ("sigmoid(w1*x1 + w2*x2 + b) - y", "missing_chain_factor"),
+                             ("2*(sigmoid(w1*x1 + w2*x2 + b) - y)*x1", "constant_factor"),
+                             ("(sigmoid(w1*x1 + w2*x2 + b) - y)*x1 + x1", "extra_or_missing_term"),
+                             ("(sigmoid(w1*x1 + w2*x2 + b) - y)*w1", "wrong_variable")]),
+    "softmax_regression": ("w1", ["x*(exp(z1)/(exp(z1) + exp(z2) + exp(z3)) - y1)",
+                                  "x*(exp(w1*x + b1)/(exp(w1*x + b1) + exp(w2*x + b2) "
+                                  "+ exp(w3*x + b3)) - y1)"],
+                           [("x*(y1 - exp(z1)/(exp(z1) + exp(z2) + exp(z3)))", "sign"),
+                            ("2*x*(exp(z1)/(exp(z1) + exp(z2) + exp(z3)) - y1)", "constant_factor"),
+                            ("exp(z1)/(exp(z1) + exp(z2) + exp(z3)) - y1", "missing_chain_factor"),
+                            ("x*(exp(z1)/(exp(z1) + exp(z2) + exp(z3)) - y1) + x",
+                             "extra_or_missing_term")]),
 }
 
 _DERIVATIONS = {}

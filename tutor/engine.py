@@ -156,6 +156,7 @@ def compile_functions(exprs: Sequence[sympy.Expr], args: Sequence[sympy.Symbol])
         with np.errstate(all="ignore"):
             return fn(*values)
 
+    call.raw = fn  # without the errstate guard, for callers that already hold one
     return call
 
 
@@ -450,12 +451,29 @@ class CompiledObjective:
         return float(v[g.members.index(s)]) if g.family else float(v)
 
     def logits(self, params, batch) -> np.ndarray:
-        """Z = X W + b, shape (n, outputs) (layer mode only)."""
+        """Z = X W + b, shape (n, outputs) (layer mode only); valid until the next call."""
         W, b = self._weights(params)
-        Z = batch["X"] @ W
+        X = batch["X"]
+        C = W.shape[1]
+        # Z goes into a buffer kept between calls: a fresh array per step would cost a
+        # page-faulting allocation of n floats, as much as the product itself at n ≥ 10⁵
+        key = (X.shape[0], C)
+        if self._buffer is None or self._buffer.shape != key:
+            self._buffer = np.empty(key)
+        Z = self._buffer
+        if C == 1:
+            # one output: a matrix-vector product (BLAS gemv) into the buffer's column
+            z = Z.reshape(-1)
+            np.matmul(X, W[:, 0], out=z)
+            if b is not None:
+                z += b[0]
+            return Z
+        np.matmul(X, W, out=Z)
         if b is not None:
             Z += b
         return Z
+
+    _buffer: np.ndarray | None = None
 
     def per_sample(self, params, batch) -> np.ndarray:
         if self.mode == "layer":
@@ -494,6 +512,24 @@ class CompiledObjective:
             return out
         X = batch["X"]
         n = X.shape[0]
+        layer = self.layer
+        if layer.mode == "data" and len(layer.z) == 1:
+            # the common case (one output, features from the data), with as little Python
+            # and as few fresh arrays as the hand-written X.T @ (X @ w + b - y) / n
+            Z = self.logits(params, batch)
+            z = Z.reshape(-1)
+            d = self._delta_fn.raw(z, *[batch[s.name] for s in self.aux])[0]
+            if np.ndim(d) != 1:
+                d = np.broadcast_to(np.asarray(d, dtype=np.float64), (n,))
+            gw = X.T @ d
+            gb = d.sum()
+            if reduce == "mean":
+                gw /= n
+                gb /= n
+            out = {layer.w_group: gw.reshape(np.shape(params[layer.w_group]))}
+            if layer.b_group:
+                out[layer.b_group] = np.asarray(gb).reshape(np.shape(params[layer.b_group]))
+            return out
         Z = self.logits(params, batch)
         C = Z.shape[1]
         aux = [batch[s.name] for s in self.aux]
@@ -511,7 +547,6 @@ class CompiledObjective:
         if reduce == "mean":
             G /= n
             db /= n
-        layer = self.layer
         if layer.mode == "data":
             out = {layer.w_group: G.reshape(np.shape(params[layer.w_group]))}
             if layer.b_group:
