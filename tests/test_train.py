@@ -401,3 +401,45 @@ def test_installed_command_reproduces_the_sgd_run():
     assert out.returncode == 0, out.stderr
     w, _ = sgd_loop(10)
     assert json.loads(out.stdout)["params"]["w"] == pytest.approx(w, abs=1e-12)
+
+
+# -- losses without a linear layer, and without data -----------------------------------------
+def test_direct_gradients_and_their_bound():
+    """w·x² is no linear layer, and a ridge term puts w outside one: both are differentiated
+    directly; the gradient is checked against a hand formula, the bound against 2/λ_max of
+    the Hessian written out by hand."""
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([3.0, 5.0, 7.0])
+    m = models.from_expression("(w*x + b - y)^2 + 0.1*w^2", ["w", "b"])
+    assert m.objective.mode == "direct"
+    prep = m.objective.prepare(m.gather({"x": x, "y": y}))
+    g = m.objective.gradient({"w": 0.5, "b": -1.0}, prep, "mean")
+    r = 0.5 * x - 1.0 - y
+    assert float(g["w"]) == pytest.approx(np.mean(2 * r * x) + 0.2 * 0.5, rel=1e-12)
+    assert float(g["b"]) == pytest.approx(np.mean(2 * r), rel=1e-12)
+    H = np.array([[np.mean(2 * x * x) + 0.2, np.mean(2 * x)], [np.mean(2 * x), 2.0]])
+    bound = hessian_bound(m.objective, prep, reduce="mean", batch_size=None)
+    assert bound.lr_max == pytest.approx(2 / np.linalg.eigvalsh(H)[-1], rel=1e-12)
+    m2 = models.from_expression("(w*x^2 - y)^2", ["w"])
+    prep2 = m2.objective.prepare(m2.gather({"x": x, "y": y}))
+    g2 = m2.objective.gradient({"w": 0.7}, prep2, "sum")
+    assert float(g2["w"]) == pytest.approx(np.sum(2 * (0.7 * x ** 2 - y) * x ** 2), rel=1e-12)
+
+
+def test_a_loss_without_data_is_minimised():
+    r = run(["--expr", "(w - 3)^2", "--params", "w", "--lr", "0.1", "--epochs", "30",
+             "--format", "json"])
+    assert r.exit_code == 0, r.output
+    w = 0.0
+    for _ in range(30):
+        w -= 0.1 * 2 * (w - 3)
+    assert json.loads(r.stdout)["params"]["w"] == pytest.approx(w, abs=1e-12)
+    r = run(["--expr", "(w - 3)^2", "--params", "w", "--lr", "1.1", "--epochs", "30"])
+    assert r.exit_code == 1 and "2/λ_max = 1 " in r.stdout
+
+
+def test_piped_output_is_plain_lines():
+    r = run(["linear_regression", "--synthetic", "--true-w", "1,2", "--epochs", "3", "--lr", "0.5"])
+    assert r.exit_code == 0
+    assert "epoch 1/3  loss" in r.stdout and "epoch 3/3  loss" in r.stdout
+    assert "\x1b[" not in r.stdout and "━" not in r.stdout
+    assert "loss per epoch" in r.stdout  # the text chart

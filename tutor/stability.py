@@ -31,6 +31,8 @@ class StepBound:
 def hessian_bound(objective: CompiledObjective, prepared: Mapping[str, np.ndarray], *,
                   reduce: str, batch_size: int | None) -> StepBound | None:
     """2/λ_max for a squared loss through a linear layer; None for other losses."""
+    if isinstance(objective, CompiledObjective) and objective.mode == "direct":
+        return _direct_bound(objective, prepared, reduce=reduce, batch_size=batch_size)
     if not isinstance(objective, CompiledObjective) or not objective.quadratic:
         return None
     X = prepared["X"]
@@ -57,6 +59,35 @@ def hessian_bound(objective: CompiledObjective, prepared: Mapping[str, np.ndarra
         curv = objective.curvature()
         H = np.kron(gram, curv)
     lam = float(np.linalg.eigvalsh(H)[-1])
+    per = "mean over the batch"
+    if reduce == "sum":
+        B = batch_size or n
+        lam *= B
+        per = f"sum over a batch of {B}"
+    if lam <= 0:
+        return None
+    return StepBound(lam_max=lam, lr_max=2.0 / lam, of=f"the loss ({per})")
+
+
+def _direct_bound(objective: CompiledObjective, prepared, *, reduce, batch_size):
+    """The same bound for a loss computed without a linear layer, when it is quadratic in
+    the parameters: every second derivative is free of them, so H is their batch average."""
+    import sympy
+
+    from .engine import compile_functions
+
+    theta = objective._theta
+    second = [[sympy.diff(objective.loss_expr, a, b) for b in theta] for a in theta]
+    if any(e.free_symbols & set(theta) for row in second for e in row):
+        return None
+    flat = [e for row in second for e in row]
+    values = compile_functions(flat, objective._dsyms)(*[prepared[s.name] for s in objective._dsyms])
+    n = next(iter(prepared.values())).shape[0] if prepared else 1
+    H = np.array([float(np.mean(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))))
+                  for v in values]).reshape(len(theta), len(theta))
+    if not np.all(np.isfinite(H)):
+        return None
+    lam = float(np.linalg.eigvalsh((H + H.T) / 2)[-1])
     per = "mean over the batch"
     if reduce == "sum":
         B = batch_size or n

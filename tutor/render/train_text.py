@@ -113,8 +113,12 @@ def header(console: Console, model, settings, bound, samples: int, source: str) 
     kind = ("full batch" if batch >= samples else "per-sample SGD" if batch == 1
             else f"mini-batches of {batch}")
     shuffle = ", shuffled" if settings.shuffle and batch < samples else ""
-    rows.append(("data", f"{samples} samples from {source}; {kind}{shuffle}, "
-                         f"{settings.epochs} epoch{'s' * (settings.epochs != 1)}"))
+    epochs = f"{settings.epochs} epoch{'s' * (settings.epochs != 1)}"
+    if source.startswith("no data"):
+        rows.append(("data", f"{source}; {epochs}"))
+    else:
+        rows.append(("data", f"{samples} sample{'s' * (samples != 1)} from {source}; "
+                             f"{kind}{shuffle}, {epochs}"))
     if bound is not None:
         mark = "✓" if settings.lr < bound.lr_max else "✗ above it: expect divergence"
         rows.append(("step size", f"η = {fmt(settings.lr)}   (largest stable η for this data: "
