@@ -413,7 +413,8 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         history = run(objective, arrays, settings, init=starts, prepared=prepared)
     comparison = models.compare(the_model, history.params, arrays,
                                 true_w=tw if synthetic else None, true_b=tb if synthetic else None)
-    advice = divergence_advice(lr, bound) if history.diverged else None
+    advice = (divergence_advice(lr, bound, at_start=history.stop_step == 0)
+              if history.diverged else None)
     if fmt == "json":
         from tutor.render.train_json import history_json
 
@@ -430,8 +431,9 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         click.echo("plots written to " + ", ".join(written), err=fmt == "json")
     if history.diverged:
         if fmt == "json":
-            click.echo(f"error: training diverged at epoch {history.stop_epoch}, step "
-                       f"{history.stop_step}: {advice}", err=True)
+            where = (f"diverged at epoch {history.stop_epoch}, step {history.stop_step}"
+                     if history.stop_step else "stopped before the first step")
+            click.echo(f"error: training {where}: {advice}", err=True)
         sys.exit(1)  # the run finished its report; exit code 1 says it diverged
 
 

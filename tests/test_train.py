@@ -443,3 +443,23 @@ def test_piped_output_is_plain_lines():
     assert "epoch 1/3  loss" in r.stdout and "epoch 3/3  loss" in r.stdout
     assert "\x1b[" not in r.stdout and "━" not in r.stdout
     assert "loss per epoch" in r.stdout  # the text chart
+
+
+@pytest.mark.parametrize("args,words", [
+    (["linear", "--data", "x=1,2"], "no target"),
+    (["squared_loss", "--data", "x=1,2"], "no parameters"),
+    (["softmax", "--data", "z=1,2"], "not a loss"),
+    (["softmax_regression", "--data", "x=1,2", "--data", "y=0,3"], "class labels 0 … 2"),
+    (["linear_regression", "--data", "x1=1,2", "--data", "x2=1,2", "--data", "y=1,2",
+      "--init", "w=1,2,3"], "3 values given"),
+    (["--expr", "(w*x-y)^2", "--params", "w", "--data", "x=1,2", "--data", "y=1,2",
+      "--synthetic", "--true-w", "1"], "not both"),
+])
+def test_more_refusals(args, words):
+    r = run(args)
+    assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output, r.output
+
+
+def test_a_start_where_the_loss_is_infinite_stops_at_once():
+    r = run(["--expr", "log(w)", "--params", "w", "--epochs", "5"])
+    assert r.exit_code == 1 and "before the first step" in r.stdout and "--init" in r.stdout

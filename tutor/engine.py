@@ -27,6 +27,7 @@ from somewhere else (a backpropagation graph, hand-written NumPy) plugs into
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Protocol, Sequence
 
@@ -416,8 +417,9 @@ class CompiledObjective:
                     if v.size == value.size and v.shape != shape:
                         value = v.reshape(shape).copy()
                 except ValueError:
-                    raise TutorError(f"--init {name}: {v.size} values given, the parameter has "
-                                     f"shape {shape or 'a single number'} ({int(np.prod(shape))} values)") from None
+                    what = ("is a single number" if not shape else
+                            f"has {int(np.prod(shape))} values (shape {' × '.join(map(str, shape))})")
+                    raise TutorError(f"--init {name}: {v.size} values given, the parameter {what}") from None
             params[name] = value
         if given:
             name = next(iter(given))
@@ -494,7 +496,8 @@ class CompiledObjective:
         vals = []
         for g in self.params:
             v = np.asarray(params[g.name], dtype=np.float64)
-            vals += [float(v[k]) for k in range(len(g.members))] if g.family else [float(v)]
+            # NumPy scalars, not Python floats: 1/0 must give inf (and stop training), not raise
+            vals += [np.float64(v[k]) for k in range(len(g.members))] if g.family else [np.float64(v)]
         return vals
 
     def gradient(self, params, batch, reduce: str = "mean") -> dict[str, np.ndarray]:
@@ -569,7 +572,7 @@ class CompiledObjective:
             out[g.name] = out[g.name] + value
 
     # what the learner reads ---------------------------------------------------------------
-    @property
+    @functools.cached_property
     def quadratic(self) -> bool:
         """True when the loss is quadratic in the layer's outputs (squared losses)."""
         if self.mode != "layer":

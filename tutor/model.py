@@ -97,17 +97,21 @@ class Model:
         data = gather(raw, self.data_groups())
         for g in self.data:
             arr = data[g.name]
-            if g.family and arr.ndim == 1:
-                C = len(g.members)
-                if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > C - 1:
-                    raise DataError(f"data: '{g.name}' must be class labels 0 … {C - 1} "
-                                    f"or {C} one-hot columns (change the classes with --size)")
-                data[g.name] = np.eye(C)[arr.astype(int)]
-            elif g.family and arr.shape[1] != len(g.members) and self.feature_name != g.name:
-                raise DataError(f"data: '{g.name}' has {arr.shape[1]} columns, the model has "
-                                f"{len(g.members)} ({g.name}1 … {g.name}{len(g.members)}); "
-                                "for a lesson, --size changes that")
-            elif not g.family and arr.ndim == 2 and arr.shape[1] != 1 and self.feature_name != g.name:
+            if g.name == self.feature_name:
+                continue  # the features: any number of columns
+            if g.family:
+                m = len(g.members)
+                is_target = self.lesson is not None and self.lesson.roles.get(g.members[0].name) == "target"
+                if arr.ndim == 1 and is_target:
+                    if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > m - 1:
+                        raise DataError(f"data: '{g.name}' must be class labels 0 … {m - 1} "
+                                        f"or {m} one-hot columns (change the classes with --size)")
+                    data[g.name] = np.eye(m)[arr.astype(int)]
+                elif arr.ndim == 1 or arr.shape[1] != m:
+                    have = 1 if arr.ndim == 1 else arr.shape[1]
+                    raise DataError(f"data: '{g.name}' needs {m} columns ({g.name}1 … {g.name}{m}), "
+                                    f"not {have}; for a lesson, --size changes that")
+            elif arr.ndim == 2 and arr.shape[1] != 1:
                 raise DataError(f"data: '{g.name}' must be one column, not {arr.shape[1]}")
         return data
 
@@ -201,6 +205,10 @@ def from_lesson(lesson: Lesson) -> Model:
     if lesson.is_vector:
         raise TutorError(f"lesson '{lesson.name}' computes a vector, not a loss; train a lesson "
                          "whose function is one number per sample (like linear_regression)")
+    if not any(role == "target" for role in lesson.roles.values()):
+        raise TutorError(f"lesson '{lesson.name}' has no target, so its function is not a loss "
+                         "to minimise; try linear_regression, logistic_regression, "
+                         "softmax_regression or neuron")
     params = _groups(lesson, lambda r: r == "parameter")
     if not params:
         raise TutorError(f"lesson '{lesson.name}' has no parameters to train; try "

@@ -98,8 +98,11 @@ def _direct_bound(objective: CompiledObjective, prepared, *, reduce, batch_size)
     return StepBound(lam_max=lam, lr_max=2.0 / lam, of=f"the loss ({per})")
 
 
-def divergence_advice(lr: float, bound: StepBound | None) -> str:
+def divergence_advice(lr: float, bound: StepBound | None, *, at_start: bool = False) -> str:
     """Why training blew up, in one sentence."""
+    if at_start:
+        return ("the starting parameters sit where the loss is undefined or infinite "
+                "(like log 0); start elsewhere with --init")
     if bound is not None and lr >= bound.lr_max:
         return (f"the learning rate {lr:g} is above the largest stable step 2/λ_max = "
                 f"{bound.lr_max:.4g} for this data: each step overshoots the minimum along the "

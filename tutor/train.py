@@ -111,6 +111,13 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
         initial = objective.loss(params, arrays, reduce)
     history = History(settings=settings, samples=n, initial_loss=initial)
     history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
+    if not np.isfinite(initial):
+        history.diverged = True
+        history.stop_epoch, history.stop_step = 0, 0
+        history.stop_reason = "the loss is not a finite number at the starting point"
+        history.params = params
+        history.seconds = time.perf_counter() - start
+        return history
     growing = 0
     step = 0
     keep_steps = settings.epochs * -(-n // B) <= MAX_KEPT_STEPS

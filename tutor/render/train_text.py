@@ -184,9 +184,10 @@ def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
 def result(console: Console, model, history, comparison, bound, advice: str | None) -> None:
     if history.diverged:
         t = _grid()
+        where = (f"at epoch {history.stop_epoch}, step {history.stop_step}"
+                 if history.stop_step else "before the first step")
         t.add_row(Text("stopped", style="bold red"),
-                  Text(f"at epoch {history.stop_epoch}, step {history.stop_step}: "
-                       f"{history.stop_reason}", style="red"))
+                  Text(f"{where}: {history.stop_reason}", style="red"))
         if advice:
             t.add_row("why", advice)
         console.print(t)
@@ -198,11 +199,13 @@ def result(console: Console, model, history, comparison, bound, advice: str | No
     params = "   ".join(f"{k} = {fmt_array(v, 6)}" for k, v in history.params.items())
     rows.append(("result", params))
     red = history.settings.reduce
-    rows.append(("loss", f"{fmt(history.initial_loss)} → {fmt(history.final_loss)}  "
-                         f"({red} over all {history.samples} samples)"))
+    over = (f"{red} over all {history.samples} samples" if history.samples > 1
+            else "one sample" if model.data else "no data")
+    rows.append(("loss", f"{fmt(history.initial_loss)} → {fmt(history.final_loss)}  ({over})"))
     if comparison:
         for label, errors in comparison:
             rows.append((label, "   ".join(f"{k} {fmt_array(v)}" for k, v in errors.items())))
-    rows.append(("time", f"{history.steps} steps in {history.seconds:.3g} s"))
+    rows.append(("time", f"{history.steps} step{'s' * (history.steps != 1)} in "
+                         f"{history.seconds:.3g} s"))
     _rows(t, rows)
     console.print(t)
