@@ -8,6 +8,8 @@ The public API, importable from ``tutor`` directly::
     explain, lesson_from_expression                              derivatives with numbers
     compile_expr, central_difference, relative_error             NumPy side
     TutorError                                                   bad input
+    check_answer, check_expression, check_claim, Verdict         checking hand derivations
+    check_gradient, assert_gradient                              checking NumPy gradient code
 
 Names are loaded on first use, so ``import tutor`` stays cheap.
 """
@@ -27,6 +29,9 @@ _WHERE = {
     "compile_expr": "numeric", "central_difference": "numeric", "relative_error": "numeric",
     "TutorError": "errors", "ExpressionError": "errors", "LessonError": "errors",
     "sigmoid": "functions", "softplus": "functions", "relu": "functions",
+    "check_answer": "check", "check_expression": "check", "check_claim": "check",
+    "Verdict": "check", "ClaimVerdict": "check", "Diagnosis": "diagnose",
+    "check_gradient": "gradcheck", "assert_gradient": "gradcheck",
 }
 
 __all__ = sorted(_WHERE)
