@@ -135,7 +135,9 @@ HAND = {  # ∂f/∂(wrt) per lesson, written by hand with NumPy, from the textb
     "sigmoid": lambda v, wrt: _sig(v["z"]) * (1 - _sig(v["z"])),
     "tanh": lambda v, wrt: 1 - np.tanh(v[wrt]) ** 2,
     "relu": lambda v, wrt: (v["z"] > 0).astype(float),
-    "squared_loss": None, "linear": None, "bce_logits": lambda v, wrt: _sig(v["z"]) - v["y"],
+    "squared_loss": lambda v, wrt: v["yhat"] - v["y"],
+    "linear": lambda v, wrt: np.ones_like(v["x1"]) if wrt == "b" else v["x" + wrt[1:]],
+    "bce_logits": lambda v, wrt: _sig(v["z"]) - v["y"],
 }
 
 
@@ -463,3 +465,61 @@ def test_more_refusals(args, words):
 def test_a_start_where_the_loss_is_infinite_stops_at_once():
     r = run(["--expr", "log(w)", "--params", "w", "--epochs", "5"])
     assert r.exit_code == 1 and "before the first step" in r.stdout and "--init" in r.stdout
+
+
+# -- another source of gradients -----------------------------------------------------------
+class HandObjective:
+    """The Objective interface written by hand (as a backpropagation engine would supply it):
+    the neuron's loss ½(σ(w·x + b) − t)² with its gradient coded in NumPy."""
+
+    param_names = ["w", "b"]
+
+    def prepare(self, data):
+        return {"x": np.asarray(data["x"], float), "t": np.asarray(data["t"], float)}
+
+    def init_params(self, prepared, given):
+        unknown = set(given) - {"w", "b"}
+        if unknown:
+            from tutor.errors import TutorError
+            raise TutorError(f"--init {unknown.pop()}: no such parameter")
+        return {"w": np.float64(given.get("w", 0.0)), "b": np.float64(given.get("b", 0.0))}
+
+    def loss(self, params, batch, reduce):
+        a = _sig(params["w"] * batch["x"] + params["b"])
+        per = (a - batch["t"]) ** 2 / 2
+        return float(per.mean() if reduce == "mean" else per.sum())
+
+    def gradient(self, params, batch, reduce):
+        a = _sig(params["w"] * batch["x"] + params["b"])
+        g = (a - batch["t"]) * a * (1 - a)
+        red = np.mean if reduce == "mean" else np.sum
+        return {"w": red(g * batch["x"]), "b": red(g)}
+
+
+def test_a_hand_written_objective_trains_like_a_compiled_one():
+    data = {"x": np.array([0.5, 1.0, 2.0, -1.0]), "t": np.array([0.0, 1.0, 1.0, 0.0])}
+    s = Settings(lr=0.5, epochs=20, batch_size=2, seed=3)
+    ours = train(HandObjective(), data, s, init={"w": 0.8, "b": -0.2})
+    m = models.load("neuron")
+    compiled = train(m.objective, m.gather(data), Settings(lr=0.5, epochs=20, batch_size=2, seed=3),
+                     init={"w": 0.8, "b": -0.2})
+    assert float(ours.params["w"]) == pytest.approx(float(compiled.params["w"]), rel=1e-12)
+    assert ours.losses == pytest.approx(compiled.losses, rel=1e-12)
+
+
+def test_a_registered_gradient_source_is_used_by_the_command():
+    models.register_gradient_source("neuron", lambda lesson: HandObjective(), "hand-written NumPy")
+    try:
+        r = run(["neuron", "--data", "x=0.5,1,2,-1", "--data", "t=0,1,1,0", "--init", "w=0.8",
+                 "--init", "b=-0.2", "--lr", "0.5", "--epochs", "5"])
+    finally:
+        models.GRADIENT_SOURCES.pop("neuron")
+    assert r.exit_code == 0, r.output
+    assert "the gradient from hand-written NumPy" in " ".join(r.stdout.split())
+    w, b = 0.8, -0.2
+    x, t = np.array([0.5, 1.0, 2.0, -1.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    for _ in range(5):
+        a = _sig(w * x + b)
+        g = (a - t) * a * (1 - a)
+        w, b = w - 0.5 * np.mean(g * x), b - 0.5 * np.mean(g)
+    assert f"w = {w:.6g}".replace("-", "−") in r.stdout

@@ -9,7 +9,7 @@ derived from it.  Parameters are the lesson's ``parameter`` symbols (or the name
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -36,6 +36,8 @@ class Model:
     deltas: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
     #: a note on how the deltas are written (e.g. "s = softmax(z), with Σ y = 1")
     delta_note: str = ""
+    #: where the gradients come from, when not from this module's compiled loss
+    gradient_source: str = ""
     #: per parameter symbol, ∂ℓ/∂θ (when there is no linear layer)
     partials: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
 
@@ -65,7 +67,7 @@ class Model:
 
     @property
     def layer(self):
-        return self.objective.layer if self.objective.mode == "layer" else None
+        return self.objective.layer if getattr(self.objective, "mode", None) == "layer" else None
 
     @property
     def kind(self) -> str:
@@ -201,6 +203,32 @@ def _softmax_form(model: Model, shown: list[sympy.Symbol]) -> None:
     model.delta_note = "s = softmax(z); written with Σ y = 1, as for one-hot labels"
 
 
+#: Lessons whose gradients come from another engine (a backpropagation graph, say): lesson
+#: name -> (factory, description).  The factory is a callable or a "module:function" string
+#: imported when the lesson is trained; it takes the Lesson and returns an object with the
+#: Objective interface of tutor.engine (param_names, prepare, init_params, loss, gradient).
+GRADIENT_SOURCES: dict[str, tuple[Callable | str, str]] = {}
+
+
+def register_gradient_source(lesson_name: str, factory: Callable | str, description: str) -> None:
+    """Train ``lesson_name`` with the objective ``factory(lesson)`` instead of compiling its
+    loss here; ``description`` says where its gradients come from (shown before training)."""
+    GRADIENT_SOURCES[lesson_name] = (factory, description)
+
+
+def _plugged(lesson: Lesson, params, data) -> Model:
+    factory, description = GRADIENT_SOURCES[lesson.name]
+    if isinstance(factory, str):
+        from importlib import import_module
+
+        module, _, name = factory.partition(":")
+        factory = getattr(import_module(module), name)
+    objective = factory(lesson)
+    return Model(name=lesson.name, title=lesson.title, loss=lesson.outputs[0], params=params,
+                 data=data, objective=objective, lesson=lesson, reduce=lesson.reduce,
+                 gradient_source=description)
+
+
 def from_lesson(lesson: Lesson) -> Model:
     if lesson.is_vector:
         raise TutorError(f"lesson '{lesson.name}' computes a vector, not a loss; train a lesson "
@@ -214,6 +242,8 @@ def from_lesson(lesson: Lesson) -> Model:
         raise TutorError(f"lesson '{lesson.name}' has no parameters to train; try "
                          "linear_regression, logistic_regression, softmax_regression or neuron")
     data = _groups(lesson, lambda r: r != "parameter")
+    if lesson.name in GRADIENT_SOURCES:
+        return _plugged(lesson, params, data)
     objective = CompiledObjective(lesson.outputs[0], params, data)
     return _finish(Model(name=lesson.name, title=lesson.title, loss=lesson.outputs[0],
                          params=params, data=data, objective=objective, lesson=lesson,

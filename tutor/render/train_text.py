@@ -71,6 +71,8 @@ def update_lines(model, reduce: str) -> list[str]:
     avg = "/ n" if reduce == "mean" else ""
     mean = "mean" if reduce == "mean" else "Σ"
     layer = model.layer
+    if model.gradient_source:
+        return [f"θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {model.gradient_source}"]
     if layer is None:
         lines = []
         for s, d in model.partials:
