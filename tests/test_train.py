@@ -523,3 +523,19 @@ def test_a_registered_gradient_source_is_used_by_the_command():
         g = (a - t) * a * (1 - a)
         w, b = w - 0.5 * np.mean(g * x), b - 0.5 * np.mean(g)
     assert f"w = {w:.6g}".replace("-", "−") in r.stdout
+
+
+@pytest.mark.parametrize("text", [
+    "-(y*log(sigmoid(w*x)) + (1 - y)*log(1 - sigmoid(w*x)))",
+    "-(y*log(1/(1 + exp(-w*x))) + (1 - y)*log(1 - 1/(1 + exp(-w*x))))",
+    "log(1 + exp(w*x)) - y*w*x",
+])
+def test_naive_cross_entropy_typed_by_a_user_is_computed_stably(text):
+    """At w·x = ±1000 the written form overflows or takes log(0); the compiled one gives the
+    exact loss: |w·x| for a wrong confident prediction, 0 for a right one."""
+    m = models.from_expression(text, ["w"])
+    prep = m.objective.prepare(m.gather({"x": np.array([1.0, -1.0, 1.0]), "y": np.array([0.0, 0.0, 1.0])}))
+    per = m.objective.per_sample({"w": np.float64(1000.0)}, prep)
+    assert per == pytest.approx([1000.0, 0.0, 0.0], abs=1e-9)
+    g = m.objective.gradient({"w": np.float64(1000.0)}, prep, "sum")
+    assert float(g["w"]) == pytest.approx(1.0, abs=1e-9)  # σ(1000)·1 − 0 + σ(−1000)·(−1) + 0

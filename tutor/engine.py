@@ -285,7 +285,9 @@ class CompiledObjective:
         self._theta = [s for g in self.params for s in g.members]
         self._dsyms = [s for g in self.data_groups for s in g.members]
         loss = stabilise(self.loss_expr)
-        grads = [stabilise(sympy.diff(self.loss_expr, s)) for s in self._theta]
+        # differentiate the stable form: d/dz softplus(z) = σ(z) stays finite where the
+        # derivative of the written log(1 + e^z) would be e^z/(1 + e^z) = inf/inf
+        grads = [stabilise(sympy.diff(loss, s)) for s in self._theta]
         self._loss_fn = compile_functions([loss], self._theta + self._dsyms)
         self._grad_fn = compile_functions(grads, self._theta + self._dsyms)
         self.delta_exprs = []
