@@ -65,8 +65,14 @@ def _fit_figure(plt, view, title):
         else:
             k = int(max(G.max(), view.labels.max())) + 1
             ax.contourf(A, C, G, levels=np.arange(-0.5, k), cmap="tab10", vmin=0, vmax=9, alpha=0.25)
-        ax.scatter(view.points[:, 0], view.points[:, 1], c=view.labels, cmap="RdBu_r" if view.kind == "binary"
-                   else "tab10", vmin=0, vmax=1 if view.kind == "binary" else 9, s=10, edgecolors="none")
+        colors = (["tab:blue", "tab:red"] if view.kind == "binary"
+                  else [f"C{k}" for k in range(10)])
+        for k in np.unique(view.labels).astype(int):
+            mask = view.labels == k
+            ax.scatter(view.points[mask, 0], view.points[mask, 1], color=colors[k % len(colors)],
+                       s=10, edgecolors="none",
+                       label=f"{view.target} = {k}" if view.kind == "binary" else f"class {k}")
+        ax.legend(loc="best", fontsize=8, markerscale=1.5)
         ax.set_xlabel(f"{view.feature}₁")
         ax.set_ylabel(f"{view.feature}₂")
         ax.set_title(f"{title}: data and decision regions")
