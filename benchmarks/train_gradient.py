@@ -104,7 +104,7 @@ def gradients(max_exp: int, runs: int) -> None:
                     torch_grad()
                 torch_t.append((time.perf_counter() - t) / reps)
         inputs = X.nbytes + y.nbytes
-        obj._buffer = None  # count the buffer Z = X W + b that the objective keeps between steps
+        obj._buffer = obj._spare = None  # count the buffer Z = X W + b that the objective keeps between steps
         peak_ours = (inputs + peak_bytes(lambda: obj.gradient(params, prepared, "mean"))) / inputs
         peak_hand = (inputs + peak_bytes(lambda: hand_gradient(X, y, w, b))) / inputs
         mo, mh = min(ours), min(theirs)

@@ -463,7 +463,10 @@ class CompiledObjective:
         # page-faulting allocation of n floats, as much as the product itself at n ≥ 10⁵
         key = (X.shape[0], C)
         if self._buffer is None or self._buffer.shape != key:
-            self._buffer = np.empty(key)
+            # the full batch and the last, smaller one of an epoch alternate: keep both
+            spare = self._spare
+            self._spare = self._buffer
+            self._buffer = spare if spare is not None and spare.shape == key else np.empty(key)
         Z = self._buffer
         if C == 1:
             # one output: a matrix-vector product (BLAS gemv) into the buffer's column
@@ -478,6 +481,7 @@ class CompiledObjective:
         return Z
 
     _buffer: np.ndarray | None = None
+    _spare: np.ndarray | None = None
 
     def per_sample(self, params, batch) -> np.ndarray:
         if self.mode == "layer":
