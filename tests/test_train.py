@@ -539,3 +539,20 @@ def test_naive_cross_entropy_typed_by_a_user_is_computed_stably(text):
     assert per == pytest.approx([1000.0, 0.0, 0.0], abs=1e-9)
     g = m.objective.gradient({"w": np.float64(1000.0)}, prep, "sum")
     assert float(g["w"]) == pytest.approx(1.0, abs=1e-9)  # σ(1000)·1 − 0 + σ(−1000)·(−1) + 0
+
+
+def test_compile_expr_handles_max_min_abs_and_lists():
+    """max/min of several arguments print as functools.reduce(numpy.maximum, …), which needs
+    functools in the compiled code's namespace; abs of a list needs an array."""
+    from tutor.parser import parse_expression
+
+    e = parse_expression("max(x, 0, y) + min(x, 1) + abs(x)")
+    x, y = sorted(e.free_symbols, key=lambda s: s.name)
+    got = compile_expr(e, [x, y])([-2.0, 0.5, 3.0], [1.0, -1.0, 0.0])
+    expected = [max(a, 0, b) + min(a, 1) + abs(a) for a, b in zip([-2.0, 0.5, 3.0], [1.0, -1.0, 0.0])]
+    assert list(got) == pytest.approx(expected)
+    # and a loss with max trains (hinge loss: the gradient is −y·x where y·w·x < 1)
+    m = models.from_expression("max(0, 1 - y*w*x)", ["w"])
+    prep = m.objective.prepare(m.gather({"x": np.array([1.0, 2.0, -1.0]), "y": np.array([1.0, 1.0, 1.0])}))
+    g = m.objective.gradient({"w": np.float64(0.25)}, prep, "mean")
+    assert float(g["w"]) == pytest.approx(np.mean([-1.0, -2.0, 1.0]))
