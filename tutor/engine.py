@@ -28,7 +28,7 @@ from somewhere else (a backpropagation graph, hand-written NumPy) plugs into
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -269,7 +269,6 @@ class CompiledObjective:
         reduced, layer = find_linear_layer(loss, psyms, dsyms)
         if layer is not None:
             used = {s for products, biases in layer.nodes for p, x in products for s in (p, x)}
-            used_params = used & psyms
             if reduced.free_symbols & (psyms | (used & dsyms)):
                 layer = None  # a parameter or layer input outside the layer: compute directly
         self.layer = layer
@@ -431,7 +430,6 @@ class CompiledObjective:
 
     def _weights(self, params):
         layer = self.layer
-        K = None
         C = len(layer.nodes)
         if layer.mode == "data":
             W = np.asarray(params[layer.w_group], dtype=np.float64)
@@ -595,9 +593,3 @@ class CompiledObjective:
         return np.array([[float(sympy.diff(self.delta_exprs[c], zd)) for zd in self.layer.z]
                          for c in range(C)])
 
-
-def stable_sigmoid_np(z):
-    """σ(z) for arrays, finite for any z."""
-    from .numeric import stable_sigmoid
-
-    return stable_sigmoid(z)

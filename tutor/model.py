@@ -341,7 +341,7 @@ class FitView:
 
 def fit_view(model: Model, params, data: Mapping[str, np.ndarray], *, max_points: int = 5000) -> FitView | None:
     """The data beside the trained model's predictions (for a model w·x + b with one target)."""
-    from .engine import stable_sigmoid_np
+    from .numeric import stable_sigmoid as stable_sigmoid_np
 
     kind = model.kind
     if kind == "other":
