@@ -556,3 +556,15 @@ def test_compile_expr_handles_max_min_abs_and_lists():
     prep = m.objective.prepare(m.gather({"x": np.array([1.0, 2.0, -1.0]), "y": np.array([1.0, 1.0, 1.0])}))
     g = m.objective.gradient({"w": np.float64(0.25)}, prep, "mean")
     assert float(g["w"]) == pytest.approx(np.mean([-1.0, -2.0, 1.0]))
+
+
+def test_least_squares_on_many_samples_matches_the_factorised_answer():
+    from tutor.train import least_squares
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(150_000, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.7 + rng.normal(size=len(X))
+    w, b = least_squares(X, y)
+    A = np.column_stack([X, np.ones(len(X))])
+    ref = np.linalg.lstsq(A, y, rcond=None)[0]
+    assert np.allclose(np.append(w, b), ref, rtol=0, atol=1e-10)

@@ -172,9 +172,20 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
 
 
 def least_squares(X: np.ndarray, y: np.ndarray, *, bias: bool = True) -> tuple[np.ndarray, float]:
-    """The closed-form least-squares weights (and bias) for y ≈ X w + b."""
-    A = np.column_stack([X, np.ones(len(X))]) if bias else X
-    sol, *_ = np.linalg.lstsq(A, y, rcond=None)
+    """The closed-form least-squares weights (and bias) for y ≈ X w + b.
+
+    Up to 10⁵ samples by an orthogonal factorisation of A = [X 1]; above, by the normal
+    equations AᵀA θ = Aᵀy, which never build A (the features are few, so AᵀA is small)."""
+    if len(X) <= 100_000:
+        A = np.column_stack([X, np.ones(len(X))]) if bias else X
+        sol, *_ = np.linalg.lstsq(A, y, rcond=None)
+    else:
+        from .stability import _gram
+
+        rhs = X.T @ y
+        if bias:
+            rhs = np.append(rhs, y.sum())
+        sol, *_ = np.linalg.lstsq(_gram(X, bias), rhs, rcond=None)
     return (sol[:-1], float(sol[-1])) if bias else (sol, 0.0)
 
 
