@@ -568,3 +568,19 @@ def test_least_squares_on_many_samples_matches_the_factorised_answer():
     A = np.column_stack([X, np.ones(len(X))])
     ref = np.linalg.lstsq(A, y, rcond=None)[0]
     assert np.allclose(np.append(w, b), ref, rtol=0, atol=1e-10)
+
+
+def test_progress_bar_on_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from tutor.render.train_text import Progress
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=80)
+    with Progress(console, 3) as progress:
+        for epoch, loss in enumerate([0.5, 0.25, 0.125], start=1):
+            progress(epoch, loss)
+    out = buf.getvalue()
+    assert "━" in out and "epoch 3/3" in out and "0.125" in out
