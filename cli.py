@@ -341,8 +341,8 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         raise UserError("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE")
     if params is not None and expr is None:
         raise UserError("--params goes with --expr (a lesson names its own parameters)")
-    if synthetic == bool(data):
-        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic")
+    if synthetic and data:
+        raise UserError("give the data one way: --data or --synthetic, not both")
     if not synthetic and (true_w or true_b):
         raise UserError("--true-w and --true-b go with --synthetic")
     if synthetic and not true_w:
@@ -378,12 +378,17 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         the_model = models.from_expression(expr, names)
     else:
         the_model = models.load(lesson, lesson_file=lesson_file, size=size)
+    if not synthetic and not data and the_model.data:
+        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic "
+                        f"(the model needs {', '.join(the_model.data_groups())})")
     if synthetic:
         raw = the_model.synthetic(true_w=tw, true_b=tb, samples=samples, noise=noise, seed=seed)
         where = "synthetic data" + (f", noise {noise:g}" if the_model.kind == "regression" else "")
-    else:
+    elif data:
         raw = read_data(data)
         where = ", ".join(d if "=" not in d else d.split("=")[0] + "=…" for d in data)
+    else:
+        raw, where = {}, "no data: the loss is a function of the parameters alone"
     arrays = the_model.gather(raw)
     settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
                         reduce=reduce or the_model.reduce or "mean")
@@ -408,7 +413,8 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         history = run(objective, arrays, settings, init=starts, prepared=prepared)
     comparison = models.compare(the_model, history.params, arrays,
                                 true_w=tw if synthetic else None, true_b=tb if synthetic else None)
-    advice = divergence_advice(lr, bound) if history.diverged else None
+    advice = (divergence_advice(lr, bound, at_start=history.stop_step == 0)
+              if history.diverged else None)
     if fmt == "json":
         from tutor.render.train_json import history_json
 
@@ -425,8 +431,9 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         click.echo("plots written to " + ", ".join(written), err=fmt == "json")
     if history.diverged:
         if fmt == "json":
-            click.echo(f"error: training diverged at epoch {history.stop_epoch}, step "
-                       f"{history.stop_step}: {advice}", err=True)
+            where = (f"diverged at epoch {history.stop_epoch}, step {history.stop_step}"
+                     if history.stop_step else "stopped before the first step")
+            click.echo(f"error: training {where}: {advice}", err=True)
         sys.exit(1)  # the run finished its report; exit code 1 says it diverged
 
 
