@@ -211,8 +211,11 @@ class Forward:
 
 # -- building the graph ----------------------------------------------------------------------
 class _Builder:
-    def __init__(self, names: dict, roles: Mapping[str, str], reserved: set):
+    def __init__(self, names: dict, roles: Mapping[str, str], reserved: set,
+                 definitions: Mapping[sympy.Symbol, sympy.Expr] | None = None):
         self.reserved = reserved
+        self.definitions = dict(definitions or {})
+        self.wanted: dict[sympy.Expr, str] = {}
         self.nodes: list[Node] = []
         self.memo: dict[sympy.Expr, int] = {}
         self.names = names  # expr -> name for named sub-expressions and outputs
@@ -221,6 +224,8 @@ class _Builder:
         self.counter = 0
 
     def fresh(self, expr) -> str:
+        if expr in self.wanted and self.wanted[expr] not in self.taken:
+            return self.wanted[expr]
         if expr in self.names and self.names[expr] not in self.taken:
             return self.names[expr]
         while True:
@@ -242,9 +247,16 @@ class _Builder:
         self.memo[expr] = idx
         return idx
 
-    def build(self, expr: sympy.Expr) -> int:
+    def build(self, expr: sympy.Expr, name: str | None = None) -> int:
         if expr in self.memo:
             return self.memo[expr]
+        if name is not None:
+            self.wanted.setdefault(expr, name)
+        if isinstance(expr, sympy.Symbol) and expr in self.definitions:
+            # a named sub-expression (z, a, ŷ): one node, built from its definition
+            idx = self.build(self.definitions[expr], name=expr.name)
+            self.memo[expr] = idx
+            return idx
         if isinstance(expr, sympy.Symbol):
             return self.add("variable", [], lambda s: sympy.Symbol(expr.name, real=True),
                             lambda s, me: [], expr, role=self.roles.get(expr.name, "input"),
@@ -341,11 +353,16 @@ def _number_name(value: float, taken) -> str:
 
 
 def build_graph(outputs: Sequence[sympy.Expr], output_names: Sequence[str], *,
-                named: Sequence[Named] = (), roles: Mapping[str, str] | None = None) -> Graph:
+                named: Sequence[Named] = (), roles: Mapping[str, str] | None = None,
+                written: Sequence[sympy.Expr] | None = None,
+                definitions: Mapping[sympy.Symbol, sympy.Expr] | None = None) -> Graph:
     """Split each output into primitive nodes (shared sub-expressions become one node).
 
     Sub-expressions equal to a ``named`` one take its name (z, a, sᵢ); the outputs take theirs;
     the other intermediate nodes are called u1, u2, … in the order the forward pass meets them.
+    ``written`` are the outputs as the lesson writes them, with named symbols whose
+    ``definitions`` are given (so ŷ in (ŷ − y)² stays one node instead of merging into a sum);
+    ``outputs`` are the same written out, used for the checks.
     """
     names: dict[sympy.Expr, str] = {}
     for n in named:
@@ -353,10 +370,11 @@ def build_graph(outputs: Sequence[sympy.Expr], output_names: Sequence[str], *,
     for expr, name in zip(outputs, output_names):
         names[expr] = name
     variables = {s.name for e in outputs for s in e.free_symbols}
-    b = _Builder(names, roles or {}, variables | set(names.values()))
+    b = _Builder(names, roles or {}, variables | set(names.values()) | {s.name for s in definitions or {}},
+                 definitions)
     out_idx = []
-    for expr, name in zip(outputs, output_names):
-        idx = b.build(expr)
+    for expr, written_expr, name in zip(outputs, written or outputs, output_names):
+        idx = b.build(written_expr, name=name)
         if b.nodes[idx].is_variable or b.nodes[idx].is_constant:
             raise TutorError(f"{name} = {sympy.sstr(expr)} has no operation to backpropagate through")
         out_idx.append(idx)
@@ -598,9 +616,27 @@ def lesson_from_assignment(text: str) -> Lesson:
 
 
 def lesson_graph(lesson: Lesson) -> Graph:
-    """The graph of a lesson's outputs, with its named sub-expressions as node names."""
+    """The graph of a lesson's outputs, with its named sub-expressions as nodes of their own."""
+    definitions: dict[sympy.Symbol, sympy.Expr] = {}
+    for n in lesson.named:
+        # each definition written with the names before it (h₁ = tanh(z₁), not tanh(w·x + b))
+        definitions[n.symbol] = _contract(n.definition, definitions, lesson.named)
+    written = [_contract(out, definitions, lesson.named) for out in lesson.outputs]
     return build_graph(lesson.outputs, lesson.output_names, named=lesson.named,
-                       roles=lesson.roles)
+                       roles=lesson.roles, written=written, definitions=definitions)
+
+
+def _contract(expr: sympy.Expr, definitions, named: Sequence[Named]) -> sympy.Expr:
+    """``expr`` with the (written-out) definitions of earlier names replaced by the names,
+    latest first; the result must still expand to ``expr``."""
+    out = expr
+    for n in reversed([n for n in named if n.symbol in definitions]):
+        if n.definition.free_symbols and n.definition != expr:
+            out = out.subs(n.definition, n.symbol)
+    expanded = out
+    for n in reversed(named):
+        expanded = expanded.xreplace({n.symbol: n.definition}) if n.symbol in definitions else expanded
+    return out if sympy.expand(expanded - expr) == 0 else expr
 
 
 def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
@@ -628,7 +664,9 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     if not 0 <= sample < n:
         raise TutorError(f"--sample {sample + 1}: the batch has {n} sample(s)")
 
-    chosen = list(wrt) if wrt else [s for s in lesson.wrt]
+    # every parameter's gradient (a lesson may explain only some of them), else the lesson's
+    parameters = [lesson.symbols[n] for n in variables if lesson.roles.get(n) == "parameter"]
+    chosen = list(wrt) if wrt else (parameters or list(lesson.wrt))
     expr = graph.output_exprs[output]
     symbols = [lesson.symbols.get(v, sympy.Symbol(v, real=True)) for v in variables]
     args = [arrays[v] for v in variables]
