@@ -95,8 +95,18 @@ def main():
 
 
 # -- shared option parsing -----------------------------------------------------------------
-def parse_at(values: tuple[str, ...]) -> dict[str, object]:
-    """``--at name=1.5`` or ``--at name=1,2,3`` → {name: 1.5 or [1, 2, 3]}."""
+def parse_at(values: tuple[str, ...], option: str = "--at") -> dict[str, object]:
+    """``--at name=1.5`` or ``--at name=1,2,3`` → {name: 1.5 or [1, 2, 3]}; ``option`` names
+    the option in messages (``--init`` reads the same syntax)."""
+    try:
+        return _parse_at(values)
+    except UserError as exc:
+        if option == "--at":
+            raise
+        raise UserError(exc.format_message().replace("--at", option)) from None
+
+
+def _parse_at(values: tuple[str, ...]) -> dict[str, object]:
     import re
 
     out: dict[str, object] = {}
@@ -264,8 +274,338 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
 
 # -- train: gradient descent (tutor train) --------------------------------------------------
 
+def _numbers(option: str, text: str, *, rows: bool = False):
+    """``2,-3.4`` → [2.0, -3.4]; with rows, ``1,2;3,4`` → [[1, 2], [3, 4]]."""
+    out = []
+    for row in text.split(";") if rows else [text]:
+        values = []
+        for p in row.split(","):
+            try:
+                v = float(p)
+            except ValueError:
+                raise UserError(f"{option}: {p.strip()!r} is not a number") from None
+            if not math.isfinite(v):
+                raise UserError(f"{option}: {p.strip()!r} is not a finite number")
+            values.append(v)
+        out.append(values)
+    if rows and ";" in text:
+        if len({len(r) for r in out}) != 1:
+            raise UserError(f"{option}: every row (between ;) needs the same number of values")
+        return out
+    return out[0]
+
+
+@main.command()
+@click.argument("lesson", required=False)
+@click.option("--expr", metavar="TEXT", help="Train this per-sample loss instead of a lesson.")
+@click.option("--params", metavar="NAMES", help="With --expr: the names to train, like w,b.")
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Train a lesson from your own TOML file.")
+@click.option("--size", type=int, metavar="N", help="Classes (or members) of an indexed lesson.")
+@click.option("--data", "data", multiple=True, metavar="FILE|NAME=V,…",
+              help="A .csv (header row) or .npz file, or literal values like x=1,2,3 (repeatable).")
+@click.option("--synthetic", is_flag=True, help="Make data from --true-w and --true-b.")
+@click.option("--true-w", metavar="W", help="True weights, one per feature (classes: rows;…).")
+@click.option("--true-b", metavar="B", help="True bias (classes: one per class).")
+@click.option("--samples", type=int, default=1000, show_default=True, help="Synthetic samples.")
+@click.option("--noise", type=float, default=0.01, show_default=True,
+              help="Standard deviation of the synthetic noise.")
+@click.option("--lr", type=float, default=0.03, show_default=True, help="Learning rate η.")
+@click.option("--epochs", type=int, default=10, show_default=True)
+@click.option("--batch-size", type=int, metavar="N",
+              help="Samples per step: all (default, full-batch), fewer (mini-batch), 1 (SGD).")
+@click.option("--shuffle/--no-shuffle", default=True, show_default=True,
+              help="Shuffle the samples every epoch (mini-batch and SGD).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for data and shuffling.")
+@click.option("--init", "init", multiple=True, metavar="NAME=V[,V…]",
+              help="Starting value of a parameter (repeatable); zeros otherwise.")
+@click.option("--reduce", type=click.Choice(["mean", "sum"]),
+              help="Combine per-sample losses by mean or sum (default: the lesson's, else mean).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--plot", metavar="FILE", help="Plots: loss, fit, landscape (.png, .svg, .pdf).")
+@click.option("--force", is_flag=True, help="Replace existing plot files.")
+@_user_errors
+def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true_b, samples,
+          noise, lr, epochs, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
+    """Run gradient descent with a lesson's compiled gradients.
+
+    \b
+    tutor train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2 --samples 1000
+            --batch-size 10 --lr 0.03 --epochs 3
+    tutor train --expr "(w*x - y)**2" --params w --data x=1,2,3 --data y=2,4,6
+            --init w=1 --lr 0.01 --epochs 10 --batch-size 1 --no-shuffle
+    tutor train logistic_regression --data points.csv --plot fit.png
+    """
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE")
+    if params is not None and expr is None:
+        raise UserError("--params goes with --expr (a lesson names its own parameters)")
+    if synthetic == bool(data):
+        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic")
+    if not synthetic and (true_w or true_b):
+        raise UserError("--true-w and --true-b go with --synthetic")
+    if synthetic and not true_w:
+        raise UserError("--synthetic needs --true-w (the weights to recover), like --true-w 2,-3.4")
+    if not 1 <= samples <= 10_000_000:
+        raise UserError(f"--samples must be from 1 to 10000000, not {samples}")
+    if not (math.isfinite(noise) and noise >= 0):
+        raise UserError(f"--noise must be a number ≥ 0, not {noise}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise UserError(f"--lr must be a positive number, not {lr:g}")
+    if epochs < 1:
+        raise UserError(f"--epochs must be at least 1, not {epochs}")
+    if batch_size is not None and batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1, not {batch_size}")
+    if plot:
+        from tutor.render.train_plot import plot_paths
+
+        for path in plot_paths(plot):
+            check_output_path(path, force=force)
+    starts = parse_at(init, option="--init")
+    tw = _numbers("--true-w", true_w, rows=True) if true_w else None
+    tb = _numbers("--true-b", true_b) if true_b else [0.0]
+
+    from tutor import model as models
+    from tutor.data import read_data
+    from tutor.stability import divergence_advice, hessian_bound
+    from tutor.train import Settings, train as run
+
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        names = [p.strip() for p in (params or "").split(",") if p.strip()]
+        the_model = models.from_expression(expr, names)
+    else:
+        the_model = models.load(lesson, lesson_file=lesson_file, size=size)
+    if synthetic:
+        raw = the_model.synthetic(true_w=tw, true_b=tb, samples=samples, noise=noise, seed=seed)
+        where = "synthetic data" + (f", noise {noise:g}" if the_model.kind == "regression" else "")
+    else:
+        raw = read_data(data)
+        where = ", ".join(d if "=" not in d else d.split("=")[0] + "=…" for d in data)
+    arrays = the_model.gather(raw)
+    settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                        reduce=reduce or the_model.reduce or "mean")
+    objective = the_model.objective
+    prepared = objective.prepare(arrays)
+    n = next(iter(prepared.values())).shape[0] if prepared else 1
+    settings.check(n)
+    objective.init_params(prepared, starts)  # refuses an --init the model lacks, before output
+    bound = hessian_bound(objective, prepared, reduce=settings.reduce, batch_size=batch_size)
+
+    from rich.console import Console
+
+    console = Console(highlight=False, stderr=fmt == "json")
+    from tutor.render import train_text
+
+    if fmt == "text":
+        train_text.header(console, the_model, settings, bound, n, where)
+        with train_text.Progress(console, epochs) as progress:
+            history = run(objective, arrays, settings, init=starts, on_epoch=progress,
+                          prepared=prepared)
+    else:
+        history = run(objective, arrays, settings, init=starts, prepared=prepared)
+    comparison = models.compare(the_model, history.params, arrays,
+                                true_w=tw if synthetic else None, true_b=tb if synthetic else None)
+    advice = divergence_advice(lr, bound) if history.diverged else None
+    if fmt == "json":
+        from tutor.render.train_json import history_json
+
+        click.echo(history_json(the_model, history, comparison, bound, advice))
+    else:
+        train_text.result(console, the_model, history, comparison, bound, advice)
+    if plot and history.epochs:
+        from tutor.render.train_plot import plot_training
+        from tutor.train import landscape
+
+        scape = landscape(objective, prepared, history)
+        view = models.fit_view(the_model, history.params, arrays)
+        written = plot_training(plot, the_model, history, view, scape)
+        click.echo("plots written to " + ", ".join(written), err=fmt == "json")
+    if history.diverged:
+        if fmt == "json":
+            click.echo(f"error: training diverged at epoch {history.stop_epoch}, step "
+                       f"{history.stop_step}: {advice}", err=True)
+        sys.exit(1)  # the run finished its report; exit code 1 says it diverged
+
+
 
 # -- check: hand-derived gradients (tutor check, gradcheck, quiz) -------------------------
+def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
+    """The lesson (or one-off lesson for --expr) and the one variable to differentiate by."""
+    from tutor.explanation import lesson_from_expression
+    from tutor.lesson import load_lesson, load_lesson_file
+
+    sources = [s for s in (lesson, expr, lesson_file) if s is not None]
+    if len(sources) != 1:
+        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                        "(see 'tutor list')")
+    if expr is not None:
+        if size is not None:
+            raise UserError("--size goes with an indexed lesson, not with --expr")
+        the_lesson = lesson_from_expression(expr, wrt=wrt_names)
+        chosen = list(the_lesson.wrt)
+        if not wrt_names and len(chosen) > 1:
+            raise UserError(f"say which variable with --wrt (the expression has "
+                            f"{', '.join(s.name for s in chosen)})")
+    else:
+        the_lesson = (load_lesson(lesson, size=size) if lesson is not None
+                      else load_lesson_file(lesson_file, size=size))
+        chosen = [s for name in wrt_names for s in the_lesson.names_for(name)]
+        if not chosen:
+            chosen = list(the_lesson.wrt)
+    if len(chosen) != 1:
+        names = ", ".join(s.name for s in chosen)
+        raise UserError(f"check one derivative at a time: name one variable with --wrt "
+                        f"(one of {names})")
+    return the_lesson, chosen[0]
+
+
+def _example_rows(example: dict) -> list[dict]:
+    """The lesson's example as points {name: number}, one per sample."""
+    lengths = [len(v) for v in example.values() if isinstance(v, list)]
+    n = max(lengths) if lengths else 1
+    return [{k: (v[i] if isinstance(v, list) else v) for k, v in example.items()}
+            for i in range(n)]
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, metavar="[LESSON] [ANSWER]")
+@click.option("--expr", "expr", metavar="TEXT", help="Check a derivative of this expression.")
+@click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use a lesson from your own TOML file.")
+@click.option("--wrt", multiple=True, metavar="NAME", help="The variable the derivative is by.")
+@click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
+              help="The point of a --claim (lists are columns of a batch).")
+@click.option("--reduce", type=click.Choice(["mean", "sum"]),
+              help="How a batch's per-sample derivatives combine for --claim.")
+@click.option("--claim", metavar="NUMBER",
+              help="A number you say the derivative has at the --at point.")
+@click.option("--reveal", is_flag=True, help="Show the whole correct derivation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_user_errors
+def check(args, expr, lesson_file, wrt, size, at, reduce, claim, reveal, fmt):
+    """Check a derivative you worked out by hand (or a number you computed).
+
+    \b
+    tutor check sigmoid --wrt z "exp(-z)/(1+exp(-z))^2"
+    tutor check sigmoid "\\sigma(z)(1-\\sigma(z))"          (LaTeX works too)
+    tutor check --expr "tanh(w*x + b)" --wrt w "x*(1 - tanh(w*x+b)^2)"
+    tutor check --expr "(w*x + b - y)^2/2" --wrt w --at w=2 --at b=1 \\
+        --at x=1,2,3 --at y=6,9,12 --reduce mean --claim -8.6667
+
+    \b
+    A wrong answer gets a diagnosis (sign, constant factor, missing chain factor,
+    extra or missing term, wrong variable, other), a point where it differs, and the
+    step of the correct derivation where it parts ways.
+    Exit code: 0 correct, 1 not correct, 2 bad input.
+    """
+    args = list(args)
+    for a in args:
+        if a.startswith("--"):
+            raise UserError(f"no such option: {a} (see tutor check --help)")
+    lesson = None
+    if expr is None and lesson_file is None:
+        if not args:
+            raise UserError("name a lesson (see 'tutor list') or give --expr TEXT")
+        lesson = args.pop(0)
+    if len(args) > 1:
+        raise UserError(f"too many arguments: {' '.join(args[1:])!r} (quote the answer: "
+                        "\"2*x + 1\")")
+    answer = args[0] if args else None
+    if answer is None and claim is None:
+        raise UserError("give your answer (the derivative, in quotes) or a number with --claim")
+    if at and claim is None:
+        raise UserError("--at gives the point of a --claim; add --claim NUMBER")
+    values = parse_at(at)
+
+    from tutor.check import check_answer, check_claim
+
+    the_lesson, var = _load_for_check(lesson, expr, lesson_file, size, wrt)
+    for name in values:
+        the_lesson.symbol(name)
+    function = the_lesson.outputs[0]
+    name = the_lesson.output_names[0] if expr is None else "f"
+    verdict = claim_verdict = None
+    if answer is not None:
+        verdict = check_answer(function, var, answer, named=the_lesson.named,
+                               assumptions=the_lesson.assumptions,
+                               symbols=the_lesson.symbols, name=name,
+                               prefer=_example_rows(the_lesson.example))
+    if claim is not None:
+        point = dict(the_lesson.example) if expr is None else {}
+        point.update(values)
+        claim_verdict = check_claim(function, var, claim, point,
+                                    reduce=reduce or the_lesson.reduce,
+                                    named=the_lesson.named, assumptions=the_lesson.assumptions,
+                                    name=name)
+    if fmt == "json":
+        from tutor.render.check_text import check_json
+
+        click.echo(check_json(verdict, claim_verdict))
+    else:
+        from tutor.render.check_text import render_claim, render_verdict
+
+        if verdict is not None:
+            render_verdict(verdict, reveal=reveal)
+        if claim_verdict is not None:
+            if verdict is not None:
+                click.echo()
+            render_claim(claim_verdict)
+    ok = all(v.correct for v in (verdict, claim_verdict) if v is not None)
+    if not ok:
+        sys.exit(1)
+
+
+
+
+@main.command()
+@click.argument("target", metavar="FILE.py:FUNCTION")
+@click.option("--inputs", "inputs_name", default="inputs", show_default=True, metavar="NAME",
+              help="The function (or dict) in FILE.py giving the arrays to check at.")
+@click.option("--wrt", multiple=True, metavar="NAME", help="Check only these inputs (repeatable).")
+@click.option("--samples", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
+              help="Entries checked per array; bigger arrays get a random subset.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of that subset.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_user_errors
+def gradcheck(target, inputs_name, wrt, samples, seed, fmt):
+    """Check NumPy gradient code you wrote against finite differences.
+
+    \b
+    FILE.py defines either
+      FUNCTION(**inputs) -> (loss, grads)            tutor gradcheck model.py:loss_and_grad
+    or a pair
+      LOSS(**inputs) -> loss, GRAD(**inputs) -> grads
+                                                     tutor gradcheck model.py:loss,grad
+    and inputs() returning a dict {name: array} (or a dict INPUTS).
+    grads is a dict {name: array} or a tuple in the order of the inputs.
+
+    \b
+    Central finite differences in float64; relative error per entry
+    |a − n| / max(|a|, |n|): below 1e-7 good, 1e-7 … 1e-4 suspicious, above 1e-4
+    wrong. Near a kink (ReLU at 0, max, |x|) finite differences are unreliable.
+    Exit code: 0 no wrong entry, 1 a wrong gradient, 2 the file cannot be used.
+    """
+    from tutor.gradcheck import check_gradient, load_target
+
+    t = load_target(target, inputs_name=inputs_name)
+    report = check_gradient(t.fn, t.inputs, grad_fn=t.grad_fn, wrt=list(wrt) or None,
+                            samples=samples, seed=seed, path=t.path, name=t.name)
+    if fmt == "json":
+        from tutor.render.gradcheck_text import gradcheck_json
+
+        click.echo(gradcheck_json(report, target))
+    else:
+        from tutor.render.gradcheck_text import render_gradcheck
+
+        render_gradcheck(report, target)
+    if not report.ok:
+        sys.exit(1)
 
 
 # -- backprop: graphs, forward/backward tables, Jacobians (tutor backprop) ---------------

@@ -221,3 +221,23 @@ def test_chinese_plot_without_a_cjk_font_says_so_and_draws_english(tmp_path, mon
         warnings.simplefilter("error")  # no boxes: every label is drawn in English
         note = plot_explanation(explain(lesson), str(tmp_path / "s.png"))
     assert "fonts-noto-cjk" in note and CJK.search(note)
+
+
+@pytest.mark.parametrize("lesson", ["sigmoid", "softmax", "linear_regression"])
+def test_chinese_latex_compiles_with_pdflatex(tmp_path, lesson):
+    import shutil
+    import subprocess
+
+    pdflatex, kpsewhich = shutil.which("pdflatex"), shutil.which("kpsewhich")
+    if pdflatex is None or kpsewhich is None:
+        pytest.skip("pdflatex is not installed")
+    found = subprocess.run([kpsewhich, "CJKutf8.sty"], capture_output=True, text=True)
+    if not found.stdout.strip():
+        pytest.skip("the LaTeX CJK package is not installed (Debian: latex-cjk-chinese)")
+    r = CliRunner().invoke(main, ["explain", lesson, "--format", "latex", "--lang", "zh"])
+    assert r.exit_code == 0 and CJK.search(r.output)
+    (tmp_path / "doc.tex").write_text(r.output, encoding="utf-8")
+    done = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")

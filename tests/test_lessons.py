@@ -62,6 +62,19 @@ def hand(lesson, out, wrt, v):
         return g * v["x"] if wrt == "w" else g
     if name == "bce_logits":
         return _sig(v["z"]) - v["y"]
+    if name == "logistic_regression":
+        n = lesson.size
+        err = _sig(sum(v[f"w{k}"] * v[f"x{k}"] for k in range(1, n + 1)) + v["b"]) - v["y"]
+        return err if wrt == "b" else err * v["x" + wrt[1:]]
+    if name == "softmax_regression":
+        n = lesson.size
+        z = np.array([v[f"w{k}"] * v["x"] + v[f"b{k}"] for k in range(1, n + 1)])
+        s = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        y = np.array([v[f"y{k}"] for k in range(1, n + 1)])
+        j = int(wrt[1:]) - 1
+        # s·Σy − y per class (s − y for one-hot targets), times x for a weight
+        g = s[j] * y.sum() - y[j]
+        return g * v["x"] if wrt.startswith("w") else g
     if name in ("softmax", "cross_entropy"):
         n = lesson.size
         z = np.array([v[f"z{k}"] for k in range(1, n + 1)])

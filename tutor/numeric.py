@@ -9,6 +9,7 @@ log(1 + e^a) are replaced by them before compiling.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -35,6 +36,10 @@ def numpy_relu(z):
 
 NUMPY_FUNCTIONS = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "relu": numpy_relu}
 
+#: the modules the printed code refers to: NumPy's printer writes max/min of several arguments
+#: as ``functools.reduce(numpy.maximum, [...])``
+PRINTED_MODULES = {"numpy": np, "functools": functools}
+
 
 def _printer():
     # A NumPy printer with an explicit namespace: lambdify's "numpy" module string would run
@@ -47,10 +52,11 @@ def _printer():
 
 def compile_expr(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable:
     """A vectorised NumPy function of ``args`` (in that order) computing ``expr``."""
-    fn = sympy.lambdify(list(args), stable_form(expr), modules=[NUMPY_FUNCTIONS, {"numpy": np}],
+    fn = sympy.lambdify(list(args), stable_form(expr), modules=[NUMPY_FUNCTIONS, PRINTED_MODULES],
                         printer=_printer(), cse=True)
 
     def call(*values):
+        values = [np.asarray(v, dtype=np.float64) for v in values]
         with np.errstate(all="ignore"):
             out = fn(*values)
         shape = np.broadcast(*values).shape if values else ()

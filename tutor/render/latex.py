@@ -6,8 +6,9 @@ import re
 
 
 from ..explanation import Explanation
+from ..i18n import N_, _
 from ..steps import Derivation, Step
-from .notation import RULE_NAMES, latex, paragraph
+from .notation import RULE_NAMES, _wide, latex, paragraph
 from .text import numeric_rows
 
 
@@ -28,7 +29,8 @@ def _escape(s: str) -> str:
 def derivation_latex(d: Derivation, names=None) -> str:
     rows = []
     for depth, step in d.steps():
-        rule = RULE_LATEX.get(step.rule) or rf"\text{{{_escape(RULE_NAMES.get(step.rule, step.rule))}}}"
+        rule = (RULE_LATEX.get(step.rule)
+                or rf"\text{{{_escape(_(RULE_NAMES.get(step.rule, step.rule)))}}}")
         rows.append(rf"\hspace{{{1.5 * depth}em}} {step_latex(step, names)} && {rule}")
     return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
 
@@ -37,7 +39,7 @@ _SYMBOLS = {"−": "-", "·": r"$\cdot$", "′": "'", "½": r"$\frac12$", "¼": 
             "Σ": r"$\Sigma$", "→": r"$\to$", "≥": r"$\ge$", "≤": r"$\le$", "∂": r"$\partial$",
             "×": r"$\times$", "∇": r"$\nabla$", "∈": r"$\in$", "—": "---", "–": "--",
             "…": r"\ldots{}", "≈": r"$\approx$", "≠": r"$\ne$", "√": r"$\surd$", "∞": r"$\infty$",
-            "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$"}
+            "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$", "ℓ": r"$\ell$"}
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
           "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
@@ -50,6 +52,8 @@ def _char(ch: str) -> str:
 
     if ch in _SYMBOLS:
         return _SYMBOLS[ch]
+    if _wide(ch):
+        return ch  # Chinese: typeset by the CJK environment the document then opens
     name = unicodedata.name(ch, "")
     if "SUBSCRIPT" in name or "SUPERSCRIPT" in name or name.startswith("MODIFIER LETTER SMALL"):
         base = unicodedata.normalize("NFKC", ch)
@@ -99,32 +103,44 @@ RULE_LATEX = {"exp": r"\tfrac{d}{du} e^u = e^u", "sigmoid": r"\sigma' = \sigma(1
               "log": r"\tfrac{d}{du} \log u = 1/u", "variable": r"\tfrac{d}{dx} x = 1"}
 
 
+def latex_name(name: str) -> str:
+    """A function's name in LaTeX math: s1 → s_{1}, σ → \\sigma, ℓ → \\ell."""
+    m = re.fullmatch(r"(.*?)(\d+)", name)
+    base, sub = (m.group(1), m.group(2)) if m else (name, "")
+    base = prose(base).replace("$", "")
+    return f"{base}_{{{sub}}}" if sub else base
+
+
 def explanation_latex(exp: Explanation) -> str:
     lesson = exp.lesson
     names = {n.symbol: n.latex for n in lesson.named if n.latex}
-    out = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
-           r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
-           r"\begin{document}", rf"\section*{{{prose(lesson.title)}}}"]
+    body = [rf"\section*{{{prose(lesson.title)}}}"]
     if lesson.summary:
-        out.append(rf"\emph{{{prose(lesson.summary)}}}")
+        body.append(rf"\emph{{{prose(lesson.summary)}}}")
     if not lesson.is_vector:
-        out.append(rf"\[ {lesson.function_latex} = {latex(lesson.outputs[0])} \]")
+        body.append(rf"\[ {lesson.function_latex} = {latex(lesson.outputs[0])} \]")
     if lesson.text.get("intro"):
-        out.append(prose(lesson.text["intro"]))
+        body.append(prose(lesson.text["intro"]))
     for item in exp.items:
         d = item.derivation
-        out.append(rf"\subsection*{{$\partial$ {prose(d.name)} / $\partial {latex(d.wrt)}$}}")
-        out.append(r"\[ " + derivation_latex(d, names) + r" \]")
+        body.append(rf"\subsection*{{$\partial {latex_name(d.name)} / \partial {latex(d.wrt)}$}}")
+        body.append(r"\[ " + derivation_latex(d, names) + r" \]")
         check = item.numeric
         cols = list(check.at)
-        out.append(r"\begin{center}\begin{tabular}{" + "r" * (len(cols) + 4) + "}")
-        out.append(" & ".join([f"${latex(lesson.symbols[c])}$" for c in cols]
-                              + ["value", "derivative", "finite diff.", "rel. error"]) + r" \\ \hline")
+        body.append(r"\begin{center}\begin{tabular}{" + "r" * (len(cols) + 4) + "}")
+        body.append(" & ".join([f"${latex(lesson.symbols[c])}$" for c in cols]
+                               + [prose(_(h)) for h in ("value", "derivative", "finite diff.",
+                                                        "rel. error")]) + r" \\ \hline")
         for row in numeric_rows(check, cols):
-            out.append(" & ".join(r.replace("−", "-") for r in row) + r" \\")
-        out.append(r"\end{tabular}\end{center}")
-    for key, heading in (("batch", "Over a batch"), ("insight", "Insight")):
+            body.append(" & ".join(r.replace("−", "-") for r in row) + r" \\")
+        body.append(r"\end{tabular}\end{center}")
+    for key, heading in (("batch", N_("Over a batch")), ("insight", N_("Insight"))):
         if lesson.text.get(key):
-            out.append(rf"\paragraph{{{heading}.}} " + prose(lesson.text[key]))
-    out.append(r"\end{document}")
-    return "\n".join(out) + "\n"
+            body.append(rf"\paragraph{{{prose(_(heading))}.}} " + prose(lesson.text[key]))
+    preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
+                r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}"]
+    if any(_wide(ch) for line in body for ch in line):
+        # Chinese with pdflatex: the CJK package's UTF-8 environment and its Song font
+        preamble.append(r"\usepackage{CJKutf8}")
+        body = [r"\begin{CJK}{UTF8}{gbsn}", *body, r"\end{CJK}"]
+    return "\n".join([*preamble, r"\begin{document}", *body, r"\end{document}"]) + "\n"

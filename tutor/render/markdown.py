@@ -6,17 +6,18 @@ import math
 
 
 from ..explanation import Explanation
+from ..i18n import N_, _
 from ..steps import Derivation, Step
-from .latex import step_latex
+from .latex import latex_name, step_latex
 from .notation import RULE_NAMES, latex, paragraph
 from .text import fmt_error, numeric_rows
 
 
 def _step_line(depth: int, number: int, step: Step, names) -> str:
     indent = "   " * depth
-    line = f"{indent}{number}. ${step_latex(step, names)}$ — *{RULE_NAMES.get(step.rule, step.rule)}*"
+    line = f"{indent}{number}. ${step_latex(step, names)}$ — *{_(RULE_NAMES.get(step.rule, step.rule))}*"
     for sym, expr in step.bindings:
-        line += f"; where ${latex(sym)} = {latex(expr, names)}$"
+        line += "; " + _("where {binding}").format(binding=f"${latex(sym)} = {latex(expr, names)}$")
     if step.note:
         line += f" ({step.note})"
     return line
@@ -47,29 +48,24 @@ def explanation_markdown(exp: Explanation) -> str:
         d = item.derivation
         out += [f"## $\\partial {latex_name(d.name)} / \\partial {latex(d.wrt)}$", ""]
         out += [derivation_markdown(d, names), ""]
-        out += [f"Result: ${latex(d.result, names)}$", ""]
+        out += [_("Result: {result}").format(result=f"${latex(d.result, names)}$"), ""]
         check = item.numeric
         cols = list(check.at)
-        out.append("| " + " | ".join(cols + ["value", "derivative", "finite diff.", "rel. error"]) + " |")
+        out.append("| " + " | ".join(cols + [_("value"), _("derivative"), _("finite diff."),
+                                             _("rel. error")]) + " |")
         out.append("|" + "---:|" * (len(cols) + 4))
         for row in numeric_rows(check, cols):
             out.append("| " + " | ".join(row) + " |")
         err = check.max_rel_error
         ok = math.isfinite(err) and err < 1e-6
-        out += ["", f"Max relative error {fmt_error(err)}" + (" ✓" if ok else ""), ""]
+        verdict = _("Max relative error {error}").format(error=fmt_error(err))
+        out += ["", verdict + (" ✓" if ok else ""), ""]
     if lesson.general_text:
-        out += [f"**General form:** `∂{lesson.function_name}_i/∂z_j = {lesson.general_text}`"
+        heading = _("General form:")
+        out += [f"**{heading}** `∂{lesson.function_name}_i/∂z_j = {lesson.general_text}`"
                 + (f" — {lesson.matrix_text}" if lesson.matrix_text else ""), ""]
-    for key, heading in (("batch", "Over a batch"), ("insight", "Insight")):
+    for key, heading in (("batch", N_("Over a batch")), ("insight", N_("Insight"))):
         if lesson.text.get(key):
-            out += [f"**{heading}.** " + paragraph(lesson.text[key]), ""]
+            out += [f"**{_(heading)}.** " + paragraph(lesson.text[key]), ""]
     return "\n".join(out).rstrip() + "\n"
 
-
-def latex_name(name: str) -> str:
-    import re
-
-    m = re.fullmatch(r"(.*?)(\d+)", name)
-    base, sub = (m.group(1), m.group(2)) if m else (name, "")
-    base = {"σ": r"\sigma"}.get(base, base)
-    return f"{base}_{{{sub}}}" if sub else base

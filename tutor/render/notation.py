@@ -147,7 +147,9 @@ def text(expr) -> str:
 
 def latex(expr, names: dict | None = None) -> str:
     """LaTeX for documents and notebooks; ``names`` maps placeholder symbols to LaTeX."""
-    return sympy.latex(expr, symbol_names=names or {})
+    # a family member's name such as s1 is written s_{1}, as SymPy writes a symbol s1
+    names = {sym: re.sub(r"^([A-Za-z]+)(\d+)$", r"\1_{\2}", tex) for sym, tex in (names or {}).items()}
+    return sympy.latex(expr, symbol_names=names)
 
 
 def derivative_label(function_name: str, wrt: sympy.Symbol) -> str:

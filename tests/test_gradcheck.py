@@ -1,0 +1,188 @@
+"""tutor gradcheck: planted bugs in NumPy gradient code are found, the right code passes,
+and a file that cannot be used is one clear line with exit code 2."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import cli
+from tutor.gradcheck import GradcheckError, assert_gradient, check_gradient
+
+MODEL = '''
+import numpy as np
+
+def inputs():
+    rng = np.random.default_rng(1)
+    return {"W": rng.normal(size=(3, 3)), "b": rng.normal(size=3),
+            "X": rng.normal(size=(6, 3)), "y": rng.normal(size=(6, 3))}
+
+def loss_and_grad(W, b, X, y):
+    # L = (1/2n) sum (XW + b - y)^2, worked out by hand: dL/dW = X^T r / n, dL/db = mean r
+    n = X.shape[0]
+    r = X @ W + b - y
+    return 0.5 * np.sum(r ** 2) / n, {"W": X.T @ r / n, "b": r.sum(axis=0) / n}
+
+def transposed(W, b, X, y):
+    n = X.shape[0]
+    r = X @ W + b - y
+    return 0.5 * np.sum(r ** 2) / n, {"W": (X.T @ r / n).T, "b": r.sum(axis=0) / n}
+
+def no_mean(W, b, X, y):
+    n = X.shape[0]
+    r = X @ W + b - y
+    return 0.5 * np.sum(r ** 2) / n, {"W": X.T @ r, "b": r.sum(axis=0) / n}
+
+def one_sign(W, b, X, y):
+    n = X.shape[0]
+    r = X @ W + b - y
+    gb = r.sum(axis=0) / n
+    gb[1] = -gb[1]
+    return 0.5 * np.sum(r ** 2) / n, {"W": X.T @ r / n, "b": gb}
+
+def loss(W, b, X, y):
+    return loss_and_grad(W, b, X, y)[0]
+
+def grad(W, b, X, y):
+    g = loss_and_grad(W, b, X, y)[1]
+    return (g["W"], g["b"])
+'''
+
+
+@pytest.fixture
+def model(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(MODEL)
+    return str(path)
+
+
+def _run(*args):
+    return CliRunner().invoke(cli.main, ["gradcheck", *args])
+
+
+def test_right_gradient_passes(model):
+    r = _run(f"{model}:loss_and_grad")
+    assert r.exit_code == 0, r.output
+    assert "✓ good" in r.output and "✗" not in r.output
+    r = _run(f"{model}:loss,grad")
+    assert r.exit_code == 0, r.output
+
+
+def test_transposed_matrix_found(model):
+    r = _run(f"{model}:transposed")
+    assert r.exit_code == 1
+    assert "transpose" in r.output
+    assert "W[" in r.output
+
+
+def test_missing_one_over_n_found(model):
+    r = _run(f"{model}:no_mean", "--format", "json")
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    w = next(p for p in data["inputs"] if p["name"] == "W")
+    assert w["status"] == "wrong"
+    assert "6 ×" in w["pattern"] and "1/6" in w["pattern"]
+    b = next(p for p in data["inputs"] if p["name"] == "b")
+    assert b["status"] == "good"
+
+
+def test_wrong_sign_in_one_entry_found(model):
+    r = _run(f"{model}:one_sign", "--format", "json")
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    b = next(p for p in data["inputs"] if p["name"] == "b")
+    assert b["status"] == "wrong"
+    assert b["worst"][0]["index"] == [1]
+    assert b["worst"][0]["analytic"] == pytest.approx(-b["worst"][0]["numeric"], rel=1e-6)
+    # the other entries are fine
+    assert all(e["error"] < 1e-7 for e in b["worst"][1:])
+
+
+def test_finite_differences_by_hand():
+    # L = sum(x^3): dL/dx = 3x^2; the finite differences match the textbook formula
+    x = np.array([0.5, -1.5, 2.0])
+    report = check_gradient(lambda x: (np.sum(x ** 3), {"x": 3 * x ** 2}), {"x": x})
+    assert report.ok and report.status == "good"
+    for e in report.params[0].entries:
+        assert e.numeric == pytest.approx(3 * x[e.index] ** 2, rel=1e-9)
+
+
+def test_library_call_for_the_users_tests():
+    W = np.arange(6.0).reshape(2, 3) / 10
+    x = np.array([1.0, -2.0, 0.5])
+
+    def fn(W, x):
+        h = np.tanh(W @ x)
+        return np.sum(h), {"W": np.outer(1 - h ** 2, x)}
+
+    assert assert_gradient(fn, {"W": W, "x": x}).ok
+
+    def wrong(W, x):
+        h = np.tanh(W @ x)
+        return np.sum(h), {"W": np.outer(1 - h, x)}
+
+    with pytest.raises(AssertionError, match="W\\["):
+        assert_gradient(wrong, {"W": W, "x": x})
+
+
+def test_random_subset_for_big_arrays():
+    x = np.linspace(-1, 1, 5000)
+    report = check_gradient(lambda x: (np.sum(np.sin(x)), {"x": np.cos(x)}), {"x": x},
+                            samples=50, seed=3)
+    p = report.params[0]
+    assert p.checked == 50 and p.total == 5000 and p.status == "good"
+
+
+def test_kink_is_flagged():
+    x = np.array([0.0, 1.0])
+    report = check_gradient(lambda x: (np.sum(np.maximum(x, 0)), {"x": (x > 0) * 1.0}), {"x": x})
+    entry = next(e for e in report.params[0].entries if e.index == (0,))
+    assert entry.kink
+
+
+BAD_FILES = {
+    "syntax": ("def f(:\n", "f", "syntax error at line 1"),
+    "raises on import": ("raise ValueError('boom')\n", "f", "ValueError: boom"),
+    "no function": ("def inputs():\n    return {'x': 1.0}\n", "f", "no function 'f'"),
+    "no inputs": ("def f(x):\n    return x, {'x': 1.0}\n", "f", "inputs()"),
+    "raises inside": ("def inputs():\n    return {'x': 1.0}\ndef f(x):\n    return 1 / 0\n",
+                      "f", "ZeroDivisionError"),
+    "not a pair": ("def inputs():\n    return {'x': 1.0}\ndef f(x):\n    return 3.0\n",
+                   "f", "(loss, grads)"),
+    "array loss": ("import numpy as np\ndef inputs():\n    return {'x': np.ones(3)}\n"
+                   "def f(x):\n    return x, {'x': x}\n", "f", "one real number"),
+    "wrong shape": ("import numpy as np\ndef inputs():\n    return {'W': np.ones((2, 3))}\n"
+                    "def f(W):\n    return W.sum(), {'W': np.ones((3, 2))}\n", "f", "transposed?"),
+    "exit": ("import sys\nsys.exit(3)\n", "f", "exit"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES), ids=list(BAD_FILES))
+def test_bad_files_one_line(tmp_path, name):
+    source, fn, message = BAD_FILES[name]
+    path = tmp_path / "bad.py"
+    path.write_text(textwrap.dedent(source))
+    r = _run(f"{path}:{fn}")
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    assert message in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("spec", ["nofile.py:f", "model.txt:f", "model.py", "model.py:1x"])
+def test_bad_targets(tmp_path, spec):
+    r = _run(str(tmp_path / spec))
+    assert r.exit_code == 2 and r.output.startswith("error: ")
+
+
+def test_subprocess(model, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "cli", "gradcheck", f"{model}:one_sign"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert r.returncode == 1, r.stderr
+    assert "b[1]" in r.stdout

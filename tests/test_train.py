@@ -1,0 +1,403 @@
+"""tutor train: the reference runs against plain Python loops, compiled gradients against
+hand-written NumPy and finite differences, the stability bound against its formula, and the
+command line (including bad input)."""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import cli
+from tutor import model as models
+from tutor.data import synthetic
+from tutor.lesson import lesson_names, load_lesson
+from tutor.numeric import compile_expr
+from tutor.stability import hessian_bound
+from tutor.train import Settings, train
+
+
+def run(args):
+    return CliRunner().invoke(cli.main, ["train", *args], catch_exceptions=False)
+
+
+# -- the reference runs --------------------------------------------------------------------
+def sgd_loop(epochs):
+    w, grads = 1.0, []
+    for _ in range(epochs):
+        for x, y in zip([1.0, 2.0, 3.0], [2.0, 4.0, 6.0]):
+            g = 2 * (w * x - y) * x
+            grads.append(g)
+            w -= 0.01 * g
+    return w, grads
+
+
+def test_per_sample_sgd_matches_a_plain_loop():
+    m = models.from_expression("(w*x - y)**2", ["w"])
+    seen = []
+    h = train(m.objective, m.gather({"x": np.array([1.0, 2, 3]), "y": np.array([2.0, 4, 6])}),
+              Settings(lr=0.01, epochs=10, batch_size=1, shuffle=False), init={"w": 1},
+              on_step=lambda step, g, p: seen.append(float(g["w"])))
+    w, grads = sgd_loop(10)
+    assert seen[:3] == pytest.approx([-2.0, -7.84, -16.2288], abs=1e-12)
+    assert seen == pytest.approx(grads, abs=1e-12)
+    assert float(h.params["w"]) * 4 == pytest.approx(w * 4, abs=1e-12)
+
+
+def test_per_sample_sgd_from_the_command_line():
+    r = run(["--expr", "(w*x - y)**2", "--params", "w", "--data", "x=1,2,3", "--data", "y=2,4,6",
+             "--init", "w=1", "--lr", "0.01", "--epochs", "10", "--batch-size", "1",
+             "--no-shuffle", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    w, _ = sgd_loop(10)
+    assert out["params"]["w"] * 4 == pytest.approx(w * 4, abs=1e-12)
+    assert [e["epoch"] for e in out["history"]] == list(range(1, 11))
+    # the loss after each epoch: mean of (w·x − y)² over the whole data, from the loop
+    w_e = 1.0
+    for epoch in out["history"]:
+        for x, y in zip([1, 2, 3], [2, 4, 6]):
+            w_e -= 0.01 * 2 * (w_e * x - y) * x
+        expected = sum((w_e * x - y) ** 2 for x, y in zip([1, 2, 3], [2, 4, 6])) / 3
+        assert epoch["loss"] == pytest.approx(expected, rel=1e-12)
+
+
+def full_batch_loop():
+    w, b = 0.5, 0.0
+    xs, ys = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
+    for _ in range(100):
+        gw = sum((w * x + b - y) * x for x, y in zip(xs, ys))
+        gb = sum((w * x + b - y) for x, y in zip(xs, ys))
+        w, b = w - 0.01 * gw, b - 0.01 * gb
+    return w, b
+
+
+def test_full_batch_sum_matches_a_plain_loop(tmp_path):
+    w, b = full_batch_loop()
+    m = models.from_expression("(w*x + b - y)**2/2", ["w", "b"])
+    data = {"x": np.array([[1.0], [2.0], [3.0]]), "y": np.array([[2.0], [4.0], [6.0]])}
+    h = train(m.objective, m.gather(data), Settings(lr=0.01, epochs=100, reduce="sum"),
+              init={"w": 0.5, "b": 0})
+    assert float(np.ravel(h.params["w"])[0]) == pytest.approx(w, abs=1e-12)
+    assert float(h.params["b"]) == pytest.approx(b, abs=1e-12)
+    # the same from a .npz file on the command line
+    np.savez(tmp_path / "d.npz", **data)
+    r = run(["--expr", "(w*x + b - y)**2/2", "--params", "w,b", "--data", str(tmp_path / "d.npz"),
+             "--init", "w=0.5", "--init", "b=0", "--lr", "0.01", "--epochs", "100",
+             "--reduce", "sum", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["params"]["w"][0] == pytest.approx(w, abs=1e-12)
+    assert out["params"]["b"] == pytest.approx(b, abs=1e-12)
+
+
+def test_from_scratch_linear_regression():
+    r = run(["linear_regression", "--synthetic", "--true-w", "2,-3.4", "--true-b", "4.2",
+             "--samples", "1000", "--noise", "0.01", "--batch-size", "10", "--lr", "0.03",
+             "--epochs", "3", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["history"][-1]["loss"] < 1e-4
+    assert out["params"]["w"] == pytest.approx([2, -3.4], abs=5e-3)
+    assert out["params"]["b"] == pytest.approx(4.2, abs=5e-3)
+    # the final loss is the mean of ½(ŷ − y)² over the data, recomputed here
+    data = synthetic("regression", true_w=np.array([2, -3.4]), true_b=4.2, samples=1000,
+                     noise=0.01, seed=0)
+    pred = data["x"] @ np.array(out["params"]["w"]) + out["params"]["b"]
+    assert out["history"][-1]["loss"] == pytest.approx(np.mean((pred - data["y"]) ** 2) / 2, rel=1e-9)
+
+
+def test_same_seed_same_numbers_other_seed_other_order():
+    args = ["linear_regression", "--synthetic", "--true-w", "1,2", "--samples", "200",
+            "--batch-size", "7", "--epochs", "2", "--format", "json"]
+    a, b = run(args + ["--seed", "3"]), run(args + ["--seed", "3"])
+    c = run(args + ["--seed", "4"])
+    assert json.loads(a.stdout)["params"] == json.loads(b.stdout)["params"]
+    assert json.loads(a.stdout)["params"] != json.loads(c.stdout)["params"]
+
+
+# -- compiled gradients against hand-written NumPy -------------------------------------------
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _softmax(Z):
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+HAND = {  # ∂f/∂(wrt) per lesson, written by hand with NumPy, from the textbook formulas
+    "sigmoid": lambda v, wrt: _sig(v["z"]) * (1 - _sig(v["z"])),
+    "tanh": lambda v, wrt: 1 - np.tanh(v[wrt]) ** 2,
+    "relu": lambda v, wrt: (v["z"] > 0).astype(float),
+    "squared_loss": None, "linear": None, "bce_logits": lambda v, wrt: _sig(v["z"]) - v["y"],
+}
+
+
+def _random_point(lesson, rng, n=50):
+    return {name: rng.normal(size=n) for name in lesson.symbols}
+
+
+@pytest.mark.parametrize("name", lesson_names())
+def test_compiled_derivatives_of_every_lesson(name):
+    """Every lesson's derivative, compiled, equals a hand-written NumPy formula (where there is
+    one for it) and central differences of the compiled function itself."""
+    from sympy import diff
+
+    lesson = load_lesson(name)
+    rng = np.random.default_rng(7)
+    v = _random_point(lesson, rng)
+    for name_y in [s for s in lesson.symbols if s.startswith("y")]:
+        v[name_y] = rng.random(50)
+    args = list(lesson.symbols.values())
+    values = [v[s.name] for s in args]
+    for k, out in enumerate(lesson.outputs):
+        f = compile_expr(out, args)
+        for wrt in lesson.wrt:
+            if name == "relu" and np.any(np.abs(v[wrt.name]) < 1e-6):
+                continue
+            g = compile_expr(diff(out, wrt), args)(*values)
+            i = args.index(wrt)
+            h = 1e-6 * np.maximum(1, np.abs(values[i]))
+            up, down = list(values), list(values)
+            up[i], down[i] = values[i] + h, values[i] - h
+            fd = (f(*up) - f(*down)) / (up[i] - down[i])
+            assert np.allclose(g, fd, rtol=1e-6, atol=1e-7), (name, str(wrt))
+            hand = HAND.get(name)
+            if hand is not None:
+                assert np.allclose(g, hand(v, wrt.name), rtol=1e-9, atol=1e-12), (name, str(wrt))
+    if name in ("softmax", "cross_entropy"):
+        Z = np.column_stack([v[f"z{i}"] for i in (1, 2, 3)])
+        S = _softmax(Z)
+        for i in range(3):
+            for j in range(3):
+                g = compile_expr(diff(lesson.outputs[i if name == "softmax" else 0],
+                                      lesson.symbols[f"z{j + 1}"]), args)(*values)
+                if name == "softmax":
+                    hand = S[:, i] * ((i == j) - S[:, j])
+                else:
+                    Y = np.column_stack([v[f"y{i}"] for i in (1, 2, 3)])
+                    hand = S[:, j] * Y.sum(axis=1) - Y[:, j]
+                assert np.allclose(g, hand, rtol=1e-9, atol=1e-12)
+            if name == "cross_entropy":
+                break
+
+
+def _hand_gradients(name, X, y, p):
+    n = len(X)
+    if name == "linear_regression":
+        r = X @ p["w"] + p["b"] - y
+        return {"w": X.T @ r / n, "b": r.mean()}
+    if name == "logistic_regression":
+        r = _sig(X @ p["w"] + p["b"]) - y
+        return {"w": X.T @ r / n, "b": r.mean()}
+    if name == "softmax_regression":
+        R = _softmax(X @ p["w"] + p["b"]) - y
+        return {"w": X.T @ R / n, "b": R.mean(axis=0)}
+    if name == "neuron":
+        a = _sig(X[:, 0] * p["w"] + p["b"])
+        r = (a - y) * a * (1 - a)
+        return {"w": np.mean(r * X[:, 0]), "b": r.mean()}
+
+
+@pytest.mark.parametrize("name,features", [("linear_regression", 2), ("linear_regression", 5),
+                                           ("logistic_regression", 3), ("softmax_regression", 4),
+                                           ("neuron", 1)])
+def test_training_gradients_equal_hand_written_numpy(name, features):
+    m = models.load(name)
+    rng = np.random.default_rng(1)
+    n = 300
+    X = rng.normal(size=(n, features))
+    target = m.targets[0].name
+    if name == "softmax_regression":
+        y = np.eye(3)[rng.integers(0, 3, n)]
+        params = {"w": rng.normal(size=(features, 3)), "b": rng.normal(size=3)}
+    elif name == "neuron":
+        y = rng.random(n)
+        params = {"w": rng.normal(), "b": rng.normal()}
+        X = X[:, :1]
+    else:
+        y = rng.random(n) if name != "linear_regression" else rng.normal(size=n)
+        params = {"w": rng.normal(size=features), "b": rng.normal()}
+    data = m.gather({m.feature_name: X if name != "neuron" else X[:, 0], target: y})
+    prep = m.objective.prepare(data)
+    got = m.objective.gradient(params, prep, "mean")
+    hand = _hand_gradients(name, X, y, params)
+    for k in hand:
+        assert np.allclose(got[k], hand[k], rtol=1e-9, atol=1e-12), k
+    # and against central differences of the compiled loss
+    for k, v in params.items():
+        flat = np.array(v, dtype=float).ravel()
+        for i in range(flat.size):
+            h = 1e-6 * max(1, abs(flat[i]))
+            up, down = flat.copy(), flat.copy()
+            up[i] += h
+            down[i] -= h
+            lu = m.objective.loss({**params, k: up.reshape(np.shape(v))}, prep, "mean")
+            ld = m.objective.loss({**params, k: down.reshape(np.shape(v))}, prep, "mean")
+            assert np.ravel(got[k])[i] == pytest.approx((lu - ld) / (up[i] - down[i]), rel=1e-5, abs=1e-8)
+
+
+def test_stable_at_huge_logits():
+    for name in ("logistic_regression", "softmax_regression", "neuron"):
+        m = models.load(name)
+        C = 3 if name == "softmax_regression" else None
+        X = np.array([[1.0], [-1.0]])
+        y = np.array([[1.0, 0, 0], [0, 0, 1.0]]) if C else np.array([0.0, 1.0])
+        data = m.gather({m.feature_name: X if name != "neuron" else X[:, 0], m.targets[0].name: y})
+        prep = m.objective.prepare(data)
+        w = np.full((1, 3), 1000.0) * np.array([1, 0, -1]) if C else (np.array([1000.0]) if name != "neuron" else 1000.0)
+        params = {"w": w, "b": np.zeros(3) if C else 0.0}
+        loss = m.objective.loss(params, prep, "mean")
+        grads = m.objective.gradient(params, prep, "mean")
+        assert np.isfinite(loss) and all(np.isfinite(g).all() for g in grads.values()), name
+    # the wrong-way logistic loss at |z| = 1000 is 1000 (softplus), not inf
+    m = models.load("logistic_regression")
+    prep = m.objective.prepare(m.gather({"x": np.array([[1.0], [-1.0]]), "y": np.array([0.0, 1.0])}))
+    assert m.objective.loss({"w": np.array([1000.0]), "b": 0.0}, prep, "mean") == pytest.approx(1000.0)
+
+
+def test_largest_stable_step_is_two_over_the_top_eigenvalue():
+    # one feature, mean ½(wx + b − y)²: H = [[mean x², mean x], [mean x, 1]]
+    rng = np.random.default_rng(2)
+    x = rng.normal(1.0, 2.0, size=400)
+    y = 3 * x + rng.normal(size=400)
+    m = models.from_expression("(w*x + b - y)**2/2", ["w", "b"])
+    prep = m.objective.prepare(m.gather({"x": x, "y": y}))
+    a, c = np.mean(x * x), np.mean(x)
+    lam = (a + 1) / 2 + math.sqrt(((a - 1) / 2) ** 2 + c * c)
+    bound = hessian_bound(m.objective, prep, reduce="mean", batch_size=None)
+    assert bound.lr_max == pytest.approx(2 / lam, rel=1e-10)
+    ok = train(m.objective, prep, Settings(lr=0.95 * bound.lr_max, epochs=400), prepared=prep)
+    bad = train(m.objective, prep, Settings(lr=1.05 * bound.lr_max, epochs=400), prepared=prep)
+    assert not ok.diverged and ok.final_loss < ok.initial_loss
+    assert bad.diverged
+
+
+def test_divergence_stops_with_exit_code_1_and_says_why():
+    r = run(["linear_regression", "--synthetic", "--true-w", "2,-3.4", "--true-b", "4.2",
+             "--lr", "2.5", "--epochs", "50"])
+    assert r.exit_code == 1
+    assert "stopped" in r.stdout and "2/λ_max" in r.stdout and "above" in r.stdout
+    r = run(["linear_regression", "--synthetic", "--true-w", "2,-3.4", "--lr", "50",
+             "--epochs", "50", "--format", "json"])
+    assert r.exit_code == 1
+    out = json.loads(r.stdout)
+    assert out["diverged"] and out["stopped"]["epoch"] < 50
+
+
+# -- data ----------------------------------------------------------------------------------
+def test_csv_with_feature_columns(tmp_path):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 2))
+    y = X @ [1.5, -0.5] + 0.25
+    path = tmp_path / "d.csv"
+    path.write_text("x1,x2,y\n" + "".join(f"{float(a)!r},{float(b)!r},{float(c)!r}\n" for (a, b), c in zip(X, y)))
+    r = run(["linear_regression", "--data", str(path), "--lr", "0.5", "--epochs", "200",
+             "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["params"]["w"] == pytest.approx([1.5, -0.5], abs=1e-6)
+    assert out["error_vs_least_squares"]["b"] == pytest.approx(0, abs=1e-6)
+
+
+def test_softmax_regression_learns_labels(tmp_path):
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 2))
+    labels = np.argmax(X @ np.array([[3.0, -3, 0], [0, 3, -3]]), axis=1)
+    np.savez(tmp_path / "c.npz", x=X, y=labels)
+    r = run(["softmax_regression", "--data", str(tmp_path / "c.npz"), "--lr", "1",
+             "--epochs", "100", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    W, b = np.array(out["params"]["w"]), np.array(out["params"]["b"])
+    assert W.shape == (2, 3)
+    assert np.mean(np.argmax(X @ W + b, axis=1) == labels) > 0.95
+
+
+# -- plots ---------------------------------------------------------------------------------
+def test_plots_one_file_per_figure_or_one_pdf(tmp_path):
+    base = ["--expr", "(w*x + b - y)**2", "--params", "w,b", "--data", "x=1,2,3,4",
+            "--data", "y=3,5,7,9.5", "--lr", "0.02", "--epochs", "30"]
+    r = run(base + ["--plot", str(tmp_path / "t.png")])
+    assert r.exit_code == 0, r.output
+    for name in ("t.png", "t-fit.png", "t-landscape.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+    r = run(base + ["--plot", str(tmp_path / "t.png")])
+    assert r.exit_code == 2 and "exists" in r.output
+    r = run(base + ["--plot", str(tmp_path / "t.pdf")])
+    assert r.exit_code == 0
+    assert (tmp_path / "t.pdf").read_bytes().count(b"/Type /Page\n") + \
+        (tmp_path / "t.pdf").read_bytes().count(b"/Type /Page ") >= 2 or \
+        (tmp_path / "t.pdf").read_bytes().count(b"/Page") >= 3
+
+
+# -- bad input -----------------------------------------------------------------------------
+BAD = [
+    (["linear_regression", "--data", "missing.csv"], "no such file"),
+    (["linear_regression", "--data", "x=1,2,3", "--data", "y=1,2"], "different lengths"),
+    (["linear_regression", "--data", "x=1,2,a"], "not a number"),
+    (["linear_regression", "--synthetic", "--true-w", "1,2", "--lr", "0"], "--lr"),
+    (["linear_regression", "--synthetic", "--true-w", "1,2", "--lr", "-1"], "--lr"),
+    (["linear_regression", "--synthetic", "--true-w", "1,2", "--batch-size", "0"], "--batch-size"),
+    (["linear_regression", "--synthetic", "--true-w", "1,2", "--samples", "10", "--batch-size", "11"],
+     "larger than the data"),
+    (["linear_regression", "--synthetic", "--true-w", "1,2", "--epochs", "0"], "--epochs"),
+    (["linear_regression", "--synthetic", "--true-w", "1,2", "--init", "q=1"], "no parameter 'q'"),
+    (["--expr", "(w*x - y)**2", "--params", "v", "--data", "x=1", "--data", "y=1"], "no variable 'v'"),
+    (["--expr", "(w*x - y)**2", "--params", "w", "--data", "x=1,2", "--data", "y=1,nan"], "finite"),
+    (["--expr", "(w*x - y", "--params", "w", "--data", "x=1"], "error"),
+    (["linear_regression"], "give the data"),
+]
+
+
+@pytest.mark.parametrize("args,words", BAD)
+def test_bad_input_is_one_line_exit_2(args, words):
+    r = run(args)
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("error: ") and words in r.output
+    assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("content,words", [
+    ("x,y\n1,2\n3\n", "ragged"),
+    ("x,y\n1,2\n3,zz\n", "not a number"),
+    ("x,y\n1,2\n3,inf\n", "not a finite number"),
+    ("x,y\n", "no data rows"),
+    ("", "empty"),
+    ("1,2\n3,4\n", "header"),
+])
+def test_bad_csv_files(tmp_path, content, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    r = run(["--expr", "(w*x - y)**2", "--params", "w", "--data", str(path)])
+    assert r.exit_code == 2 and words in r.output, r.output
+
+
+def test_bad_npz_and_unreadable(tmp_path):
+    np.savez(tmp_path / "n.npz", x=np.array([1.0, np.nan]), y=np.array([1.0, 2.0]))
+    r = run(["--expr", "(w*x - y)**2", "--params", "w", "--data", str(tmp_path / "n.npz")])
+    assert r.exit_code == 2 and "finite" in r.output
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    r = run(["--expr", "(w*x - y)**2", "--params", "w", "--data", str(tmp_path / "junk.npz")])
+    assert r.exit_code == 2 and "not a readable" in r.output
+    r = run(["--expr", "(w*x - y)**2", "--params", "w", "--data", str(tmp_path)])
+    assert r.exit_code == 2 and "folder" in r.output
+
+
+@pytest.mark.skipif(shutil.which("tutor") is None and not os.path.exists(
+    os.path.join(os.path.dirname(sys.executable), "tutor")), reason="tutor is not installed")
+def test_installed_command_reproduces_the_sgd_run():
+    exe = shutil.which("tutor") or os.path.join(os.path.dirname(sys.executable), "tutor")
+    out = subprocess.run([exe, "train", "--expr", "(w*x - y)**2", "--params", "w", "--data",
+                          "x=1,2,3", "--data", "y=2,4,6", "--init", "w=1", "--lr", "0.01",
+                          "--epochs", "10", "--batch-size", "1", "--no-shuffle", "--format", "json"],
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "CI": "true"})
+    assert out.returncode == 0, out.stderr
+    w, _ = sgd_loop(10)
+    assert json.loads(out.stdout)["params"]["w"] == pytest.approx(w, abs=1e-12)
