@@ -71,6 +71,10 @@ TABLE = {
                       [("y1 - s1", "sign"), ("s1", "extra_or_missing_term"),
                        ("2*(s1-y1)", "constant_factor"),
                        ("s1 - y1 + 1", "extra_or_missing_term"), ("s1*(1-s1)", "other")]),
+    "mlp": ("v1", ["(yhat - y)*h1", "(v1*tanh(z1) + v2*tanh(z2) + c - y)*tanh(z1)"],
+            [("(y - yhat)*h1", "sign"), ("2*(yhat-y)*h1", "constant_factor"),
+             ("yhat - y", "missing_chain_factor"), ("(yhat-y)*h1 + h1", "extra_or_missing_term"),
+             ("(yhat - y)*h2", "wrong_variable"), ("(yhat-y)*v1", "other")]),
 }
 
 _DERIVATIONS = {}
