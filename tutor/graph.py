@@ -65,6 +65,14 @@ UNARY: dict[str, Unary] = {
                  kink=(-1.0, 1.0, 0.0)),
     "step": Unary(sympy.Heaviside, lambda u: np.heaviside(u, 0.5), lambda u, y: np.zeros_like(u),
                   lambda u, y: sympy.S.Zero, kink=(0.0, 0.0, 0.0)),
+    "sign": Unary(sympy.sign, np.sign, lambda u, y: np.zeros_like(u), lambda u, y: sympy.S.Zero,
+                  kink=(0.0, 0.0, 0.0)),
+    "sec": Unary(sympy.sec, lambda u: 1.0 / np.cos(u), lambda u, y: y * np.tan(u),
+                 lambda u, y: y * sympy.tan(u)),
+    "csc": Unary(sympy.csc, lambda u: 1.0 / np.sin(u), lambda u, y: -y / np.tan(u),
+                 lambda u, y: -y * sympy.cot(u)),
+    "cot": Unary(sympy.cot, lambda u: 1.0 / np.tan(u), lambda u, y: -1.0 - y * y,
+                 lambda u, y: -1 - y ** 2),
     "sin": Unary(sympy.sin, np.sin, lambda u, y: np.cos(u), lambda u, y: sympy.cos(u)),
     "cos": Unary(sympy.cos, np.cos, lambda u, y: -np.sin(u), lambda u, y: -sympy.sin(u)),
     "tan": Unary(sympy.tan, np.tan, lambda u, y: 1.0 + y * y, lambda u, y: 1 + y ** 2),
@@ -470,7 +478,8 @@ def _kinks(graph: Graph, node: Node, ins) -> list[Note]:
         return []
     left, right, used = spec.kink
     u = graph.nodes[node.inputs[0]].name
-    what = {"relu": f"ReLU({u})", "abs": f"|{u}|", "step": f"step({u})"}[node.op]
+    what = {"relu": f"ReLU({u})", "abs": f"|{u}|", "step": f"step({u})",
+            "sign": f"sign({u})"}[node.op]
     side = {0.0: "left-hand", 1.0: "right-hand"}.get(used) if left != right else None
     if node.op == "relu":
         chosen = f"used the {side} value {used:g} (from the right it is {right:g})"
@@ -678,7 +687,8 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
             zero = np.zeros(fwd.shape)
             checks.append(GradientCheck(s.name, zero, zero, zero, sympy.S.Zero))
             continue
-        d = sympy.diff(expr, s)
+        # the derivative of a jump (step, sign) is 0 away from it; SymPy writes a DiracDelta
+        d = sympy.diff(expr, s).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
         sym = np.asarray(compile_expr(d, symbols)(*args), dtype=np.float64)
         fd = np.asarray(central_difference(f, args, variables.index(s.name)), dtype=np.float64)
         checks.append(GradientCheck(s.name, adjoints[graph.node(s.name).index], sym, fd, d))

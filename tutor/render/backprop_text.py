@@ -26,7 +26,7 @@ OPERATIONS = {
     "variable": "", "constant": "number", "add": "sum", "mul": "product", "power": "power",
     "exp_base": "power", "pow": "power", "max": "max", "min": "min", "exp": "exp", "log": "log",
     "sigmoid": "σ", "softplus": "softplus", "tanh": "tanh", "relu": "ReLU", "abs": "|·|",
-    "step": "step",
+    "step": "step", "sign": "sign", "sec": "sec", "csc": "csc", "cot": "cot",
 }
 
 #: the classic comparison of the two passes
@@ -217,6 +217,10 @@ class BackpropRenderer:
     def verdict(self, bp: Backprop) -> Text:
         err = bp.max_error
         where = "the whole batch" if bp.batch_size > 1 else "this point"
+        if bp.notes and len(bp.kink_samples) == bp.batch_size and math.isfinite(err) \
+                and err < GOOD_ERROR:
+            return Text("every point is at a kink: backpropagation agrees with the symbolic "
+                        "derivative there; finite differences straddle the kink", style="yellow")
         if math.isfinite(err) and err < GOOD_ERROR:
             extra = " (away from the kink)" if bp.notes else ""
             return Text(f"max relative error on {where} {fmt_error(err)}{extra}  ✓ backpropagation "
