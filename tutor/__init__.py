@@ -7,6 +7,7 @@ The public API, importable from ``tutor`` directly::
     derive, Derivation, Step                                     step-by-step derivatives
     explain, lesson_from_expression                              derivatives with numbers
     compile_expr, central_difference, relative_error             NumPy side
+    backprop, build_graph, Tensor                                forward/backward passes
     TutorError                                                   bad input
 
 Names are loaded on first use, so ``import tutor`` stays cheap.
@@ -27,6 +28,7 @@ _WHERE = {
     "compile_expr": "numeric", "central_difference": "numeric", "relative_error": "numeric",
     "TutorError": "errors", "ExpressionError": "errors", "LessonError": "errors",
     "sigmoid": "functions", "softplus": "functions", "relu": "functions",
+    "backprop": "graph", "build_graph": "graph", "Tensor": "tensor",
 }
 
 __all__ = sorted(_WHERE)

@@ -149,8 +149,14 @@ class Graph:
         return [(n.index, k) for n in self.nodes for k, i in enumerate(n.inputs) if i == index]
 
     # -- the two passes --------------------------------------------------------------------
-    def forward(self, values: Mapping[str, object]) -> "Forward":
-        """Every node's value and every local derivative, on float64 arrays (a batch)."""
+    def forward(self, values: Mapping[str, object], *, needed: set[int] | None = None,
+                check: bool = True) -> "Forward":
+        """Every node's value and every local derivative, on float64 arrays (a batch).
+
+        With ``needed`` (node indices), local derivatives are computed only on the edges
+        into those nodes (the ones a backward pass will use).  With ``check``, a value or
+        local derivative that is not a finite number raises :class:`TutorError` naming the
+        node; without, it flows on (a training loop sees it and stops by itself)."""
         names = [n.name for n in self.variables]
         arrays = dict(zip(names, batch(values, names)))
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
@@ -167,17 +173,22 @@ class Graph:
                     y = np.full(shape, node.params["value"])
                     loc = ()
                 else:
-                    y, loc = _evaluate(node, ins)
+                    wanted = None if needed is None else [i in needed for i in node.inputs]
+                    y, loc = _evaluate(node, ins, wanted)
                     y = np.broadcast_to(np.asarray(y, dtype=np.float64), shape)
-                    loc = tuple(np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in loc)
-                    notes += _kinks(self, node, ins)
+                    loc = tuple(_local(v, shape) for v in loc)
+                    if check:
+                        notes += _kinks(self, node, ins)
                 vals.append(y)
                 locs.append(loc)
-                _check_finite(self, node, y, loc, vals)
+                if check:
+                    _check_finite(self, node, y, loc, vals)
         return Forward(self, vals, locs, notes, shape)
 
-    def backward(self, fwd: "Forward", output: int = 0, seed=1.0) -> list[np.ndarray]:
-        """Adjoints of every node: ∂(output)/∂(node), from the output back to the inputs."""
+    def backward(self, fwd: "Forward", output: int = 0, seed=1.0,
+                 needed: set[int] | None = None) -> list[np.ndarray]:
+        """Adjoints of every node: ∂(output)/∂(node), from the output back to the inputs
+        (only into the ``needed`` nodes, when given)."""
         out = self.outputs[output]
         adj = [None] * len(self.nodes)
         adj[out] = np.broadcast_to(np.asarray(seed, dtype=np.float64), fwd.shape).copy()
@@ -186,16 +197,31 @@ class Graph:
             if a is None:
                 continue
             for k, i in enumerate(node.inputs):
-                share = a * fwd.locals[node.index][k]
+                if needed is not None and i not in needed:
+                    continue
+                local = fwd.locals[node.index][k]
+                share = a if isinstance(local, float) and local == 1.0 else a * local
                 adj[i] = share if adj[i] is None else adj[i] + share
         zero = np.zeros(fwd.shape)
-        return [zero if a is None else a for a in adj]
+        return [zero if a is None else np.broadcast_to(a, fwd.shape) for a in adj]
+
+    def depends_on(self, names: Sequence[str]) -> set[int]:
+        """The nodes computed from any of the variables ``names`` (those variables included):
+        the only ones a backward pass for their gradients has to reach."""
+        wanted = {self.node(n).index for n in names}
+        out = set()
+        for node in self.nodes:
+            if node.index in wanted or any(i in out for i in node.inputs):
+                out.add(node.index)
+        return out
 
     def gradients(self, values: Mapping[str, object], wrt: Sequence[str],
                   output: int = 0) -> dict[str, np.ndarray]:
-        """∂(output)/∂(each name in ``wrt``) on every sample (for training loops)."""
-        fwd = self.forward(values)
-        adj = self.backward(fwd, output)
+        """∂(output)/∂(each name in ``wrt``) on every sample (for training loops): local
+        derivatives and adjoints only where a path leads to one of ``wrt``."""
+        needed = self.depends_on(wrt)
+        fwd = self.forward(values, needed=needed, check=False)
+        adj = self.backward(fwd, output, needed=needed)
         return {name: adj[self.node(name).index] for name in wrt}
 
 
@@ -408,26 +434,35 @@ def _variables_first(graph: Graph) -> Graph:
 
 
 # -- numbers ---------------------------------------------------------------------------------
-def _evaluate(node: Node, ins: list[np.ndarray]):
-    """The node's value and its local derivatives, by its primitive."""
+def _evaluate(node: Node, ins: list[np.ndarray], wanted: list[bool] | None = None):
+    """The node's value and its local derivatives, by its primitive (``None`` for an input
+    not ``wanted``)."""
     op, p = node.op, node.params
     if op == "add":
-        y = p["constant"]
-        for c, x in zip(p["coeffs"], ins):
-            y = y + (x if c == 1.0 else c * x)
-        return y, [np.full(np.shape(y), c) for c in p["coeffs"]]
+        terms = [x if c == 1.0 else c * x for c, x in zip(p["coeffs"], ins)]
+        y = terms[0]
+        for t in terms[1:]:
+            y = y + t
+        if p["constant"]:
+            y = y + p["constant"]
+        return y, list(p["coeffs"])
     if op == "mul":
         c = p["coeff"]
+        if len(ins) == 2 and c == 1.0:
+            return ins[0] * ins[1], [ins[1], ins[0]]
         y = c
         for x in ins:
             y = y * x
         locs = []
         for k in range(len(ins)):
+            if wanted is not None and not wanted[k]:
+                locs.append(None)
+                continue
             prod = c
             for j, x in enumerate(ins):
                 if j != k:
                     prod = prod * x
-            locs.append(np.broadcast_to(np.asarray(prod, dtype=np.float64), np.shape(y)))
+            locs.append(prod)
         return y, locs
     if op == "power":
         c, e = p["coeff"], p["exponent"]
@@ -458,6 +493,16 @@ def _evaluate(node: Node, ins: list[np.ndarray]):
     (u,) = ins
     y = spec.forward(u)
     return y, [spec.local(u, y)]
+
+
+def _local(v, shape):
+    """A local derivative: a number stays a number (a sum's coefficients), an array is
+    broadcast to the batch; ``None`` (not needed) stays ``None``."""
+    if v is None:
+        return None
+    if np.ndim(v) == 0:
+        return float(v)
+    return np.broadcast_to(np.asarray(v, dtype=np.float64), shape)
 
 
 def _kinks(graph: Graph, node: Node, ins) -> list[Note]:
@@ -496,6 +541,8 @@ def _check_finite(graph: Graph, node: Node, y, loc, vals) -> None:
     what = "value"
     if not bad.any():
         for k, v in enumerate(loc):
+            if v is None:
+                continue
             bad = ~np.isfinite(np.atleast_1d(v))
             if bad.any():
                 what = f"local derivative ∂{node.name}/∂{graph.nodes[node.inputs[k]].name}"

@@ -1,12 +1,14 @@
 """Training with gradients from backpropagation: an objective for :func:`tutor.train.train`.
 
 The compiled objective of :mod:`tutor.engine` computes gradients in matrix form when the loss
-has a linear layer; otherwise it compiles every partial derivative on its own, each one
-re-evaluating the whole forward pass (for a network, tanh of every hidden unit once per
-parameter).  :class:`BackpropObjective` keeps that objective's data handling, parameters and
-loss, and takes the gradient from one forward and one backward pass through the lesson's
-graph (:mod:`tutor.graph`) instead: every intermediate value is computed once and shared by
-all the parameters.  No SymPy runs while training.
+has a linear layer it can use; otherwise (a network with a hidden layer, like the lesson
+``mlp``) it compiles every partial derivative symbolically.  :class:`BackpropObjective` keeps
+that objective's data handling, parameters and loss, and takes the gradient from one forward
+and one backward pass through the lesson's graph (:mod:`tutor.graph`) instead — the method
+the lesson teaches, giving the same numbers ``tutor backprop`` shows.  No SymPy runs while
+training.  The cost is measured by ``benchmarks/backprop_training.py``: on the ``mlp`` lesson
+the graph's interpreted NumPy pass takes about twice the time of the compiled, CSE-optimised
+partial derivatives; both are linear in the batch.
 """
 
 from __future__ import annotations
