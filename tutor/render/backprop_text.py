@@ -110,7 +110,7 @@ def backward_rows(bp: Backprop):
             shown = text(formula)
             line = f"{partial(c.name, node.name)} = {shown}"
             if shown != _num(value):
-                line += f" = {_num(value)}"
+                line += f"\n   = {_num(value)}"
             locals_.append(line)
             terms.append(f"{bar(c.name)}·{partial(c.name, node.name)}")
             numbers.append(f"{_factor(bp.adjoint(c))} × {_factor(value)}")
