@@ -114,7 +114,12 @@ def backward_rows(bp: Backprop):
             locals_.append(line)
             terms.append(f"{bar(c.name)}·{partial(c.name, node.name)}")
             numbers.append(f"{_factor(bp.adjoint(c))} × {_factor(value)}")
-        adjoint = f"{bar(node.name)} = {' + '.join(terms)}\n   = {' + '.join(numbers)}"
+        # one term per line when the node feeds several others (their shares add up)
+        head = f"{bar(node.name)} = "
+        pad = " " * len(label(node.name))
+        lines = [head + terms[0]] + [f"{pad} + {t}" for t in terms[1:]]
+        lines += [f"{pad} = {numbers[0]}"] + [f"{pad} + {n}" for n in numbers[1:]]
+        adjoint = "\n".join(lines)
         rows.append((node, locals_, adjoint, bp.adjoint(node)))
     return rows
 
