@@ -462,20 +462,14 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
     return the_lesson, chosen[0]
 
 
-def _example_rows(example: dict) -> list[dict]:
-    """The lesson's example as points {name: number}, one per sample."""
-    lengths = [len(v) for v in example.values() if isinstance(v, list)]
-    n = max(lengths) if lengths else 1
-    return [{k: (v[i] if isinstance(v, list) else v) for k, v in example.items()}
-            for i in range(n)]
-
-
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, metavar="[LESSON] [ANSWER]")
 @click.option("--expr", "expr", metavar="TEXT", help="Check a derivative of this expression.")
 @click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Use a lesson from your own TOML file.")
 @click.option("--wrt", multiple=True, metavar="NAME", help="The variable the derivative is by.")
+@click.option("--of", "output", metavar="NAME",
+              help="For a vector function (softmax): the component, like s2 (default the first).")
 @click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
 @click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
               help="The point of a --claim (lists are columns of a batch).")
@@ -487,7 +481,7 @@ def _example_rows(example: dict) -> list[dict]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_user_errors
-def check(args, expr, lesson_file, wrt, size, at, reduce, claim, reveal, fmt):
+def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal, fmt):
     """Check a derivative you worked out by hand (or a number you computed).
 
     \b
@@ -522,19 +516,25 @@ def check(args, expr, lesson_file, wrt, size, at, reduce, claim, reveal, fmt):
         raise UserError("--at gives the point of a --claim; add --claim NUMBER")
     values = parse_at(at)
 
-    from tutor.check import check_answer, check_claim
+    from tutor.check import check_answer, check_claim, example_points
 
     the_lesson, var = _load_for_check(lesson, expr, lesson_file, size, wrt)
     for name in values:
         the_lesson.symbol(name)
-    function = the_lesson.outputs[0]
-    name = the_lesson.output_names[0] if expr is None else "f"
+    index = 0
+    if output is not None:
+        names = the_lesson.output_names
+        if output not in names:
+            raise UserError(f"--of {output}: the function's components are {', '.join(names)}")
+        index = names.index(output)
+    function = the_lesson.outputs[index]
+    name = the_lesson.output_names[index] if expr is None else "f"
     verdict = claim_verdict = None
     if answer is not None:
         verdict = check_answer(function, var, answer, named=the_lesson.named,
                                assumptions=the_lesson.assumptions,
                                symbols=the_lesson.symbols, name=name,
-                               prefer=_example_rows(the_lesson.example))
+                               prefer=example_points(the_lesson.example))
     if claim is not None:
         point = dict(the_lesson.example) if expr is None else {}
         point.update(values)
@@ -606,6 +606,53 @@ def gradcheck(target, inputs_name, wrt, samples, seed, fmt):
         render_gradcheck(report, target)
     if not report.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("lesson", required=False)
+@click.option("--count", type=click.IntRange(1, 100), metavar="N", help="Ask at most N questions.")
+@click.option("--seed", type=int, help="Shuffle the questions with this seed.")
+@click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@_user_errors
+def quiz(lesson, count, seed, size):
+    """Practise: type the derivatives of a lesson (or of all lessons) and get them checked.
+
+    \b
+    tutor quiz sigmoid
+    tutor quiz --count 5 --seed 1
+    printf 'sigmoid(z)*(1-sigmoid(z))\\n' | tutor quiz sigmoid
+
+    \b
+    Each answer is checked like 'tutor check' does; a wrong one gets a diagnosis.
+    h  one more step of the derivation as a hint
+    s  show the answer and go on
+    q  quit (the end of the input quits too)
+    Answers are read line by line from standard input, so a pipe works.
+    """
+    from tutor.lesson import lesson_names, load_lesson
+    from tutor.quiz import Quiz, questions_for
+    from tutor.render.quiz_text import run_quiz
+
+    if lesson is None:
+        if size is not None:
+            raise UserError("--size goes with one indexed lesson")
+        lessons = [load_lesson(n) for n in lesson_names()]
+    else:
+        lessons = [load_lesson(lesson, size=size)]
+    the_quiz = Quiz(questions_for(lessons, count=count, seed=seed))
+    stdin = sys.stdin
+    interactive = stdin.isatty()
+
+    def read_line():
+        if interactive:
+            try:
+                return click.prompt(">", prompt_suffix=" ", default="", show_default=False)
+            except (EOFError, click.exceptions.Abort):
+                return None
+        line = stdin.readline()
+        return line if line else None
+
+    run_quiz(the_quiz, read_line, echo=not interactive)
 
 
 # -- backprop: graphs, forward/backward tables, Jacobians (tutor backprop) ---------------

@@ -23,6 +23,8 @@ from tutor.errors import TutorError
 from tutor.lesson import lesson_names, load_lesson
 from tutor.sampling import Evaluator
 
+_S1 = "exp(z1)/(exp(z1)+exp(z2)+exp(z3))"
+
 # lesson: (variable, right answers in different forms, [(wrong answer, diagnosis kind)])
 _S1 = "exp(w1*x+b1)/(exp(w1*x+b1)+exp(w2*x+b2)+exp(w3*x+b3))"
 
@@ -84,10 +86,24 @@ TABLE = {
                       [("y1 - s1", "sign"), ("s1", "extra_or_missing_term"),
                        ("2*(s1-y1)", "constant_factor"),
                        ("s1 - y1 + 1", "extra_or_missing_term"), ("s1*(1-s1)", "other")]),
+<<<<<<< HEAD
     "mlp": ("v1", ["(yhat - y)*h1", "(v1*tanh(z1) + v2*tanh(z2) + c - y)*tanh(z1)"],
             [("(y - yhat)*h1", "sign"), ("2*(yhat-y)*h1", "constant_factor"),
              ("yhat - y", "missing_chain_factor"), ("(yhat-y)*h1 + h1", "extra_or_missing_term"),
              ("(yhat - y)*h2", "wrong_variable"), ("(yhat-y)*v1", "other")]),
+=======
+    "logistic_regression": ("w1", ["(sigmoid(z) - y)*x1", "x1*(1/(1+exp(-(w1*x1+w2*x2+b))) - y)"],
+                            [("(y - sigmoid(z))*x1", "sign"),
+                             ("sigmoid(z) - y", "missing_chain_factor"),
+                             ("2*(sigmoid(z)-y)*x1", "constant_factor"),
+                             ("(sigmoid(z)-y)*w1", "wrong_variable"),
+                             ("sigmoid(z)*x1", "extra_or_missing_term")]),
+    "softmax_regression": ("w1", [f"({_S1} - y1)*x", f"x*{_S1} - x*y1"],
+                           [(f"(y1 - {_S1})*x", "sign"), (f"{_S1} - y1", "missing_chain_factor"),
+                            (f"2*x*({_S1} - y1)", "constant_factor"),
+                            (f"x*{_S1}", "extra_or_missing_term"),
+                            (f"({_S1} - y1)*w1", "other")]),
+>>>>>>> main
 }
 
 _DERIVATIONS = {}
@@ -343,6 +359,17 @@ def test_cli_exit_codes_and_text():
     assert r.exit_code == 1 and "recognise" in r.output
 
 
+def test_cli_component_of_a_vector_function():
+    runner = CliRunner()
+    r = runner.invoke(cli.main, ["check", "softmax", "--of", "s2", "--wrt", "z2", "s2*(1-s2)"])
+    assert r.exit_code == 0, r.output
+    assert "∂s₂/∂z₂" in r.output
+    r = runner.invoke(cli.main, ["check", "softmax", "--of", "s2", "--wrt", "z2", "-s1*s2"])
+    assert r.exit_code == 1
+    r = runner.invoke(cli.main, ["check", "softmax", "--of", "s9", "--wrt", "z2", "s2"])
+    assert r.exit_code == 2 and "s1, s2, s3" in r.output
+
+
 def test_cli_json():
     runner = CliRunner()
     r = runner.invoke(cli.main, ["check", "--expr", "x^2*sin(x)", "--wrt", "x",
@@ -441,3 +468,11 @@ def test_fuzz_answers_are_decided_or_refused(text):
         assert str(exc).strip()
     else:
         assert v.correct in (True, False)
+
+
+def test_a_tiny_constant_apart_is_not_equal():
+    # equal to 30 digits everywhere, yet 10^-30 apart: SymPy sees the constant
+    v = _check("sigmoid", "exp(-z)/(1+exp(-z))^2 * (1 + 10^-18*z)")
+    assert not v.correct
+    v = _check("squared_loss", "yhat - y + 10^-30")
+    assert not v.correct and v.diagnosis.kind == "extra_or_missing_term"

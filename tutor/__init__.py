@@ -9,6 +9,8 @@ The public API, importable from ``tutor`` directly::
     compile_expr, central_difference, relative_error             NumPy side
     backprop, build_graph, Tensor                                forward/backward passes
     TutorError                                                   bad input
+    check_answer, check_expression, check_claim, Verdict         checking hand derivations
+    check_gradient, assert_gradient                              checking NumPy gradient code
 
 Names are loaded on first use, so ``import tutor`` stays cheap.
 """
@@ -29,6 +31,9 @@ _WHERE = {
     "TutorError": "errors", "ExpressionError": "errors", "LessonError": "errors",
     "sigmoid": "functions", "softplus": "functions", "relu": "functions",
     "backprop": "graph", "build_graph": "graph", "Tensor": "tensor",
+    "check_answer": "check", "check_expression": "check", "check_claim": "check",
+    "Verdict": "check", "ClaimVerdict": "check", "Diagnosis": "diagnose",
+    "check_gradient": "gradcheck", "assert_gradient": "gradcheck",
 }
 
 __all__ = sorted(_WHERE)

@@ -10,11 +10,13 @@ answer key), and :func:`check_claim` checks a number someone says the derivative
 point, reduced over a batch when the values are columns of data.
 
 Equality is decided in two ways.  SymPy's ``simplify`` of the difference (only for answers
-small enough for it to be quick) can prove it; and the two sides are evaluated at many
-seeded random points in float64, with 30-digit evaluation wherever float64 cannot tell
-(values close but not equal, or tiny).  The numeric test is the one that decides: two
-different elementary functions agree at dozens of random points to 15 digits with
-probability zero, and simplification may fail to reduce a true zero.
+small enough for it to be quick) can prove it; and the two sides are evaluated at 24 seeded
+random points in float64 (where they must agree to 11 digits) and with 30 significant digits
+at four of them and wherever float64 cannot tell (where they must agree to 20 digits).  The
+numeric test is the one that decides: two different elementary functions agree at dozens of
+random points with probability zero, and simplification may fail to reduce a true zero.  A
+difference smaller than 1e-20 of the value (an added 10^-22·z², say) is below what the test
+can see, unless SymPy reduces it to a constant.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from .diagnose import Diagnosis, diagnose
 from .errors import ExpressionError, TutorError
 from .functions import elementary
 from .parser import parse_expression
-from .sampling import DIGITS, Evaluator, as_mapping, close, random_points, size_ok
+from .sampling import (DIGITS, Evaluator, as_mapping, close, close_high, random_points,
+                       size_ok)
 from .steps import Derivation, Step
 
 #: random points tried, and how many valid ones (both sides defined) decide equality
@@ -162,6 +165,14 @@ def _plain(expr, named, assumptions) -> sympy.Expr:
     return _under(elementary(expand_named(expr, named)), assumptions)
 
 
+def example_points(example: Mapping[str, object]) -> list[dict]:
+    """A lesson's example as points {name: number}, one per sample of its batch."""
+    lengths = [len(v) for v in example.values() if isinstance(v, (list, tuple))]
+    n = max(lengths) if lengths else 1
+    return [{k: (v[i] if isinstance(v, (list, tuple)) else v) for k, v in example.items()}
+            for i in range(n)]
+
+
 # -- the checks ----------------------------------------------------------------------------
 def check_answer(function: sympy.Expr, wrt: sympy.Symbol, answer_text: str, *,
                  named: Sequence[Named] = (), assumptions: Sequence[tuple] = (),
@@ -243,16 +254,16 @@ def _elementary_form(derivation: Derivation, named: Sequence[Named]) -> sympy.Ex
     return elementary(expand_named(derivation.result, named))
 
 
-def _symbolic_zero(difference: sympy.Expr) -> bool:
-    """SymPy's simplify, only when the difference is small enough for it to be quick."""
+def _simplified(difference: sympy.Expr) -> sympy.Expr | None:
+    """SymPy's simplify of the difference, only when it is small enough to be quick."""
     if difference == 0:
-        return True
+        return sympy.S.Zero
     if not size_ok(difference, 60):
-        return False
+        return None
     try:
-        return sympy.simplify(difference) == 0
+        return sympy.simplify(difference)
     except (TypeError, ValueError, NotImplementedError, RecursionError, ArithmeticError):
-        return False
+        return None
 
 
 def _compare(ev_e: Evaluator, ev_a: Evaluator, ev_f: Evaluator | None, p) -> str:
@@ -271,7 +282,7 @@ def _compare(ev_e: Evaluator, ev_a: Evaluator, ev_f: Evaluator | None, p) -> str
     eh, ah = ev_e.high(p), ev_a.high(p)
     if eh is None or ah is None:
         return "agree" if close(e, a, 1e-9, 1e-14) else "differ"
-    return "agree" if close(eh, ah, 1e-15, 1e-25) else "differ"
+    return "agree" if close_high(eh, ah) else "differ"
 
 
 def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
@@ -304,12 +315,23 @@ def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
         # confirm a few points at high precision, whatever float64 said
         for p in valid[:4]:
             eh, ah = ev_e.high(p), ev_a.high(p)
-            if eh is not None and ah is not None and not close(eh, ah, 1e-15, 1e-25):
+            if eh is not None and ah is not None and not close_high(eh, ah):
                 differing.append(p)
                 break
     if not differing:
+        difference = _simplified(expected - answer)
+        if difference is not None and difference.is_number and difference != 0:
+            # equal to 30 digits, but SymPy shows a constant apart (such as 10^-30)
+            p = valid[0]
+            verdict.counterexample = Counterexample(as_mapping(symbols, p), ev_e.f64(p),
+                                                    ev_a.f64(p))
+            verdict.diagnosis = Diagnosis("extra_or_missing_term", "your answer is the "
+                                          "derivative plus the constant {0}", (-difference,))
+            if derivation is not None:
+                verdict.hint = hint_for(derivation, verdict.diagnosis)
+            return verdict
         verdict.correct = True
-        verdict.method = "symbolic" if _symbolic_zero(expected - answer) else "numeric"
+        verdict.method = "symbolic" if difference == 0 else "numeric"
         return verdict
 
     verdict.counterexample = _counterexample(ev_e, ev_a, ev_f, symbols, differing[0], prefer)
@@ -317,7 +339,7 @@ def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
     # a few points where both are defined, at high precision, for the diagnosis
     pts, a_vals, e_vals = [], [], []
     for p in valid + random_points(symbols, TRIES, seed=seed + 1):
-        eh, ah = ev_e.high(p), ev_a.high(p)
+        eh, ah = ev_e.high_complex(p), ev_a.high_complex(p)
         if ev_f is not None and ev_f.f64(p) is None:
             continue
         if eh is not None and ah is not None:

@@ -92,8 +92,10 @@ def elementary(expr: sympy.Expr) -> sympy.Expr:
     """The same expression with the named functions written out (σ → 1/(1+e^(−z)), …)."""
     if not expr.has(*NAMED):
         return expr
+    # only the named function itself is rewritten: e.rewrite(exp) would also turn a sin or
+    # tanh in its argument into complex exponentials
     return expr.replace(
-        lambda e: isinstance(e, NAMED), lambda e: e.rewrite(exp)
+        lambda e: isinstance(e, NAMED), lambda e: e._eval_rewrite_as_exp(*e.args)
     )
 
 

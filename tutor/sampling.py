@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from typing import Mapping, Sequence
 
 import sympy
@@ -61,8 +62,11 @@ class Evaluator:
 
         fn = self._compile()
         value = None
+        complex_warning = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
         try:
-            with np.errstate(all="raise"):
+            with np.errstate(all="raise"), warnings.catch_warnings():
+                # a complex value cast to real somewhere inside: not a real point
+                warnings.simplefilter("error", complex_warning)
                 out = fn(*[np.float64(v) for v in point])
                 out = np.asarray(out)
                 if out.shape == () and np.isrealobj(out):
@@ -70,13 +74,14 @@ class Evaluator:
                     if math.isfinite(v):
                         value = v
         except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError, TypeError,
-                ArithmeticError):
+                ArithmeticError, complex_warning):
             value = None
         self._cache64[point] = value
         return value
 
-    def high(self, point: tuple[float, ...]) -> complex | None:
-        """The value with 30 significant digits, only at points where float64 was clean."""
+    def high(self, point: tuple[float, ...]):
+        """The value with 30 significant digits (a SymPy number, real or complex), only at
+        points where float64 was clean; None where it is undefined."""
         if point in self._cache_hp:
             return self._cache_hp[point]
         value = None
@@ -88,13 +93,23 @@ class Evaluator:
                 r = self._plain.evalf(DIGITS, subs=subs)
                 if r.is_number and not r.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
                     re, im = r.as_real_imag()
-                    value = complex(float(re), float(im))
-                    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
-                        value = None
+                    if re.is_Number and im.is_Number:
+                        value = re + sympy.I * im if im != 0 else re
             except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
                 value = None
         self._cache_hp[point] = value
         return value
+
+    def high_complex(self, point: tuple[float, ...]) -> complex | None:
+        v = self.high(point)
+        return None if v is None else complex(v)
+
+
+def close_high(a, b, rel: float = 1e-20, absolute: float = 1e-26) -> bool:
+    """Whether two 30-digit values agree (compared at that precision, not in float64)."""
+    difference = abs((a - b).evalf(DIGITS))
+    scale = max(abs(a.evalf(DIGITS)), abs(b.evalf(DIGITS)))
+    return bool(difference <= rel * scale + absolute)
 
 
 def close(a: complex, b: complex, rel: float, absolute: float = 0.0) -> bool:

@@ -22,7 +22,7 @@ from .text import HIDDEN_RULES, fmt, fmt_input, operand, step_lines
 
 
 def _label(v: Verdict | ClaimVerdict) -> str:
-    name = v.name if v.name else "f"
+    name = text(sympy.Symbol(v.name)) if v.name else "f"
     return f"∂{name}/∂{text(v.wrt)}"
 
 
@@ -90,7 +90,10 @@ class _Rows(Table):
         super().add_row(*[Text(c) if isinstance(c, str) else c for c in cells], **kwargs)
 
 
-def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool = False) -> None:
+def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool = False,
+                   hint: bool = True) -> None:
+    """The verdict; ``reveal`` adds the whole derivation, ``hint=False`` leaves out the hint
+    (the quiz gives hints only when asked)."""
     c = console or Console(highlight=False)
     label = _label(v)
     rows = _Rows(box=None, show_header=False, pad_edge=True, padding=(0, 2, 0, 2))
@@ -100,7 +103,7 @@ def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool =
     if v.expected_elementary is not None and v.expected_elementary != v.expected:
         plain = text(v.expected_elementary)
         used = [n for n in v.named if v.expected.has(n.symbol)]
-        if len(plain) <= 50 or not used:
+        if len(plain) <= 40 or not used:
             expected += f"   (= {plain})"
         else:
             expected += "   where " + ", ".join(f"{text(n.symbol)} = {text(n.definition)}"
@@ -124,7 +127,7 @@ def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool =
         if ce is not None:
             rows.add_row("where", f"at {_at(ce.at)}: expected {_number(ce.expected)}, "
                                   f"yours {_number(ce.answer)}")
-        hint = hint_text(v)
+        hint = hint_text(v) if hint else None
         if hint is not None and not reveal:
             rows.add_row("hint", f"{hint[0]}   ({hint[1]})")
         c.print(rows)
