@@ -248,3 +248,42 @@ def test_plot_and_dot_files(tmp_path):
 def test_plot_refuses_a_missing_folder(tmp_path):
     r = run("backprop", "neuron", "--plot", str(tmp_path / "nope" / "g.png"))
     assert r.exit_code == 2 and "does not exist" in r.output
+
+
+HOSTILE = {
+    "malformed": "L = x +",
+    "unknown function": "L = foo(x)",
+    "empty": "",
+    "only a name": "L =",
+    "import": "L = __import__('os').system('touch PWNED')",
+    "dunder attribute": "L = x.__dict__",
+    "tower": "L = 9**9**9**9",
+    "huge exponent": "L = x**(10**100)",
+    "long": "L = " + "x+" * 50_000 + "x",
+    "deep": "L = " + "(" * 10_000 + "x" + ")" * 10_000,
+    "function as result": "exp = x + 1",
+    "overflow": "L = exp(exp(x))",
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE), ids=list(HOSTILE))
+def test_hostile_expressions_are_one_clear_error(tmp_path, name, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli.main, ["backprop", "--expr", HOSTILE[name], "--at", "x=30",
+                                      "--plot", "g.png", "--dot", "g.dot"])
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert lines[0].startswith("error: ") and len(lines) <= 3 and len(lines[0]) < 300
+    assert "Traceback" not in r.output
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing executed
+
+
+def test_hostile_expression_through_a_real_process(tmp_path):
+    import os
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "cli", "backprop", "--expr", HOSTILE["deep"]],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and r.stdout == ""
+    assert "Traceback" not in r.stderr

@@ -133,6 +133,8 @@ class Graph:
     output_names: list[str]
     #: the full expression of each output, in the variables
     output_exprs: list[sympy.Expr]
+    #: each output as the lesson writes it, with its named sub-expressions (L = (a − t)²/2)
+    written_exprs: list[sympy.Expr] = field(default_factory=list)
 
     @property
     def variables(self) -> list[Node]:
@@ -412,7 +414,8 @@ def build_graph(outputs: Sequence[sympy.Expr], output_names: Sequence[str], *,
         if b.nodes[idx].is_variable or b.nodes[idx].is_constant:
             raise TutorError(f"{name} = {sympy.sstr(expr)} has no operation to backpropagate through")
         out_idx.append(idx)
-    return _variables_first(Graph(b.nodes, out_idx, list(output_names), list(outputs)))
+    return _variables_first(Graph(b.nodes, out_idx, list(output_names), list(outputs),
+                                  list(written or outputs)))
 
 
 _ROLE_ORDER = {"input": 0, "parameter": 1, "target": 2}
@@ -430,7 +433,7 @@ def _variables_first(graph: Graph) -> Graph:
         n.index = k
         n.inputs = tuple(new_index[i] for i in n.inputs)
     return Graph(order, [new_index[i] for i in graph.outputs], graph.output_names,
-                 graph.output_exprs)
+                 graph.output_exprs, graph.written_exprs)
 
 
 # -- numbers ---------------------------------------------------------------------------------

@@ -134,7 +134,10 @@ class BackpropRenderer:
         out_name = bp.graph.output_names[bp.output]
         head = Text()
         head.append("Backpropagation", style="bold")
-        head.append(f"   {label(out_name)} = {text(bp.graph.output_exprs[bp.output])}")
+        full = text(bp.graph.output_exprs[bp.output])
+        written = (text(bp.graph.written_exprs[bp.output]) if bp.graph.written_exprs else full)
+        shown = full if written == full else (f"{written} = {full}" if len(full) < 60 else written)
+        head.append(f"   {label(out_name)} = {shown}")
         head.append("      " + ("--expr" if lesson.source == "--expr" else f"lesson: {lesson.name}"),
                     style="dim")
         c.print(head)
