@@ -287,3 +287,14 @@ def test_hostile_expression_through_a_real_process(tmp_path):
                        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert r.returncode == 2 and r.stderr.startswith("error: ") and r.stdout == ""
     assert "Traceback" not in r.stderr
+
+
+def test_a_teachers_lesson_file(tmp_path):
+    path = tmp_path / "cube.toml"
+    path.write_text('name = "cube"\ntitle = "A cube"\nwrt = ["w"]\n[function]\nname = "L"\n'
+                    'expression = "(w*x)^3"\n[symbols]\nw = "parameter"\nx = "input"\n'
+                    '[example]\nw = 2.0\nx = 0.5\n', "utf-8")
+    r = run("backprop", "--lesson-file", str(path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    # L = (w x)³: ∂L/∂w = 3 (w x)² x = 3 · 1 · 0.5
+    assert json.loads(r.output)["gradients"] == {"w": 1.5}

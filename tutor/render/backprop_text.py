@@ -144,7 +144,7 @@ class BackpropRenderer:
         if lesson.is_vector:
             c.print(Text(f"output {label(out_name)} of {', '.join(label(n) for n in lesson.output_names)}"
                          " (choose with --output NAME); all of them together: "
-                         "tutor backprop jacobian", style="dim"))
+                         "tutor backprop jacobian softmax", style="dim"))
         c.print(self.where(bp))
         if bp.defaulted:
             c.print(Text("values chosen for you: " + ", ".join(
