@@ -86,12 +86,10 @@ TABLE = {
                       [("y1 - s1", "sign"), ("s1", "extra_or_missing_term"),
                        ("2*(s1-y1)", "constant_factor"),
                        ("s1 - y1 + 1", "extra_or_missing_term"), ("s1*(1-s1)", "other")]),
-<<<<<<< HEAD
     "mlp": ("v1", ["(yhat - y)*h1", "(v1*tanh(z1) + v2*tanh(z2) + c - y)*tanh(z1)"],
             [("(y - yhat)*h1", "sign"), ("2*(yhat-y)*h1", "constant_factor"),
              ("yhat - y", "missing_chain_factor"), ("(yhat-y)*h1 + h1", "extra_or_missing_term"),
              ("(yhat - y)*h2", "wrong_variable"), ("(yhat-y)*v1", "other")]),
-=======
     "logistic_regression": ("w1", ["(sigmoid(z) - y)*x1", "x1*(1/(1+exp(-(w1*x1+w2*x2+b))) - y)"],
                             [("(y - sigmoid(z))*x1", "sign"),
                              ("sigmoid(z) - y", "missing_chain_factor"),
@@ -103,7 +101,6 @@ TABLE = {
                             (f"2*x*({_S1} - y1)", "constant_factor"),
                             (f"x*{_S1}", "extra_or_missing_term"),
                             (f"({_S1} - y1)*w1", "other")]),
->>>>>>> main
 }
 
 _DERIVATIONS = {}
