@@ -20,8 +20,7 @@ from typing import Mapping
 import numpy as np
 
 from .errors import TutorError
-from .numeric import relative_error
-from .tensor import Tensor, jacobian, tensor
+from .tensor import jacobian, tensor
 
 TOPICS = ("jacobian", "matmul", "accumulate")
 JACOBIANS = ("softmax", "rowsum")

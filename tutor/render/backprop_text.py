@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..graph import Backprop, Node
+from ..graph import Backprop
 from .notation import text
 from .text import fmt, fmt_error, fmt_input
 
