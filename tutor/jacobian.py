@@ -139,6 +139,16 @@ def softmax_jacobian(values: Mapping[str, object] | None = None) -> Topic:
           Check("J", "backward", "finite differences", max_relative_difference(J, _fd_jacobian(fn, z)), FD_AGREE))
     _vjp(t, fn, z, J, zs, "the outputs always sum to 1, so nudging z cannot change Σ sᵢ: "
                           "every column of J sums to 0 and vᵀJ = 0 for v = ones")
+    v = np.arange(1.0, n + 1)
+    zt = tensor(z)
+    fn(zt).backward(v)
+    shown = "(" + ", ".join(f"{k:g}" for k in v) + ")"
+    t.add(Line(f"with weights v = {shown}, vᵀJ is the gradient of Σ vᵢsᵢ, a weighted score",
+               "formula"),
+          Matrix(f"y.backward(v = {shown})", zt.grad, columns=zs),
+          Matrix("vᵀ·J", v @ J, columns=zs),
+          Check("vᵀJ", "backward(v)", "vᵀ·J",
+                max_relative_difference(zt.grad, v @ J, float(np.max(np.abs(v) @ np.abs(J))))))
     t.add(Line("J is symmetric and each row sums to 0. A network never builds it: backward() "
                "computes vᵀJ = s ⊙ (v − (v·s)) directly, in O(n) instead of O(n²).", "insight"))
     return t
