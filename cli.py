@@ -659,6 +659,18 @@ def quiz(lesson, count, seed, size):
 BACKPROP_FORMATS = ("text", "json")
 
 
+def _show_topic(topic, fmt: str) -> None:
+    """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
+    if fmt == "json":
+        from tutor.render.backprop_json import topic_json
+
+        click.echo(topic_json(topic))
+    else:
+        from tutor.render.backprop_text import TopicRenderer
+
+        TopicRenderer().render(topic)
+
+
 @main.command()
 @click.argument("what", nargs=-1, metavar="[LESSON | TOPIC …]")
 @click.option("--expr", "expr", metavar="TEXT",
@@ -709,15 +721,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
             raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
         from tutor.jacobian import topic
 
-        result = topic(tuple(what), parse_at(at))
-        if fmt == "json":
-            from tutor.render.backprop_json import topic_json
-
-            click.echo(topic_json(result))
-        else:
-            from tutor.render.backprop_text import TopicRenderer
-
-            TopicRenderer().render(result)
+        _show_topic(topic(tuple(what), parse_at(at)), fmt)
         return
     lesson = what[0] if what else None
     if len(what) > 1:
@@ -755,14 +759,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
         from tutor.matrix_form import matrix_form
 
         topic = matrix_form(the_lesson, values)
-        if fmt == "json":
-            from tutor.render.backprop_json import topic_json
-
-            click.echo(topic_json(topic))
-        else:
-            from tutor.render.backprop_text import TopicRenderer
-
-            TopicRenderer().render(topic)
+        _show_topic(topic, fmt)
         return
     chosen = [s for name in wrt for s in the_lesson.names_for(name)]
     output = 0
