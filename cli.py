@@ -796,6 +796,164 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
 
 
 # -- worksheets (tutor worksheet, grade, export) -------------------------------------------
+SHEET_FORMATS = ("md", "tex", "html", "pdf")
+
+
+@main.command()
+@click.argument("lessons", nargs=-1, required=True, metavar="LESSON...")
+@click.option("--problems", "-n", type=int, default=6, show_default=True, metavar="N",
+              help="Problems on each sheet (1–40).")
+@click.option("--variants", "-k", type=int, default=1, show_default=True, metavar="K",
+              help="How many different sheets (1–500).")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
+              help="The same seed gives the same sheets, byte for byte.")
+@click.option("--out", "out", required=True, metavar="DIR",
+              help="Folder for the sheets, the answer keys and key.json.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(SHEET_FORMATS),
+              help="md, tex, html or pdf (repeatable; default: all four).")
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(("derive", "evaluate", "gd_step", "backward", "mistake")),
+              help="Only these kinds of problem (repeatable; default: all the lessons offer).")
+@click.option("--export", "exports", multiple=True, type=click.Choice(("moodle", "gift")),
+              help="Also write the problems for a quiz system: quiz.xml (Moodle XML) or "
+                   "quiz.gift (GIFT). Repeatable.")
+@click.option("--force", is_flag=True, help="Replace the sheets of an earlier run in DIR.")
+@language_option
+@_user_errors
+def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, force):
+    """Printable worksheets with randomised numbers, answer keys and a machine key.
+
+    \b
+    tutor worksheet sigmoid softmax --variants 30 --seed 7 --out sheets/
+    tutor worksheet linear_regression neuron -n 10 -k 5 --format pdf --out week3/
+    tutor grade sheets/key.json answers/
+    """
+    from tutor.worksheet import check_counts
+
+    check_counts(problems, variants)
+    if seed < 0:
+        raise UserError(f"--seed must be 0 or more, not {seed}")
+    from tutor.render.sheet_files import check_folder
+
+    folder = check_folder(out, force=force)
+    from tutor.render.sheet_files import render_files, write_files
+    from tutor.worksheet import make_worksheets
+
+    chosen = tuple(dict.fromkeys(formats)) or SHEET_FORMATS
+    ws = make_worksheets(list(lessons), problems=problems, variants=variants, seed=seed,
+                         kinds=kinds or None)
+    files = render_files(ws, chosen, tuple(dict.fromkeys(exports)))
+    write_files(folder, files, force=force)
+    first, last = ws.sheets[0], ws.sheets[-1]
+    width = max(2, len(str(variants)))
+    stem = lambda s: f"variant-{s.variant:0{width}d}"
+    fmt = chosen[0]
+    click.echo(f"wrote {variants} sheet{'s' if variants > 1 else ''} × {problems} problems in "
+               f"{len(chosen)} format{'s' if len(chosen) > 1 else ''} ({', '.join(chosen)}) + "
+               f"{variants} answer key{'s' if variants > 1 else ''} + key.json")
+    shown = os.path.join(out, f"{stem(first)}.{fmt}")
+    if variants > 1:
+        shown += f" … {stem(last)}.{fmt}"
+    click.echo(f"{shown}   {os.path.join(out, 'answers', stem(first) + '.' + fmt)} …")
+    for name, what in (("quiz.xml", "Moodle XML"), ("quiz.gift", "GIFT")):
+        if name in files:
+            click.echo(f"{what} for import: {os.path.join(out, name)}")
+    click.echo(f"grade with: tutor grade {os.path.join(out, 'key.json')} ANSWERS")
+
+
+
+
+@main.command()
+@click.argument("key", metavar="KEY")
+@click.argument("answers", metavar="ANSWERS")
+@click.option("--csv", "csv_path", metavar="FILE",
+              help="Write the class's scores to FILE (.csv) instead of printing them.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="How to show one student's grading.")
+@click.option("--force", is_flag=True, help="Replace the --csv file if it exists.")
+@language_option
+@_user_errors
+def grade(key, answers, csv_path, fmt, force):
+    """Grade answers against a worksheet's key (key.json, or one variant's key).
+
+    ANSWERS is one student's answers file, or a folder of them (*.txt): one answer per line,
+    "3: 0.125", with a line "variant: s7-v03" naming the sheet (see the README).
+
+    \b
+    tutor grade sheets/key.json ada.txt
+    tutor grade sheets/key.json answers/ --csv scores.csv
+    """
+    from pathlib import Path
+
+    from tutor.grade import answer_files, grade_path, scores_csv
+    from tutor.key import read_key
+
+    check_output_path(csv_path, force=force, suffixes=(".csv",), option="--csv")
+    keys = read_key(key)
+    target = Path(answers)
+    if not target.exists():
+        raise UserError(f"answers {answers}: no such file or folder")
+    if target.is_dir():
+        results = [grade_path(keys, f, strict=False) for f in answer_files(target)]
+        table = scores_csv(results)
+        if csv_path:
+            _write_text(csv_path, table)
+            total = results[0].out_of if results else 0
+            for r in results:
+                state = r.problem if not r.marks else f"{r.score:g} / {r.out_of}"
+                click.echo(f"{r.student:<24} {r.variant:<12} {state}")
+            click.echo(f"scores of {len(results)} students written to {csv_path}")
+        else:
+            click.echo(table, nl=False)
+        return
+    if csv_path:
+        result = grade_path(keys, target, strict=True)
+        _write_text(csv_path, scores_csv([result]))
+    else:
+        result = grade_path(keys, target, strict=True)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"student": result.student, "variant": result.variant,
+                               "score": result.score, "out_of": result.out_of,
+                               "marks": [{"problem": m.number, "kind": m.kind, "score": m.score,
+                                          "status": m.status, "answer": m.answer,
+                                          "reason": m.reason} for m in result.marks]},
+                              ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"[bold]{result.student}[/bold]   variant {result.variant}   "
+                  f"score [bold]{result.score:g} / {result.out_of}[/bold]")
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    for col in ("", "problem", "answer", "why"):
+        table.add_column(col, overflow="fold")
+    marks = {"right": "[green]✓[/green]", "partly": "[yellow]½[/yellow]",
+             "wrong": "[red]✗[/red]", "missing": "[red]–[/red]"}
+    for m in result.marks:
+        partly = f" ({m.score:g})" if m.status == "partly" else ""
+        table.add_row(marks[m.status], f"{m.number}. {m.kind}{partly}", m.answer or "—",
+                      m.reason)
+    console.print(table)
+    if result.problem:
+        click.echo(f"note: {result.problem}")
+
+
+def _write_text(path: str, text: str) -> None:
+    """Write a file whole or not at all."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tutor-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 if __name__ == "__main__":
