@@ -439,16 +439,16 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
 
     sources = [s for s in (lesson, expr, lesson_file) if s is not None]
     if len(sources) != 1:
-        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
-                        "(see 'tutor list')")
+        raise UserError(_("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                          "(see 'tutor list')"))
     if expr is not None:
         if size is not None:
-            raise UserError("--size goes with an indexed lesson, not with --expr")
+            raise UserError(_("--size goes with an indexed lesson, not with --expr"))
         the_lesson = lesson_from_expression(expr, wrt=wrt_names)
         chosen = list(the_lesson.wrt)
         if not wrt_names and len(chosen) > 1:
-            raise UserError(f"say which variable with --wrt (the expression has "
-                            f"{', '.join(s.name for s in chosen)})")
+            raise UserError(_("say which variable with --wrt (the expression has {names})")
+                            .format(names=", ".join(s.name for s in chosen)))
     else:
         the_lesson = (load_lesson(lesson, size=size) if lesson is not None
                       else load_lesson_file(lesson_file, size=size))
@@ -457,8 +457,8 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
             chosen = list(the_lesson.wrt)
     if len(chosen) != 1:
         names = ", ".join(s.name for s in chosen)
-        raise UserError(f"check one derivative at a time: name one variable with --wrt "
-                        f"(one of {names})")
+        raise UserError(_("check one derivative at a time: name one variable with --wrt "
+                          "(one of {names})").format(names=names))
     return the_lesson, chosen[0]
 
 
@@ -480,6 +480,7 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
 @click.option("--reveal", is_flag=True, help="Show the whole correct derivation.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@language_option
 @_user_errors
 def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal, fmt):
     """Check a derivative you worked out by hand (or a number you computed).
@@ -500,20 +501,22 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
     args = list(args)
     for a in args:
         if a.startswith("--"):
-            raise UserError(f"no such option: {a} (see tutor check --help)")
+            raise UserError(_("no such option: {option} (see tutor check --help)")
+                            .format(option=a))
     lesson = None
     if expr is None and lesson_file is None:
         if not args:
-            raise UserError("name a lesson (see 'tutor list') or give --expr TEXT")
+            raise UserError(_("name a lesson (see 'tutor list') or give --expr TEXT"))
         lesson = args.pop(0)
     if len(args) > 1:
-        raise UserError(f"too many arguments: {' '.join(args[1:])!r} (quote the answer: "
-                        "\"2*x + 1\")")
+        raise UserError(_("too many arguments: {extra} (quote the answer: \"2*x + 1\")")
+                        .format(extra=repr(" ".join(args[1:]))))
     answer = args[0] if args else None
     if answer is None and claim is None:
-        raise UserError("give your answer (the derivative, in quotes) or a number with --claim")
+        raise UserError(_("give your answer (the derivative, in quotes) or a number with "
+                          "--claim"))
     if at and claim is None:
-        raise UserError("--at gives the point of a --claim; add --claim NUMBER")
+        raise UserError(_("--at gives the point of a --claim; add --claim NUMBER"))
     values = parse_at(at)
 
     from tutor.check import check_answer, check_claim, example_points
@@ -525,7 +528,8 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
     if output is not None:
         names = the_lesson.output_names
         if output not in names:
-            raise UserError(f"--of {output}: the function's components are {', '.join(names)}")
+            raise UserError(_("--of {output}: the function's components are {names}")
+                            .format(output=output, names=", ".join(names)))
         index = names.index(output)
     function = the_lesson.outputs[index]
     name = the_lesson.output_names[index] if expr is None else "f"
@@ -572,6 +576,7 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of that subset.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@language_option
 @_user_errors
 def gradcheck(target, inputs_name, wrt, samples, seed, fmt):
     """Check NumPy gradient code you wrote against finite differences.
@@ -613,6 +618,7 @@ def gradcheck(target, inputs_name, wrt, samples, seed, fmt):
 @click.option("--count", type=click.IntRange(1, 100), metavar="N", help="Ask at most N questions.")
 @click.option("--seed", type=int, help="Shuffle the questions with this seed.")
 @click.option("--size", type=int, metavar="N", help="Number of classes/features for indexed lessons.")
+@language_option
 @_user_errors
 def quiz(lesson, count, seed, size):
     """Practise: type the derivatives of a lesson (or of all lessons) and get them checked.
@@ -624,9 +630,9 @@ def quiz(lesson, count, seed, size):
 
     \b
     Each answer is checked like 'tutor check' does; a wrong one gets a diagnosis.
-    h  one more step of the derivation as a hint
-    s  show the answer and go on
-    q  quit (the end of the input quits too)
+    h  one more step of the derivation as a hint       (also: hint, ?, 提示)
+    s  show the answer and go on                       (also: skip, 跳过, 答案)
+    q  quit (the end of the input quits too)           (also: quit, 退出)
     Answers are read line by line from standard input, so a pipe works.
     """
     from tutor.lesson import lesson_names, load_lesson
@@ -635,7 +641,7 @@ def quiz(lesson, count, seed, size):
 
     if lesson is None:
         if size is not None:
-            raise UserError("--size goes with one indexed lesson")
+            raise UserError(_("--size goes with one indexed lesson"))
         lessons = [load_lesson(n) for n in lesson_names()]
     else:
         lessons = [load_lesson(lesson, size=size)]

@@ -33,6 +33,7 @@ from .derivation import Named, derive, expand_named
 from .diagnose import Diagnosis, diagnose
 from .errors import ExpressionError, TutorError
 from .functions import elementary
+from .i18n import N_, _
 from .parser import parse_expression
 from .sampling import (DIGITS, Evaluator, as_mapping, close, close_high, random_points,
                        size_ok)
@@ -114,8 +115,8 @@ class ClaimVerdict:
 _DERIVATIVE_NOTATION = [
     (re.compile(r"\\partial|∂"), "∂"),
     (re.compile(r"\\frac\s*\{\s*(?:\\mathrm\s*\{\s*d\s*\}|d)\s*[}\\a-zA-Z]"), "d/d…"),
-    (re.compile(r"\b(?:diff|Derivative|derivative|grad|D)\s*\("), "a derivative function"),
-    (re.compile(r"[A-Za-zσ]\s*['′’]+\s*\("), "a prime (f′)"),
+    (re.compile(r"\b(?:diff|Derivative|derivative|grad|D)\s*\("), N_("a derivative function")),
+    (re.compile(r"[A-Za-zσ]\s*['′’]+\s*\("), N_("a prime (f′)")),
 ]
 _D_OVER_D = re.compile(r"(?<![A-Za-z0-9_])d\s*/\s*d")
 
@@ -133,9 +134,9 @@ def derivative_notation(text: str, symbols: Mapping[str, sympy.Basic]) -> str | 
 def parse_answer(text: str, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
     """The answer as SymPy, read by the safe parser with only the problem's names allowed."""
     if not isinstance(text, str):
-        raise TutorError("the answer must be text")
+        raise TutorError(_("the answer must be text"))
     if not text.strip():
-        raise ExpressionError("the answer is empty: type the derivative, like 2*x", text, None)
+        raise ExpressionError(_("the answer is empty: type the derivative, like 2*x"), text, None)
     return parse_expression(text, symbols=symbols, allow_new_names=False)
 
 
@@ -200,9 +201,7 @@ def check_answer(function: sympy.Expr, wrt: sympy.Symbol, answer_text: str, *,
                       named=tuple(named))
     notation = derivative_notation(answer_text, names)
     if notation is not None:
-        verdict.diagnosis = Diagnosis(
-            "other", f"your answer still contains the derivative ({notation}): it restates the "
-            "question; write what the derivative equals")
+        verdict.diagnosis = _restated(notation)
         verdict.hint = Hint(0, derivation.steps()[0][1], "start")
         return verdict
     answer = parse_answer(answer_text, names)
@@ -234,15 +233,19 @@ def check_expression(expected: sympy.Expr, answer_text: str, *,
                       derivation=verdict_derivation, function=function)
     notation = derivative_notation(answer_text, names)
     if notation is not None:
-        verdict.diagnosis = Diagnosis(
-            "other", f"your answer still contains the derivative ({notation}): it restates the "
-            "question; write what the derivative equals")
+        verdict.diagnosis = _restated(notation)
         return verdict
     answer = parse_answer(answer_text, names)
     verdict.answer = answer
     f = _under(function, assumptions) if function is not None else None
     return _judge(verdict, _plain(answer, named, assumptions), f, verdict_derivation, (), seed,
                   assumptions)
+
+
+def _restated(notation: str) -> Diagnosis:
+    return Diagnosis("other", N_("your answer still contains the derivative ({notation}): it "
+                                 "restates the question; write what the derivative equals"),
+                     values=(("notation", notation),))
 
 
 def _elementary_form(derivation: Derivation, named: Sequence[Named]) -> sympy.Expr:
@@ -289,8 +292,8 @@ def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
            derivation: Derivation | None, prefer, seed, assumptions=()) -> Verdict:
     expected = verdict.expected_plain
     if answer.has(sympy.Derivative, sympy.Subs, sympy.Integral):
-        verdict.diagnosis = Diagnosis("other", "your answer still contains a derivative: it "
-                                      "restates the question")
+        verdict.diagnosis = Diagnosis("other", N_("your answer still contains a derivative: "
+                                                  "it restates the question"))
         return verdict
     x = verdict.wrt
     symbols = sorted(expected.free_symbols | answer.free_symbols | {x}
@@ -310,8 +313,8 @@ def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
     verdict.points = len(valid) + len(differing)
     if not differing:
         if len(valid) < 3:
-            raise TutorError("the derivative could not be evaluated at enough real points to "
-                             "compare it with the answer")
+            raise TutorError(_("the derivative could not be evaluated at enough real points "
+                               "to compare it with the answer"))
         # confirm a few points at high precision, whatever float64 said
         for p in valid[:4]:
             eh, ah = ev_e.high(p), ev_a.high(p)
@@ -325,8 +328,8 @@ def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
             p = valid[0]
             verdict.counterexample = Counterexample(as_mapping(symbols, p), ev_e.f64(p),
                                                     ev_a.f64(p))
-            verdict.diagnosis = Diagnosis("extra_or_missing_term", "your answer is the "
-                                          "derivative plus the constant {0}", (-difference,))
+            verdict.diagnosis = Diagnosis("extra_or_missing_term", N_("your answer is the "
+                                          "derivative plus the constant {0}"), (-difference,))
             if derivation is not None:
                 verdict.hint = hint_for(derivation, verdict.diagnosis)
             return verdict
@@ -349,8 +352,9 @@ def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
         if len(pts) >= 5:
             break
     if len(pts) < 2:
-        verdict.diagnosis = Diagnosis("other", "your answer is undefined (or too large to "
-                                      "compute) where the derivative is defined", (), None, None)
+        verdict.diagnosis = Diagnosis("other", N_("your answer is undefined (or too large to "
+                                                  "compute) where the derivative is defined"),
+                                      (), None, None)
     else:
         verdict.diagnosis = diagnose(expected, answer, x=x, points=pts, answer_values=a_vals,
                                      expected_values=e_vals, function=function,
@@ -382,14 +386,14 @@ def hint_for(derivation: Derivation, diagnosis: Diagnosis | None) -> Hint:
     steps = derivation.steps()
     if diagnosis is not None and diagnosis.node is not None:
         node = diagnosis.node
-        for k, (_, step) in enumerate(steps):
+        for k, (_depth, step) in enumerate(steps):
             if not step.is_rewrite and step.before == node:
                 return Hint(k, step, "node")
-        for k, (_, step) in enumerate(steps):
-            if any(expr == node for _, expr in step.bindings):
+        for k, (_depth, step) in enumerate(steps):
+            if any(expr == node for _sym, expr in step.bindings):
                 return Hint(k, step, "node")
     if diagnosis is not None and diagnosis.rule:
-        for k, (_, step) in enumerate(steps):
+        for k, (_depth, step) in enumerate(steps):
             if step.rule == diagnosis.rule:
                 return Hint(k, step, "rule")
     return Hint(0, steps[0][1], "start")
@@ -408,14 +412,14 @@ def claim_value(text: str) -> tuple[float, float]:
         decimals = len(m.group(2) or "")
         exponent = int(m.group(3) or 0)
         if abs(exponent) > 300 or not math.isfinite(value):
-            raise TutorError(f"--claim {text!r}: not a usable number")
+            raise TutorError(_("--claim {text}: not a usable number").format(text=repr(text)))
         return value, 0.5 * 10.0 ** (exponent - decimals) * (1 + 1e-9)
     expr = parse_expression(text, symbols={}, allow_new_names=False)
     if not expr.is_number or not expr.is_real:
-        raise TutorError(f"--claim {text!r}: the claim must be a number")
+        raise TutorError(_("--claim {text}: the claim must be a number").format(text=repr(text)))
     value = float(expr)
     if not math.isfinite(value):
-        raise TutorError(f"--claim {text!r}: not a finite number")
+        raise TutorError(_("--claim {text}: not a finite number").format(text=repr(text)))
     return value, 1e-9 * max(abs(value), 1e-300)
 
 
@@ -443,19 +447,20 @@ def check_claim(function: sympy.Expr, wrt: sympy.Symbol, claim: str | float,
     names = [s.name for s in symbols]
     unknown = sorted(set(at) - set(names))
     if unknown:
-        raise TutorError(f"--at {unknown[0]}: the function has no variable '{unknown[0]}'; "
-                         f"it has {', '.join(names)}")
+        raise TutorError(_("--at {name}: the function has no variable '{name}'; it has {names}")
+                         .format(name=unknown[0], names=", ".join(names)))
     arrays = batch(at, names)
     size = arrays[0].size if arrays else 1
     if reduce not in (None, "mean", "sum"):
-        raise TutorError(f"reduce must be mean or sum, not {reduce!r}")
+        raise TutorError(_("reduce must be mean or sum, not {reduce}").format(reduce=repr(reduce)))
     if size > 1 and reduce is None:
-        raise TutorError(f"the values form a batch of {size} samples: say how the loss "
-                         "combines them, --reduce mean or --reduce sum")
+        raise TutorError(_("the values form a batch of {size} samples: say how the loss "
+                           "combines them, --reduce mean or --reduce sum").format(size=size))
     values = np.ravel(compile_expr(derivative, symbols)(*arrays))
     if not np.all(np.isfinite(values)):
         bad = int(np.argmin(np.isfinite(values)))
-        raise TutorError(f"the derivative is undefined at sample {bad + 1} of the values given")
+        raise TutorError(_("the derivative is undefined at sample {sample} of the values given")
+                         .format(sample=bad + 1))
     if size > 1:
         value = float(values.mean() if reduce == "mean" else values.sum())
     else:
@@ -471,21 +476,24 @@ def check_claim(function: sympy.Expr, wrt: sympy.Symbol, claim: str | float,
 
 def _claim_diagnosis(claimed: float, value: float, size: int, reduce, tol) -> Diagnosis:
     if value != 0 and abs(claimed + value) <= tol + 1e-12 * abs(value):
-        return Diagnosis("sign", "your number is −1 × the true value")
+        return Diagnosis("sign", N_("your number is −1 × the true value"))
     if value == 0 or claimed == 0:
-        return Diagnosis("other", "no simple relation to the true value")
+        return Diagnosis("other", N_("no simple relation to the true value"))
     ratio = Fraction(claimed / value).limit_denominator(4)
     if abs(ratio.numerator) > 12:
         ratio = Fraction(0)
     if size > 1 and reduce == "mean" and abs(claimed - value * size) <= tol * size + 1e-9 * abs(value * size):
-        return Diagnosis("constant_factor", f"your number is {size} × the true value: the sum "
-                         f"over the {size} samples, not their mean (a missing 1/n)",
-                         factor=sympy.Integer(size))
+        return Diagnosis("constant_factor", N_("your number is {size} × the true value: the sum "
+                                               "over the {size} samples, not their mean (a "
+                                               "missing 1/n)"),
+                         factor=sympy.Integer(size), values=(("size", size),))
     if size > 1 and reduce == "sum" and abs(claimed * size - value) <= tol * size + 1e-9 * abs(value):
-        return Diagnosis("constant_factor", f"your number is 1/{size} × the true value: the "
-                         f"mean over the {size} samples, not their sum",
-                         factor=sympy.Rational(1, size))
+        return Diagnosis("constant_factor", N_("your number is 1/{size} × the true value: the "
+                                               "mean over the {size} samples, not their sum"),
+                         factor=sympy.Rational(1, size), values=(("size", size),))
     if ratio not in (0, 1, -1) and abs(claimed - float(ratio) * value) <= tol + 1e-9 * abs(value):
         r = sympy.Rational(ratio.numerator, ratio.denominator)
-        return Diagnosis("constant_factor", "your number is {0} × the true value", (r,), factor=r)
-    return Diagnosis("other", "no simple relation (sign, factor, mean vs sum) to the true value")
+        return Diagnosis("constant_factor", N_("your number is {0} × the true value"), (r,),
+                         factor=r)
+    return Diagnosis("other", N_("no simple relation (sign, factor, mean vs sum) to the true "
+                                 "value"))

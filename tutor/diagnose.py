@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 import sympy
 
 from .functions import elementary
+from .i18n import N_, _
 from .sampling import DIGITS, close, size_ok
 
 KINDS = ("sign", "constant_factor", "missing_chain_factor", "extra_or_missing_term",
@@ -42,7 +43,10 @@ class Diagnosis:
     ``detail`` is a sentence with ``{0}``, ``{1}`` … standing for ``exprs``; call
     :meth:`describe` with a printer (SymPy's ``sstr`` by default, a renderer passes its own).
     ``node`` is the sub-expression of the function where the mistake was made, if known, and
-    ``rule`` the differentiation rule whose step the hint should show."""
+    ``rule`` the differentiation rule whose step the hint should show.  ``detail`` is the
+    English template (marked for the catalog); :meth:`describe` says it in the current
+    language.  ``values`` are (name, value) pairs for named placeholders that are not
+    mathematics (a count, a notation's name); a text value is translated too."""
 
     kind: str
     detail: str
@@ -51,9 +55,11 @@ class Diagnosis:
     rule: str | None = None
     #: the constant c of a constant_factor diagnosis
     factor: sympy.Expr | None = None
+    values: tuple = ()
 
     def describe(self, show: Callable = sympy.sstr) -> str:
-        return self.detail.format(*[show(e) for e in self.exprs])
+        named = {k: (_(v) if isinstance(v, str) else v) for k, v in self.values}
+        return _(self.detail).format(*[show(e) for e in self.exprs], **named)
 
 
 class _Matcher:
@@ -158,6 +164,20 @@ def _quotients(f, x):
     return out
 
 
+#: the sign diagnosis, with a note on the quotient rule's reversed numerator and on a
+#: forgotten inner derivative −1 where either gives exactly the answer
+_SIGN_DETAILS = {
+    (False, False): N_("your answer is exactly −1 × the derivative"),
+    (True, False): N_("your answer is exactly −1 × the derivative; the quotient rule's numerator "
+                      "reversed for {0} gives exactly this (it is v·u′ − u·v′, not u·v′ − v·u′)"),
+    (False, True): N_("your answer is exactly −1 × the derivative; so does a forgotten inner "
+                      "derivative d/d{0} ({1}) = −1"),
+    (True, True): N_("your answer is exactly −1 × the derivative; the quotient rule's numerator "
+                     "reversed for {0} gives exactly this (it is v·u′ − u·v′, not u·v′ − v·u′); "
+                     "so does a forgotten inner derivative d/d{1} ({2}) = −1"),
+}
+
+
 def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
              points: Sequence[dict], answer_values: Sequence[complex],
              expected_values: Sequence[complex], function: sympy.Expr | None = None,
@@ -175,7 +195,8 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
     # -- sign ------------------------------------------------------------------------------
     if all(close(a, -e, 1e-12, 1e-20) for a, e in zip(answer_values, expected_values)) \
             and any(abs(e) > 1e-15 for e in expected_values):
-        notes, exprs, node, rule = [], [], None, None
+        exprs, node, rule = [], None, None
+        quotient = inner = False
         if f is not None:
             quotient_first = False
             for q, u, v in _quotients(f, x):
@@ -185,24 +206,18 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
                 outer, direct = split
                 if m.matches(outer * -sympy.diff(q, x) + direct):
                     exprs += [q]
-                    notes.append("the quotient rule's numerator reversed for {%d} gives "
-                                 "exactly this (it is v·u′ − u·v′, not u·v′ − v·u′)"
-                                 % (len(exprs) - 1))
+                    quotient = True
                     node, rule = q, "quotient"
                     quotient_first = u.has(x)
                     break
             for n in _nodes(f, x):
                 if sympy.diff(n, x) == -1:
-                    k = len(exprs)
                     exprs += [x, n]
-                    notes.append("so does a forgotten inner derivative d/d{%d} ({%d}) = −1"
-                                 % (k, k + 1))
+                    inner = True
                     if node is None or not quotient_first:
                         node, rule = n, "chain"
                     break
-        detail = "your answer is exactly −1 × the derivative"
-        if notes:
-            detail += "; " + "; ".join(notes)
+        detail = _SIGN_DETAILS[quotient, inner]
         return Diagnosis("sign", detail, tuple(exprs), node, rule)
 
     # -- the quotient rule's numerator reversed in one part --------------------------------
@@ -214,9 +229,9 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
             outer, direct = split
             if m.matches(outer * -sympy.diff(q, x) + direct):
                 return Diagnosis(
-                    "sign", "the quotient rule's numerator is reversed for {0}: it is v·u′ − u·v′ "
-                    "(the numerator's derivative first), not u·v′ − v·u′ — a sign error in that "
-                    "part", (q,), q, "quotient")
+                    "sign", N_("the quotient rule's numerator is reversed for {0}: it is "
+                               "v·u′ − u·v′ (the numerator's derivative first), not u·v′ − v·u′ "
+                               "— a sign error in that part"), (q,), q, "quotient")
 
     # -- a missing factor of the chain rule ------------------------------------------------
     if f is not None:
@@ -228,13 +243,13 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
             dn = sympy.diff(n, x)
             if dn != 1 and dn != 0 and m.matches(outer + direct):
                 return Diagnosis("missing_chain_factor",
-                                 "the chain rule's factor d/d{0} ({1}) = {2} is missing",
+                                 N_("the chain rule's factor d/d{0} ({1}) = {2} is missing"),
                                  (x, n, dn), n, "chain")
             coeff, rest = dn.as_coeff_Mul()
             if coeff != 1 and rest != 1 and m.matches(outer * coeff + direct):
                 return Diagnosis("missing_chain_factor",
-                                 "the chain rule's factor {2} (from d/d{0} ({1}) = {3}) is "
-                                 "missing", (x, n, rest, dn), n, "chain")
+                                 N_("the chain rule's factor {2} (from d/d{0} ({1}) = {3}) is "
+                                    "missing"), (x, n, rest, dn), n, "chain")
             parts = _outer_inner(n, x)
             if parts is None:
                 continue
@@ -242,12 +257,13 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
             dh = sympy.diff(h, x)
             if dh != 1 and m.matches(outer * outer_f + direct):
                 return Diagnosis("missing_chain_factor",
-                                 "the inner derivative d/d{0} ({1}) = {2} of {3} is missing "
-                                 "(the chain rule multiplies by it)", (x, h, dh, n), h, "chain")
+                                 N_("the inner derivative d/d{0} ({1}) = {2} of {3} is missing "
+                                    "(the chain rule multiplies by it)"), (x, h, dh, n), h,
+                                 "chain")
             if outer_f != 1 and m.matches(outer * dh + direct):
                 return Diagnosis("missing_chain_factor",
-                                 "the outer derivative {0} of {1} is missing (the chain rule "
-                                 "multiplies by it)", (outer_f, n), n, "chain")
+                                 N_("the outer derivative {0} of {1} is missing (the chain rule "
+                                    "multiplies by it)"), (outer_f, n), n, "chain")
 
     # -- derivative by another variable ----------------------------------------------------
     if f is not None:
@@ -255,25 +271,27 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
             d = sympy.diff(f, v)
             if d != 0 and m.matches(d):
                 return Diagnosis("wrong_variable",
-                                 "this is the derivative by {0}, not by {1}", (v, x), None, None)
+                                 N_("this is the derivative by {0}, not by {1}"), (v, x), None,
+                                 None)
 
     if f is not None and m.matches(f):
-        return Diagnosis("other", "your answer is the function {0} itself, not its derivative",
-                         (f,), None, None)
+        return Diagnosis("other", N_("your answer is the function {0} itself, not its "
+                                     "derivative"), (f,), None, None)
 
     # -- a term too many, too few, or with the wrong sign ----------------------------------
     terms = _terms(*(e for e in (E, raw, *forms) if e is not None))
     for t in terms:
         if m.matches(E - t):
-            return Diagnosis("extra_or_missing_term", "the term {0} is missing", (t,), None, "sum")
+            return Diagnosis("extra_or_missing_term", N_("the term {0} is missing"), (t,), None,
+                             "sum")
     answer_terms = _terms(answer) if len(sympy.Add.make_args(answer)) > 1 or size_ok(answer, 60) else []
     for t in answer_terms:
         if len(answer_terms) > 1 and m.matches(E + t):
-            return Diagnosis("extra_or_missing_term", "the term {0} is one too many", (t,),
+            return Diagnosis("extra_or_missing_term", N_("the term {0} is one too many"), (t,),
                              None, "sum")
     for t in terms:
         if len(terms) > 1 and m.matches(E - 2 * t):
-            return Diagnosis("sign", "the term {0} has the wrong sign", (t,), None, "sum")
+            return Diagnosis("sign", N_("the term {0} has the wrong sign"), (t,), None, "sum")
 
     # -- off by a constant factor ----------------------------------------------------------
     ratios = [a / e for a, e in zip(answer_values, expected_values) if abs(e) > 1e-12]
@@ -284,8 +302,8 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
         if not (nice.is_Rational and nice.q <= 1000 and abs(nice.p) <= 10**6):
             nice = sympy.Float(c, 6)
         if nice != 1:
-            return Diagnosis("constant_factor", "your answer is {0} × the derivative", (nice,),
+            return Diagnosis("constant_factor", N_("your answer is {0} × the derivative"), (nice,),
                              None, None, factor=nice)
 
-    return Diagnosis("other", "no simple slip (sign, factor, chain factor, term, variable) "
-                     "explains the difference", (), None, None)
+    return Diagnosis("other", N_("no simple slip (sign, factor, chain factor, term, variable) "
+                                 "explains the difference"), (), None, None)

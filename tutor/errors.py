@@ -7,6 +7,8 @@ message as one line and exits with code 2.  Anything else escaping the engine is
 
 from __future__ import annotations
 
+from .i18n import _
+
 
 class TutorError(Exception):
     """A problem with the user's input, worded for the user."""
@@ -28,7 +30,7 @@ class ExpressionError(TutorError):
     def __str__(self) -> str:
         if self.position is None:
             return self.message
-        return f"{self.message} (at column {self.position + 1})"
+        return self.message + _(" (at column {column})").format(column=self.position + 1)
 
     def detail_lines(self) -> list[str]:
         if self.position is None or not self.text or len(self.text) > 200 or "\n" in self.text:

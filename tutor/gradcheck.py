@@ -36,6 +36,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .errors import TutorError
+from .i18n import _
 
 GOOD = 1e-7
 WRONG = 1e-4
@@ -113,7 +114,7 @@ def _where(exc: BaseException, path: str | None) -> str:
         return ""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if os.path.abspath(f.filename) == os.path.abspath(path)]
-    return f" (line {frames[-1].lineno})" if frames else ""
+    return _(" (line {line})").format(line=frames[-1].lineno) if frames else ""
 
 
 def _call(fn: Callable, inputs: dict, what: str, path: str | None):
@@ -121,21 +122,25 @@ def _call(fn: Callable, inputs: dict, what: str, path: str | None):
         with np.errstate(all="ignore"):
             return fn(**inputs)
     except TypeError as exc:
-        raise GradcheckError(f"{what} could not be called with the inputs "
-                             f"({', '.join(inputs)}) as keyword arguments: {exc}") from None
+        raise GradcheckError(_("{what} could not be called with the inputs ({names}) as "
+                               "keyword arguments: {problem}").format(
+                                   what=what, names=", ".join(inputs), problem=exc)) from None
     except Exception as exc:  # the user's code: any failure is reported, in one line
-        raise GradcheckError(f"{what} raised {type(exc).__name__}: {exc}"
-                             f"{_where(exc, path)}") from None
+        raise GradcheckError(_("{what} raised {error}: {problem}{where}").format(
+            what=what, error=type(exc).__name__, problem=exc,
+            where=_where(exc, path))) from None
 
 
 def _loss_value(value, what: str) -> float:
     arr = np.asarray(value)
     if arr.size != 1 or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise GradcheckError(f"{what} must return the loss as one real number, not "
-                             f"{type(value).__name__} of shape {arr.shape}")
+        raise GradcheckError(_("{what} must return the loss as one real number, not {kind} of "
+                               "shape {shape}").format(what=what, kind=type(value).__name__,
+                                                       shape=arr.shape))
     v = float(arr.reshape(()))
     if not np.isfinite(v):
-        raise GradcheckError(f"{what} returned a loss that is not finite ({v})")
+        raise GradcheckError(_("{what} returned a loss that is not finite ({value})")
+                             .format(what=what, value=v))
     return v
 
 
@@ -143,24 +148,26 @@ def _grads_dict(grads, names: Sequence[str], what: str) -> dict:
     if isinstance(grads, Mapping):
         unknown = [k for k in grads if k not in names]
         if unknown:
-            raise GradcheckError(f"{what} returned a gradient for '{unknown[0]}', which is not "
-                                 f"an input (inputs: {', '.join(names)})")
+            raise GradcheckError(_("{what} returned a gradient for '{name}', which is not an "
+                                   "input (inputs: {names})").format(
+                                       what=what, name=unknown[0], names=", ".join(names)))
         return dict(grads)
     if isinstance(grads, np.ndarray) and len(names) >= 1:
         grads = (grads,)
     if isinstance(grads, (tuple, list)):
         if len(grads) > len(names):
-            raise GradcheckError(f"{what} returned {len(grads)} gradients for "
-                                 f"{len(names)} inputs")
+            raise GradcheckError(_("{what} returned {count} gradients for {inputs} inputs")
+                                 .format(what=what, count=len(grads), inputs=len(names)))
         return dict(zip(names, grads))
-    raise GradcheckError(f"{what} must return the gradients as a dict {{name: array}} or a "
-                         f"tuple of arrays, not {type(grads).__name__}")
+    raise GradcheckError(_("{what} must return the gradients as a dict {{name: array}} or a "
+                           "tuple of arrays, not {kind}").format(what=what,
+                                                                 kind=type(grads).__name__))
 
 
 def check_gradient(fn: Callable, inputs: Mapping[str, object], *,
                    grad_fn: Callable | None = None, wrt: Sequence[str] | None = None,
                    samples: int = DEFAULT_SAMPLES, seed: int = 0, path: str | None = None,
-                   name: str = "the function") -> GradReport:
+                   name: str | None = None) -> GradReport:
     """Compare the gradients ``fn`` (or ``grad_fn``) computes with finite differences.
 
     ``fn(**inputs)`` returns ``(loss, grads)``, or, with ``grad_fn``, ``fn`` returns the loss
@@ -168,9 +175,12 @@ def check_gradient(fn: Callable, inputs: Mapping[str, object], *,
     every input the grads name).  Arrays with more than ``samples`` entries are checked on a
     random subset of that many entries (seeded by ``seed``).  Raises :class:`GradcheckError`
     when the code cannot be called as described; a wrong gradient is a report, not an error.
+    ``name`` names ``fn`` in messages (default: "the function").
     """
+    if name is None:
+        name = _("the function")
     if samples < 1:
-        raise GradcheckError("samples must be at least 1")
+        raise GradcheckError(_("samples must be at least 1"))
     values = {}
     for key, v in inputs.items():
         arr = np.array(v, dtype=np.float64) if np.asarray(v).dtype.kind in "biuf" else v
@@ -180,8 +190,8 @@ def check_gradient(fn: Callable, inputs: Mapping[str, object], *,
     if grad_fn is None:
         out = _call(fn, _copy(values), name, path)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise GradcheckError(f"{name} must return (loss, grads); it returned "
-                                 f"{type(out).__name__}")
+            raise GradcheckError(_("{what} must return (loss, grads); it returned {kind}")
+                                 .format(what=name, kind=type(out).__name__))
         loss, grads = out
 
         def loss_only(vals):
@@ -189,7 +199,7 @@ def check_gradient(fn: Callable, inputs: Mapping[str, object], *,
             return _loss_value(result[0] if isinstance(result, (tuple, list)) else result, name)
     else:
         loss = _call(fn, _copy(values), name, path)
-        grads = _call(grad_fn, _copy(values), "the gradient function", path)
+        grads = _call(grad_fn, _copy(values), _("the gradient function"), path)
 
         def loss_only(vals):
             return _loss_value(_call(fn, vals, name, path), name)
@@ -198,14 +208,16 @@ def check_gradient(fn: Callable, inputs: Mapping[str, object], *,
     order = list(wrt) if wrt else names
     for w in order:
         if w not in values:
-            raise GradcheckError(f"no input named '{w}' (inputs: {', '.join(names)})")
+            raise GradcheckError(_("no input named '{name}' (inputs: {names})")
+                                 .format(name=w, names=", ".join(names)))
     grads = _grads_dict(grads, order, name)
     chosen = [w for w in order if w in grads] if not wrt else order
     missing = [w for w in chosen if w not in grads]
     if missing:
-        raise GradcheckError(f"{name} returned no gradient for '{missing[0]}'")
+        raise GradcheckError(_("{what} returned no gradient for '{name}'")
+                             .format(what=name, name=missing[0]))
     if not chosen:
-        raise GradcheckError(f"{name} returned no gradients")
+        raise GradcheckError(_("{what} returned no gradients").format(what=name))
 
     floor = FLOOR * max(1.0, abs(loss))
     rng = np.random.default_rng(seed)
@@ -213,17 +225,21 @@ def check_gradient(fn: Callable, inputs: Mapping[str, object], *,
     for w in chosen:
         x = values[w]
         if not isinstance(x, np.ndarray):
-            raise GradcheckError(f"input '{w}' is not numeric, so it cannot be differentiated")
+            raise GradcheckError(_("input '{name}' is not numeric, so it cannot be "
+                                   "differentiated").format(name=w))
         g = np.asarray(grads[w])
         if g.dtype.kind not in "biuf":
-            raise GradcheckError(f"the gradient for '{w}' is not numeric ({g.dtype})")
+            raise GradcheckError(_("the gradient for '{name}' is not numeric ({dtype})")
+                                 .format(name=w, dtype=g.dtype))
         g = g.astype(np.float64)
         if g.shape != x.shape:
             if g.size == x.size and x.ndim == 2 and g.shape == x.shape[::-1]:
-                raise GradcheckError(f"the gradient for '{w}' has shape {g.shape} but {w} has "
-                                     f"shape {x.shape}: transposed?")
-            raise GradcheckError(f"the gradient for '{w}' has shape {g.shape} but {w} has "
-                                 f"shape {x.shape}")
+                raise GradcheckError(_("the gradient for '{name}' has shape {shape} but {name} "
+                                       "has shape {expected}: transposed?").format(
+                                           name=w, shape=g.shape, expected=x.shape))
+            raise GradcheckError(_("the gradient for '{name}' has shape {shape} but {name} has "
+                                   "shape {expected}").format(name=w, shape=g.shape,
+                                                              expected=x.shape))
         total = x.size
         flat_indices = (np.arange(total) if total <= samples
                         else np.sort(rng.choice(total, size=samples, replace=False)))
@@ -284,14 +300,16 @@ def _pattern(report: ParamReport, g, values, loss_only, w, floor) -> str:
         if np.allclose(ratios, r, rtol=1e-6) and len(big) == len(
                 [e for e in report.entries if abs(e.numeric) > floor]):
             if abs(r + 1) < 1e-6:
-                return "every entry has the wrong sign"
+                return _("every entry has the wrong sign")
             k = round(r) if abs(r) >= 1 else round(1 / r)
-            text = f"every entry is {r:.6g} × the finite difference"
             if abs(r) >= 1 and abs(r - k) < 1e-6:
-                text += f" (a missing 1/{k}, such as a mean taken as a sum?)"
+                text = _("every entry is {ratio} × the finite difference (a missing 1/{k}, such "
+                         "as a mean taken as a sum?)")
             elif abs(r) < 1 and abs(1 / r - k) < 1e-6:
-                text += f" (an extra 1/{k}?)"
-            return text
+                text = _("every entry is {ratio} × the finite difference (an extra 1/{k}?)")
+            else:
+                text = _("every entry is {ratio} × the finite difference")
+            return text.format(ratio=f"{r:.6g}", k=k)
     x = values[w]
     if x.ndim == 2 and x.shape[0] == x.shape[1] and report.checked == report.total:
         numeric = np.zeros(x.shape)
@@ -299,14 +317,14 @@ def _pattern(report: ParamReport, g, values, loss_only, w, floor) -> str:
             numeric[e.index] = e.numeric
         scale = max(float(np.max(np.abs(numeric))), floor)
         if np.max(np.abs(g.T - numeric)) / scale < 1e-6:
-            return "the gradient is the transpose of the right one"
+            return _("the gradient is the transpose of the right one")
     wrong = [e for e in report.entries if e.error > WRONG]
     if len(wrong) <= 3 and len(wrong) < report.checked:
-        return (f"{len(wrong)} of {report.checked} entries wrong: "
-                + ", ".join(e.label for e in wrong))
+        return _("{wrong} of {checked} entries wrong: {entries}").format(
+            wrong=len(wrong), checked=report.checked, entries=", ".join(e.label for e in wrong))
     if report.kinks and all(e.kink for e in wrong):
-        return "the disagreeing entries sit at kinks (ReLU at 0, max, |x|), where finite " \
-               "differences cannot be trusted"
+        return _("the disagreeing entries sit at kinks (ReLU at 0, max, |x|), where finite "
+                 "differences cannot be trusted")
     return ""
 
 
@@ -315,10 +333,12 @@ def assert_gradient(fn: Callable, inputs: Mapping[str, object], **kwargs) -> Gra
     gradient is wrong (relative error above 1e-4); returns the report otherwise."""
     report = check_gradient(fn, inputs, **kwargs)
     if not report.ok:
-        lines = [f"{e.label}: analytic {e.analytic:.6g}, finite difference {e.numeric:.6g}, "
-                 f"relative error {e.error:.2e}" for e in report.worst(5)]
+        lines = [_("{entry}: analytic {analytic}, finite difference {numeric}, relative error "
+                   "{error}").format(entry=e.label, analytic=f"{e.analytic:.6g}",
+                                     numeric=f"{e.numeric:.6g}", error=f"{e.error:.2e}")
+                 for e in report.worst(5)]
         patterns = [f"{p.name}: {p.pattern}" for p in report.params if p.pattern]
-        raise AssertionError("gradient check failed\n" + "\n".join(lines + patterns))
+        raise AssertionError(_("gradient check failed") + "\n" + "\n".join(lines + patterns))
     return report
 
 
@@ -338,35 +358,39 @@ def load_target(spec: str, *, inputs_name: str = "inputs") -> Target:
     named ``INPUTS``."""
     path, sep, names = spec.rpartition(":")
     if not sep or not path:
-        raise GradcheckError(f"{spec}: write FILE.py:FUNCTION (or FILE.py:LOSS_FN,GRAD_FN)")
+        raise GradcheckError(_("{spec}: write FILE.py:FUNCTION (or FILE.py:LOSS_FN,GRAD_FN)")
+                             .format(spec=spec))
     if not path.endswith(".py"):
-        raise GradcheckError(f"{path}: not a Python file (the name must end in .py)")
+        raise GradcheckError(_("{path}: not a Python file (the name must end in .py)")
+                             .format(path=path))
     if not os.path.exists(path):
-        raise GradcheckError(f"{path}: no such file")
+        raise GradcheckError(_("{path}: no such file").format(path=path))
     if os.path.isdir(path):
-        raise GradcheckError(f"{path}: is a folder, not a file")
+        raise GradcheckError(_("{path}: is a folder, not a file").format(path=path))
     parts = [p.strip() for p in names.split(",")]
     if len(parts) not in (1, 2) or not all(p.isidentifier() for p in parts):
-        raise GradcheckError(f"{spec}: after the colon, one function name or two separated by "
-                             f"a comma (loss_fn,grad_fn)")
+        raise GradcheckError(_("{spec}: after the colon, one function name or two separated by "
+                               "a comma (loss_fn,grad_fn)").format(spec=spec))
     module = _import(path)
     functions = [_function(module, p, path) for p in parts]
     provider = getattr(module, inputs_name, None)
     if provider is None and hasattr(module, "INPUTS"):
         provider = module.INPUTS
     if provider is None:
-        raise GradcheckError(f"{path} defines no {inputs_name}() giving the arrays to check "
-                             f"at (a function returning a dict {{name: array}}, or a dict INPUTS)")
+        raise GradcheckError(_("{path} defines no {inputs}() giving the arrays to check at (a "
+                               "function returning a dict {{name: array}}, or a dict INPUTS)")
+                             .format(path=path, inputs=inputs_name))
     if callable(provider):
         inputs = _call(provider, {}, f"{inputs_name}()", path)
     else:
         inputs = provider
     if not isinstance(inputs, Mapping) or not inputs:
-        raise GradcheckError(f"{inputs_name} must give a non-empty dict {{name: array}}, not "
-                             f"{type(inputs).__name__}")
+        raise GradcheckError(_("{inputs} must give a non-empty dict {{name: array}}, not {kind}")
+                             .format(inputs=inputs_name, kind=type(inputs).__name__))
     bad = [k for k in inputs if not isinstance(k, str) or not k.isidentifier()]
     if bad:
-        raise GradcheckError(f"{inputs_name}: the names must be identifiers, not {bad[0]!r}")
+        raise GradcheckError(_("{inputs}: the names must be identifiers, not {name}")
+                             .format(inputs=inputs_name, name=repr(bad[0])))
     return Target(functions[0], functions[1] if len(functions) == 2 else None, dict(inputs),
                   path, parts[0] if len(parts) == 1 else f"{parts[0]}/{parts[1]}")
 
@@ -377,22 +401,26 @@ def _import(path: str):
     try:
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
-            raise GradcheckError(f"{path}: cannot be loaded as a Python module")
+            raise GradcheckError(_("{path}: cannot be loaded as a Python module")
+                                 .format(path=path))
         module = importlib.util.module_from_spec(spec)
     except GradcheckError:
         raise
     except Exception as exc:
-        raise GradcheckError(f"{path}: cannot be loaded ({type(exc).__name__})") from None
+        raise GradcheckError(_("{path}: cannot be loaded ({error})")
+                             .format(path=path, error=type(exc).__name__)) from None
     sys.path.insert(0, folder)
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise GradcheckError(f"{path}: syntax error at line {exc.lineno}: {exc.msg}") from None
+        raise GradcheckError(_("{path}: syntax error at line {line}: {problem}")
+                             .format(path=path, line=exc.lineno, problem=exc.msg)) from None
     except Exception as exc:  # the user's module: any failure is one line
-        raise GradcheckError(f"{path}: importing it raised {type(exc).__name__}: {exc}"
-                             f"{_where(exc, path)}") from None
+        raise GradcheckError(_("{path}: importing it raised {error}: {problem}{where}").format(
+            path=path, error=type(exc).__name__, problem=exc,
+            where=_where(exc, path))) from None
     except SystemExit:
-        raise GradcheckError(f"{path}: importing it called exit()") from None
+        raise GradcheckError(_("{path}: importing it called exit()").format(path=path)) from None
     finally:
         try:
             sys.path.remove(folder)
@@ -407,8 +435,9 @@ def _function(module, name: str, path: str):
         defined = sorted(k for k, v in vars(module).items()
                          if callable(v) and not k.startswith("_")
                          and getattr(v, "__module__", None) == module.__name__)
-        raise GradcheckError(f"{path} has no function '{name}'"
-                             + (f" (it defines {', '.join(defined)})" if defined else ""))
+        message = (_("{path} has no function '{name}' (it defines {names})") if defined
+                   else _("{path} has no function '{name}'"))
+        raise GradcheckError(message.format(path=path, name=name, names=", ".join(defined)))
     if not callable(fn):
-        raise GradcheckError(f"{path}: '{name}' is not a function")
+        raise GradcheckError(_("{path}: '{name}' is not a function").format(path=path, name=name))
     return fn

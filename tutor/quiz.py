@@ -6,7 +6,8 @@ lines (from a terminal or a pipe) and a renderer shows the responses.
 
 Lines that are not answers: ``h`` (or ``hint``, ``?``) shows one more step of the correct
 derivation, ``s`` (``skip``) shows the answer and moves on, ``q`` (``quit``) stops.  After
-:data:`MAX_TRIES` wrong answers the answer is shown and the quiz moves on.
+:data:`MAX_TRIES` wrong answers the answer is shown and the quiz moves on.  The same words work
+in every language; Chinese ones are understood too (提示, 跳过, 退出 …).
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ import sympy
 from .check import Verdict, check_answer, example_points
 from .derivation import derive
 from .errors import TutorError
+from .i18n import _
 from .lesson import Lesson
 from .steps import Derivation, Step
 
 MAX_TRIES = 3
 HIDDEN = {"constant", "variable"}
-QUIT = {"q", "quit", "exit"}
-HINT = {"h", "hint", "?"}
-SKIP = {"s", "skip", "show"}
+QUIT = {"q", "quit", "exit", "退出", "结束"}
+HINT = {"h", "hint", "?", "？", "提示"}
+SKIP = {"s", "skip", "show", "跳过", "答案", "看答案"}
 
 
 @dataclass
@@ -119,7 +121,7 @@ class Score:
 class Quiz:
     def __init__(self, questions: list[Question]):
         if not questions:
-            raise TutorError("no questions to ask")
+            raise TutorError(_("no questions to ask"))
         self.questions = questions
         self.position = 0
         self.tries = 0
@@ -151,7 +153,7 @@ class Quiz:
     def respond(self, line: str) -> Response:
         q = self.current
         if q is None:
-            raise TutorError("the quiz is over")
+            raise TutorError(_("the quiz is over"))
         text = line.strip()
         word = text.lower()
         if not text:

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..check import ClaimVerdict, Verdict
 from ..functions import elementary
+from ..i18n import N_, _
 from ..steps import Derivation
 from .notation import RULE_NAMES, text
 from .text import HIDDEN_RULES, fmt, fmt_input, operand, step_lines
@@ -26,9 +27,29 @@ def _label(v: Verdict | ClaimVerdict) -> str:
     return f"∂{name}/∂{text(v.wrt)}"
 
 
+#: the kinds of mistake (``Diagnosis.kind``, English in JSON) as the verdict names them
+KIND_LINES = {
+    "sign": N_("sign: {detail}"),
+    "constant_factor": N_("constant factor: {detail}"),
+    "missing_chain_factor": N_("missing chain factor: {detail}"),
+    "extra_or_missing_term": N_("extra or missing term: {detail}"),
+    "wrong_variable": N_("wrong variable: {detail}"),
+    "other": N_("other: {detail}"),
+}
+
+
+def diagnosis_line(diagnosis) -> str:
+    """"kind: what the mistake is", in the current language."""
+    detail = diagnosis.describe(text)
+    template = KIND_LINES.get(diagnosis.kind)
+    if template is None:
+        return f"{diagnosis.kind.replace('_', ' ')}: {detail}"
+    return _(template).format(detail=detail)
+
+
 def _number(v: float | None) -> str:
     if v is None:
-        return "undefined"
+        return _("undefined")
     return fmt(v)
 
 
@@ -58,8 +79,8 @@ def shown_step_number(derivation: Derivation, index: int) -> int:
     return 1
 
 
-def hint_text(v: Verdict) -> tuple[str, str] | None:
-    """("step N: statement", rule) for the verdict's hint."""
+def _hint_parts(v: Verdict) -> tuple[int, str, str] | None:
+    """(shown step number, statement, rule name) of the verdict's hint."""
     if v.hint is None or v.derivation is None:
         return None
     step = v.hint.step
@@ -68,7 +89,26 @@ def hint_text(v: Verdict) -> tuple[str, str] | None:
         statement = "= " + text(step.after)
     else:
         statement = f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}"
-    return f"step {number}: {statement}", RULE_NAMES.get(step.rule, step.rule)
+    return number, statement, _(RULE_NAMES.get(step.rule, step.rule))
+
+
+def hint_text(v: Verdict) -> tuple[str, str] | None:
+    """("step N: statement", rule) for the verdict's hint."""
+    parts = _hint_parts(v)
+    if parts is None:
+        return None
+    number, statement, rule = parts
+    return _("step {number}: {statement}").format(number=number, statement=statement), rule
+
+
+def hint_line(v: Verdict) -> str | None:
+    """"step N: statement   (rule)", the hint row of the verdict."""
+    parts = _hint_parts(v)
+    if parts is None:
+        return None
+    number, statement, rule = parts
+    return _("step {number}: {statement}   ({rule})").format(number=number, statement=statement,
+                                                            rule=rule)
 
 
 def derivation_table(derivation: Derivation) -> Table:
@@ -106,63 +146,66 @@ def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool =
         if len(plain) <= 40 or not used:
             expected += f"   (= {plain})"
         else:
-            expected += "   where " + ", ".join(f"{text(n.symbol)} = {text(n.definition)}"
-                                                for n in used)
+            expected += "   " + _("where {definitions}").format(definitions=", ".join(
+                f"{text(n.symbol)} = {text(n.definition)}" for n in used))
     if v.correct:
-        c.print(Text(f"✓ equal to {label}", style="bold green"))
-        rows.add_row("your answer", text(v.answer))
-        rows.add_row("expected", expected)
-        how = ("SymPy reduces the difference to 0, and the two agree"
-               if v.method == "symbolic" else "the two agree")
-        rows.add_row("checked", f"{how} at {v.points} random points")
+        c.print(Text("✓ " + _("equal to {label}").format(label=label), style="bold green"))
+        rows.add_row(_("your answer"), text(v.answer))
+        rows.add_row(_("expected"), expected)
+        how = (_("SymPy reduces the difference to 0, and the two agree at {points} random points")
+               if v.method == "symbolic" else _("the two agree at {points} random points"))
+        rows.add_row(_("checked"), how.format(points=v.points))
         c.print(rows)
     else:
-        c.print(Text(f"✗ not equal to {label}", style="bold red"))
-        rows.add_row("your answer", text(v.answer) if v.answer is not None else v.answer_text)
-        rows.add_row("expected", expected)
+        c.print(Text("✗ " + _("not equal to {label}").format(label=label), style="bold red"))
+        rows.add_row(_("your answer"), text(v.answer) if v.answer is not None else v.answer_text)
+        rows.add_row(_("expected"), expected)
         if v.diagnosis is not None:
-            rows.add_row("diagnosis", f"{v.diagnosis.kind.replace('_', ' ')}: "
-                                      f"{v.diagnosis.describe(text)}")
+            rows.add_row(_("diagnosis"), diagnosis_line(v.diagnosis))
         ce = v.counterexample
         if ce is not None:
-            rows.add_row("where", f"at {_at(ce.at)}: expected {_number(ce.expected)}, "
-                                  f"yours {_number(ce.answer)}")
-        hint = hint_text(v) if hint else None
+            rows.add_row(_("where"), _("at {point}: expected {expected}, yours {answer}").format(
+                point=_at(ce.at), expected=_number(ce.expected), answer=_number(ce.answer)))
+        hint = hint_line(v) if hint else None
         if hint is not None and not reveal:
-            rows.add_row("hint", f"{hint[0]}   ({hint[1]})")
+            rows.add_row(_("hint"), hint)
         c.print(rows)
         if reveal and v.derivation is not None:
-            c.print(Text(f"\nthe derivation of {label}:", style="bold"))
+            c.print(Text("\n" + _("the derivation of {label}:").format(label=label),
+                         style="bold"))
             c.print(derivation_table(v.derivation))
         elif hint is not None:
-            c.print(Text("  the whole derivation: add --reveal", style="dim"))
+            c.print(Text("  " + _("the whole derivation: add --reveal"), style="dim"))
 
 
 def render_claim(v: ClaimVerdict, console: Console | None = None) -> None:
     c = console or Console(highlight=False)
     label = _label(v)
     where = _at(v.at)
-    over = f" ({v.reduce} over {len(v.per_sample)} samples)" if v.reduce else ""
+    over = ""
+    if v.reduce:
+        over = (_(" (mean over {count} samples)") if v.reduce == "mean" else
+                _(" (sum over {count} samples)")).format(count=len(v.per_sample))
+    value = f"{label} = {fmt(v.value)}{over}"
     if v.correct:
-        c.print(Text(f"✓ {label} = {fmt(v.value)}{over}: your {v.claim_text} is right "
-                     f"to the digits given", style="bold green"))
+        c.print(Text("✓ " + _("{value}: your {claim} is right to the digits given").format(
+            value=value, claim=v.claim_text), style="bold green"))
     else:
-        c.print(Text(f"✗ {label} = {fmt(v.value)}{over}, not {v.claim_text}",
+        c.print(Text("✗ " + _("{value}, not {claim}").format(value=value, claim=v.claim_text),
                      style="bold red"))
     rows = _Rows(box=None, show_header=False, pad_edge=True, padding=(0, 2, 0, 2))
     rows.add_column(no_wrap=True)
     rows.add_column(overflow="fold")
-    rows.add_row("at", where)
+    rows.add_row(_("at"), where)
     if v.derivative is not None:
-        rows.add_row("derivative", text(v.derivative))
+        rows.add_row(_("derivative"), text(v.derivative))
     if len(v.per_sample) > 1:
         shown = ", ".join(fmt(x) for x in v.per_sample[:12])
         if len(v.per_sample) > 12:
             shown += ", …"
-        rows.add_row("per sample", shown)
+        rows.add_row(_("per sample"), shown)
     if v.diagnosis is not None:
-        rows.add_row("diagnosis", f"{v.diagnosis.kind.replace('_', ' ')}: "
-                                  f"{v.diagnosis.describe(text)}")
+        rows.add_row(_("diagnosis"), diagnosis_line(v.diagnosis))
     c.print(rows)
 
 

@@ -10,10 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..gradcheck import GOOD, WRONG, GradReport
+from ..i18n import N_, _
 from .text import fmt, fmt_error
 
-_MARK = {"good": ("✓ good", "green"), "suspicious": ("? suspicious", "yellow"),
-         "wrong": ("✗ wrong", "red")}
+_MARK = {"good": ("✓", N_("good"), "green"), "suspicious": ("?", N_("suspicious"), "yellow"),
+         "wrong": ("✗", N_("wrong"), "red")}
 
 
 def render_gradcheck(report: GradReport, target: str, console: Console | None = None, *,
@@ -21,36 +22,41 @@ def render_gradcheck(report: GradReport, target: str, console: Console | None = 
     c = console or Console(highlight=False)
     head = Text()
     head.append(f"gradcheck {target}", style="bold")
-    head.append(f"   loss = {fmt(report.loss)}, central differences in float64", style="dim")
+    head.append("   " + _("loss = {loss}, central differences in float64")
+                .format(loss=fmt(report.loss)), style="dim")
     c.print(head)
     table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="bold")
-    for col, justify in (("input", "left"), ("shape", "left"), ("checked", "right"),
-                         ("max rel. error", "right"), ("verdict", "left")):
+    for col, justify in ((_("input"), "left"), (_("shape"), "left"), (_("checked"), "right"),
+                         (_("max rel. error"), "right"), (_("verdict"), "left")):
         table.add_column(col, justify=justify, no_wrap=True)
     for p in report.params:
-        label, style = _MARK[p.status]
-        checked = f"{p.checked} of {p.total}" + ("" if p.checked == p.total else " (random)")
+        mark, word, style = _MARK[p.status]
+        checked = (_("{checked} of {total}") if p.checked == p.total
+                   else _("{checked} of {total} (random)")).format(checked=p.checked,
+                                                                   total=p.total)
         table.add_row(p.name, str(p.shape), checked, fmt_error(p.max_error),
-                      Text(label, style=style))
+                      Text(f"{mark} {_(word)}", style=style))
     c.print(table)
     bad = [e for e in report.worst(worst) if e.error >= GOOD]
     if bad:
-        c.print(Text("worst entries", style="bold"))
+        c.print(Text(_("worst entries"), style="bold"))
         rows = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
-        for col in ("entry", "your gradient", "finite diff.", "rel. error", ""):
-            rows.add_column(col, justify="right" if col not in ("entry", "") else "left",
-                            no_wrap=True)
+        for col, justify in ((_("entry"), "left"), (_("your gradient"), "right"),
+                             (_("finite diff."), "right"), (_("rel. error"), "right"),
+                             ("", "left")):
+            rows.add_column(col, justify=justify, no_wrap=True)
         for e in bad:
             rows.add_row(e.label, fmt(e.analytic), fmt(e.numeric), fmt_error(e.error),
-                         "kink nearby" if e.kink else "")
+                         _("kink nearby") if e.kink else "")
         c.print(rows)
     for p in report.params:
         if p.pattern:
             c.print(Text(f"{p.name}: {p.pattern}", style="bold"))
-    c.print(Text(f"relative error |a − n| / max(|a|, |n|): below {_e(GOOD)} good, "
-                 f"{_e(GOOD)} … {_e(WRONG)} suspicious, above {_e(WRONG)} wrong; gradients "
-                 f"smaller than {report.floor:.1e} are compared on that scale. Near a kink "
-                 "(ReLU at 0, max, |x|) finite differences are unreliable.", style="dim"))
+    c.print(Text(_("relative error |a − n| / max(|a|, |n|): below {good} good, {good} … {wrong} "
+                   "suspicious, above {wrong} wrong; gradients smaller than {floor} are compared "
+                   "on that scale. Near a kink (ReLU at 0, max, |x|) finite differences are "
+                   "unreliable.").format(good=_e(GOOD), wrong=_e(WRONG),
+                                         floor=f"{report.floor:.1e}"), style="dim"))
 
 
 def _e(v: float) -> str:
