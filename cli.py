@@ -341,8 +341,8 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         raise UserError("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE")
     if params is not None and expr is None:
         raise UserError("--params goes with --expr (a lesson names its own parameters)")
-    if synthetic == bool(data):
-        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic")
+    if synthetic and data:
+        raise UserError("give the data one way: --data or --synthetic, not both")
     if not synthetic and (true_w or true_b):
         raise UserError("--true-w and --true-b go with --synthetic")
     if synthetic and not true_w:
@@ -378,12 +378,17 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         the_model = models.from_expression(expr, names)
     else:
         the_model = models.load(lesson, lesson_file=lesson_file, size=size)
+    if not synthetic and not data and the_model.data:
+        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic "
+                        f"(the model needs {', '.join(the_model.data_groups())})")
     if synthetic:
         raw = the_model.synthetic(true_w=tw, true_b=tb, samples=samples, noise=noise, seed=seed)
         where = "synthetic data" + (f", noise {noise:g}" if the_model.kind == "regression" else "")
-    else:
+    elif data:
         raw = read_data(data)
         where = ", ".join(d if "=" not in d else d.split("=")[0] + "=…" for d in data)
+    else:
+        raw, where = {}, "no data: the loss is a function of the parameters alone"
     arrays = the_model.gather(raw)
     settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
                         reduce=reduce or the_model.reduce or "mean")
@@ -408,7 +413,8 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         history = run(objective, arrays, settings, init=starts, prepared=prepared)
     comparison = models.compare(the_model, history.params, arrays,
                                 true_w=tw if synthetic else None, true_b=tb if synthetic else None)
-    advice = divergence_advice(lr, bound) if history.diverged else None
+    advice = (divergence_advice(lr, bound, at_start=history.stop_step == 0)
+              if history.diverged else None)
     if fmt == "json":
         from tutor.render.train_json import history_json
 
@@ -425,8 +431,9 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
         click.echo("plots written to " + ", ".join(written), err=fmt == "json")
     if history.diverged:
         if fmt == "json":
-            click.echo(f"error: training diverged at epoch {history.stop_epoch}, step "
-                       f"{history.stop_step}: {advice}", err=True)
+            where = (f"diverged at epoch {history.stop_epoch}, step {history.stop_step}"
+                     if history.stop_step else "stopped before the first step")
+            click.echo(f"error: training {where}: {advice}", err=True)
         sys.exit(1)  # the run finished its report; exit code 1 says it diverged
 
 
@@ -462,7 +469,9 @@ def _load_for_check(lesson, expr, lesson_file, size, wrt_names):
     return the_lesson, chosen[0]
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+# an answer may start with a minus sign, and "-h" inside "-heaviside(z)" or "-tanh(z)" must not
+# be read as the help option: only a lone -h asks for help here
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
 @click.argument("args", nargs=-1, metavar="[LESSON] [ANSWER]")
 @click.option("--expr", "expr", metavar="TEXT", help="Check a derivative of this expression.")
 @click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
@@ -499,6 +508,10 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
     Exit code: 0 correct, 1 not correct, 2 bad input.
     """
     args = list(args)
+    if "-h" in args:
+        ctx = click.get_current_context()
+        click.echo(ctx.get_help())
+        ctx.exit(0)
     for a in args:
         if a.startswith("--"):
             raise UserError(_("no such option: {option} (see tutor check --help)")
@@ -665,6 +678,18 @@ def quiz(lesson, count, seed, size):
 BACKPROP_FORMATS = ("text", "json")
 
 
+def _show_topic(topic, fmt: str) -> None:
+    """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
+    if fmt == "json":
+        from tutor.render.backprop_json import topic_json
+
+        click.echo(topic_json(topic))
+    else:
+        from tutor.render.backprop_text import TopicRenderer
+
+        TopicRenderer().render(topic)
+
+
 @main.command()
 @click.argument("what", nargs=-1, metavar="[LESSON | TOPIC …]")
 @click.option("--expr", "expr", metavar="TEXT",
@@ -683,14 +708,19 @@ BACKPROP_FORMATS = ("text", "json")
 @click.option("--plot", metavar="FILE", help="Draw the graph with values and gradients (.png, .svg, .pdf).")
 @click.option("--dot", metavar="FILE", help="Write the graph as Graphviz DOT text (.dot, .gv).")
 @click.option("--force", is_flag=True, help="Replace the --plot/--dot files if they exist.")
+@click.option("--matrix", is_flag=True,
+              help="The whole batch in matrix form through the tensor engine "
+                   "(linear_regression, logistic_regression, mlp).")
 @_user_errors
-def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force):
+def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
+             matrix):
     """Forward and backward pass through a graph of primitive operations.
 
     \b
     tutor backprop neuron                       forward and backward tables, checked
     tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
     tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
+    tutor backprop mlp --matrix                 the batch as a matrix: one backward pass
     \b
     With vectors and matrices (TOPIC):
     tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
@@ -703,21 +733,14 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     if what and what[0] in TOPICS:
         extra = [opt for opt, v in (("--expr", expr), ("--lesson-file", lesson_file),
                                     ("--wrt", wrt), ("--output", output_name), ("--size", size),
-                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot),
+                                    ("--matrix", matrix))
                  if v]
         if extra:
             raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
         from tutor.jacobian import topic
 
-        result = topic(tuple(what), parse_at(at))
-        if fmt == "json":
-            from tutor.render.backprop_json import topic_json
-
-            click.echo(topic_json(result))
-        else:
-            from tutor.render.backprop_text import TopicRenderer
-
-            TopicRenderer().render(result)
+        _show_topic(topic(tuple(what), parse_at(at)), fmt)
         return
     lesson = what[0] if what else None
     if len(what) > 1:
@@ -746,6 +769,17 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
                       else load_lesson_file(lesson_file, size=size))
     for name in values:
         the_lesson.symbol(name)
+    if matrix:
+        extra = [opt for opt, v in (("--expr", expr), ("--wrt", wrt), ("--output", output_name),
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                 if v]
+        if extra:
+            raise UserError(f"{extra[0]} does not go with --matrix (it shows the whole batch)")
+        from tutor.matrix_form import matrix_form
+
+        topic = matrix_form(the_lesson, values)
+        _show_topic(topic, fmt)
+        return
     chosen = [s for name in wrt for s in the_lesson.names_for(name)]
     output = 0
     if output_name is not None:

@@ -163,3 +163,16 @@ def test_latex_compiles_with_pdflatex(tmp_path, lesson):
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_answer_starting_with_minus_h_is_an_answer_not_the_help():
+    wrong = run("check", "tanh", "-tanh(z)^2")
+    assert wrong.exit_code == 1 and "Usage" not in wrong.output
+    assert "1 − tanh(z)²" in wrong.output  # the expected derivative is shown
+    assert run("check", "-h").exit_code == 0 and "Usage" in run("check", "-h").output
+
+
+def test_an_unknown_at_name_with_expr_speaks_of_the_expression():
+    r = run("explain", "--expr", "x^2", "--at", "q=1")
+    assert r.exit_code == 2
+    assert "the expression has no variable 'q'; its variables are x" in r.output

@@ -135,7 +135,9 @@ HAND = {  # ∂f/∂(wrt) per lesson, written by hand with NumPy, from the textb
     "sigmoid": lambda v, wrt: _sig(v["z"]) * (1 - _sig(v["z"])),
     "tanh": lambda v, wrt: 1 - np.tanh(v[wrt]) ** 2,
     "relu": lambda v, wrt: (v["z"] > 0).astype(float),
-    "squared_loss": None, "linear": None, "bce_logits": lambda v, wrt: _sig(v["z"]) - v["y"],
+    "squared_loss": lambda v, wrt: v["yhat"] - v["y"],
+    "linear": lambda v, wrt: np.ones_like(v["x1"]) if wrt == "b" else v["x" + wrt[1:]],
+    "bce_logits": lambda v, wrt: _sig(v["z"]) - v["y"],
 }
 
 
@@ -401,3 +403,184 @@ def test_installed_command_reproduces_the_sgd_run():
     assert out.returncode == 0, out.stderr
     w, _ = sgd_loop(10)
     assert json.loads(out.stdout)["params"]["w"] == pytest.approx(w, abs=1e-12)
+
+
+# -- losses without a linear layer, and without data -----------------------------------------
+def test_direct_gradients_and_their_bound():
+    """w·x² is no linear layer, and a ridge term puts w outside one: both are differentiated
+    directly; the gradient is checked against a hand formula, the bound against 2/λ_max of
+    the Hessian written out by hand."""
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([3.0, 5.0, 7.0])
+    m = models.from_expression("(w*x + b - y)^2 + 0.1*w^2", ["w", "b"])
+    assert m.objective.mode == "direct"
+    prep = m.objective.prepare(m.gather({"x": x, "y": y}))
+    g = m.objective.gradient({"w": 0.5, "b": -1.0}, prep, "mean")
+    r = 0.5 * x - 1.0 - y
+    assert float(g["w"]) == pytest.approx(np.mean(2 * r * x) + 0.2 * 0.5, rel=1e-12)
+    assert float(g["b"]) == pytest.approx(np.mean(2 * r), rel=1e-12)
+    H = np.array([[np.mean(2 * x * x) + 0.2, np.mean(2 * x)], [np.mean(2 * x), 2.0]])
+    bound = hessian_bound(m.objective, prep, reduce="mean", batch_size=None)
+    assert bound.lr_max == pytest.approx(2 / np.linalg.eigvalsh(H)[-1], rel=1e-12)
+    m2 = models.from_expression("(w*x^2 - y)^2", ["w"])
+    prep2 = m2.objective.prepare(m2.gather({"x": x, "y": y}))
+    g2 = m2.objective.gradient({"w": 0.7}, prep2, "sum")
+    assert float(g2["w"]) == pytest.approx(np.sum(2 * (0.7 * x ** 2 - y) * x ** 2), rel=1e-12)
+
+
+def test_a_loss_without_data_is_minimised():
+    r = run(["--expr", "(w - 3)^2", "--params", "w", "--lr", "0.1", "--epochs", "30",
+             "--format", "json"])
+    assert r.exit_code == 0, r.output
+    w = 0.0
+    for _ in range(30):
+        w -= 0.1 * 2 * (w - 3)
+    assert json.loads(r.stdout)["params"]["w"] == pytest.approx(w, abs=1e-12)
+    r = run(["--expr", "(w - 3)^2", "--params", "w", "--lr", "1.1", "--epochs", "30"])
+    assert r.exit_code == 1 and "2/λ_max = 1 " in r.stdout
+
+
+def test_piped_output_is_plain_lines():
+    r = run(["linear_regression", "--synthetic", "--true-w", "1,2", "--epochs", "3", "--lr", "0.5"])
+    assert r.exit_code == 0
+    assert "epoch 1/3  loss" in r.stdout and "epoch 3/3  loss" in r.stdout
+    assert "\x1b[" not in r.stdout and "━" not in r.stdout
+    assert "loss per epoch" in r.stdout  # the text chart
+
+
+@pytest.mark.parametrize("args,words", [
+    (["linear", "--data", "x=1,2"], "no target"),
+    (["squared_loss", "--data", "x=1,2"], "no parameters"),
+    (["softmax", "--data", "z=1,2"], "not a loss"),
+    (["softmax_regression", "--data", "x=1,2", "--data", "y=0,3"], "class labels 0 … 2"),
+    (["linear_regression", "--data", "x1=1,2", "--data", "x2=1,2", "--data", "y=1,2",
+      "--init", "w=1,2,3"], "3 values given"),
+    (["--expr", "(w*x-y)^2", "--params", "w", "--data", "x=1,2", "--data", "y=1,2",
+      "--synthetic", "--true-w", "1"], "not both"),
+])
+def test_more_refusals(args, words):
+    r = run(args)
+    assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output, r.output
+
+
+def test_a_start_where_the_loss_is_infinite_stops_at_once():
+    r = run(["--expr", "log(w)", "--params", "w", "--epochs", "5"])
+    assert r.exit_code == 1 and "before the first step" in r.stdout and "--init" in r.stdout
+
+
+# -- another source of gradients -----------------------------------------------------------
+class HandObjective:
+    """The Objective interface written by hand (as a backpropagation engine would supply it):
+    the neuron's loss ½(σ(w·x + b) − t)² with its gradient coded in NumPy."""
+
+    param_names = ["w", "b"]
+
+    def prepare(self, data):
+        return {"x": np.asarray(data["x"], float), "t": np.asarray(data["t"], float)}
+
+    def init_params(self, prepared, given):
+        unknown = set(given) - {"w", "b"}
+        if unknown:
+            from tutor.errors import TutorError
+            raise TutorError(f"--init {unknown.pop()}: no such parameter")
+        return {"w": np.float64(given.get("w", 0.0)), "b": np.float64(given.get("b", 0.0))}
+
+    def loss(self, params, batch, reduce):
+        a = _sig(params["w"] * batch["x"] + params["b"])
+        per = (a - batch["t"]) ** 2 / 2
+        return float(per.mean() if reduce == "mean" else per.sum())
+
+    def gradient(self, params, batch, reduce):
+        a = _sig(params["w"] * batch["x"] + params["b"])
+        g = (a - batch["t"]) * a * (1 - a)
+        red = np.mean if reduce == "mean" else np.sum
+        return {"w": red(g * batch["x"]), "b": red(g)}
+
+
+def test_a_hand_written_objective_trains_like_a_compiled_one():
+    data = {"x": np.array([0.5, 1.0, 2.0, -1.0]), "t": np.array([0.0, 1.0, 1.0, 0.0])}
+    s = Settings(lr=0.5, epochs=20, batch_size=2, seed=3)
+    ours = train(HandObjective(), data, s, init={"w": 0.8, "b": -0.2})
+    m = models.load("neuron")
+    compiled = train(m.objective, m.gather(data), Settings(lr=0.5, epochs=20, batch_size=2, seed=3),
+                     init={"w": 0.8, "b": -0.2})
+    assert float(ours.params["w"]) == pytest.approx(float(compiled.params["w"]), rel=1e-12)
+    assert ours.losses == pytest.approx(compiled.losses, rel=1e-12)
+
+
+def test_a_registered_gradient_source_is_used_by_the_command():
+    models.register_gradient_source("neuron", lambda lesson: HandObjective(), "hand-written NumPy")
+    try:
+        r = run(["neuron", "--data", "x=0.5,1,2,-1", "--data", "t=0,1,1,0", "--init", "w=0.8",
+                 "--init", "b=-0.2", "--lr", "0.5", "--epochs", "5"])
+    finally:
+        models.GRADIENT_SOURCES.pop("neuron")
+    assert r.exit_code == 0, r.output
+    assert "the gradient from hand-written NumPy" in " ".join(r.stdout.split())
+    w, b = 0.8, -0.2
+    x, t = np.array([0.5, 1.0, 2.0, -1.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    for _ in range(5):
+        a = _sig(w * x + b)
+        g = (a - t) * a * (1 - a)
+        w, b = w - 0.5 * np.mean(g * x), b - 0.5 * np.mean(g)
+    assert f"w = {w:.6g}".replace("-", "−") in r.stdout
+
+
+@pytest.mark.parametrize("text", [
+    "-(y*log(sigmoid(w*x)) + (1 - y)*log(1 - sigmoid(w*x)))",
+    "-(y*log(1/(1 + exp(-w*x))) + (1 - y)*log(1 - 1/(1 + exp(-w*x))))",
+    "log(1 + exp(w*x)) - y*w*x",
+])
+def test_naive_cross_entropy_typed_by_a_user_is_computed_stably(text):
+    """At w·x = ±1000 the written form overflows or takes log(0); the compiled one gives the
+    exact loss: |w·x| for a wrong confident prediction, 0 for a right one."""
+    m = models.from_expression(text, ["w"])
+    prep = m.objective.prepare(m.gather({"x": np.array([1.0, -1.0, 1.0]), "y": np.array([0.0, 0.0, 1.0])}))
+    per = m.objective.per_sample({"w": np.float64(1000.0)}, prep)
+    assert per == pytest.approx([1000.0, 0.0, 0.0], abs=1e-9)
+    g = m.objective.gradient({"w": np.float64(1000.0)}, prep, "sum")
+    assert float(g["w"]) == pytest.approx(1.0, abs=1e-9)  # σ(1000)·1 − 0 + σ(−1000)·(−1) + 0
+
+
+def test_compile_expr_handles_max_min_abs_and_lists():
+    """max/min of several arguments print as functools.reduce(numpy.maximum, …), which needs
+    functools in the compiled code's namespace; abs of a list needs an array."""
+    from tutor.parser import parse_expression
+
+    e = parse_expression("max(x, 0, y) + min(x, 1) + abs(x)")
+    x, y = sorted(e.free_symbols, key=lambda s: s.name)
+    got = compile_expr(e, [x, y])([-2.0, 0.5, 3.0], [1.0, -1.0, 0.0])
+    expected = [max(a, 0, b) + min(a, 1) + abs(a) for a, b in zip([-2.0, 0.5, 3.0], [1.0, -1.0, 0.0])]
+    assert list(got) == pytest.approx(expected)
+    # and a loss with max trains (hinge loss: the gradient is −y·x where y·w·x < 1)
+    m = models.from_expression("max(0, 1 - y*w*x)", ["w"])
+    prep = m.objective.prepare(m.gather({"x": np.array([1.0, 2.0, -1.0]), "y": np.array([1.0, 1.0, 1.0])}))
+    g = m.objective.gradient({"w": np.float64(0.25)}, prep, "mean")
+    assert float(g["w"]) == pytest.approx(np.mean([-1.0, -2.0, 1.0]))
+
+
+def test_least_squares_on_many_samples_matches_the_factorised_answer():
+    from tutor.train import least_squares
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(150_000, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.7 + rng.normal(size=len(X))
+    w, b = least_squares(X, y)
+    A = np.column_stack([X, np.ones(len(X))])
+    ref = np.linalg.lstsq(A, y, rcond=None)[0]
+    assert np.allclose(np.append(w, b), ref, rtol=0, atol=1e-10)
+
+
+def test_progress_bar_on_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from tutor.render.train_text import Progress
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=80)
+    with Progress(console, 3) as progress:
+        for epoch, loss in enumerate([0.5, 0.25, 0.125], start=1):
+            progress(epoch, loss)
+    out = buf.getvalue()
+    assert "━" in out and "epoch 3/3" in out and "0.125" in out

@@ -61,7 +61,7 @@ def parse_literal(item: str) -> tuple[str, np.ndarray]:
 def read_csv(path: Path) -> dict[str, np.ndarray]:
     where = f"data file {path}"
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's BOM is fine
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"{where}: cannot be read ({exc.__class__.__name__})") from None

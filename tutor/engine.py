@@ -27,7 +27,8 @@ from somewhere else (a backpropagation graph, hand-written NumPy) plugs into
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -156,6 +157,7 @@ def compile_functions(exprs: Sequence[sympy.Expr], args: Sequence[sympy.Symbol])
         with np.errstate(all="ignore"):
             return fn(*values)
 
+    call.raw = fn  # without the errstate guard, for callers that already hold one
     return call
 
 
@@ -267,7 +269,6 @@ class CompiledObjective:
         reduced, layer = find_linear_layer(loss, psyms, dsyms)
         if layer is not None:
             used = {s for products, biases in layer.nodes for p, x in products for s in (p, x)}
-            used_params = used & psyms
             if reduced.free_symbols & (psyms | (used & dsyms)):
                 layer = None  # a parameter or layer input outside the layer: compute directly
         self.layer = layer
@@ -283,7 +284,9 @@ class CompiledObjective:
         self._theta = [s for g in self.params for s in g.members]
         self._dsyms = [s for g in self.data_groups for s in g.members]
         loss = stabilise(self.loss_expr)
-        grads = [stabilise(sympy.diff(self.loss_expr, s)) for s in self._theta]
+        # differentiate the stable form: d/dz softplus(z) = σ(z) stays finite where the
+        # derivative of the written log(1 + e^z) would be e^z/(1 + e^z) = inf/inf
+        grads = [stabilise(sympy.diff(loss, s)) for s in self._theta]
         self._loss_fn = compile_functions([loss], self._theta + self._dsyms)
         self._grad_fn = compile_functions(grads, self._theta + self._dsyms)
         self.delta_exprs = []
@@ -415,8 +418,9 @@ class CompiledObjective:
                     if v.size == value.size and v.shape != shape:
                         value = v.reshape(shape).copy()
                 except ValueError:
-                    raise TutorError(f"--init {name}: {v.size} values given, the parameter has "
-                                     f"shape {shape or 'a single number'} ({int(np.prod(shape))} values)") from None
+                    what = ("is a single number" if not shape else
+                            f"has {int(np.prod(shape))} values (shape {' × '.join(map(str, shape))})")
+                    raise TutorError(f"--init {name}: {v.size} values given, the parameter {what}") from None
             params[name] = value
         if given:
             name = next(iter(given))
@@ -426,7 +430,6 @@ class CompiledObjective:
 
     def _weights(self, params):
         layer = self.layer
-        K = None
         C = len(layer.nodes)
         if layer.mode == "data":
             W = np.asarray(params[layer.w_group], dtype=np.float64)
@@ -450,12 +453,33 @@ class CompiledObjective:
         return float(v[g.members.index(s)]) if g.family else float(v)
 
     def logits(self, params, batch) -> np.ndarray:
-        """Z = X W + b, shape (n, outputs) (layer mode only)."""
+        """Z = X W + b, shape (n, outputs) (layer mode only); valid until the next call."""
         W, b = self._weights(params)
-        Z = batch["X"] @ W
+        X = batch["X"]
+        C = W.shape[1]
+        # Z goes into a buffer kept between calls: a fresh array per step would cost a
+        # page-faulting allocation of n floats, as much as the product itself at n ≥ 10⁵
+        key = (X.shape[0], C)
+        if self._buffer is None or self._buffer.shape != key:
+            # the full batch and the last, smaller one of an epoch alternate: keep both
+            spare = self._spare
+            self._spare = self._buffer
+            self._buffer = spare if spare is not None and spare.shape == key else np.empty(key)
+        Z = self._buffer
+        if C == 1:
+            # one output: a matrix-vector product (BLAS gemv) into the buffer's column
+            z = Z.reshape(-1)
+            np.matmul(X, W[:, 0], out=z)
+            if b is not None:
+                z += b[0]
+            return Z
+        np.matmul(X, W, out=Z)
         if b is not None:
             Z += b
         return Z
+
+    _buffer: np.ndarray | None = None
+    _spare: np.ndarray | None = None
 
     def per_sample(self, params, batch) -> np.ndarray:
         if self.mode == "layer":
@@ -476,7 +500,8 @@ class CompiledObjective:
         vals = []
         for g in self.params:
             v = np.asarray(params[g.name], dtype=np.float64)
-            vals += [float(v[k]) for k in range(len(g.members))] if g.family else [float(v)]
+            # NumPy scalars, not Python floats: 1/0 must give inf (and stop training), not raise
+            vals += [np.float64(v[k]) for k in range(len(g.members))] if g.family else [np.float64(v)]
         return vals
 
     def gradient(self, params, batch, reduce: str = "mean") -> dict[str, np.ndarray]:
@@ -494,6 +519,24 @@ class CompiledObjective:
             return out
         X = batch["X"]
         n = X.shape[0]
+        layer = self.layer
+        if layer.mode == "data" and len(layer.z) == 1:
+            # the common case (one output, features from the data), with as little Python
+            # and as few fresh arrays as the hand-written X.T @ (X @ w + b - y) / n
+            Z = self.logits(params, batch)
+            z = Z.reshape(-1)
+            d = self._delta_fn.raw(z, *[batch[s.name] for s in self.aux])[0]
+            if np.ndim(d) != 1:
+                d = np.broadcast_to(np.asarray(d, dtype=np.float64), (n,))
+            gw = X.T @ d
+            gb = d.sum()
+            if reduce == "mean":
+                gw /= n
+                gb /= n
+            out = {layer.w_group: gw.reshape(np.shape(params[layer.w_group]))}
+            if layer.b_group:
+                out[layer.b_group] = np.asarray(gb).reshape(np.shape(params[layer.b_group]))
+            return out
         Z = self.logits(params, batch)
         C = Z.shape[1]
         aux = [batch[s.name] for s in self.aux]
@@ -511,7 +554,6 @@ class CompiledObjective:
         if reduce == "mean":
             G /= n
             db /= n
-        layer = self.layer
         if layer.mode == "data":
             out = {layer.w_group: G.reshape(np.shape(params[layer.w_group]))}
             if layer.b_group:
@@ -534,7 +576,7 @@ class CompiledObjective:
             out[g.name] = out[g.name] + value
 
     # what the learner reads ---------------------------------------------------------------
-    @property
+    @functools.cached_property
     def quadratic(self) -> bool:
         """True when the loss is quadratic in the layer's outputs (squared losses)."""
         if self.mode != "layer":
@@ -551,9 +593,3 @@ class CompiledObjective:
         return np.array([[float(sympy.diff(self.delta_exprs[c], zd)) for zd in self.layer.z]
                          for c in range(C)])
 
-
-def stable_sigmoid_np(z):
-    """σ(z) for arrays, finite for any z."""
-    from .numeric import stable_sigmoid
-
-    return stable_sigmoid(z)

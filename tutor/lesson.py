@@ -83,12 +83,13 @@ class Lesson:
         try:
             return self.symbols[name]
         except KeyError:
-            raise LessonError(
-                _("lesson '{lesson}' has no variable '{name}'{suggestion}; its variables are "
-                  "{names}").format(lesson=self.name, name=name,
-                                    suggestion=_suggest(name, self.symbols),
-                                    names=", ".join(self.symbols))
-            ) from None
+            template = (_("the expression has no variable '{name}'{suggestion}; its variables "
+                          "are {names}") if self.source == "--expr" else
+                        _("lesson '{lesson}' has no variable '{name}'{suggestion}; its variables "
+                          "are {names}"))
+            raise LessonError(template.format(lesson=self.name, name=name,
+                                              suggestion=_suggest(name, self.symbols),
+                                              names=", ".join(self.symbols))) from None
 
     def names_for(self, text: str) -> list[sympy.Symbol]:
         """Symbols named by a user's ``--wrt`` value: a name, or a family such as ``w``."""

@@ -9,7 +9,7 @@ derived from it.  Parameters are the lesson's ``parameter`` symbols (or the name
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -34,12 +34,40 @@ class Model:
     reduce: str | None = None
     #: per linear output: its display symbol and ∂ℓ/∂z written with it
     deltas: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
+    #: a note on how the deltas are written (e.g. "s = softmax(z), with Σ y = 1")
+    delta_note: str = ""
+    #: where the gradients come from, when not from this module's compiled loss
+    gradient_source: str = ""
     #: per parameter symbol, ∂ℓ/∂θ (when there is no linear layer)
     partials: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
 
     @property
+    def loss_shown(self) -> sympy.Expr:
+        """The loss written with the lesson's named sub-expressions (z, a, …) where they occur."""
+        if self.lesson is None or not self.lesson.named:
+            return self.loss
+        shown = self.loss
+        for n in reversed(self.lesson.named):
+            shown = shown.subs(n.definition, n.symbol)
+        return shown
+
+    @property
+    def where(self) -> list[tuple[sympy.Symbol, sympy.Expr]]:
+        """The lesson's named sub-expressions, each written with the ones before it."""
+        if self.lesson is None:
+            return []
+        out, earlier = [], []
+        for n in self.lesson.named:
+            shown = n.definition
+            for prev in reversed(earlier):
+                shown = shown.subs(prev.definition, prev.symbol)
+            out.append((n.symbol, shown))
+            earlier.append(n)
+        return out
+
+    @property
     def layer(self):
-        return self.objective.layer if self.objective.mode == "layer" else None
+        return self.objective.layer if getattr(self.objective, "mode", None) == "layer" else None
 
     @property
     def kind(self) -> str:
@@ -71,17 +99,21 @@ class Model:
         data = gather(raw, self.data_groups())
         for g in self.data:
             arr = data[g.name]
-            if g.family and arr.ndim == 1:
-                C = len(g.members)
-                if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > C - 1:
-                    raise DataError(f"data: '{g.name}' must be class labels 0 … {C - 1} "
-                                    f"or {C} one-hot columns (change the classes with --size)")
-                data[g.name] = np.eye(C)[arr.astype(int)]
-            elif g.family and arr.shape[1] != len(g.members) and self.feature_name != g.name:
-                raise DataError(f"data: '{g.name}' has {arr.shape[1]} columns, the model has "
-                                f"{len(g.members)} ({g.name}1 … {g.name}{len(g.members)}); "
-                                "for a lesson, --size changes that")
-            elif not g.family and arr.ndim == 2 and arr.shape[1] != 1 and self.feature_name != g.name:
+            if g.name == self.feature_name:
+                continue  # the features: any number of columns
+            if g.family:
+                m = len(g.members)
+                is_target = self.lesson is not None and self.lesson.roles.get(g.members[0].name) == "target"
+                if arr.ndim == 1 and is_target:
+                    if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > m - 1:
+                        raise DataError(f"data: '{g.name}' must be class labels 0 … {m - 1} "
+                                        f"or {m} one-hot columns (change the classes with --size)")
+                    data[g.name] = np.eye(m)[arr.astype(int)]
+                elif arr.ndim == 1 or arr.shape[1] != m:
+                    have = 1 if arr.ndim == 1 else arr.shape[1]
+                    raise DataError(f"data: '{g.name}' needs {m} columns ({g.name}1 … {g.name}{m}), "
+                                    f"not {have}; for a lesson, --size changes that")
+            elif arr.ndim == 2 and arr.shape[1] != 1:
                 raise DataError(f"data: '{g.name}' must be one column, not {arr.shape[1]}")
         return data
 
@@ -132,21 +164,92 @@ def _finish(model: Model) -> Model:
         shown = [sympy.Symbol("z" if C == 1 else f"z{c + 1}", real=True) for c in range(C)]
         swap = dict(zip(obj.layer.z, shown))
         model.deltas = [(shown[c], d.xreplace(swap)) for c, d in enumerate(obj.delta_exprs)]
+        _softmax_form(model, shown)
     else:
         model.partials = [(s, sympy.diff(model.loss, s)) for g in model.params for s in g.members]
     return model
+
+
+def _softmax_form(model: Model, shown: list[sympy.Symbol]) -> None:
+    """Write δ_c as s_c − y_c (s = softmax(z)) when that is what it equals under the lesson's
+    assumption that the targets sum to 1 (checked symbolically, for display only: the
+    compiled form stays general)."""
+    from .engine import logsumexp
+
+    lesson = model.lesson
+    targets = model.targets
+    if (lesson is None or not lesson.assumptions or len(shown) < 2 or len(targets) != 1
+            or not targets[0].family or len(targets[0].members) != len(shown)):
+        return
+    s = [sympy.Symbol(f"s{c + 1}", real=True) for c in range(len(shown))]
+    candidates = []
+    for c, (z, d) in enumerate(model.deltas):
+        lse = list(d.atoms(logsumexp))
+        if len(lse) != 1:
+            return
+        probs = {sympy.exp(zc - lse[0]): s[k] for k, zc in enumerate(shown)}
+        written = d.xreplace(probs)
+        if written.free_symbols & set(shown):
+            return
+        candidate = s[c] - targets[0].members[c]
+        gap = written - candidate
+        for lhs, rhs in lesson.assumptions:
+            last = sorted(lhs.free_symbols, key=lambda t: t.name)[-1]
+            gap = gap.subs(last, sympy.solve(sympy.Eq(lhs, rhs), last)[0])
+        if sympy.simplify(gap) != 0:
+            return
+        candidates.append((z, candidate))
+    model.deltas = candidates
+    model.delta_note = "s = softmax(z); written with Σ y = 1, as for one-hot labels"
+
+
+#: Lessons whose gradients come from another engine (a backpropagation graph, say): lesson
+#: name -> (factory, description).  The factory is a callable or a "module:function" string
+#: imported when the lesson is trained; it takes the Lesson and returns an object with the
+#: Objective interface of tutor.engine (param_names, prepare, init_params, loss, gradient).
+GRADIENT_SOURCES: dict[str, tuple[Callable | str, str]] = {}
+
+
+def register_gradient_source(lesson_name: str, factory: Callable | str, description: str) -> None:
+    """Train ``lesson_name`` with the objective ``factory(lesson)`` instead of compiling its
+    loss here; ``description`` says where its gradients come from (shown before training)."""
+    GRADIENT_SOURCES[lesson_name] = (factory, description)
+
+
+def _plugged(lesson: Lesson, params, data) -> Model:
+    factory, description = GRADIENT_SOURCES[lesson.name]
+    if isinstance(factory, str):
+        from importlib import import_module
+
+        module, _, name = factory.partition(":")
+        factory = getattr(import_module(module), name)
+    objective = factory(lesson)
+    return Model(name=lesson.name, title=lesson.title, loss=lesson.outputs[0], params=params,
+                 data=data, objective=objective, lesson=lesson, reduce=lesson.reduce,
+                 gradient_source=description)
 
 
 def from_lesson(lesson: Lesson) -> Model:
     if lesson.is_vector:
         raise TutorError(f"lesson '{lesson.name}' computes a vector, not a loss; train a lesson "
                          "whose function is one number per sample (like linear_regression)")
+    if not any(role == "target" for role in lesson.roles.values()):
+        raise TutorError(f"lesson '{lesson.name}' has no target, so its function is not a loss "
+                         "to minimise; try linear_regression, logistic_regression, "
+                         "softmax_regression or neuron")
     params = _groups(lesson, lambda r: r == "parameter")
     if not params:
         raise TutorError(f"lesson '{lesson.name}' has no parameters to train; try "
                          "linear_regression, logistic_regression, softmax_regression or neuron")
     data = _groups(lesson, lambda r: r != "parameter")
+    if lesson.name in GRADIENT_SOURCES:
+        return _plugged(lesson, params, data)
     objective = CompiledObjective(lesson.outputs[0], params, data)
+    if objective.mode == "direct":
+        # no linear layer to do in matrix form (a network): gradients by backpropagation
+        from .graph_training import BackpropObjective
+
+        objective = BackpropObjective(objective, lesson)
     return _finish(Model(name=lesson.name, title=lesson.title, loss=lesson.outputs[0],
                          params=params, data=data, objective=objective, lesson=lesson,
                          reduce=lesson.reduce))
@@ -190,11 +293,25 @@ def compare(model: Model, params: Mapping[str, np.ndarray], data: Mapping[str, n
         return out
     w, b = layer.w_group, layer.b_group
     if true_w is not None:
-        errs = {w: np.asarray(params[w]) - np.asarray(true_w, dtype=np.float64).reshape(np.shape(params[w]))}
+        tw = np.asarray(true_w, dtype=np.float64).reshape(np.shape(params[w]))
+        errs = {w: np.asarray(params[w]) - tw}
         if b is not None and true_b is not None:
-            errs[b] = np.asarray(params[b]) - np.broadcast_to(np.asarray(true_b, dtype=np.float64).ravel(),
-                                                              (len(layer.z),)).reshape(np.shape(params[b]))
-        out.append(("error vs true", errs))
+            tb = np.broadcast_to(np.asarray(true_b, dtype=np.float64).ravel(),
+                                 (len(layer.z),)).reshape(np.shape(params[b]))
+            errs[b] = np.asarray(params[b]) - tb
+        label = "error vs true"
+        if model.kind == "classes":
+            # softmax(z + c) = softmax(z): only differences between classes are determined,
+            # so compare with each row (and the biases) shifted to mean 0
+            def centred(v):
+                v = np.asarray(v, dtype=np.float64)
+                return v - v.mean(axis=-1, keepdims=True)
+
+            errs = {w: centred(params[w]) - centred(tw)}
+            if b is not None and true_b is not None:
+                errs[b] = centred(params[b]) - centred(tb)
+            label = "error vs true (centred)"
+        out.append((label, errs))
     if model.kind == "regression":
         X = np.asarray(data[layer.x_group], dtype=np.float64)
         X = X if X.ndim == 2 else X[:, None]
@@ -229,7 +346,7 @@ class FitView:
 
 def fit_view(model: Model, params, data: Mapping[str, np.ndarray], *, max_points: int = 5000) -> FitView | None:
     """The data beside the trained model's predictions (for a model w·x + b with one target)."""
-    from .engine import stable_sigmoid_np
+    from .numeric import stable_sigmoid as stable_sigmoid_np
 
     kind = model.kind
     if kind == "other":

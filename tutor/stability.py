@@ -31,14 +31,19 @@ class StepBound:
 def hessian_bound(objective: CompiledObjective, prepared: Mapping[str, np.ndarray], *,
                   reduce: str, batch_size: int | None) -> StepBound | None:
     """2/λ_max for a squared loss through a linear layer; None for other losses."""
+    with np.errstate(all="ignore"):
+        return _hessian_bound(objective, prepared, reduce=reduce, batch_size=batch_size)
+
+
+def _hessian_bound(objective, prepared, *, reduce, batch_size):
+    if isinstance(objective, CompiledObjective) and objective.mode == "direct":
+        return _direct_bound(objective, prepared, reduce=reduce, batch_size=batch_size)
     if not isinstance(objective, CompiledObjective) or not objective.quadratic:
         return None
     X = prepared["X"]
     n = X.shape[0]
     layer = objective.layer
     has_bias = any(b for _, b in layer.nodes)
-    A_cols = [X, np.ones((n, 1))] if has_bias else [X]
-    A = np.hstack(A_cols)
     if layer.mode == "members":
         # each parameter's column of ∂z/∂θ: sums of its inputs, 1 for a bias
         cols = objective._layer_inputs()
@@ -53,22 +58,63 @@ def hessian_bound(objective: CompiledObjective, prepared: Mapping[str, np.ndarra
         curv = objective.curvature()
         H = sum(curv[c, d] * J[c].T @ J[d] for c in range(C) for d in range(C)) / n
     else:
-        gram = A.T @ A / n
+        gram = _gram(X, has_bias) / n
         curv = objective.curvature()
         H = np.kron(gram, curv)
-    lam = float(np.linalg.eigvalsh(H)[-1])
+    return _bound(H, n, reduce=reduce, batch_size=batch_size)
+
+
+def _gram(X: np.ndarray, bias: bool) -> np.ndarray:
+    """Aᵀ A for A = [X 1] (or X), without building A: XᵀX, the column sums, and n."""
+    G = X.T @ X
+    if not bias:
+        return G
+    k = G.shape[0]
+    out = np.empty((k + 1, k + 1))
+    out[:k, :k] = G
+    out[:k, k] = out[k, :k] = X.sum(axis=0)
+    out[k, k] = X.shape[0]
+    return out
+
+
+def _bound(H: np.ndarray, n: int, *, reduce: str, batch_size: int | None) -> StepBound | None:
+    if not np.all(np.isfinite(H)):
+        return None  # data too large to square in float64: no bound to show
+    lam = float(np.linalg.eigvalsh((H + H.T) / 2)[-1])
     per = "mean over the batch"
     if reduce == "sum":
         B = batch_size or n
         lam *= B
         per = f"sum over a batch of {B}"
-    if lam <= 0:
+    if not (lam > 0 and np.isfinite(lam)):
         return None
     return StepBound(lam_max=lam, lr_max=2.0 / lam, of=f"the loss ({per})")
 
 
-def divergence_advice(lr: float, bound: StepBound | None) -> str:
+def _direct_bound(objective: CompiledObjective, prepared, *, reduce, batch_size):
+    """The same bound for a loss computed without a linear layer, when it is quadratic in
+    the parameters: every second derivative is free of them, so H is their batch average."""
+    import sympy
+
+    from .engine import compile_functions
+
+    theta = objective._theta
+    second = [[sympy.diff(objective.loss_expr, a, b) for b in theta] for a in theta]
+    if any(e.free_symbols & set(theta) for row in second for e in row):
+        return None
+    flat = [e for row in second for e in row]
+    values = compile_functions(flat, objective._dsyms)(*[prepared[s.name] for s in objective._dsyms])
+    n = next(iter(prepared.values())).shape[0] if prepared else 1
+    H = np.array([float(np.mean(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))))
+                  for v in values]).reshape(len(theta), len(theta))
+    return _bound(H, n, reduce=reduce, batch_size=batch_size)
+
+
+def divergence_advice(lr: float, bound: StepBound | None, *, at_start: bool = False) -> str:
     """Why training blew up, in one sentence."""
+    if at_start:
+        return ("the starting parameters sit where the loss is undefined or infinite "
+                "(like log 0); start elsewhere with --init")
     if bound is not None and lr >= bound.lr_max:
         return (f"the learning rate {lr:g} is above the largest stable step 2/λ_max = "
                 f"{bound.lr_max:.4g} for this data: each step overshoots the minimum along the "

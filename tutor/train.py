@@ -19,6 +19,10 @@ from .engine import REDUCTIONS, Objective
 from .errors import TutorError
 
 
+#: per-step parameters are kept for the path plots up to this many steps
+MAX_KEPT_STEPS = 5000
+
+
 @dataclass
 class Settings:
     lr: float
@@ -57,6 +61,8 @@ class History:
     epochs: list[dict] = field(default_factory=list)
     #: the parameters before training and after each epoch (copies)
     path: list[dict[str, np.ndarray]] = field(default_factory=list)
+    #: the parameters after every step, when there are few enough steps to keep them
+    step_path: list[dict[str, np.ndarray]] = field(default_factory=list)
     params: dict[str, np.ndarray] = field(default_factory=dict)
     steps: int = 0
     diverged: bool = False
@@ -105,8 +111,18 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
         initial = objective.loss(params, arrays, reduce)
     history = History(settings=settings, samples=n, initial_loss=initial)
     history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
-    best, growing = initial, 0
+    if not np.isfinite(initial):
+        history.diverged = True
+        history.stop_epoch, history.stop_step = 0, 0
+        history.stop_reason = "the loss is not a finite number at the starting point"
+        history.params = params
+        history.seconds = time.perf_counter() - start
+        return history
+    growing = 0
     step = 0
+    keep_steps = settings.epochs * -(-n // B) <= MAX_KEPT_STEPS
+    if keep_steps:
+        history.step_path.append(history.path[0])
     for epoch in range(1, settings.epochs + 1):
         if settings.shuffle and B < n:
             order = rng.permutation(n)
@@ -120,6 +136,8 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
                 for k, g in grads.items():
                     params[k] = params[k] - lr * g
             step += 1
+            if keep_steps:
+                history.step_path.append({k: np.array(v, copy=True) for k, v in params.items()})
             if on_step is not None:
                 on_step(step, grads, params)
             if not _finite(params):
@@ -154,9 +172,20 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
 
 
 def least_squares(X: np.ndarray, y: np.ndarray, *, bias: bool = True) -> tuple[np.ndarray, float]:
-    """The closed-form least-squares weights (and bias) for y ≈ X w + b."""
-    A = np.column_stack([X, np.ones(len(X))]) if bias else X
-    sol, *_ = np.linalg.lstsq(A, y, rcond=None)
+    """The closed-form least-squares weights (and bias) for y ≈ X w + b.
+
+    Up to 10⁵ samples by an orthogonal factorisation of A = [X 1]; above, by the normal
+    equations AᵀA θ = Aᵀy, which never build A (the features are few, so AᵀA is small)."""
+    if len(X) <= 100_000:
+        A = np.column_stack([X, np.ones(len(X))]) if bias else X
+        sol, *_ = np.linalg.lstsq(A, y, rcond=None)
+    else:
+        from .stability import _gram
+
+        rhs = X.T @ y
+        if bias:
+            rhs = np.append(rhs, y.sum())
+        sol, *_ = np.linalg.lstsq(_gram(X, bias), rhs, rcond=None)
     return (sol[:-1], float(sol[-1])) if bias else (sol, 0.0)
 
 
@@ -170,6 +199,8 @@ class Landscape:
     loss: np.ndarray
     path: list[np.ndarray]
     path_loss: np.ndarray
+    #: "step" or "epoch": what one point of the path is
+    per: str = "epoch"
     #: the coordinates held fixed, with their final values, as text
     held: str = ""
 
@@ -199,7 +230,8 @@ def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history:
     else:
         sample = prepared
     reduce = history.settings.reduce
-    path = [np.array([float(np.asarray(p[c[1]])[c[2]]) for c in coords]) for p in history.path]
+    steps = history.step_path or history.path
+    path = [np.array([float(np.asarray(p[c[1]])[c[2]]) for c in coords]) for p in steps]
     P = np.array(path)
     axes = []
     for j in range(len(coords)):
@@ -226,4 +258,4 @@ def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history:
     held = ", ".join(f"{label} = {float(np.asarray(history.params[name])[idx]):.4g}"
                      for label, name, idx in rest[:6]) + (", …" if len(rest) > 6 else "")
     return Landscape(labels=[c[0] for c in coords], axes=axes, loss=loss, path=path,
-                     path_loss=path_loss, held=held)
+                     path_loss=path_loss, held=held, per="step" if history.step_path else "epoch")

@@ -44,5 +44,7 @@ def history_json(model, history, comparison, bound, advice) -> str:
                           "reason": history.stop_reason, "why": advice}
     for label, errors in comparison:
         key = "error_vs_true" if "true" in label else "error_vs_least_squares"
+        if "centred" in label:
+            key = "error_vs_true_centred"
         out[key] = dict(errors)
     return json.dumps(_plain(out), indent=2, ensure_ascii=False)

@@ -16,6 +16,12 @@ from .plot import save_figure
 from .train_text import fmt
 
 
+def _sub(label: str) -> str:
+    """w12 → w₁₂ (a parameter's entry, as the text output writes it)."""
+    head = label.rstrip("0123456789")
+    return head + label[len(head):].translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 def plot_paths(path: str) -> list[str]:
     """The files ``plot_training`` may write for ``path``."""
     stem, suffix = os.path.splitext(path)
@@ -59,8 +65,14 @@ def _fit_figure(plt, view, title):
         else:
             k = int(max(G.max(), view.labels.max())) + 1
             ax.contourf(A, C, G, levels=np.arange(-0.5, k), cmap="tab10", vmin=0, vmax=9, alpha=0.25)
-        ax.scatter(view.points[:, 0], view.points[:, 1], c=view.labels, cmap="RdBu_r" if view.kind == "binary"
-                   else "tab10", vmin=0, vmax=1 if view.kind == "binary" else 9, s=10, edgecolors="none")
+        colors = (["tab:blue", "tab:red"] if view.kind == "binary"
+                  else [f"C{k}" for k in range(10)])
+        for k in np.unique(view.labels).astype(int):
+            mask = view.labels == k
+            ax.scatter(view.points[mask, 0], view.points[mask, 1], color=colors[k % len(colors)],
+                       s=10, edgecolors="none",
+                       label=f"{view.target} = {k}" if view.kind == "binary" else f"class {k}")
+        ax.legend(loc="best", fontsize=8, markerscale=1.5)
         ax.set_xlabel(f"{view.feature}₁")
         ax.set_ylabel(f"{view.feature}₂")
         ax.set_title(f"{title}: data and decision regions")
@@ -101,29 +113,29 @@ def _landscape_figure(plt, scape, title, reduce):
     path = np.array(scape.path)
     if len(scape.labels) == 1:
         ax.plot(scape.axes[0], scape.loss, color="tab:blue", lw=2, label="loss")
-        ax.plot(path[:, 0], scape.path_loss, "o-", color="tab:red", ms=4, lw=1,
-                label="gradient descent, per epoch")
+        ax.plot(path[:, 0], scape.path_loss, "o-" if len(path) <= 200 else "-", color="tab:red", ms=4, lw=1,
+                label=f"gradient descent, per {scape.per}")
         ax.plot(path[0, 0], scape.path_loss[0], "s", color="k", ms=7, label="start")
-        ax.set_xlabel(scape.labels[0])
+        ax.set_xlabel(_sub(scape.labels[0]))
         ax.set_ylabel(f"loss ({reduce})")
         ax.legend(loc="best")
-        ax.set_title(f"{title}: the loss against {scape.labels[0]}")
+        ax.set_title(f"{title}: the loss against {_sub(scape.labels[0])}")
     else:
         loss = np.asarray(scape.loss)
         finite = loss[np.isfinite(loss)]
-        if finite.size and finite.min() > 0 and finite.max() / finite.min() > 100:
-            levels = np.geomspace(finite.min(), finite.max(), 20)
+        if finite.size and finite.max() > 0 and finite.max() / max(finite.min(), 1e-300) > 100:
+            levels = np.geomspace(max(finite.min(), finite.max() * 1e-5), finite.max(), 20)
         else:
             levels = 20
         cs = ax.contour(scape.axes[0], scape.axes[1], loss, levels=levels, cmap="viridis")
-        fig.colorbar(cs, ax=ax, label=f"loss ({reduce})")
-        ax.plot(path[:, 0], path[:, 1], "o-", color="tab:red", ms=4, lw=1.2,
-                label="gradient descent, per epoch")
+        fig.colorbar(cs, ax=ax, label=f"loss ({reduce})", format="%.2g")
+        ax.plot(path[:, 0], path[:, 1], "o-" if len(path) <= 200 else "-", color="tab:red",
+                ms=3, lw=1.2, label=f"gradient descent, per {scape.per}")
         ax.plot(path[0, 0], path[0, 1], "s", color="k", ms=7, label="start")
-        ax.set_xlabel(scape.labels[0])
-        ax.set_ylabel(scape.labels[1])
+        ax.set_xlabel(_sub(scape.labels[0]))
+        ax.set_ylabel(_sub(scape.labels[1]))
         ax.legend(loc="best")
-        ax.set_title(f"{title}: loss contours over {scape.labels[0]}, {scape.labels[1]}")
+        ax.set_title(f"{title}: loss contours over {_sub(scape.labels[0])}, {_sub(scape.labels[1])}")
     if scape.held:
         ax.text(0.01, 0.01, "others held at their final values: " + scape.held, transform=ax.transAxes,
                 fontsize=8, color="0.3")

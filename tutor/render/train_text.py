@@ -71,6 +71,8 @@ def update_lines(model, reduce: str) -> list[str]:
     avg = "/ n" if reduce == "mean" else ""
     mean = "mean" if reduce == "mean" else "Σ"
     layer = model.layer
+    if model.gradient_source:
+        return [f"θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {model.gradient_source}"]
     if layer is None:
         lines = []
         for s, d in model.partials:
@@ -79,8 +81,10 @@ def update_lines(model, reduce: str) -> list[str]:
     C = len(layer.z)
     lines = []
     for z, d in model.deltas:
-        name = "δ" if C == 1 else f"δ{str(z)[1:]}"
+        name = "δ" if C == 1 else "δ" + str(z)[1:].translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
         lines.append(f"{name} = ∂ℓ/∂{math_text(z)} = {math_text(d)}")
+    if model.delta_note:
+        lines.append(f"({model.delta_note})")
     if layer.mode == "data":
         x, w, b = layer.x_group, layer.w_group, layer.b_group
         D = "δ" if C == 1 else "Δ"
@@ -95,10 +99,13 @@ def update_lines(model, reduce: str) -> list[str]:
 
 def header(console: Console, model, settings, bound, samples: int, source: str) -> None:
     t = _grid()
-    loss = math_text(model.loss)
+    loss = math_text(model.loss_shown)
     red = "mean" if settings.reduce == "mean" else "sum"
     rows = [("model", f"{model.title}   ({model.name})" if model.name != "expression" else model.title),
             ("loss", f"ℓ = {loss}   L = {red} of ℓ over a batch")]
+    where = model.where
+    if where and len(where) <= 4:
+        rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
     if model.layer is not None:
         rows.append(("layer", linear_text(model)))
     lines = update_lines(model, settings.reduce)
@@ -108,8 +115,12 @@ def header(console: Console, model, settings, bound, samples: int, source: str) 
     kind = ("full batch" if batch >= samples else "per-sample SGD" if batch == 1
             else f"mini-batches of {batch}")
     shuffle = ", shuffled" if settings.shuffle and batch < samples else ""
-    rows.append(("data", f"{samples} samples from {source}; {kind}{shuffle}, "
-                         f"{settings.epochs} epoch{'s' * (settings.epochs != 1)}"))
+    epochs = f"{settings.epochs} epoch{'s' * (settings.epochs != 1)}"
+    if source.startswith("no data"):
+        rows.append(("data", f"{source}; {epochs}"))
+    else:
+        rows.append(("data", f"{samples} sample{'s' * (samples != 1)} from {source}; "
+                             f"{kind}{shuffle}, {epochs}"))
     if bound is not None:
         mark = "✓" if settings.lr < bound.lr_max else "✗ above it: expect divergence"
         rows.append(("step size", f"η = {fmt(settings.lr)}   (largest stable η for this data: "
@@ -175,9 +186,10 @@ def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
 def result(console: Console, model, history, comparison, bound, advice: str | None) -> None:
     if history.diverged:
         t = _grid()
+        where = (f"at epoch {history.stop_epoch}, step {history.stop_step}"
+                 if history.stop_step else "before the first step")
         t.add_row(Text("stopped", style="bold red"),
-                  Text(f"at epoch {history.stop_epoch}, step {history.stop_step}: "
-                       f"{history.stop_reason}", style="red"))
+                  Text(f"{where}: {history.stop_reason}", style="red"))
         if advice:
             t.add_row("why", advice)
         console.print(t)
@@ -189,11 +201,13 @@ def result(console: Console, model, history, comparison, bound, advice: str | No
     params = "   ".join(f"{k} = {fmt_array(v, 6)}" for k, v in history.params.items())
     rows.append(("result", params))
     red = history.settings.reduce
-    rows.append(("loss", f"{fmt(history.initial_loss)} → {fmt(history.final_loss)}  "
-                         f"({red} over all {history.samples} samples)"))
+    over = (f"{red} over all {history.samples} samples" if history.samples > 1
+            else "one sample" if model.data else "no data")
+    rows.append(("loss", f"{fmt(history.initial_loss)} → {fmt(history.final_loss)}  ({over})"))
     if comparison:
         for label, errors in comparison:
             rows.append((label, "   ".join(f"{k} {fmt_array(v)}" for k, v in errors.items())))
-    rows.append(("time", f"{history.steps} steps in {history.seconds:.3g} s"))
+    rows.append(("time", f"{history.steps} step{'s' * (history.steps != 1)} in "
+                         f"{history.seconds:.3g} s"))
     _rows(t, rows)
     console.print(t)
