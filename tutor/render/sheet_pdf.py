@@ -127,33 +127,26 @@ def _is_cjk(cp: int) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _catalog_characters() -> frozenset:
-    """The CJK characters of the Chinese catalog: most of what a Chinese sheet needs."""
+def _chinese_characters() -> frozenset:
+    """The CJK characters of the Chinese catalog and of the lessons' Chinese texts: all that a
+    Chinese sheet made from the shipped lessons can need."""
     from ..i18n import LOCALE_DIR
+    from ..lesson import _folder
 
-    found = set()
-    for mo in LOCALE_DIR.glob("*/LC_MESSAGES/*.mo"):
-        found |= {ord(ch) for ch in mo.read_bytes().decode("utf-8", "ignore") if _is_cjk(ord(ch))}
+    texts = [mo.read_bytes().decode("utf-8", "ignore")
+             for mo in LOCALE_DIR.glob("*/LC_MESSAGES/*.mo")]
+    texts += [entry.read_text("utf-8") for entry in _folder().iterdir()
+              if entry.name.endswith(".toml")]
+    found = {ord(ch) for text in texts for ch in text if _is_cjk(ord(ch))}
     return frozenset(found | {0x3000} | set(range(0x3001, 0x3020)) | set(range(0xFF01, 0xFF5F)))
 
 
-_cjk_state: dict = {"chars": frozenset(), "face": None}
-
-
-def _cjk(needed: frozenset = frozenset()) -> _Face | None:
-    """The installed CJK font cut down to the catalog's characters and those needed so far
-    (None when there is none).  The whole font is read only when a new character turns up."""
+def _cjk() -> _Face | None:
+    """The installed CJK font (None when there is none)."""
     from .fonts import cjk_font_face
 
     source = cjk_font_face()
-    if source is None:
-        return None
-    face = _cjk_state["face"]
-    if face is None or not needed <= _cjk_state["chars"]:
-        chars = _cjk_state["chars"] | needed | _catalog_characters()
-        face = _cut(_Face(source[0], source[1], _full(*source).widths), chars, "cjk")
-        _cjk_state.update(chars=frozenset(chars), face=face)
-    return face
+    return None if source is None else _full(*source)
 
 
 def _glyph_face(cp: int, style: str, cjk: bool) -> tuple[str, str]:
@@ -171,19 +164,23 @@ def _face(family: str, style: str) -> _Face:
     return _cjk() if family == "cjk" else _latin(family, style)
 
 
-#: the fonts embedded so far, by (family, style): the characters they have and the cut font.
-#: A PDF embeds only the glyphs it draws; cutting first makes that quick.
-_embedded: dict = {}
-_ALWAYS = frozenset(range(0x20, 0x7F))
+#: the characters every cut of a Latin font has: ASCII, small Greek letters and the signs
+#: formulas use (few glyphs: a small font is quick to load and to subset for each PDF)
+_LATIN_CUT = (frozenset(range(0x20, 0x7F)) | frozenset(range(0x3B1, 0x3CA))
+              | frozenset(map(ord, "·×²³ŷ’‘“”—–…₀₁₂₃₄₅₆₇₈₉⁰¹⁴⁵⁶⁷⁸⁹⁻⁺ᵀᵘ∂−←→≤≥≠≈′√∑∞∇ℓΣΔ")))
 
 
 def _embed(family: str, style: str, needed: frozenset) -> str:
-    chars, face = _embedded.get((family, style), (frozenset(), None))
-    if face is None or not needed <= chars:
-        chars = chars | needed | _ALWAYS
-        face = _cut(_face(family, style), chars, f"{family}{style}")
-        _embedded[(family, style)] = (chars, face)
-    return face.path
+    """A small font file with the characters ``needed``: the font cut down to a fixed set
+    (plus ``needed`` when the set lacks some), so that the embedded font depends only on the
+    document, not on the sheets made before it in the same run."""
+    base = _chinese_characters() if family == "cjk" else _LATIN_CUT
+    return _cut_to(family, style, base if needed <= base else base | needed).path
+
+
+@functools.lru_cache(maxsize=64)
+def _cut_to(family: str, style: str, chars: frozenset) -> _Face:
+    return _cut(_face(family, style), chars, f"{family}{style}")
 
 
 # -- laying out text -----------------------------------------------------------------------
@@ -226,7 +223,7 @@ def _pieces(text: str, style: str, cjk: bool):
 
 
 class _Fonts:
-    """Which fonts a document may use (is a CJK font there?) and which it did use."""
+    """Whether the document being laid out may draw Chinese in the CJK font."""
 
     cjk = False
 
@@ -529,10 +526,7 @@ def sheet_pdf(sheet: Sheet, *, key: bool = False) -> bytes:
     lang, _note = pdf_language()
     with speaking(lang):
         doc = sheet_document(sheet, key=key)
-        _Fonts.cjk = False
-        needed = _characters(doc)
-        if needed and _cjk(needed) is not None:
-            _Fonts.cjk = True
+        _Fonts.cjk = bool(_characters(doc)) and _cjk() is not None
         display = {p.number: p.display for p in sheet.problems}
         pages = _layout(doc, lambda n: display[n])
         return pdf_bytes(pages, f"{doc.title} — {doc.subtitle}", doc.variant)
