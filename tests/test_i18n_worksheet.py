@@ -3,9 +3,11 @@ same mathematics as in English, the PDF embeds a CJK font when one is installed 
 in English, with one note, when none is), the Chinese LaTeX compiles, a Chinese run's key
 grades its own answers with full marks, and the English output does not change."""
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -218,3 +220,27 @@ def test_bad_input_in_chinese_is_one_line(tmp_path):
     assert r.exit_code == 2
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误：答案卷 ") and "文件不存在" in lines[0]
+
+
+_PDF_BYTES = """
+import hashlib, sys
+from tutor.render import sheet_pdf
+from tutor.worksheet import make_worksheets
+ws = make_worksheets(["softmax", "neuron", "cross_entropy"], problems=8, variants=2, seed=5)
+if sys.argv[1] == "after-others":
+    sheet_pdf.sheet_pdf(ws.sheets[1], key=True)
+    for style in ("R", "B", "I"):  # fonts already cut for characters this sheet lacks
+        sheet_pdf._embed("serif", style, frozenset(map(ord, "ΩЖ")))
+print(hashlib.sha256(sheet_pdf.sheet_pdf(ws.sheets[0], key=True)).hexdigest())
+"""
+
+
+def test_a_pdf_does_not_depend_on_what_the_process_made_before():
+    digests = set()
+    for how, seed in (("first", "0"), ("after-others", "0"), ("first", "123")):
+        done = subprocess.run([sys.executable, "-c", _PDF_BYTES, how], capture_output=True,
+                              text=True, timeout=300,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr[-2000:]
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
