@@ -690,6 +690,18 @@ def quiz(lesson, count, seed, size):
 BACKPROP_FORMATS = ("text", "json")
 
 
+def _show_topic(topic, fmt: str) -> None:
+    """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
+    if fmt == "json":
+        from tutor.render.backprop_json import topic_json
+
+        click.echo(topic_json(topic))
+    else:
+        from tutor.render.backprop_text import TopicRenderer
+
+        TopicRenderer().render(topic)
+
+
 @main.command()
 @click.argument("what", nargs=-1, metavar="[LESSON | TOPIC …]")
 @click.option("--expr", "expr", metavar="TEXT",
@@ -708,14 +720,19 @@ BACKPROP_FORMATS = ("text", "json")
 @click.option("--plot", metavar="FILE", help="Draw the graph with values and gradients (.png, .svg, .pdf).")
 @click.option("--dot", metavar="FILE", help="Write the graph as Graphviz DOT text (.dot, .gv).")
 @click.option("--force", is_flag=True, help="Replace the --plot/--dot files if they exist.")
+@click.option("--matrix", is_flag=True,
+              help="The whole batch in matrix form through the tensor engine "
+                   "(linear_regression, logistic_regression, mlp).")
 @_user_errors
-def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force):
+def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
+             matrix):
     """Forward and backward pass through a graph of primitive operations.
 
     \b
     tutor backprop neuron                       forward and backward tables, checked
     tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
     tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
+    tutor backprop mlp --matrix                 the batch as a matrix: one backward pass
     \b
     With vectors and matrices (TOPIC):
     tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
@@ -728,21 +745,14 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     if what and what[0] in TOPICS:
         extra = [opt for opt, v in (("--expr", expr), ("--lesson-file", lesson_file),
                                     ("--wrt", wrt), ("--output", output_name), ("--size", size),
-                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot),
+                                    ("--matrix", matrix))
                  if v]
         if extra:
             raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
         from tutor.jacobian import topic
 
-        result = topic(tuple(what), parse_at(at))
-        if fmt == "json":
-            from tutor.render.backprop_json import topic_json
-
-            click.echo(topic_json(result))
-        else:
-            from tutor.render.backprop_text import TopicRenderer
-
-            TopicRenderer().render(result)
+        _show_topic(topic(tuple(what), parse_at(at)), fmt)
         return
     lesson = what[0] if what else None
     if len(what) > 1:
@@ -771,6 +781,17 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
                       else load_lesson_file(lesson_file, size=size))
     for name in values:
         the_lesson.symbol(name)
+    if matrix:
+        extra = [opt for opt, v in (("--expr", expr), ("--wrt", wrt), ("--output", output_name),
+                                    ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
+                 if v]
+        if extra:
+            raise UserError(f"{extra[0]} does not go with --matrix (it shows the whole batch)")
+        from tutor.matrix_form import matrix_form
+
+        topic = matrix_form(the_lesson, values)
+        _show_topic(topic, fmt)
+        return
     chosen = [s for name in wrt for s in the_lesson.names_for(name)]
     output = 0
     if output_name is not None:

@@ -86,6 +86,10 @@ TABLE = {
                       [("y1 - s1", "sign"), ("s1", "extra_or_missing_term"),
                        ("2*(s1-y1)", "constant_factor"),
                        ("s1 - y1 + 1", "extra_or_missing_term"), ("s1*(1-s1)", "other")]),
+    "mlp": ("v1", ["(yhat - y)*h1", "(v1*tanh(z1) + v2*tanh(z2) + c - y)*tanh(z1)"],
+            # four kinds only: each diagnosis on this larger function takes seconds
+            [("(y - yhat)*h1", "sign"), ("2*(yhat-y)*h1", "constant_factor"),
+             ("yhat - y", "missing_chain_factor"), ("(yhat - y)*h2", "wrong_variable")]),
     "logistic_regression": ("w1", ["(sigmoid(z) - y)*x1", "x1*(1/(1+exp(-(w1*x1+w2*x2+b))) - y)"],
                             [("(y - sigmoid(z))*x1", "sign"),
                              ("sigmoid(z) - y", "missing_chain_factor"),

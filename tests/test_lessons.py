@@ -86,6 +86,16 @@ def hand(lesson, out, wrt, v):
         y = np.array([v[f"y{k}"] for k in range(1, n + 1)])
         # the general form s·Σy − y, which is s − y for targets that sum to 1
         return s[j] * y.sum() - y[j]
+    if name == "mlp":
+        h = [np.tanh(v[f"w{j}1"] * v["x1"] + v[f"w{j}2"] * v["x2"] + v[f"b{j}"]) for j in (1, 2)]
+        err = v["v1"] * h[0] + v["v2"] * h[1] + v["c"] - v["y"]
+        if wrt == "c":
+            return err
+        if wrt[0] == "v":
+            return err * h[int(wrt[1]) - 1]
+        j = int(wrt[1])
+        back = err * v[f"v{j}"] * (1 - h[j - 1] ** 2)
+        return back if wrt[0] == "b" else back * v[f"x{wrt[2]}"]
     raise AssertionError(f"no hand formula for {name}")
 
 

@@ -7,6 +7,7 @@ The public API, importable from ``tutor`` directly::
     derive, Derivation, Step                                     step-by-step derivatives
     explain, lesson_from_expression                              derivatives with numbers
     compile_expr, central_difference, relative_error             NumPy side
+    backprop, build_graph, Tensor                                forward/backward passes
     TutorError                                                   bad input
     check_answer, check_expression, check_claim, Verdict         checking hand derivations
     check_gradient, assert_gradient                              checking NumPy gradient code
@@ -29,6 +30,7 @@ _WHERE = {
     "compile_expr": "numeric", "central_difference": "numeric", "relative_error": "numeric",
     "TutorError": "errors", "ExpressionError": "errors", "LessonError": "errors",
     "sigmoid": "functions", "softplus": "functions", "relu": "functions",
+    "backprop": "graph", "build_graph": "graph", "Tensor": "tensor",
     "check_answer": "check", "check_expression": "check", "check_claim": "check",
     "Verdict": "check", "ClaimVerdict": "check", "Diagnosis": "diagnose",
     "check_gradient": "gradcheck", "assert_gradient": "gradcheck",

@@ -65,6 +65,14 @@ UNARY: dict[str, Unary] = {
                  kink=(-1.0, 1.0, 0.0)),
     "step": Unary(sympy.Heaviside, lambda u: np.heaviside(u, 0.5), lambda u, y: np.zeros_like(u),
                   lambda u, y: sympy.S.Zero, kink=(0.0, 0.0, 0.0)),
+    "sign": Unary(sympy.sign, np.sign, lambda u, y: np.zeros_like(u), lambda u, y: sympy.S.Zero,
+                  kink=(0.0, 0.0, 0.0)),
+    "sec": Unary(sympy.sec, lambda u: 1.0 / np.cos(u), lambda u, y: y * np.tan(u),
+                 lambda u, y: y * sympy.tan(u)),
+    "csc": Unary(sympy.csc, lambda u: 1.0 / np.sin(u), lambda u, y: -y / np.tan(u),
+                 lambda u, y: -y * sympy.cot(u)),
+    "cot": Unary(sympy.cot, lambda u: 1.0 / np.tan(u), lambda u, y: -1.0 - y * y,
+                 lambda u, y: -1 - y ** 2),
     "sin": Unary(sympy.sin, np.sin, lambda u, y: np.cos(u), lambda u, y: sympy.cos(u)),
     "cos": Unary(sympy.cos, np.cos, lambda u, y: -np.sin(u), lambda u, y: -sympy.sin(u)),
     "tan": Unary(sympy.tan, np.tan, lambda u, y: 1.0 + y * y, lambda u, y: 1 + y ** 2),
@@ -125,6 +133,8 @@ class Graph:
     output_names: list[str]
     #: the full expression of each output, in the variables
     output_exprs: list[sympy.Expr]
+    #: each output as the lesson writes it, with its named sub-expressions (L = (a − t)²/2)
+    written_exprs: list[sympy.Expr] = field(default_factory=list)
 
     @property
     def variables(self) -> list[Node]:
@@ -141,8 +151,14 @@ class Graph:
         return [(n.index, k) for n in self.nodes for k, i in enumerate(n.inputs) if i == index]
 
     # -- the two passes --------------------------------------------------------------------
-    def forward(self, values: Mapping[str, object]) -> "Forward":
-        """Every node's value and every local derivative, on float64 arrays (a batch)."""
+    def forward(self, values: Mapping[str, object], *, needed: set[int] | None = None,
+                check: bool = True) -> "Forward":
+        """Every node's value and every local derivative, on float64 arrays (a batch).
+
+        With ``needed`` (node indices), local derivatives are computed only on the edges
+        into those nodes (the ones a backward pass will use).  With ``check``, a value or
+        local derivative that is not a finite number raises :class:`TutorError` naming the
+        node; without, it flows on (a training loop sees it and stops by itself)."""
         names = [n.name for n in self.variables]
         arrays = dict(zip(names, batch(values, names)))
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
@@ -159,17 +175,22 @@ class Graph:
                     y = np.full(shape, node.params["value"])
                     loc = ()
                 else:
-                    y, loc = _evaluate(node, ins)
+                    wanted = None if needed is None else [i in needed for i in node.inputs]
+                    y, loc = _evaluate(node, ins, wanted)
                     y = np.broadcast_to(np.asarray(y, dtype=np.float64), shape)
-                    loc = tuple(np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in loc)
-                    notes += _kinks(self, node, ins)
+                    loc = tuple(_local(v, shape) for v in loc)
+                    if check:
+                        notes += _kinks(self, node, ins)
                 vals.append(y)
                 locs.append(loc)
-                _check_finite(self, node, y, loc, vals)
+                if check:
+                    _check_finite(self, node, y, loc, vals)
         return Forward(self, vals, locs, notes, shape)
 
-    def backward(self, fwd: "Forward", output: int = 0, seed=1.0) -> list[np.ndarray]:
-        """Adjoints of every node: ∂(output)/∂(node), from the output back to the inputs."""
+    def backward(self, fwd: "Forward", output: int = 0, seed=1.0,
+                 needed: set[int] | None = None) -> list[np.ndarray]:
+        """Adjoints of every node: ∂(output)/∂(node), from the output back to the inputs
+        (only into the ``needed`` nodes, when given)."""
         out = self.outputs[output]
         adj = [None] * len(self.nodes)
         adj[out] = np.broadcast_to(np.asarray(seed, dtype=np.float64), fwd.shape).copy()
@@ -178,16 +199,31 @@ class Graph:
             if a is None:
                 continue
             for k, i in enumerate(node.inputs):
-                share = a * fwd.locals[node.index][k]
+                if needed is not None and i not in needed:
+                    continue
+                local = fwd.locals[node.index][k]
+                share = a if isinstance(local, float) and local == 1.0 else a * local
                 adj[i] = share if adj[i] is None else adj[i] + share
         zero = np.zeros(fwd.shape)
-        return [zero if a is None else a for a in adj]
+        return [zero if a is None else np.broadcast_to(a, fwd.shape) for a in adj]
+
+    def depends_on(self, names: Sequence[str]) -> set[int]:
+        """The nodes computed from any of the variables ``names`` (those variables included):
+        the only ones a backward pass for their gradients has to reach."""
+        wanted = {self.node(n).index for n in names}
+        out = set()
+        for node in self.nodes:
+            if node.index in wanted or any(i in out for i in node.inputs):
+                out.add(node.index)
+        return out
 
     def gradients(self, values: Mapping[str, object], wrt: Sequence[str],
                   output: int = 0) -> dict[str, np.ndarray]:
-        """∂(output)/∂(each name in ``wrt``) on every sample (for training loops)."""
-        fwd = self.forward(values)
-        adj = self.backward(fwd, output)
+        """∂(output)/∂(each name in ``wrt``) on every sample (for training loops): local
+        derivatives and adjoints only where a path leads to one of ``wrt``."""
+        needed = self.depends_on(wrt)
+        fwd = self.forward(values, needed=needed, check=False)
+        adj = self.backward(fwd, output, needed=needed)
         return {name: adj[self.node(name).index] for name in wrt}
 
 
@@ -211,8 +247,11 @@ class Forward:
 
 # -- building the graph ----------------------------------------------------------------------
 class _Builder:
-    def __init__(self, names: dict, roles: Mapping[str, str], reserved: set):
+    def __init__(self, names: dict, roles: Mapping[str, str], reserved: set,
+                 definitions: Mapping[sympy.Symbol, sympy.Expr] | None = None):
         self.reserved = reserved
+        self.definitions = dict(definitions or {})
+        self.wanted: dict[sympy.Expr, str] = {}
         self.nodes: list[Node] = []
         self.memo: dict[sympy.Expr, int] = {}
         self.names = names  # expr -> name for named sub-expressions and outputs
@@ -221,6 +260,8 @@ class _Builder:
         self.counter = 0
 
     def fresh(self, expr) -> str:
+        if expr in self.wanted and self.wanted[expr] not in self.taken:
+            return self.wanted[expr]
         if expr in self.names and self.names[expr] not in self.taken:
             return self.names[expr]
         while True:
@@ -242,9 +283,16 @@ class _Builder:
         self.memo[expr] = idx
         return idx
 
-    def build(self, expr: sympy.Expr) -> int:
+    def build(self, expr: sympy.Expr, name: str | None = None) -> int:
         if expr in self.memo:
             return self.memo[expr]
+        if name is not None:
+            self.wanted.setdefault(expr, name)
+        if isinstance(expr, sympy.Symbol) and expr in self.definitions:
+            # a named sub-expression (z, a, ŷ): one node, built from its definition
+            idx = self.build(self.definitions[expr], name=expr.name)
+            self.memo[expr] = idx
+            return idx
         if isinstance(expr, sympy.Symbol):
             return self.add("variable", [], lambda s: sympy.Symbol(expr.name, real=True),
                             lambda s, me: [], expr, role=self.roles.get(expr.name, "input"),
@@ -341,11 +389,16 @@ def _number_name(value: float, taken) -> str:
 
 
 def build_graph(outputs: Sequence[sympy.Expr], output_names: Sequence[str], *,
-                named: Sequence[Named] = (), roles: Mapping[str, str] | None = None) -> Graph:
+                named: Sequence[Named] = (), roles: Mapping[str, str] | None = None,
+                written: Sequence[sympy.Expr] | None = None,
+                definitions: Mapping[sympy.Symbol, sympy.Expr] | None = None) -> Graph:
     """Split each output into primitive nodes (shared sub-expressions become one node).
 
     Sub-expressions equal to a ``named`` one take its name (z, a, sᵢ); the outputs take theirs;
     the other intermediate nodes are called u1, u2, … in the order the forward pass meets them.
+    ``written`` are the outputs as the lesson writes them, with named symbols whose
+    ``definitions`` are given (so ŷ in (ŷ − y)² stays one node instead of merging into a sum);
+    ``outputs`` are the same written out, used for the checks.
     """
     names: dict[sympy.Expr, str] = {}
     for n in named:
@@ -353,14 +406,16 @@ def build_graph(outputs: Sequence[sympy.Expr], output_names: Sequence[str], *,
     for expr, name in zip(outputs, output_names):
         names[expr] = name
     variables = {s.name for e in outputs for s in e.free_symbols}
-    b = _Builder(names, roles or {}, variables | set(names.values()))
+    b = _Builder(names, roles or {}, variables | set(names.values()) | {s.name for s in definitions or {}},
+                 definitions)
     out_idx = []
-    for expr, name in zip(outputs, output_names):
-        idx = b.build(expr)
+    for expr, written_expr, name in zip(outputs, written or outputs, output_names):
+        idx = b.build(written_expr, name=name)
         if b.nodes[idx].is_variable or b.nodes[idx].is_constant:
             raise TutorError(f"{name} = {sympy.sstr(expr)} has no operation to backpropagate through")
         out_idx.append(idx)
-    return _variables_first(Graph(b.nodes, out_idx, list(output_names), list(outputs)))
+    return _variables_first(Graph(b.nodes, out_idx, list(output_names), list(outputs),
+                                  list(written or outputs)))
 
 
 _ROLE_ORDER = {"input": 0, "parameter": 1, "target": 2}
@@ -378,30 +433,39 @@ def _variables_first(graph: Graph) -> Graph:
         n.index = k
         n.inputs = tuple(new_index[i] for i in n.inputs)
     return Graph(order, [new_index[i] for i in graph.outputs], graph.output_names,
-                 graph.output_exprs)
+                 graph.output_exprs, graph.written_exprs)
 
 
 # -- numbers ---------------------------------------------------------------------------------
-def _evaluate(node: Node, ins: list[np.ndarray]):
-    """The node's value and its local derivatives, by its primitive."""
+def _evaluate(node: Node, ins: list[np.ndarray], wanted: list[bool] | None = None):
+    """The node's value and its local derivatives, by its primitive (``None`` for an input
+    not ``wanted``)."""
     op, p = node.op, node.params
     if op == "add":
-        y = p["constant"]
-        for c, x in zip(p["coeffs"], ins):
-            y = y + (x if c == 1.0 else c * x)
-        return y, [np.full(np.shape(y), c) for c in p["coeffs"]]
+        terms = [x if c == 1.0 else c * x for c, x in zip(p["coeffs"], ins)]
+        y = terms[0]
+        for t in terms[1:]:
+            y = y + t
+        if p["constant"]:
+            y = y + p["constant"]
+        return y, list(p["coeffs"])
     if op == "mul":
         c = p["coeff"]
+        if len(ins) == 2 and c == 1.0:
+            return ins[0] * ins[1], [ins[1], ins[0]]
         y = c
         for x in ins:
             y = y * x
         locs = []
         for k in range(len(ins)):
+            if wanted is not None and not wanted[k]:
+                locs.append(None)
+                continue
             prod = c
             for j, x in enumerate(ins):
                 if j != k:
                     prod = prod * x
-            locs.append(np.broadcast_to(np.asarray(prod, dtype=np.float64), np.shape(y)))
+            locs.append(prod)
         return y, locs
     if op == "power":
         c, e = p["coeff"], p["exponent"]
@@ -434,6 +498,16 @@ def _evaluate(node: Node, ins: list[np.ndarray]):
     return y, [spec.local(u, y)]
 
 
+def _local(v, shape):
+    """A local derivative: a number stays a number (a sum's coefficients), an array is
+    broadcast to the batch; ``None`` (not needed) stays ``None``."""
+    if v is None:
+        return None
+    if np.ndim(v) == 0:
+        return float(v)
+    return np.broadcast_to(np.asarray(v, dtype=np.float64), shape)
+
+
 def _kinks(graph: Graph, node: Node, ins) -> list[Note]:
     """Notes for samples where a non-differentiable point is hit exactly."""
     if node.op in ("max", "min"):
@@ -452,7 +526,8 @@ def _kinks(graph: Graph, node: Node, ins) -> list[Note]:
         return []
     left, right, used = spec.kink
     u = graph.nodes[node.inputs[0]].name
-    what = {"relu": f"ReLU({u})", "abs": f"|{u}|", "step": f"step({u})"}[node.op]
+    what = {"relu": f"ReLU({u})", "abs": f"|{u}|", "step": f"step({u})",
+            "sign": f"sign({u})"}[node.op]
     side = {0.0: "left-hand", 1.0: "right-hand"}.get(used) if left != right else None
     if node.op == "relu":
         chosen = f"used the {side} value {used:g} (from the right it is {right:g})"
@@ -469,6 +544,8 @@ def _check_finite(graph: Graph, node: Node, y, loc, vals) -> None:
     what = "value"
     if not bad.any():
         for k, v in enumerate(loc):
+            if v is None:
+                continue
             bad = ~np.isfinite(np.atleast_1d(v))
             if bad.any():
                 what = f"local derivative ∂{node.name}/∂{graph.nodes[node.inputs[k]].name}"
@@ -598,9 +675,27 @@ def lesson_from_assignment(text: str) -> Lesson:
 
 
 def lesson_graph(lesson: Lesson) -> Graph:
-    """The graph of a lesson's outputs, with its named sub-expressions as node names."""
+    """The graph of a lesson's outputs, with its named sub-expressions as nodes of their own."""
+    definitions: dict[sympy.Symbol, sympy.Expr] = {}
+    for n in lesson.named:
+        # each definition written with the names before it (h₁ = tanh(z₁), not tanh(w·x + b))
+        definitions[n.symbol] = _contract(n.definition, definitions, lesson.named)
+    written = [_contract(out, definitions, lesson.named) for out in lesson.outputs]
     return build_graph(lesson.outputs, lesson.output_names, named=lesson.named,
-                       roles=lesson.roles)
+                       roles=lesson.roles, written=written, definitions=definitions)
+
+
+def _contract(expr: sympy.Expr, definitions, named: Sequence[Named]) -> sympy.Expr:
+    """``expr`` with the (written-out) definitions of earlier names replaced by the names,
+    latest first; the result must still expand to ``expr``."""
+    out = expr
+    for n in reversed([n for n in named if n.symbol in definitions]):
+        if n.definition.free_symbols and n.definition != expr:
+            out = out.subs(n.definition, n.symbol)
+    expanded = out
+    for n in reversed(named):
+        expanded = expanded.xreplace({n.symbol: n.definition}) if n.symbol in definitions else expanded
+    return out if sympy.expand(expanded - expr) == 0 else expr
 
 
 def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
@@ -628,7 +723,9 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     if not 0 <= sample < n:
         raise TutorError(f"--sample {sample + 1}: the batch has {n} sample(s)")
 
-    chosen = list(wrt) if wrt else [s for s in lesson.wrt]
+    # every parameter's gradient (a lesson may explain only some of them), else the lesson's
+    parameters = [lesson.symbols[n] for n in variables if lesson.roles.get(n) == "parameter"]
+    chosen = list(wrt) if wrt else (parameters or list(lesson.wrt))
     expr = graph.output_exprs[output]
     symbols = [lesson.symbols.get(v, sympy.Symbol(v, real=True)) for v in variables]
     args = [arrays[v] for v in variables]
@@ -640,7 +737,8 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
             zero = np.zeros(fwd.shape)
             checks.append(GradientCheck(s.name, zero, zero, zero, sympy.S.Zero))
             continue
-        d = sympy.diff(expr, s)
+        # the derivative of a jump (step, sign) is 0 away from it; SymPy writes a DiracDelta
+        d = sympy.diff(expr, s).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
         sym = np.asarray(compile_expr(d, symbols)(*args), dtype=np.float64)
         fd = np.asarray(central_difference(f, args, variables.index(s.name)), dtype=np.float64)
         checks.append(GradientCheck(s.name, adjoints[graph.node(s.name).index], sym, fd, d))

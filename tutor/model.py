@@ -253,6 +253,11 @@ def from_lesson(lesson: Lesson) -> Model:
     if lesson.name in GRADIENT_SOURCES:
         return _plugged(lesson, params, data)
     objective = CompiledObjective(lesson.outputs[0], params, data)
+    if objective.mode == "direct":
+        # no linear layer to do in matrix form (a network): gradients by backpropagation
+        from .graph_training import BackpropObjective
+
+        objective = BackpropObjective(objective, lesson)
     return _finish(Model(name=lesson.name, title=lesson.title, loss=lesson.outputs[0],
                          params=params, data=data, objective=objective, lesson=lesson,
                          reduce=lesson.reduce))

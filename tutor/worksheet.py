@@ -45,7 +45,7 @@ KIND_TITLES = {
 }
 MAX_PROBLEMS = 40
 MAX_VARIANTS = 500
-MAX_LESSONS = 12
+MAX_LESSONS = 20
 #: largest computation graph offered as a backward-pass problem (nodes, variables included)
 MAX_GRAPH_NODES = 12
 #: number of decimals a student is asked for; the tolerance follows from it

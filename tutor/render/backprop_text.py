@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..graph import Backprop, Node
+from ..graph import Backprop
 from .notation import text
 from .text import fmt, fmt_error, fmt_input
 
@@ -26,7 +26,7 @@ OPERATIONS = {
     "variable": "", "constant": "number", "add": "sum", "mul": "product", "power": "power",
     "exp_base": "power", "pow": "power", "max": "max", "min": "min", "exp": "exp", "log": "log",
     "sigmoid": "σ", "softplus": "softplus", "tanh": "tanh", "relu": "ReLU", "abs": "|·|",
-    "step": "step",
+    "step": "step", "sign": "sign", "sec": "sec", "csc": "csc", "cot": "cot",
 }
 
 #: the classic comparison of the two passes
@@ -110,11 +110,16 @@ def backward_rows(bp: Backprop):
             shown = text(formula)
             line = f"{partial(c.name, node.name)} = {shown}"
             if shown != _num(value):
-                line += f" = {_num(value)}"
+                line += f"\n   = {_num(value)}"
             locals_.append(line)
             terms.append(f"{bar(c.name)}·{partial(c.name, node.name)}")
             numbers.append(f"{_factor(bp.adjoint(c))} × {_factor(value)}")
-        adjoint = f"{bar(node.name)} = {' + '.join(terms)}\n   = {' + '.join(numbers)}"
+        # one term per line when the node feeds several others (their shares add up)
+        head = f"{bar(node.name)} = "
+        pad = " " * len(label(node.name))
+        lines = [head + terms[0]] + [f"{pad} + {t}" for t in terms[1:]]
+        lines += [f"{pad} = {numbers[0]}"] + [f"{pad} + {n}" for n in numbers[1:]]
+        adjoint = "\n".join(lines)
         rows.append((node, locals_, adjoint, bp.adjoint(node)))
     return rows
 
@@ -129,14 +134,17 @@ class BackpropRenderer:
         out_name = bp.graph.output_names[bp.output]
         head = Text()
         head.append("Backpropagation", style="bold")
-        head.append(f"   {label(out_name)} = {text(bp.graph.output_exprs[bp.output])}")
+        full = text(bp.graph.output_exprs[bp.output])
+        written = (text(bp.graph.written_exprs[bp.output]) if bp.graph.written_exprs else full)
+        shown = full if written == full else (f"{written} = {full}" if len(full) < 60 else written)
+        head.append(f"   {label(out_name)} = {shown}")
         head.append("      " + ("--expr" if lesson.source == "--expr" else f"lesson: {lesson.name}"),
                     style="dim")
         c.print(head)
         if lesson.is_vector:
             c.print(Text(f"output {label(out_name)} of {', '.join(label(n) for n in lesson.output_names)}"
                          " (choose with --output NAME); all of them together: "
-                         "tutor backprop jacobian", style="dim"))
+                         "tutor backprop jacobian softmax", style="dim"))
         c.print(self.where(bp))
         if bp.defaulted:
             c.print(Text("values chosen for you: " + ", ".join(
@@ -217,6 +225,10 @@ class BackpropRenderer:
     def verdict(self, bp: Backprop) -> Text:
         err = bp.max_error
         where = "the whole batch" if bp.batch_size > 1 else "this point"
+        if bp.notes and len(bp.kink_samples) == bp.batch_size and math.isfinite(err) \
+                and err < GOOD_ERROR:
+            return Text("every point is at a kink: backpropagation agrees with the symbolic "
+                        "derivative there; finite differences straddle the kink", style="yellow")
         if math.isfinite(err) and err < GOOD_ERROR:
             extra = " (away from the kink)" if bp.notes else ""
             return Text(f"max relative error on {where} {fmt_error(err)}{extra}  ✓ backpropagation "
