@@ -236,3 +236,43 @@ def test_installed_tutor_train_follows_the_locale():
     assert out.returncode == 0, out.stderr
     assert "你的损失函数" in out.stdout and "共 20 轮" in out.stdout
     assert "（全部" not in out.stdout and "（没有数据）" in out.stdout
+
+
+def test_progress_bar_on_a_terminal_in_chinese():
+    import io
+
+    from rich.console import Console
+
+    from tutor.render.train_text import Progress
+
+    set_language("zh")
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=80)
+    with Progress(console, 4) as progress:
+        for epoch, loss in enumerate([0.5, 0.25, 0.125, 0.0625], start=1):
+            progress(epoch, loss)
+    out = buf.getvalue()
+    assert "━" in out and "第 4/4 轮" in out and "损失 0.0625" in out
+    assert "epoch" not in out and "loss" not in out
+
+
+def test_every_error_raised_by_train_is_marked_for_translation():
+    """An error message written as a bare string or an f-string would stay English in Chinese:
+    every raise in train's modules (and train's section of cli.py) goes through _()."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = ["tutor/engine.py", "tutor/data.py", "tutor/model.py", "tutor/train.py",
+             "tutor/stability.py"]
+    sources = {f: (root / f).read_text("utf-8") for f in files}
+    text = (root / "cli.py").read_text("utf-8")
+    sources["cli.py (train)"] = text[text.index("# -- train:"):text.index("# -- check:")]
+    bare = []
+    for name, source in sources.items():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                first = node.exc.args[0]
+                if isinstance(first, (ast.JoinedStr, ast.Constant)):
+                    bare.append(f"{name}:{node.lineno}")
+    assert not bare, bare
