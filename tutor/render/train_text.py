@@ -102,7 +102,7 @@ def update_lines(model, reduce: str) -> list[str]:
 LABELS = {"model": N_("model"), "loss": N_("loss"), "where": N_("where|the named parts of the loss"),
           "layer": N_("layer"),
           "update": N_("update"), "data": N_("data"), "step size": N_("step size"),
-          "stopped": N_("stopped"), "why": N_("why"), "result": N_("result"), "time": N_("time")}
+          "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time")}
 #: how the trained parameters are compared (labels made by tutor.model.compare)
 COMPARISONS = {"error vs true": N_("error vs true"),
                "error vs true (centred)": N_("error vs true (centred)"),
