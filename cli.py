@@ -695,12 +695,21 @@ def quiz(lesson, count, seed, size):
 BACKPROP_FORMATS = ("text", "json")
 
 
-def _show_topic(topic, fmt: str) -> None:
-    """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
+def _show_topic(make, fmt: str) -> None:
+    """A vector/matrix topic (or a lesson's matrix form) as text or JSON.  ``make()`` builds
+    the topic; for JSON in another language it is built once more in English, so that the
+    labels a script reads (matrices, rows, columns, checks) stay English."""
+    from tutor.i18n import current_language, speaking
+
+    topic = make()
     if fmt == "json":
         from tutor.render.backprop_json import topic_json
 
-        click.echo(topic_json(topic))
+        english = None
+        if current_language() != "en":
+            with speaking("en"):
+                english = make()
+        click.echo(topic_json(topic, english=english))
     else:
         from tutor.render.backprop_text import TopicRenderer
 
@@ -728,6 +737,7 @@ def _show_topic(topic, fmt: str) -> None:
 @click.option("--matrix", is_flag=True,
               help="The whole batch in matrix form through the tensor engine "
                    "(linear_regression, logistic_regression, mlp).")
+@language_option
 @_user_errors
 def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
              matrix):
@@ -754,32 +764,35 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
                                     ("--matrix", matrix))
                  if v]
         if extra:
-            raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
+            raise UserError(_("{option} goes with a lesson, not with '{command}'").format(
+                option=extra[0], command=f"backprop {what[0]}"))
         from tutor.jacobian import topic
 
-        _show_topic(topic(tuple(what), parse_at(at)), fmt)
+        values = parse_at(at)
+        _show_topic(lambda: topic(tuple(what), values), fmt)
         return
     lesson = what[0] if what else None
     if len(what) > 1:
-        raise UserError(f"one lesson at a time, not {len(what)} ({' '.join(what)})")
+        raise UserError(_("one lesson at a time, not {count} ({names})").format(
+            count=len(what), names=" ".join(what)))
     sources = [s for s in (lesson, expr, lesson_file) if s is not None]
     if len(sources) != 1:
-        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
-                        "(see 'tutor list')")
+        raise UserError(_("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                          "(see 'tutor list')"))
     check_output_path(plot, force=force)
     check_output_path(dot, force=force, suffixes=(".dot", ".gv"), option="--dot")
     if plot and dot and os.path.abspath(plot) == os.path.abspath(dot):
-        raise UserError("--plot and --dot name the same file")
+        raise UserError(_("--plot and --dot name the same file"))
     values = parse_at(at)
     if sample < 1:
-        raise UserError(f"--sample {sample}: samples are numbered from 1")
+        raise UserError(_("--sample {sample}: samples are numbered from 1").format(sample=sample))
 
     from tutor.graph import backprop as run, lesson_from_assignment
     from tutor.lesson import load_lesson, load_lesson_file
 
     if expr is not None:
         if size is not None:
-            raise UserError("--size goes with an indexed lesson, not with --expr")
+            raise UserError(_("--size goes with an indexed lesson, not with --expr"))
         the_lesson = lesson_from_assignment(expr)
     else:
         the_lesson = (load_lesson(lesson, size=size) if lesson is not None
@@ -791,18 +804,18 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
                                     ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
                  if v]
         if extra:
-            raise UserError(f"{extra[0]} does not go with --matrix (it shows the whole batch)")
+            raise UserError(_("{option} does not go with --matrix (it shows the whole batch)")
+                            .format(option=extra[0]))
         from tutor.matrix_form import matrix_form
 
-        topic = matrix_form(the_lesson, values)
-        _show_topic(topic, fmt)
+        _show_topic(lambda: matrix_form(the_lesson, values), fmt)
         return
     chosen = [s for name in wrt for s in the_lesson.names_for(name)]
     output = 0
     if output_name is not None:
         if output_name not in the_lesson.output_names:
-            raise UserError(f"--output {output_name}: the outputs are "
-                            f"{', '.join(the_lesson.output_names)}")
+            raise UserError(_("--output {name}: the outputs are {names}").format(
+                name=output_name, names=", ".join(the_lesson.output_names)))
         output = the_lesson.output_names.index(output_name)
     result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
 
@@ -816,18 +829,21 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
         footer = ""
         if not plot and not dot:
             target = f"backprop {lesson}" if lesson else "backprop --expr …" if expr else "backprop --lesson-file …"
-            footer = f"draw the graph: tutor {target} --plot graph.png   (or --dot graph.dot)"
+            footer = _("draw the graph: {command}   (or {dot})").format(
+                command=f"tutor {target} --plot graph.png", dot="--dot graph.dot")
         BackpropRenderer().render(result, footer=footer)
     if dot:
         from tutor.render.backprop_plot import write_dot
 
         write_dot(result, dot)
-        click.echo(f"DOT written to {dot}", err=fmt == "json")
+        click.echo(_("DOT written to {path}").format(path=dot), err=fmt == "json")
     if plot:
         from tutor.render.backprop_plot import plot_graph
 
-        plot_graph(result, plot)
-        click.echo(f"plot written to {plot}", err=fmt == "json")
+        note = plot_graph(result, plot)
+        if note:
+            click.echo(note, err=True)
+        click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
 
