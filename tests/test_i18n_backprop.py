@@ -161,7 +161,7 @@ def test_english_output_is_the_same_whatever_the_locale(args):
     (["mlp", "--matrix", "--wrt", "w11"], "错误：--wrt 不能与 --matrix 一起用"),
     (["--expr", "x"], "错误：f = x 里没有任何运算"),
     (["--expr", "x = x + 1"], "错误：'x' 既是结果，又是表达式里的变量"),
-    (["--expr", "1/x", "--at", "x=0"], "错误：节点 f = 1/x：在 x = 0 处，函数值不是有限的数"),
+    (["--expr", "1/x", "--at", "x=0"], "错误：节点 f = 1/x：在 x = 0 处，值不是有限的数"),
     (["--expr", "max(a, b, c)"], "错误：max 有 3 项：请写成两两嵌套的形式"),
     (["neuron", "--plot", "g.png", "--dot", "g.png"], "错误：--dot g.png：文件名必须以"),
 ])
