@@ -288,14 +288,17 @@ def _numbers(option: str, text: str, *, rows: bool = False):
             try:
                 v = float(p)
             except ValueError:
-                raise UserError(f"{option}: {p.strip()!r} is not a number") from None
+                raise UserError(_("{option}: {value} is not a number")
+                                .format(option=option, value=repr(p.strip()))) from None
             if not math.isfinite(v):
-                raise UserError(f"{option}: {p.strip()!r} is not a finite number")
+                raise UserError(_("{option}: {value} is not a finite number")
+                                .format(option=option, value=repr(p.strip())))
             values.append(v)
         out.append(values)
     if rows and ";" in text:
         if len({len(r) for r in out}) != 1:
-            raise UserError(f"{option}: every row (between ;) needs the same number of values")
+            raise UserError(_("{option}: every row (between ;) needs the same number of values")
+                            .format(option=option))
         return out
     return out[0]
 
@@ -329,6 +332,7 @@ def _numbers(option: str, text: str, *, rows: bool = False):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--plot", metavar="FILE", help="Plots: loss, fit, landscape (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace existing plot files.")
+@language_option
 @_user_errors
 def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true_b, samples,
           noise, lr, epochs, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
@@ -343,25 +347,25 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
     """
     sources = [s for s in (lesson, expr, lesson_file) if s is not None]
     if len(sources) != 1:
-        raise UserError("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE")
+        raise UserError(_("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE"))
     if params is not None and expr is None:
-        raise UserError("--params goes with --expr (a lesson names its own parameters)")
+        raise UserError(_("--params goes with --expr (a lesson names its own parameters)"))
     if synthetic and data:
-        raise UserError("give the data one way: --data or --synthetic, not both")
+        raise UserError(_("give the data one way: --data or --synthetic, not both"))
     if not synthetic and (true_w or true_b):
-        raise UserError("--true-w and --true-b go with --synthetic")
+        raise UserError(_("--true-w and --true-b go with --synthetic"))
     if synthetic and not true_w:
-        raise UserError("--synthetic needs --true-w (the weights to recover), like --true-w 2,-3.4")
+        raise UserError(_("--synthetic needs --true-w (the weights to recover), like --true-w 2,-3.4"))
     if not 1 <= samples <= 10_000_000:
-        raise UserError(f"--samples must be from 1 to 10000000, not {samples}")
+        raise UserError(_("--samples must be from 1 to 10000000, not {value}").format(value=samples))
     if not (math.isfinite(noise) and noise >= 0):
-        raise UserError(f"--noise must be a number ≥ 0, not {noise}")
+        raise UserError(_("--noise must be a number ≥ 0, not {value}").format(value=noise))
     if not (math.isfinite(lr) and lr > 0):
-        raise UserError(f"--lr must be a positive number, not {lr:g}")
+        raise UserError(_("--lr must be a positive number, not {value}").format(value=f"{lr:g}"))
     if epochs < 1:
-        raise UserError(f"--epochs must be at least 1, not {epochs}")
+        raise UserError(_("--epochs must be at least 1, not {value}").format(value=epochs))
     if batch_size is not None and batch_size < 1:
-        raise UserError(f"--batch-size must be at least 1, not {batch_size}")
+        raise UserError(_("--batch-size must be at least 1, not {value}").format(value=batch_size))
     if plot:
         from tutor.render.train_plot import plot_paths
 
@@ -378,22 +382,24 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
 
     if expr is not None:
         if size is not None:
-            raise UserError("--size goes with an indexed lesson, not with --expr")
+            raise UserError(_("--size goes with an indexed lesson, not with --expr"))
         names = [p.strip() for p in (params or "").split(",") if p.strip()]
         the_model = models.from_expression(expr, names)
     else:
         the_model = models.load(lesson, lesson_file=lesson_file, size=size)
     if not synthetic and not data and the_model.data:
-        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic "
-                        f"(the model needs {', '.join(the_model.data_groups())})")
+        raise UserError(_("give the data: --data FILE, --data name=v1,v2,… or --synthetic "
+                          "(the model needs {names})")
+                        .format(names=", ".join(the_model.data_groups())))
     if synthetic:
         raw = the_model.synthetic(true_w=tw, true_b=tb, samples=samples, noise=noise, seed=seed)
-        where = "synthetic data" + (f", noise {noise:g}" if the_model.kind == "regression" else "")
+        where = (_("synthetic data, noise {noise}").format(noise=f"{noise:g}")
+                 if the_model.kind == "regression" else _("synthetic data"))
     elif data:
         raw = read_data(data)
         where = ", ".join(d if "=" not in d else d.split("=")[0] + "=…" for d in data)
     else:
-        raw, where = {}, "no data: the loss is a function of the parameters alone"
+        raw, where = {}, None  # no data: the loss is a function of the parameters alone
     arrays = the_model.gather(raw)
     settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
                         reduce=reduce or the_model.reduce or "mean")
@@ -432,13 +438,19 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
 
         scape = landscape(objective, prepared, history)
         view = models.fit_view(the_model, history.params, arrays)
-        written = plot_training(plot, the_model, history, view, scape)
-        click.echo("plots written to " + ", ".join(written), err=fmt == "json")
+        written, note = plot_training(plot, the_model, history, view, scape, with_note=True)
+        if note:
+            click.echo(note, err=True)
+        click.echo(_("plots written to {paths}").format(paths=", ".join(written)),
+                   err=fmt == "json")
     if history.diverged:
         if fmt == "json":
-            where = (f"diverged at epoch {history.stop_epoch}, step {history.stop_step}"
-                     if history.stop_step else "stopped before the first step")
-            click.echo(f"error: training {where}: {advice}", err=True)
+            line = (_("error: training diverged at epoch {epoch}, step {step}: {advice}")
+                    .format(epoch=history.stop_epoch, step=history.stop_step, advice=advice)
+                    if history.stop_step else
+                    _("error: training stopped before the first step: {advice}")
+                    .format(advice=advice))
+            click.echo(line, err=True)
         sys.exit(1)  # the run finished its report; exit code 1 says it diverged
 
 
