@@ -288,14 +288,17 @@ def _numbers(option: str, text: str, *, rows: bool = False):
             try:
                 v = float(p)
             except ValueError:
-                raise UserError(f"{option}: {p.strip()!r} is not a number") from None
+                raise UserError(_("{option}: {value} is not a number")
+                                .format(option=option, value=repr(p.strip()))) from None
             if not math.isfinite(v):
-                raise UserError(f"{option}: {p.strip()!r} is not a finite number")
+                raise UserError(_("{option}: {value} is not a finite number")
+                                .format(option=option, value=repr(p.strip())))
             values.append(v)
         out.append(values)
     if rows and ";" in text:
         if len({len(r) for r in out}) != 1:
-            raise UserError(f"{option}: every row (between ;) needs the same number of values")
+            raise UserError(_("{option}: every row (between ;) needs the same number of values")
+                            .format(option=option))
         return out
     return out[0]
 
@@ -329,6 +332,7 @@ def _numbers(option: str, text: str, *, rows: bool = False):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--plot", metavar="FILE", help="Plots: loss, fit, landscape (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace existing plot files.")
+@language_option
 @_user_errors
 def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true_b, samples,
           noise, lr, epochs, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
@@ -343,25 +347,25 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
     """
     sources = [s for s in (lesson, expr, lesson_file) if s is not None]
     if len(sources) != 1:
-        raise UserError("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE")
+        raise UserError(_("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE"))
     if params is not None and expr is None:
-        raise UserError("--params goes with --expr (a lesson names its own parameters)")
+        raise UserError(_("--params goes with --expr (a lesson names its own parameters)"))
     if synthetic and data:
-        raise UserError("give the data one way: --data or --synthetic, not both")
+        raise UserError(_("give the data one way: --data or --synthetic, not both"))
     if not synthetic and (true_w or true_b):
-        raise UserError("--true-w and --true-b go with --synthetic")
+        raise UserError(_("--true-w and --true-b go with --synthetic"))
     if synthetic and not true_w:
-        raise UserError("--synthetic needs --true-w (the weights to recover), like --true-w 2,-3.4")
+        raise UserError(_("--synthetic needs --true-w (the weights to recover), like --true-w 2,-3.4"))
     if not 1 <= samples <= 10_000_000:
-        raise UserError(f"--samples must be from 1 to 10000000, not {samples}")
+        raise UserError(_("--samples must be from 1 to 10000000, not {value}").format(value=samples))
     if not (math.isfinite(noise) and noise >= 0):
-        raise UserError(f"--noise must be a number ≥ 0, not {noise}")
+        raise UserError(_("--noise must be a number ≥ 0, not {value}").format(value=noise))
     if not (math.isfinite(lr) and lr > 0):
-        raise UserError(f"--lr must be a positive number, not {lr:g}")
+        raise UserError(_("--lr must be a positive number, not {value}").format(value=f"{lr:g}"))
     if epochs < 1:
-        raise UserError(f"--epochs must be at least 1, not {epochs}")
+        raise UserError(_("--epochs must be at least 1, not {value}").format(value=epochs))
     if batch_size is not None and batch_size < 1:
-        raise UserError(f"--batch-size must be at least 1, not {batch_size}")
+        raise UserError(_("--batch-size must be at least 1, not {value}").format(value=batch_size))
     if plot:
         from tutor.render.train_plot import plot_paths
 
@@ -378,22 +382,24 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
 
     if expr is not None:
         if size is not None:
-            raise UserError("--size goes with an indexed lesson, not with --expr")
+            raise UserError(_("--size goes with an indexed lesson, not with --expr"))
         names = [p.strip() for p in (params or "").split(",") if p.strip()]
         the_model = models.from_expression(expr, names)
     else:
         the_model = models.load(lesson, lesson_file=lesson_file, size=size)
     if not synthetic and not data and the_model.data:
-        raise UserError("give the data: --data FILE, --data name=v1,v2,… or --synthetic "
-                        f"(the model needs {', '.join(the_model.data_groups())})")
+        raise UserError(_("give the data: --data FILE, --data name=v1,v2,… or --synthetic "
+                          "(the model needs {names})")
+                        .format(names=", ".join(the_model.data_groups())))
     if synthetic:
         raw = the_model.synthetic(true_w=tw, true_b=tb, samples=samples, noise=noise, seed=seed)
-        where = "synthetic data" + (f", noise {noise:g}" if the_model.kind == "regression" else "")
+        where = (_("synthetic data, noise {noise}").format(noise=f"{noise:g}")
+                 if the_model.kind == "regression" else _("synthetic data"))
     elif data:
         raw = read_data(data)
         where = ", ".join(d if "=" not in d else d.split("=")[0] + "=…" for d in data)
     else:
-        raw, where = {}, "no data: the loss is a function of the parameters alone"
+        raw, where = {}, None  # no data: the loss is a function of the parameters alone
     arrays = the_model.gather(raw)
     settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
                         reduce=reduce or the_model.reduce or "mean")
@@ -432,13 +438,19 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
 
         scape = landscape(objective, prepared, history)
         view = models.fit_view(the_model, history.params, arrays)
-        written = plot_training(plot, the_model, history, view, scape)
-        click.echo("plots written to " + ", ".join(written), err=fmt == "json")
+        written, note = plot_training(plot, the_model, history, view, scape, with_note=True)
+        if note:
+            click.echo(note, err=True)
+        click.echo(_("plots written to {paths}").format(paths=", ".join(written)),
+                   err=fmt == "json")
     if history.diverged:
         if fmt == "json":
-            where = (f"diverged at epoch {history.stop_epoch}, step {history.stop_step}"
-                     if history.stop_step else "stopped before the first step")
-            click.echo(f"error: training {where}: {advice}", err=True)
+            line = (_("error: training diverged at epoch {epoch}, step {step}: {advice}")
+                    .format(epoch=history.stop_epoch, step=history.stop_step, advice=advice)
+                    if history.stop_step else
+                    _("error: training stopped before the first step: {advice}")
+                    .format(advice=advice))
+            click.echo(line, err=True)
         sys.exit(1)  # the run finished its report; exit code 1 says it diverged
 
 
@@ -683,12 +695,21 @@ def quiz(lesson, count, seed, size):
 BACKPROP_FORMATS = ("text", "json")
 
 
-def _show_topic(topic, fmt: str) -> None:
-    """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
+def _show_topic(make, fmt: str) -> None:
+    """A vector/matrix topic (or a lesson's matrix form) as text or JSON.  ``make()`` builds
+    the topic; for JSON in another language it is built once more in English, so that the
+    labels a script reads (matrices, rows, columns, checks) stay English."""
+    from tutor.i18n import current_language, speaking
+
+    topic = make()
     if fmt == "json":
         from tutor.render.backprop_json import topic_json
 
-        click.echo(topic_json(topic))
+        english = None
+        if current_language() != "en":
+            with speaking("en"):
+                english = make()
+        click.echo(topic_json(topic, english=english))
     else:
         from tutor.render.backprop_text import TopicRenderer
 
@@ -716,6 +737,7 @@ def _show_topic(topic, fmt: str) -> None:
 @click.option("--matrix", is_flag=True,
               help="The whole batch in matrix form through the tensor engine "
                    "(linear_regression, logistic_regression, mlp).")
+@language_option
 @_user_errors
 def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
              matrix):
@@ -742,32 +764,35 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
                                     ("--matrix", matrix))
                  if v]
         if extra:
-            raise UserError(f"{extra[0]} goes with a lesson, not with 'backprop {what[0]}'")
+            raise UserError(_("{option} goes with a lesson, not with '{command}'").format(
+                option=extra[0], command=f"backprop {what[0]}"))
         from tutor.jacobian import topic
 
-        _show_topic(topic(tuple(what), parse_at(at)), fmt)
+        values = parse_at(at)
+        _show_topic(lambda: topic(tuple(what), values), fmt)
         return
     lesson = what[0] if what else None
     if len(what) > 1:
-        raise UserError(f"one lesson at a time, not {len(what)} ({' '.join(what)})")
+        raise UserError(_("one lesson at a time, not {count} ({names})").format(
+            count=len(what), names=" ".join(what)))
     sources = [s for s in (lesson, expr, lesson_file) if s is not None]
     if len(sources) != 1:
-        raise UserError("name one lesson, or give --expr TEXT, or --lesson-file FILE "
-                        "(see 'tutor list')")
+        raise UserError(_("name one lesson, or give --expr TEXT, or --lesson-file FILE "
+                          "(see 'tutor list')"))
     check_output_path(plot, force=force)
     check_output_path(dot, force=force, suffixes=(".dot", ".gv"), option="--dot")
     if plot and dot and os.path.abspath(plot) == os.path.abspath(dot):
-        raise UserError("--plot and --dot name the same file")
+        raise UserError(_("--plot and --dot name the same file"))
     values = parse_at(at)
     if sample < 1:
-        raise UserError(f"--sample {sample}: samples are numbered from 1")
+        raise UserError(_("--sample {sample}: samples are numbered from 1").format(sample=sample))
 
     from tutor.graph import backprop as run, lesson_from_assignment
     from tutor.lesson import load_lesson, load_lesson_file
 
     if expr is not None:
         if size is not None:
-            raise UserError("--size goes with an indexed lesson, not with --expr")
+            raise UserError(_("--size goes with an indexed lesson, not with --expr"))
         the_lesson = lesson_from_assignment(expr)
     else:
         the_lesson = (load_lesson(lesson, size=size) if lesson is not None
@@ -779,18 +804,18 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
                                     ("--sample", sample != 1), ("--plot", plot), ("--dot", dot))
                  if v]
         if extra:
-            raise UserError(f"{extra[0]} does not go with --matrix (it shows the whole batch)")
+            raise UserError(_("{option} does not go with --matrix (it shows the whole batch)")
+                            .format(option=extra[0]))
         from tutor.matrix_form import matrix_form
 
-        topic = matrix_form(the_lesson, values)
-        _show_topic(topic, fmt)
+        _show_topic(lambda: matrix_form(the_lesson, values), fmt)
         return
     chosen = [s for name in wrt for s in the_lesson.names_for(name)]
     output = 0
     if output_name is not None:
         if output_name not in the_lesson.output_names:
-            raise UserError(f"--output {output_name}: the outputs are "
-                            f"{', '.join(the_lesson.output_names)}")
+            raise UserError(_("--output {name}: the outputs are {names}").format(
+                name=output_name, names=", ".join(the_lesson.output_names)))
         output = the_lesson.output_names.index(output_name)
     result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
 
@@ -804,18 +829,21 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
         footer = ""
         if not plot and not dot:
             target = f"backprop {lesson}" if lesson else "backprop --expr …" if expr else "backprop --lesson-file …"
-            footer = f"draw the graph: tutor {target} --plot graph.png   (or --dot graph.dot)"
+            footer = _("draw the graph: {command}   (or {dot})").format(
+                command=f"tutor {target} --plot graph.png", dot="--dot graph.dot")
         BackpropRenderer().render(result, footer=footer)
     if dot:
         from tutor.render.backprop_plot import write_dot
 
         write_dot(result, dot)
-        click.echo(f"DOT written to {dot}", err=fmt == "json")
+        click.echo(_("DOT written to {path}").format(path=dot), err=fmt == "json")
     if plot:
         from tutor.render.backprop_plot import plot_graph
 
-        plot_graph(result, plot)
-        click.echo(f"plot written to {plot}", err=fmt == "json")
+        note = plot_graph(result, plot)
+        if note:
+            click.echo(note, err=True)
+        click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
 

@@ -21,7 +21,6 @@ from tutor.check import check_answer, check_claim, check_expression
 from tutor.derivation import derive
 from tutor.errors import TutorError
 from tutor.lesson import lesson_names, load_lesson
-from tutor.sampling import Evaluator
 
 _S1 = "exp(z1)/(exp(z1)+exp(z2)+exp(z3))"
 
@@ -51,17 +50,6 @@ TABLE = {
                    [("y - sigmoid(z)", "sign"), ("sigmoid(z)", "extra_or_missing_term"),
                     ("2*(sigmoid(z)-y)", "constant_factor"), ("-y", "extra_or_missing_term"),
                     ("sigmoid(z)*(1-sigmoid(z)) - y", "extra_or_missing_term")]),
-    "logistic_regression": ("w1", ["(sigmoid(w1*x1 + w2*x2 + b) - y)*x1",
-                                   "(1/(1+exp(-(w_1*x_1+w_2*x_2+b))) - y)*x_1"],
-                            [("(y - sigmoid(w1*x1 + w2*x2 + b))*x1", "sign"),
-                             ("sigmoid(w1*x1 + w2*x2 + b) - y", "missing_chain_factor"),
-                             ("2*(sigmoid(w1*x1 + w2*x2 + b) - y)*x1", "constant_factor"),
-                             ("(sigmoid(w1*x1 + w2*x2 + b) - y)*x1 + x1", "extra_or_missing_term"),
-                             ("(sigmoid(w1*x1 + w2*x2 + b) - y)*w1", "wrong_variable")]),
-    "softmax_regression": ("w1", [f"x*({_S1} - y1)", f"x*({_S1}*(y1 + y2 + y3) - y1)"],
-                           [(f"x*(y1 - {_S1})", "sign"), (f"{_S1} - y1", "missing_chain_factor"),
-                            (f"2*x*({_S1} - y1)", "constant_factor"),
-                            (f"x*({_S1} - y1) + x", "extra_or_missing_term")]),
     "linear": ("w1", ["x1", "x_1", "x_{1}"],
                [("-x1", "sign"), ("w1", "wrong_variable"), ("2*x1", "constant_factor"),
                 ("x1 + 1", "extra_or_missing_term"), ("x1*w1", "other")]),

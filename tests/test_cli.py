@@ -1,10 +1,8 @@
 """The command line, through Click's CliRunner and through the installed ``tutor`` command."""
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pytest

@@ -10,7 +10,7 @@ import sympy
 from click.testing import CliRunner
 
 import cli
-from tutor.explanation import explain, plain_form
+from tutor.explanation import explain
 from tutor.functions import elementary
 from tutor.lesson import lesson_names, load_lesson
 from tutor.numeric import compile_expr

@@ -129,3 +129,26 @@ def test_backprop_matrix_for_the_regressions():
     assert r.exit_code == 2 and "no matrix form" in r.output
     r = CliRunner().invoke(cli.main, ["backprop", "mlp", "--matrix", "--sample", "2"])
     assert r.exit_code == 2 and "does not go with --matrix" in r.output
+
+
+def test_without_init_a_network_starts_from_its_lesson_example_and_learns():
+    import tomllib
+    from pathlib import Path
+
+    raw = tomllib.loads((Path(__file__).parent.parent / "lessons" / "mlp.toml").read_text("utf-8"))
+    start = {k: raw["example"][k] for k in PARAMS}
+    assert len(set(start.values())) > 2  # not all equal: the symmetry is broken
+    X, y, _ = _random_case(8, n=5)
+    args = ["train", "mlp", "--format", "json", "--lr", "0.1", "--epochs", "20",
+            "--data", "x1=" + ",".join(repr(float(a)) for a in X[:, 0]),
+            "--data", "x2=" + ",".join(repr(float(a)) for a in X[:, 1]),
+            "--data", "y=" + ",".join(repr(float(a)) for a in y), "--init", "c=0.5"]
+    r = CliRunner().invoke(cli.main, args)
+    assert r.exit_code == 0, r.output
+    ref = {**start, "c": 0.5}
+    for _ in range(20):  # the same descent by hand, from the lesson's numbers
+        _, g = hand_backprop(X, y, ref)
+        ref = {k: ref[k] - 0.1 * g[k] for k in PARAMS}
+    params = json.loads(r.stdout)["params"]
+    for k in PARAMS:
+        assert _rel(float(np.ravel(params[k])[0]), ref[k]) < 1e-9, k

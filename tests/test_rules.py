@@ -2,7 +2,6 @@
 step is re-checked here (independently of the engine's own check), and no expression falls
 back to a step without a rule."""
 
-import math
 import random
 
 import mpmath

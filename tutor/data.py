@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .errors import TutorError
+from .i18n import _
 
 MAX_LITERAL_VALUES = 100_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
@@ -28,106 +29,121 @@ class DataError(TutorError):
 
 def _finite(name: str, arr: np.ndarray, where: str) -> np.ndarray:
     if arr.size == 0:
-        raise DataError(f"{where}: '{name}' has no values")
+        raise DataError(_("{where}: '{name}' has no values").format(where=where, name=name))
     bad = ~np.isfinite(arr)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
-        raise DataError(f"{where}: '{name}' has a value that is not a finite number "
-                        f"(NaN or infinity) at row {row + 1}")
+        raise DataError(_("{where}: '{name}' has a value that is not a finite number "
+                          "(NaN or infinity) at row {row}").format(where=where, name=name,
+                                                                   row=row + 1))
     return arr
 
 
 def parse_literal(item: str) -> tuple[str, np.ndarray]:
     """``x=1,2,3`` → ("x", array([1., 2., 3.]))."""
-    name, _, numbers = item.partition("=")
+    name, _sep, numbers = item.partition("=")
     name = name.strip()
     if not _NAME.fullmatch(name):
-        raise DataError(f"--data {item!r}: write name=v1,v2,… (like --data x=1,2,3) or a file name")
+        raise DataError(_("--data {item}: write name=v1,v2,… (like --data x=1,2,3) or a file name")
+                        .format(item=repr(item)))
     parts = [p.strip() for p in numbers.split(",")]
     if len(parts) > MAX_LITERAL_VALUES:
-        raise DataError(f"--data {name}: at most {MAX_LITERAL_VALUES} values; use a file for more")
+        raise DataError(_("--data {name}: at most {count} values; use a file for more")
+                        .format(name=name, count=MAX_LITERAL_VALUES))
     values = []
     for p in parts:
         try:
             v = float(p)
         except ValueError:
-            raise DataError(f"--data {name}: {p!r} is not a number") from None
+            raise DataError(_("--data {name}: {value} is not a number")
+                            .format(name=name, value=repr(p))) from None
         if not math.isfinite(v):
-            raise DataError(f"--data {name}: {p!r} is not a finite number")
+            raise DataError(_("--data {name}: {value} is not a finite number")
+                            .format(name=name, value=repr(p)))
         values.append(v)
     return name, np.array(values)
 
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
-    where = f"data file {path}"
+    where = _("data file {path}").format(path=path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's BOM is fine
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{where}: cannot be read ({exc.__class__.__name__})") from None
+        raise DataError(_("{where}: cannot be read ({problem})")
+                        .format(where=where, problem=exc.__class__.__name__)) from None
     rows = [r for r in rows if r and any(c.strip() for c in r)]
     if not rows:
-        raise DataError(f"{where}: is empty; it needs a header row naming the columns")
+        raise DataError(_("{where}: is empty; it needs a header row naming the columns")
+                        .format(where=where))
     header = [h.strip() for h in rows[0]]
     for h in header:
         if not _NAME.fullmatch(h):
-            raise DataError(f"{where}: header {h!r} is not a column name; the first row must "
-                            "name the columns (like x1,x2,y)")
+            raise DataError(_("{where}: header {name} is not a column name; the first row must "
+                              "name the columns (like x1,x2,y)").format(where=where, name=repr(h)))
     if len(set(header)) != len(header):
-        raise DataError(f"{where}: a column name appears twice in the header")
+        raise DataError(_("{where}: a column name appears twice in the header").format(where=where))
     if len(rows) == 1:
-        raise DataError(f"{where}: has a header but no data rows")
+        raise DataError(_("{where}: has a header but no data rows").format(where=where))
     values = np.empty((len(rows) - 1, len(header)))
     for i, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise DataError(f"{where}: line {i} has {len(row)} values, the header has "
-                            f"{len(header)} (a ragged file)")
+            raise DataError(_("{where}: line {line} has {count} values, the header has "
+                              "{expected} (a ragged file)").format(where=where, line=i,
+                                                                   count=len(row),
+                                                                   expected=len(header)))
         for j, cell in enumerate(row):
             try:
                 values[i - 2, j] = float(cell)
             except ValueError:
-                raise DataError(f"{where}: line {i}, column '{header[j]}': {cell.strip()!r} "
-                                "is not a number") from None
+                raise DataError(_("{where}: line {line}, column '{column}': {value} "
+                                  "is not a number").format(where=where, line=i, column=header[j],
+                                                            value=repr(cell.strip()))) from None
             if not math.isfinite(values[i - 2, j]):
-                raise DataError(f"{where}: line {i}, column '{header[j]}': {cell.strip()!r} "
-                                "is not a finite number")
+                raise DataError(_("{where}: line {line}, column '{column}': {value} "
+                                  "is not a finite number").format(where=where, line=i,
+                                                                   column=header[j],
+                                                                   value=repr(cell.strip())))
     return {h: values[:, j].copy() for j, h in enumerate(header)}
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
-    where = f"data file {path}"
+    where = _("data file {path}").format(path=path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             out = {}
             for name in archive.files:
                 arr = archive[name]
                 if arr.dtype.kind not in "biuf":
-                    raise DataError(f"{where}: array '{name}' is not numeric ({arr.dtype})")
+                    raise DataError(_("{where}: array '{name}' is not numeric ({dtype})")
+                                    .format(where=where, name=name, dtype=arr.dtype))
                 if arr.ndim not in (1, 2):
-                    raise DataError(f"{where}: array '{name}' has {arr.ndim} dimensions; "
-                                    "give 1-D columns or 2-D (samples × features) arrays")
+                    raise DataError(_("{where}: array '{name}' has {count} dimensions; "
+                                      "give 1-D columns or 2-D (samples × features) arrays")
+                                    .format(where=where, name=name, count=arr.ndim))
                 out[name] = _finite(name, arr.astype(np.float64), where)
     except DataError:
         raise
     except (OSError, ValueError, EOFError) as exc:
-        raise DataError(f"{where}: not a readable .npz archive ({exc.__class__.__name__})") from None
+        raise DataError(_("{where}: not a readable .npz archive ({problem})")
+                        .format(where=where, problem=exc.__class__.__name__)) from None
     if not out:
-        raise DataError(f"{where}: holds no arrays")
+        raise DataError(_("{where}: holds no arrays").format(where=where))
     return out
 
 
 def read_file(text: str) -> dict[str, np.ndarray]:
     path = Path(text)
     if not path.exists():
-        raise DataError(f"data file {text}: no such file")
+        raise DataError(_("data file {path}: no such file").format(path=text))
     if path.is_dir():
-        raise DataError(f"data file {text}: is a folder, not a file")
+        raise DataError(_("data file {path}: is a folder, not a file").format(path=text))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv(path)
     if suffix == ".npz":
         return read_npz(path)
-    raise DataError(f"data file {text}: the name must end in .csv or .npz")
+    raise DataError(_("data file {path}: the name must end in .csv or .npz").format(path=text))
 
 
 def read_data(items: Sequence[str]) -> dict[str, np.ndarray]:
@@ -138,7 +154,7 @@ def read_data(items: Sequence[str]) -> dict[str, np.ndarray]:
         new = dict([parse_literal(item)]) if literal else read_file(item)
         for name, arr in new.items():
             if name in data:
-                raise DataError(f"--data: '{name}' is given twice")
+                raise DataError(_("--data: '{name}' is given twice").format(name=name))
             data[name] = arr
     return data
 
@@ -164,30 +180,33 @@ def gather(data: Mapping[str, np.ndarray], groups: Mapping[str, int | None],
         if cols:
             numbers = [k for k, _ in cols]
             if numbers != list(range(1, len(cols) + 1)):
-                raise DataError(f"data: columns {', '.join(k for _, k in cols)} must be numbered "
-                                f"from 1 without gaps ({name}1, {name}2, …)")
-            if any(np.asarray(data[k]).ndim != 1 for _, k in cols):
-                raise DataError(f"data: the columns {name}1, {name}2, … must be 1-D")
+                raise DataError(_("data: columns {columns} must be numbered from 1 without gaps "
+                                  "({name}1, {name}2, …)")
+                                .format(columns=", ".join(k for _n, k in cols), name=name))
+            if any(np.asarray(data[k]).ndim != 1 for _n, k in cols):
+                raise DataError(_("data: the columns {name}1, {name}2, … must be 1-D")
+                                .format(name=name))
             out[name] = np.column_stack([np.asarray(data[k], dtype=np.float64) for _, k in cols])
             used.update(k for _, k in cols)
             continue
         if name in optional:
             continue
-        have = ", ".join(sorted(data)) or "nothing"
-        raise DataError(f"data: no values for '{name}' (the model needs "
-                        f"{', '.join(groups)}; the data has {have})")
+        have = ", ".join(sorted(data)) or _("nothing")
+        raise DataError(_("data: no values for '{name}' (the model needs {names}; the data "
+                          "has {have})").format(name=name, names=", ".join(groups), have=have))
     extra = sorted(set(data) - used)
     if extra:
-        raise DataError(f"data: the model has no variable '{extra[0]}'; it needs "
-                        f"{', '.join(groups)}")
+        raise DataError(_("data: the model has no variable '{name}'; it needs {names}")
+                        .format(name=extra[0], names=", ".join(groups)))
     lengths = {name: arr.shape[0] for name, arr in out.items()}
     if len(set(lengths.values())) > 1:
         sizes = ", ".join(f"{k}: {v}" for k, v in lengths.items())
-        raise DataError(f"data: the columns have different lengths ({sizes})")
+        raise DataError(_("data: the columns have different lengths ({sizes})").format(sizes=sizes))
     for name, arr in out.items():
-        _finite(name, arr, "data")
+        _finite(name, arr, _("data"))
         if arr.ndim > 2:
-            raise DataError(f"data: '{name}' must be 1-D or 2-D (samples × features)")
+            raise DataError(_("data: '{name}' must be 1-D or 2-D (samples × features)")
+                            .format(name=name))
     return out
 
 

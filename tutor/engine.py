@@ -36,6 +36,7 @@ import sympy
 from sympy import Add, Function, Mul
 
 from .errors import TutorError
+from .i18n import _
 from .functions import softplus, sigmoid, stable_form
 from .numeric import NUMPY_FUNCTIONS, PRINTED_MODULES, _printer
 
@@ -418,14 +419,21 @@ class CompiledObjective:
                     if v.size == value.size and v.shape != shape:
                         value = v.reshape(shape).copy()
                 except ValueError:
-                    what = ("is a single number" if not shape else
-                            f"has {int(np.prod(shape))} values (shape {' × '.join(map(str, shape))})")
-                    raise TutorError(f"--init {name}: {v.size} values given, the parameter {what}") from None
+                    if not shape:
+                        message = _("--init {name}: {given} values given, the parameter is a "
+                                    "single number")
+                    else:
+                        message = _("--init {name}: {given} values given, the parameter has "
+                                    "{count} values (shape {shape})")
+                    raise TutorError(message.format(name=name, given=v.size,
+                                                    count=int(np.prod(shape)),
+                                                    shape=" × ".join(map(str, shape)))) from None
             params[name] = value
         if given:
             name = next(iter(given))
-            raise TutorError(f"--init {name}: the model has no parameter '{name}'; "
-                             f"its parameters are {', '.join(self.param_names)}")
+            raise TutorError(_("--init {name}: the model has no parameter '{name}'; "
+                               "its parameters are {names}")
+                             .format(name=name, names=", ".join(self.param_names)))
         return params
 
     def _weights(self, params):

@@ -23,6 +23,7 @@ import sympy
 
 from .derivation import Named
 from .errors import TutorError
+from .i18n import _
 from .functions import relu, sigmoid, softplus
 from .lesson import Lesson
 from .numeric import (batch, central_difference, compile_expr, relative_error,
@@ -317,8 +318,8 @@ class _Builder:
             spec = UNARY[op]
             return self.add(op, [u], lambda s: spec.sympy_fn(s[0]),
                             lambda s, me: [spec.formula(s[0], me)], expr)
-        raise TutorError(f"the graph has no primitive for {type(expr).__name__} "
-                         f"(in {sympy.sstr(expr)})")
+        raise TutorError(_("the graph has no primitive for {name} (in {expression})").format(
+            name=type(expr).__name__, expression=sympy.sstr(expr)))
 
     def _add(self, expr):
         constant, terms = expr.as_coeff_add()
@@ -370,8 +371,10 @@ class _Builder:
 
     def _maxmin(self, expr):
         if len(expr.args) != 2:
-            raise TutorError(f"{type(expr).__name__.lower()} of {len(expr.args)} terms: write it "
-                             "as nested pairs, like max(max(a, b), c)")
+            raise TutorError(_("{function} of {count} terms: write it as nested pairs, like "
+                               "{example}").format(function=type(expr).__name__.lower(),
+                                                   count=len(expr.args),
+                                                   example="max(max(a, b), c)"))
         fn = type(expr)
         a, b = expr.args
         ia, ib = self.build(a), self.build(b)
@@ -412,7 +415,8 @@ def build_graph(outputs: Sequence[sympy.Expr], output_names: Sequence[str], *,
     for expr, written_expr, name in zip(outputs, written or outputs, output_names):
         idx = b.build(written_expr, name=name)
         if b.nodes[idx].is_variable or b.nodes[idx].is_constant:
-            raise TutorError(f"{name} = {sympy.sstr(expr)} has no operation to backpropagate through")
+            raise TutorError(_("{equation} has no operation to backpropagate through").format(
+                equation=f"{name} = {sympy.sstr(expr)}"))
         out_idx.append(idx)
     return _variables_first(Graph(b.nodes, out_idx, list(output_names), list(outputs),
                                   list(written or outputs)))
@@ -515,8 +519,9 @@ def _kinks(graph: Graph, node: Node, ins) -> list[Note]:
         if tie.any():
             a, b = (graph.nodes[i].name for i in node.inputs)
             return [Note(node.name, [int(k) for k in np.flatnonzero(tie)],
-                         f"{node.name} = {node.op}({a}, {b}) with {a} = {b}: no derivative there; "
-                         f"used ½ for each input (the one-sided values are 0 and 1)")]
+                         _("{node} with {tie}: no derivative there; used ½ for each input (the "
+                           "one-sided values are 0 and 1)").format(
+                             node=f"{node.name} = {node.op}({a}, {b})", tie=f"{a} = {b}"))]
         return []
     spec = UNARY.get(node.op)
     if spec is None or spec.kink is None:
@@ -528,35 +533,40 @@ def _kinks(graph: Graph, node: Node, ins) -> list[Note]:
     u = graph.nodes[node.inputs[0]].name
     what = {"relu": f"ReLU({u})", "abs": f"|{u}|", "step": f"step({u})",
             "sign": f"sign({u})"}[node.op]
-    side = {0.0: "left-hand", 1.0: "right-hand"}.get(used) if left != right else None
     if node.op == "relu":
-        chosen = f"used the {side} value {used:g} (from the right it is {right:g})"
+        chosen = (_("used the left-hand value {used} (from the right it is {right})")
+                  if used == left else
+                  _("used the right-hand value {used} (from the right it is {right})")).format(
+            used=f"{used:g}", right=f"{right:g}")
     elif node.op == "abs":
-        chosen = f"used {used:g}, between the one-sided values {left:g} and {right:g}"
+        chosen = _("used {used}, between the one-sided values {left} and {right}").format(
+            used=f"{used:g}", left=f"{left:g}", right=f"{right:g}")
     else:
-        chosen = "the jump has no derivative; used 0, the slope on either side"
+        chosen = _("the jump has no derivative; used 0, the slope on either side")
     return [Note(node.name, [int(k) for k in np.flatnonzero(at_zero)],
-                 f"{node.name} = {what} at {u} = 0 exactly: no derivative there; {chosen}")]
+                 _("{node} at {point} exactly: no derivative there; {chosen}").format(
+                     node=f"{node.name} = {what}", point=f"{u} = 0", chosen=chosen))]
 
 
 def _check_finite(graph: Graph, node: Node, y, loc, vals) -> None:
     bad = ~np.isfinite(np.atleast_1d(y))
-    what = "value"
+    what = _("value")
     if not bad.any():
         for k, v in enumerate(loc):
             if v is None:
                 continue
             bad = ~np.isfinite(np.atleast_1d(v))
             if bad.any():
-                what = f"local derivative ∂{node.name}/∂{graph.nodes[node.inputs[k]].name}"
+                what = _("local derivative {derivative}").format(
+                    derivative=f"∂{node.name}/∂{graph.nodes[node.inputs[k]].name}")
                 break
     if not bad.any():
         return
     k = int(np.flatnonzero(bad)[0])
     inputs = ", ".join(f"{graph.nodes[i].name} = {_num(vals[i], k)}" for i in node.inputs)
-    where = f" (sample {k + 1})" if np.ndim(y) else ""
-    raise TutorError(f"node {node.name} = {sympy.sstr(node.formula)}: the {what} is not a finite "
-                     f"number at {inputs}{where}")
+    where = _(" (sample {numbers})").format(numbers=k + 1) if np.ndim(y) else ""
+    raise TutorError(_("node {node}: the {what} is not a finite number at {inputs}{where}").format(
+        node=f"{node.name} = {sympy.sstr(node.formula)}", what=what, inputs=inputs, where=where))
 
 
 def _num(a, k) -> str:
@@ -663,11 +673,12 @@ def lesson_from_assignment(text: str) -> Lesson:
     else:
         name, expr = "f", parse_expression(text)
     if not expr.free_symbols:
-        raise TutorError(f"'{text}' has no variables to backpropagate to")
+        raise TutorError(_("'{text}' has no variables to backpropagate to").format(text=text))
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     if name in symbols:
-        raise TutorError(f"'{name}' is both the result and a variable of the expression")
-    return Lesson(name="expression", title="Your expression", summary="", function_name=name,
+        raise TutorError(_("'{name}' is both the result and a variable of the expression")
+                         .format(name=name))
+    return Lesson(name="expression", title=_("Your expression"), summary="", function_name=name,
                   function_latex=name, expression_text=text, outputs=[expr], output_names=[name],
                   symbols=symbols, roles={n: "input" for n in symbols}, families={},
                   wrt=list(symbols.values()), example={}, named=[], assumptions=[], text={},
@@ -704,8 +715,8 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     """Forward and backward pass of one output of ``lesson`` on its example (or ``at``),
     every gradient checked against ``sympy.diff`` and central finite differences."""
     if not 0 <= output < len(lesson.outputs):
-        raise TutorError(f"the lesson has {len(lesson.outputs)} output(s): "
-                         f"{', '.join(lesson.output_names)}")
+        raise TutorError(_("the lesson has {count} output(s): {names}").format(
+            count=len(lesson.outputs), names=", ".join(lesson.output_names)))
     graph = graph or lesson_graph(lesson)
     variables = [n.name for n in graph.variables]
     values = dict(lesson.example)
@@ -721,7 +732,8 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     adjoints = graph.backward(fwd, output)
     n = int(np.prod(fwd.shape)) if fwd.shape else 1
     if not 0 <= sample < n:
-        raise TutorError(f"--sample {sample + 1}: the batch has {n} sample(s)")
+        raise TutorError(_("--sample {sample}: the batch has {count} sample(s)").format(
+            sample=sample + 1, count=n))
 
     # every parameter's gradient (a lesson may explain only some of them), else the lesson's
     parameters = [lesson.symbols[n] for n in variables if lesson.roles.get(n) == "parameter"]

@@ -26,6 +26,7 @@ class BackpropObjective:
 
     def __init__(self, compiled, lesson: Lesson, graph: Graph | None = None):
         self.compiled = compiled
+        self.lesson = lesson
         self.graph = graph or lesson_graph(lesson)
         variables = {n.name for n in self.graph.variables}
         #: per parameter group: its member names in order, and whether it is a family
@@ -40,6 +41,17 @@ class BackpropObjective:
     @property
     def source(self) -> str:
         return "backpropagation"
+
+    def init_params(self, prepared, given: Mapping[str, object] | None = None) -> dict:
+        """The start: ``--init`` values, else the lesson's example values of the parameters.
+
+        All zeros is a saddle point of a network with a hidden layer (every hidden unit gets
+        the same gradient, and a zero output weight passes none back), so unlike the linear
+        models, a network starts where its lesson's example puts it."""
+        start = {name: self.lesson.example[name] for name, _, family in self._groups
+                 if not family and name in self.lesson.example
+                 and not isinstance(self.lesson.example[name], list)}
+        return self.compiled.init_params(prepared, {**start, **dict(given or {})})
 
     def gradient(self, params: Mapping[str, np.ndarray], batch: Mapping[str, np.ndarray],
                  reduce: str = "mean") -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ from typing import Mapping
 import numpy as np
 
 from .errors import TutorError
+from .i18n import _
 from .graph import lesson_graph
 from .jacobian import Check, Line, Matrix, Topic, max_relative_difference
 from .lesson import Lesson
@@ -34,8 +35,8 @@ def _values(lesson: Lesson, at: Mapping[str, object] | None, names) -> dict[str,
 def _need(lesson: Lesson, names) -> None:
     missing = [n for n in names if n not in lesson.symbols]
     if missing:
-        raise TutorError(f"lesson '{lesson.name}' has no variable {missing[0]}, so its matrix "
-                         "form does not apply")
+        raise TutorError(_("lesson '{lesson}' has no variable {name}, so its matrix form does "
+                           "not apply").format(lesson=lesson.name, name=missing[0]))
 
 
 def _num(v: float) -> str:
@@ -49,8 +50,8 @@ def _graph_means(lesson: Lesson, values: Mapping[str, np.ndarray], wrt) -> dict[
 
 def matrix_form(lesson: Lesson, at: Mapping[str, object] | None = None) -> Topic:
     if lesson.name not in MATRIX_LESSONS:
-        raise TutorError(f"lesson '{lesson.name}' has no matrix form here; these do: "
-                         f"{', '.join(MATRIX_LESSONS)}")
+        raise TutorError(_("lesson '{lesson}' has no matrix form here; these do: {names}").format(
+            lesson=lesson.name, names=", ".join(MATRIX_LESSONS)))
     if lesson.name == "mlp":
         return _mlp(lesson, at)
     return _linear_model(lesson, at)
@@ -60,7 +61,8 @@ def _linear_model(lesson: Lesson, at) -> Topic:
     logistic = lesson.name == "logistic_regression"
     xs, ws = lesson.families.get("x", []), lesson.families.get("w", [])
     if not xs or len(xs) != len(ws):
-        raise TutorError(f"lesson '{lesson.name}' needs families x_k and w_k for its matrix form")
+        raise TutorError(_("lesson '{lesson}' needs families {x} and {w} for its matrix form")
+                         .format(lesson=lesson.name, x="x_k", w="w_k"))
     _need(lesson, ["b", "y"])
     names = xs + ws + ["b", "y"]
     v = _values(lesson, at, names)
@@ -76,7 +78,8 @@ def _linear_model(lesson: Lesson, at) -> Topic:
     if logistic:
         L = (z.softplus() - y * z).mean()
         residual = 1.0 / (1.0 + np.exp(-(X0 @ w0 + b0))) - y0
-        model = "z = Xw + b,  ℓ = softplus(z) − y·z (cross-entropy on the logit),  L = mean ℓ"
+        model = _("{logit},  {loss} (cross-entropy on the logit),  {mean}").format(
+            logit="z = Xw + b", loss="ℓ = softplus(z) − y·z", mean="L = mean ℓ")
         grad_text = "∂L/∂w = Xᵀ(σ(Xw + b) − y)/n,   ∂L/∂b = mean(σ(Xw + b) − y)"
     else:
         E = z - y
@@ -90,29 +93,37 @@ def _linear_model(lesson: Lesson, at) -> Topic:
     graph = _graph_means(lesson, {k: v[k] for k in names}, ws + ["b"])
     graph_w = np.array([graph[k] for k in ws]).reshape(d, 1)
 
-    t = Topic(f"{lesson.name} --matrix", f"{lesson.title} in matrix form: the batch as a matrix")
-    t.add(Line(f"{n} samples as the rows of X ({n}×{d}), the weights as a column w ({d}×1)", "formula"),
+    t = Topic(f"{lesson.name} --matrix", _("{title} in matrix form: the batch as a matrix")
+              .format(title=lesson.title))
+    samples = _samples(n)
+    ways = ["backward()", _("formula"), _("mean of per-sample graphs")]
+    t.add(Line(_("{count} samples as the rows of X ({rows}), the weights as a column w ({column})")
+               .format(count=n, rows=f"{n}×{d}", column=f"{d}×1"), "formula"),
           Line(model, "formula"),
-          Matrix("X", X0, rows=[f"sample {i + 1}" for i in range(n)], columns=xs),
-          Matrix("y", y0.ravel(), columns=[f"sample {i + 1}" for i in range(n)]),
+          Matrix("X", X0, rows=samples, columns=xs),
+          Matrix("y", y0.ravel(), columns=samples),
           Matrix("w", w0.ravel(), columns=ws), Line(f"b = {_num(b0)}    L = {_num(float(L.data))}", "formula"),
-          Line("backward from L: one pass gives the whole gradient", "heading"),
+          Line(_("backward from L: one pass gives the whole gradient"), "heading"),
           Line(grad_text, "formula"),
           Matrix("∂L/∂w", np.vstack([w.grad.ravel(), formula_w.ravel(), graph_w.ravel()]),
-                 rows=["backward()", "formula", "mean of per-sample graphs"], columns=ws),
+                 rows=ways, columns=ws),
           Matrix("∂L/∂b", np.array([[float(b.grad)], [formula_b], [graph["b"]]]),
-                 rows=["backward()", "formula", "mean of per-sample graphs"], columns=["b"]),
-          Check("∂L/∂w", "backward()", "the matrix formula", max_relative_difference(w.grad, formula_w)),
-          Check("∂L/∂b", "backward()", "the matrix formula", max_relative_difference(b.grad, formula_b)),
-          Check("∂L/∂w, ∂L/∂b", "backward()", "mean of the per-sample graph gradients",
+                 rows=ways, columns=["b"]),
+          Check("∂L/∂w", "backward()", _("the matrix formula"), max_relative_difference(w.grad, formula_w)),
+          Check("∂L/∂b", "backward()", _("the matrix formula"), max_relative_difference(b.grad, formula_b)),
+          Check("∂L/∂w, ∂L/∂b", "backward()", _("mean of the per-sample graph gradients"),
                 max_relative_difference(np.append(w.grad.ravel(), float(b.grad)), np.append(graph_w.ravel(), graph["b"]))),
-          Line("the loop over samples disappears into one matrix product Xᵀ(…): the per-sample "
-               "gradients (prediction error × input) summed by the product, divided by n",
+          Line(_("the loop over samples disappears into one matrix product Xᵀ(…): the per-sample "
+                 "gradients (prediction error × input) summed by the product, divided by n"),
                "insight"))
     return t
 
 
 MLP_W = [["w11", "w12"], ["w21", "w22"]]
+
+
+def _samples(n: int) -> list[str]:
+    return [_("sample {number}").format(number=i + 1) for i in range(n)]
 
 
 def _mlp(lesson: Lesson, at) -> Topic:
@@ -150,33 +161,39 @@ def _mlp(lesson: Lesson, at) -> Topic:
     graph = _graph_means(lesson, {k: v[k] for k in names}, params)
     gW = np.array([[graph[k] for k in row] for row in MLP_W])
 
-    t = Topic("mlp --matrix", f"{lesson.title} in matrix form: the batch as a matrix")
-    t.add(Line(f"{n} samples as the rows of X ({n}×2); hidden weights as the rows of W (2×2)",
-               "formula"),
+    t = Topic("mlp --matrix", _("{title} in matrix form: the batch as a matrix")
+              .format(title=lesson.title))
+    units = [_("unit {number}").format(number=k) for k in (1, 2)]
+    inputs = [_("from {name}").format(name=x) for x in ("x1", "x2")]
+    formula_word = _("formula")
+    t.add(Line(_("{count} samples as the rows of X ({rows}); hidden weights as the rows of W "
+                 "({shape})").format(count=n, rows=f"{n}×2", shape="2×2"), "formula"),
           Line("Z = XWᵀ + b,  H = tanh(Z),  ŷ = Hv + c,  L = mean ½(ŷ − y)²", "formula"),
-          Matrix("X", X0, rows=[f"sample {i + 1}" for i in range(n)], columns=["x1", "x2"]),
-          Matrix("W", W0, rows=["unit 1", "unit 2"], columns=["from x1", "from x2"]),
-          Matrix("b, v", np.vstack([b0, v0.ravel()]), rows=["b", "v"], columns=["unit 1", "unit 2"]),
+          Matrix("X", X0, rows=_samples(n), columns=["x1", "x2"]),
+          Matrix("W", W0, rows=units, columns=inputs),
+          Matrix("b, v", np.vstack([b0, v0.ravel()]), rows=["b", "v"], columns=units),
           Line(f"c = {_num(c0)}    L = {_num(float(L.data))}", "formula"),
-          Line("backward from L, layer by layer", "heading"),
-          Line("e = (ŷ − y)/n,  ∂L/∂v = Hᵀe,  ∂L/∂c = Σ e,  ∂L/∂Z = (e vᵀ) ⊙ (1 − H²),  "
-               "∂L/∂W = (∂L/∂Z)ᵀX,  ∂L/∂b = column sums of ∂L/∂Z", "formula"),
-          Matrix("∂L/∂W (backward)", W.grad, rows=["unit 1", "unit 2"],
-                 columns=["from x1", "from x2"]),
-          Matrix("(∂L/∂Z)ᵀX", dW, rows=["unit 1", "unit 2"], columns=["from x1", "from x2"]),
+          Line(_("backward from L, layer by layer"), "heading"),
+          Line(_("{steps},  {last} = column sums of {dz}").format(
+              steps="e = (ŷ − y)/n,  ∂L/∂v = Hᵀe,  ∂L/∂c = Σ e,  ∂L/∂Z = (e vᵀ) ⊙ (1 − H²),  "
+                    "∂L/∂W = (∂L/∂Z)ᵀX", last="∂L/∂b", dz="∂L/∂Z"), "formula"),
+          Matrix(_("{name} (backward)").format(name="∂L/∂W"), W.grad, rows=units, columns=inputs),
+          Matrix("(∂L/∂Z)ᵀX", dW, rows=units, columns=inputs),
           Matrix("∂L/∂b, ∂L/∂v", np.vstack([b.grad, vv.grad.ravel(), db, dv.ravel()]),
-                 rows=["∂L/∂b backward()", "∂L/∂v backward()", "∂L/∂b formula", "∂L/∂v formula"],
-                 columns=["unit 1", "unit 2"]),
-          Matrix("∂L/∂c", np.array([[float(c.grad)], [dc]]), rows=["backward()", "formula Σ e"],
+                 rows=["∂L/∂b backward()", "∂L/∂v backward()", f"∂L/∂b {formula_word}",
+                       f"∂L/∂v {formula_word}"],
+                 columns=units),
+          Matrix("∂L/∂c", np.array([[float(c.grad)], [dc]]), rows=["backward()", f"{formula_word} Σ e"],
                  columns=["c"]))
     engine = np.concatenate([W.grad.ravel(), b.grad, vv.grad.ravel(), [float(c.grad)]])
     formula = np.concatenate([dW.ravel(), db, dv.ravel(), [dc]])
     per_sample = np.concatenate([gW.ravel(), [graph["b1"], graph["b2"], graph["v1"], graph["v2"],
                                               graph["c"]]])
-    t.add(Check("all nine gradients", "backward()", "the layer-by-layer formulas",
+    t.add(Check(_("all nine gradients"), "backward()", _("the layer-by-layer formulas"),
                 max_relative_difference(engine, formula)),
-          Check("all nine gradients", "backward()", "mean of the per-sample graph gradients",
+          Check(_("all nine gradients"), "backward()", _("mean of the per-sample graph gradients"),
                 max_relative_difference(engine, per_sample)),
-          Line("the factor (e vᵀ) ⊙ (1 − H²) is computed once and shared by W and b: the error "
-               "at each hidden unit, sent back through v and the slope of tanh", "insight"))
+          Line(_("the factor {factor} is computed once and shared by W and b: the error at each "
+                 "hidden unit, sent back through v and the slope of tanh").format(
+                     factor="(e vᵀ) ⊙ (1 − H²)"), "insight"))
     return t

@@ -17,6 +17,7 @@ import sympy
 from .data import DataError, gather, synthetic
 from .engine import CompiledObjective, Group
 from .errors import TutorError
+from .i18n import N_, _
 from .lesson import Lesson, load_lesson, load_lesson_file
 from .parser import parse_expression
 
@@ -106,33 +107,39 @@ class Model:
                 is_target = self.lesson is not None and self.lesson.roles.get(g.members[0].name) == "target"
                 if arr.ndim == 1 and is_target:
                     if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > m - 1:
-                        raise DataError(f"data: '{g.name}' must be class labels 0 … {m - 1} "
-                                        f"or {m} one-hot columns (change the classes with --size)")
+                        raise DataError(_("data: '{name}' must be class labels 0 … {last} or "
+                                          "{count} one-hot columns (change the classes with "
+                                          "--size)").format(name=g.name, last=m - 1, count=m))
                     data[g.name] = np.eye(m)[arr.astype(int)]
                 elif arr.ndim == 1 or arr.shape[1] != m:
                     have = 1 if arr.ndim == 1 else arr.shape[1]
-                    raise DataError(f"data: '{g.name}' needs {m} columns ({g.name}1 … {g.name}{m}), "
-                                    f"not {have}; for a lesson, --size changes that")
+                    raise DataError(_("data: '{name}' needs {count} columns ({name}1 … "
+                                      "{name}{count}), not {have}; for a lesson, --size changes "
+                                      "that").format(name=g.name, count=m, have=have))
             elif arr.ndim == 2 and arr.shape[1] != 1:
-                raise DataError(f"data: '{g.name}' must be one column, not {arr.shape[1]}")
+                raise DataError(_("data: '{name}' must be one column, not {count}")
+                                .format(name=g.name, count=arr.shape[1]))
         return data
 
     def synthetic(self, *, true_w, true_b, samples: int, noise: float, seed) -> dict[str, np.ndarray]:
         kind = self.kind
         if kind == "other":
-            raise TutorError("--synthetic needs a model of the form w·x + b with one target "
-                             "(linear_regression, logistic_regression, softmax_regression, neuron)")
+            raise TutorError(_("--synthetic needs a model of the form w·x + b with one target "
+                               "({names})").format(names="linear_regression, logistic_regression, "
+                                                         "softmax_regression, neuron"))
         C = len(self.layer.z)
         w = np.asarray(true_w, dtype=np.float64)
         if kind == "classes":
             if w.ndim != 2 or w.shape[1] != C:
-                raise TutorError(f"--true-w: give a features × {C} matrix, rows separated by ';' "
-                                 f"(like --true-w \"1,-1,0;0,2,-2\" for 2 features)")
+                raise TutorError(_("--true-w: give a features × {count} matrix, rows separated "
+                                   "by ';' (like {example} for 2 features)")
+                                 .format(count=C, example='--true-w "1,-1,0;0,2,-2"'))
         elif w.ndim != 1:
-            raise TutorError("--true-w: give one weight per feature, like --true-w 2,-3.4")
+            raise TutorError(_("--true-w: give one weight per feature, like --true-w 2,-3.4"))
         b = np.asarray(true_b, dtype=np.float64).ravel()
         if b.size not in (1, C):
-            raise TutorError(f"--true-b: give {'one number' if C == 1 else f'1 or {C} numbers'}")
+            raise TutorError(_("--true-b: give one number") if C == 1 else
+                             _("--true-b: give 1 or {count} numbers").format(count=C))
         b = b[0] if C == 1 else np.broadcast_to(b, (C,))
         raw = synthetic(kind, true_w=w if w.ndim == 2 else w, true_b=b, samples=samples,
                         noise=noise, seed=seed)
@@ -200,7 +207,7 @@ def _softmax_form(model: Model, shown: list[sympy.Symbol]) -> None:
             return
         candidates.append((z, candidate))
     model.deltas = candidates
-    model.delta_note = "s = softmax(z); written with Σ y = 1, as for one-hot labels"
+    model.delta_note = N_("s = softmax(z); written with Σ y = 1, as for one-hot labels")
 
 
 #: Lessons whose gradients come from another engine (a backpropagation graph, say): lesson
@@ -221,7 +228,7 @@ def _plugged(lesson: Lesson, params, data) -> Model:
     if isinstance(factory, str):
         from importlib import import_module
 
-        module, _, name = factory.partition(":")
+        module, _sep, name = factory.partition(":")
         factory = getattr(import_module(module), name)
     objective = factory(lesson)
     return Model(name=lesson.name, title=lesson.title, loss=lesson.outputs[0], params=params,
@@ -231,16 +238,17 @@ def _plugged(lesson: Lesson, params, data) -> Model:
 
 def from_lesson(lesson: Lesson) -> Model:
     if lesson.is_vector:
-        raise TutorError(f"lesson '{lesson.name}' computes a vector, not a loss; train a lesson "
-                         "whose function is one number per sample (like linear_regression)")
+        raise TutorError(_("lesson '{name}' computes a vector, not a loss; train a lesson "
+                           "whose function is one number per sample (like linear_regression)")
+                         .format(name=lesson.name))
     if not any(role == "target" for role in lesson.roles.values()):
-        raise TutorError(f"lesson '{lesson.name}' has no target, so its function is not a loss "
-                         "to minimise; try linear_regression, logistic_regression, "
-                         "softmax_regression or neuron")
+        raise TutorError(_("lesson '{name}' has no target, so its function is not a loss to "
+                           "minimise; try {names} or neuron")
+                         .format(name=lesson.name, names=TRAINABLE))
     params = _groups(lesson, lambda r: r == "parameter")
     if not params:
-        raise TutorError(f"lesson '{lesson.name}' has no parameters to train; try "
-                         "linear_regression, logistic_regression, softmax_regression or neuron")
+        raise TutorError(_("lesson '{name}' has no parameters to train; try {names} or neuron")
+                         .format(name=lesson.name, names=TRAINABLE))
     data = _groups(lesson, lambda r: r != "parameter")
     if lesson.name in GRADIENT_SOURCES:
         return _plugged(lesson, params, data)
@@ -255,6 +263,10 @@ def from_lesson(lesson: Lesson) -> Model:
                          reduce=lesson.reduce))
 
 
+#: the lessons made for training, named in messages
+TRAINABLE = "linear_regression, logistic_regression, softmax_regression"
+
+
 def load(name: str | None = None, *, lesson_file: str | None = None, size: int | None = None) -> Model:
     lesson = load_lesson(name, size=size) if name is not None else load_lesson_file(lesson_file, size=size)
     return from_lesson(lesson)
@@ -265,19 +277,20 @@ def from_expression(text: str, params: Sequence[str]) -> Model:
     expr = parse_expression(text)
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     if not params:
-        raise TutorError("--expr needs --params: the names to train, like --params w,b")
+        raise TutorError(_("--expr needs --params: the names to train, like --params w,b"))
     chosen = []
     for name in params:
         if name not in symbols:
-            raise TutorError(f"--params {name}: the expression has no variable '{name}'; "
-                             f"it has {', '.join(symbols) or 'none'}")
+            raise TutorError(_("--params {name}: the expression has no variable '{name}'; "
+                               "it has {names}").format(name=name,
+                                                        names=", ".join(symbols) or _("none")))
         if name in chosen:
-            raise TutorError(f"--params {name}: named twice")
+            raise TutorError(_("--params {name}: named twice").format(name=name))
         chosen.append(name)
     param_groups = [Group(n, [symbols[n]]) for n in chosen]
     data = [Group(n, [s]) for n, s in symbols.items() if n not in chosen]
     objective = CompiledObjective(expr, param_groups, data)
-    return _finish(Model(name="expression", title="Your loss", loss=expr, params=param_groups,
+    return _finish(Model(name="expression", title=_("Your loss"), loss=expr, params=param_groups,
                          data=data, objective=objective))
 
 
@@ -299,7 +312,7 @@ def compare(model: Model, params: Mapping[str, np.ndarray], data: Mapping[str, n
             tb = np.broadcast_to(np.asarray(true_b, dtype=np.float64).ravel(),
                                  (len(layer.z),)).reshape(np.shape(params[b]))
             errs[b] = np.asarray(params[b]) - tb
-        label = "error vs true"
+        label = N_("error vs true")
         if model.kind == "classes":
             # softmax(z + c) = softmax(z): only differences between classes are determined,
             # so compare with each row (and the biases) shifted to mean 0
@@ -310,7 +323,7 @@ def compare(model: Model, params: Mapping[str, np.ndarray], data: Mapping[str, n
             errs = {w: centred(params[w]) - centred(tw)}
             if b is not None and true_b is not None:
                 errs[b] = centred(params[b]) - centred(tb)
-            label = "error vs true (centred)"
+            label = N_("error vs true (centred)")
         out.append((label, errs))
     if model.kind == "regression":
         X = np.asarray(data[layer.x_group], dtype=np.float64)
@@ -320,7 +333,7 @@ def compare(model: Model, params: Mapping[str, np.ndarray], data: Mapping[str, n
         errs = {w: np.asarray(params[w]) - lw.reshape(np.shape(params[w]))}
         if b is not None:
             errs[b] = np.asarray(params[b]) - lb
-        out.append(("vs least squares", errs))
+        out.append((N_("vs least squares"), errs))
     return out
 
 

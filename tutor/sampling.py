@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 import warnings
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import sympy
 

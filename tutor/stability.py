@@ -18,6 +18,7 @@ from typing import Mapping
 import numpy as np
 
 from .engine import CompiledObjective
+from .i18n import _
 
 
 @dataclass
@@ -81,14 +82,14 @@ def _bound(H: np.ndarray, n: int, *, reduce: str, batch_size: int | None) -> Ste
     if not np.all(np.isfinite(H)):
         return None  # data too large to square in float64: no bound to show
     lam = float(np.linalg.eigvalsh((H + H.T) / 2)[-1])
-    per = "mean over the batch"
+    of = _("the loss (mean over the batch)")
     if reduce == "sum":
         B = batch_size or n
         lam *= B
-        per = f"sum over a batch of {B}"
+        of = _("the loss (sum over a batch of {size})").format(size=B)
     if not (lam > 0 and np.isfinite(lam)):
         return None
-    return StepBound(lam_max=lam, lr_max=2.0 / lam, of=f"the loss ({per})")
+    return StepBound(lam_max=lam, lr_max=2.0 / lam, of=of)
 
 
 def _direct_bound(objective: CompiledObjective, prepared, *, reduce, batch_size):
@@ -113,15 +114,17 @@ def _direct_bound(objective: CompiledObjective, prepared, *, reduce, batch_size)
 def divergence_advice(lr: float, bound: StepBound | None, *, at_start: bool = False) -> str:
     """Why training blew up, in one sentence."""
     if at_start:
-        return ("the starting parameters sit where the loss is undefined or infinite "
-                "(like log 0); start elsewhere with --init")
+        return _("the starting parameters sit where the loss is undefined or infinite "
+                 "(like log 0); start elsewhere with --init")
     if bound is not None and lr >= bound.lr_max:
-        return (f"the learning rate {lr:g} is above the largest stable step 2/λ_max = "
-                f"{bound.lr_max:.4g} for this data: each step overshoots the minimum along the "
-                f"steepest direction by more than it corrects; try --lr {bound.lr_max / 2:.3g}")
+        return _("the learning rate {lr} is above the largest stable step 2/λ_max = "
+                 "{lr_max} for this data: each step overshoots the minimum along the "
+                 "steepest direction by more than it corrects; try --lr {suggested}").format(
+            lr=f"{lr:g}", lr_max=f"{bound.lr_max:.4g}", suggested=f"{bound.lr_max / 2:.3g}")
     if bound is not None:
-        return (f"the learning rate {lr:g} is below 2/λ_max = {bound.lr_max:.4g} of the full-data "
-                f"Hessian, but single batches curve more steeply than the average; try a "
-                f"smaller --lr or a larger --batch-size")
-    return (f"the learning rate {lr:g} is too large for this loss: the steps overshoot and "
-            f"grow; try a learning rate 10 times smaller")
+        return _("the learning rate {lr} is below 2/λ_max = {lr_max} of the full-data "
+                 "Hessian, but single batches curve more steeply than the average; try a "
+                 "smaller --lr or a larger --batch-size").format(lr=f"{lr:g}",
+                                                                 lr_max=f"{bound.lr_max:.4g}")
+    return _("the learning rate {lr} is too large for this loss: the steps overshoot and "
+             "grow; try a learning rate 10 times smaller").format(lr=f"{lr:g}")

@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .errors import TutorError
+from .i18n import _
 from .numeric import stable_sigmoid
 
 
@@ -88,9 +89,16 @@ class Tensor:
         try:
             return np.broadcast_shapes(self.shape, other.shape)
         except ValueError:
-            raise ShapeError(f"cannot {verb} shapes {shape_text(self.shape)} and "
-                             f"{shape_text(other.shape)}: they do not broadcast (sizes must be "
-                             "equal or 1, compared from the right)") from None
+            template = {"add": _("cannot add shapes {first} and {second}: they do not broadcast "
+                                 "(sizes must be equal or 1, compared from the right)"),
+                        "subtract": _("cannot subtract shapes {first} and {second}: they do not "
+                                      "broadcast (sizes must be equal or 1, compared from the "
+                                      "right)"),
+                        "multiply": _("cannot multiply shapes {first} and {second}: they do not "
+                                      "broadcast (sizes must be equal or 1, compared from the "
+                                      "right)")}[verb]
+            raise ShapeError(template.format(first=shape_text(self.shape),
+                                             second=shape_text(other.shape))) from None
 
     def __add__(self, other) -> "Tensor":
         other = self._wrap(other)
@@ -140,7 +148,7 @@ class Tensor:
 
     def __pow__(self, p: float) -> "Tensor":
         if isinstance(p, Tensor):
-            raise TutorError("a tensor power needs a number exponent")
+            raise TutorError(_("a tensor power needs a number exponent"))
         x = self.data
         p = float(p)
 
@@ -154,11 +162,14 @@ class Tensor:
         other = self._wrap(other)
         a, b = self, other
         if a.data.ndim != 2 or b.data.ndim != 2:
-            raise ShapeError(f"matrix product needs two matrices, not {shape_text(a.shape)} and "
-                             f"{shape_text(b.shape)} (reshape vectors to n×1 or 1×n)")
+            raise ShapeError(_("matrix product needs two matrices, not {first} and {second} "
+                               "(reshape vectors to n×1 or 1×n)").format(
+                first=shape_text(a.shape), second=shape_text(b.shape)))
         if a.shape[1] != b.shape[0]:
-            raise ShapeError(f"cannot multiply {shape_text(a.shape)} by {shape_text(b.shape)}: "
-                             f"the inner sizes {a.shape[1]} and {b.shape[0]} differ")
+            raise ShapeError(_("cannot multiply {first} by {second}: the inner sizes {m} and {n} "
+                               "differ").format(first=shape_text(a.shape),
+                                                second=shape_text(b.shape), m=a.shape[1],
+                                                n=b.shape[0]))
 
         def backward(g):
             # Y = A·B:  Ā = Ȳ·Bᵀ,  B̄ = Aᵀ·Ȳ
@@ -176,14 +187,16 @@ class Tensor:
         try:
             data = self.data.reshape(*shape)
         except ValueError:
-            raise ShapeError(f"cannot reshape {shape_text(old)} to {shape_text(shape)}") from None
+            raise ShapeError(_("cannot reshape {first} to {second}").format(
+                first=shape_text(old), second=shape_text(shape))) from None
         return self._result(data, (self,), "reshape", lambda g: (g.reshape(old),))
 
     # -- reductions ----------------------------------------------------------------------------
     def sum(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
         shape, nd = self.shape, self.data.ndim
         if axis is not None and not -nd <= axis < nd:
-            raise ShapeError(f"axis {axis} does not exist in shape {shape_text(shape)}")
+            raise ShapeError(_("axis {axis} does not exist in shape {shape}").format(
+                axis=axis, shape=shape_text(shape)))
 
         def backward(g):
             if axis is not None and not keepdims:
@@ -228,7 +241,8 @@ class Tensor:
     def softmax(self, axis: int = -1) -> "Tensor":
         x = self.data
         if not -x.ndim <= axis < max(x.ndim, 1):
-            raise ShapeError(f"axis {axis} does not exist in shape {shape_text(x.shape)}")
+            raise ShapeError(_("axis {axis} does not exist in shape {shape}").format(
+                axis=axis, shape=shape_text(x.shape)))
         e = np.exp(x - x.max(axis=axis, keepdims=True))  # shifted by the max: no overflow
         s = e / e.sum(axis=axis, keepdims=True)
 
@@ -263,17 +277,19 @@ class Tensor:
         ``v`` has the shape of ``self``; it may be left out when self is a scalar (v = 1).
         """
         if not self.requires_grad:
-            raise TutorError("backward() of a tensor that depends on nothing with a gradient")
+            raise TutorError(_("{call} of a tensor that depends on nothing with a gradient")
+                             .format(call="backward()"))
         if v is None:
             if self.data.size != 1:
-                raise ShapeError(f"backward() of a {shape_text(self.shape)} output needs v of "
-                                 f"shape {shape_text(self.shape)} (it computes vᵀJ); v = 1 "
-                                 "only for a scalar")
+                raise ShapeError(_("{call} of a {shape} output needs v of shape {shape} (it "
+                                   "computes vᵀJ); v = 1 only for a scalar").format(
+                    call="backward()", shape=shape_text(self.shape)))
             v = np.ones(self.shape)
         v = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=np.float64)
         if v.shape != self.shape:
-            raise ShapeError(f"backward(v): v has shape {shape_text(v.shape)} but the output "
-                             f"has shape {shape_text(self.shape)}")
+            raise ShapeError(_("{call}: v has shape {shape} but the output has shape {output}")
+                             .format(call="backward(v)", shape=shape_text(v.shape),
+                                     output=shape_text(self.shape)))
         grads = {id(self): v}
         for t in reversed(self._order()):
             g = grads.pop(id(t), None)

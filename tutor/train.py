@@ -17,6 +17,7 @@ import numpy as np
 
 from .engine import REDUCTIONS, Objective
 from .errors import TutorError
+from .i18n import _
 
 
 #: per-step parameters are kept for the path plots up to this many steps
@@ -37,17 +38,19 @@ class Settings:
 
     def check(self, n: int) -> None:
         if not (self.lr > 0 and np.isfinite(self.lr)):
-            raise TutorError(f"--lr must be a positive number, not {self.lr:g}")
+            raise TutorError(_("--lr must be a positive number, not {value}")
+                             .format(value=f"{self.lr:g}"))
         if self.epochs < 1:
-            raise TutorError(f"--epochs must be at least 1, not {self.epochs}")
+            raise TutorError(_("--epochs must be at least 1, not {value}").format(value=self.epochs))
         if self.batch_size is not None:
             if self.batch_size < 1:
-                raise TutorError(f"--batch-size must be at least 1, not {self.batch_size}")
+                raise TutorError(_("--batch-size must be at least 1, not {value}")
+                                 .format(value=self.batch_size))
             if self.batch_size > n:
-                raise TutorError(f"--batch-size {self.batch_size} is larger than the data "
-                                 f"({n} samples)")
+                raise TutorError(_("--batch-size {size} is larger than the data ({count} samples)")
+                                 .format(size=self.batch_size, count=n))
         if self.reduce not in REDUCTIONS:
-            raise TutorError(f"--reduce must be one of {', '.join(REDUCTIONS)}")
+            raise TutorError(_("--reduce must be one of {names}").format(names=", ".join(REDUCTIONS)))
 
 
 @dataclass
@@ -114,7 +117,7 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
     if not np.isfinite(initial):
         history.diverged = True
         history.stop_epoch, history.stop_step = 0, 0
-        history.stop_reason = "the loss is not a finite number at the starting point"
+        history.stop_reason = _("the loss is not a finite number at the starting point")
         history.params = params
         history.seconds = time.perf_counter() - start
         return history
@@ -143,7 +146,7 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
             if not _finite(params):
                 history.diverged = True
                 history.stop_epoch, history.stop_step = epoch, step
-                history.stop_reason = "a parameter is no longer a finite number"
+                history.stop_reason = _("a parameter is no longer a finite number")
                 break
         if history.diverged:
             break
@@ -156,14 +159,14 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
         if not np.isfinite(loss):
             history.diverged = True
             history.stop_epoch, history.stop_step = epoch, step
-            history.stop_reason = "the loss is no longer a finite number"
+            history.stop_reason = _("the loss is no longer a finite number")
             break
         previous = history.epochs[-2]["loss"] if len(history.epochs) > 1 else initial
         growing = growing + 1 if loss > previous else 0
         if growing >= settings.patience and loss > initial:
             history.diverged = True
             history.stop_epoch, history.stop_step = epoch, step
-            history.stop_reason = f"the loss grew for {growing} epochs in a row"
+            history.stop_reason = _("the loss grew for {count} epochs in a row").format(count=growing)
             break
     history.steps = step
     history.params = params

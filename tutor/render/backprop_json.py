@@ -91,28 +91,34 @@ def backprop_json(bp: Backprop) -> str:
     return json.dumps(backprop_dict(bp), indent=2, ensure_ascii=False)
 
 
-def topic_dict(topic) -> dict:
+def topic_dict(topic, english=None) -> dict:
+    """The topic's blocks.  Sentences (title, text, notes) are in the language the topic was
+    made in; the labels a script reads (matrices, rows, columns, checks) come from
+    ``english``, the same topic made in English, when it is given."""
     from ..jacobian import Check, Line, Matrix
 
+    names = english.blocks if english is not None else topic.blocks
+    if len(names) != len(topic.blocks):
+        raise ValueError("the English topic does not match")
     blocks = []
-    for b in topic.blocks:
+    for b, e in zip(topic.blocks, names):
         if isinstance(b, Matrix):
-            d = {"matrix": b.label, "values": np.vectorize(_number, otypes=[object])(
+            d = {"matrix": e.label, "values": np.vectorize(_number, otypes=[object])(
                 np.asarray(b.values)).tolist()}
-            if b.rows:
-                d["rows"] = b.rows
-            if b.columns:
-                d["columns"] = b.columns
+            if e.rows:
+                d["rows"] = e.rows
+            if e.columns:
+                d["columns"] = e.columns
             if b.note:
                 d["note"] = b.note
             blocks.append(d)
         elif isinstance(b, Check):
-            blocks.append({"check": b.label, "first": b.first, "second": b.second,
+            blocks.append({"check": e.label, "first": e.first, "second": e.second,
                            "max_relative_difference": _number(b.error), "ok": b.ok})
         elif isinstance(b, Line):
             blocks.append({"text": b.text, "kind": b.style or "text"})
     return {"topic": topic.name, "title": topic.title, "blocks": blocks}
 
 
-def topic_json(topic) -> str:
-    return json.dumps(topic_dict(topic), indent=2, ensure_ascii=False)
+def topic_json(topic, english=None) -> str:
+    return json.dumps(topic_dict(topic, english), indent=2, ensure_ascii=False)

@@ -2,17 +2,21 @@
 
 Nodes show their forward value and their gradient ∂L/∂(node); edges point the way the forward
 pass goes and carry the local derivative the backward pass multiplies by.  Files are written
-whole (a temporary file, then a rename).
+whole (a temporary file, then a rename).  The words follow the language (the DOT text too,
+as UTF-8); a Chinese plot needs a CJK font, without one its labels are drawn in English.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 
 from ..graph import Backprop
+from ..i18n import _, speaking
 from .backprop_layout import layout
-from .backprop_text import OPERATIONS, ancestors, label
+from .backprop_text import ancestors, label, operation, role
+from .fonts import plot_language
 from .notation import text
 from .plot import save_figure
 from .text import fmt
@@ -23,12 +27,12 @@ COLOURS = {"input": "#dbe9f6", "parameter": "#fde2c4", "target": "#e6e6e6",
 
 def _node_lines(bp: Backprop, node, out_name: str) -> tuple[str, list[str]]:
     if node.is_variable:
-        head = f"{label(node.name)}  ({node.role or 'input'})"
+        head = f"{label(node.name)}  ({role(node.role)})"
     elif node.is_constant:
         head = label(node.name)
     else:
         head = f"{label(node.name)} = {text(node.formula)}"
-    lines = [f"value {fmt(bp.value(node))}"]
+    lines = [_("value {value}").format(value=fmt(bp.value(node)))]
     if not node.is_constant:
         lines.append(f"∂{label(out_name)}/∂{label(node.name)} = {fmt(bp.adjoint(node))}")
     return head, lines
@@ -42,17 +46,29 @@ def _kind(bp: Backprop, node) -> str:
     return "operation"
 
 
-def plot_graph(bp: Backprop, path: str) -> None:
+def plot_graph(bp: Backprop, path: str) -> str:
+    """Draw the graph to ``path``.  Returns a note for the user, or "" (labels in Chinese need
+    a CJK font; without one they are drawn in English, and the note says so)."""
     import matplotlib
 
     matplotlib.use("Agg")
+
+    lang, rc, note = plot_language()
+    # a font with one weight makes matplotlib log "failed to find font weight bold"
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    with speaking(lang), matplotlib.rc_context(rc):
+        _draw_graph(bp, path)
+    return note
+
+
+def _draw_graph(bp: Backprop, path: str) -> None:
     import matplotlib.pyplot as plt
 
     g = bp.graph
     out_name = g.output_names[bp.output]
     pos = layout(bp)
-    ncols = int(max(x for x, _ in pos.values())) + 1
-    nrows = max(sum(1 for x, _ in pos.values() if x == c) for c in range(ncols))
+    ncols = int(max(x for x, _y in pos.values())) + 1
+    nrows = max(sum(1 for x, _y in pos.values() if x == c) for c in range(ncols))
     dx, dy = 3.2, 1.45
     fig, ax = plt.subplots(figsize=(max(6.0, 2.7 * ncols + 0.8), max(3.0, 1.25 * nrows + 1.2)))
     xy = {i: (x * dx, y * dy) for i, (x, y) in pos.items()}
@@ -90,12 +106,17 @@ def plot_graph(bp: Backprop, path: str) -> None:
                     fmt(bp.local(node, k)), fontsize=7, color="#8a3b12", ha="center",
                     va="center", zorder=2,
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
-    where = f"sample {bp.sample + 1} of {bp.batch_size}" if bp.batch_size > 1 else "one point"
+    node_word = _("node")
+    where = (_("sample {number} of {count}").format(number=bp.sample + 1, count=bp.batch_size)
+             if bp.batch_size > 1 else _("one point"))
     ax.set_title(f"{label(out_name)} = {text(g.output_exprs[bp.output])}   ({where})\n"
-                 "arrows: forward pass; numbers on arrows: local derivatives, multiplied "
-                 f"backward into ∂{label(out_name)}/∂(node)", fontsize=9)
-    save_figure(fig, path)
-    plt.close(fig)
+                 + _("arrows: forward pass; numbers on arrows: local derivatives, multiplied "
+                     "backward into {gradient}").format(gradient=f"∂{label(out_name)}/∂({node_word})"),
+                 fontsize=9)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
 
 
 def _dot_text(s: str) -> str:
@@ -114,7 +135,7 @@ def graph_dot(bp: Backprop) -> str:
             continue
         head, body = _node_lines(bp, node, out_name)
         text_ = "\\n".join(_dot_text(s) for s in [head, *body])
-        op = OPERATIONS.get(node.op, node.op)
+        op = operation(node.op)
         tooltip = f', tooltip="{_dot_text(op)}"' if op else ""
         lines.append(f'  n{node.index} [label="{text_}", fillcolor="{COLOURS[_kind(bp, node)]}"{tooltip}];')
     for node in g.nodes:

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..graph import Backprop
+from ..i18n import N_, _
 from .notation import text
 from .text import fmt, fmt_error, fmt_input
 
@@ -23,19 +24,35 @@ from .text import fmt, fmt_error, fmt_input
 GOOD_ERROR = 1e-6
 
 OPERATIONS = {
-    "variable": "", "constant": "number", "add": "sum", "mul": "product", "power": "power",
-    "exp_base": "power", "pow": "power", "max": "max", "min": "min", "exp": "exp", "log": "log",
-    "sigmoid": "σ", "softplus": "softplus", "tanh": "tanh", "relu": "ReLU", "abs": "|·|",
-    "step": "step", "sign": "sign", "sec": "sec", "csc": "csc", "cot": "cot",
+    "variable": "", "constant": N_("number"), "add": N_("sum"), "mul": N_("product"),
+    "power": N_("power"), "exp_base": N_("power"), "pow": N_("power"), "max": "max", "min": "min",
+    "exp": "exp", "log": "log", "sigmoid": "σ", "softplus": "softplus", "tanh": "tanh",
+    "relu": "ReLU", "abs": "|·|", "step": N_("step"), "sign": N_("sign"), "sec": "sec",
+    "csc": "csc", "cot": "cot",
 }
+#: the roles of a graph's variables, as shown
+ROLES = {"input": N_("input"), "parameter": N_("parameter"), "target": N_("target")}
 
 #: the classic comparison of the two passes
 FORWARD_VS_BACKWARD = [
-    ("computes", "the prediction and the loss", "the gradient of the loss"),
-    ("direction", "inputs → output", "output → inputs"),
-    ("parameters", "uses them", "gives the gradients that update them"),
-    ("follows", "the structure of the model", "the chain rule, one local derivative per edge"),
+    (N_("computes"), N_("the prediction and the loss"), N_("the gradient of the loss")),
+    (N_("direction"), N_("inputs → output"), N_("output → inputs")),
+    (N_("parameters"), N_("uses them"), N_("gives the gradients that update them")),
+    (N_("follows"), N_("the structure of the model"),
+     N_("the chain rule, one local derivative per edge")),
 ]
+
+
+def operation(op: str) -> str:
+    """A node's operation, as shown (the names of functions stay as they are)."""
+    shown = OPERATIONS.get(op, op)
+    return _(shown) if shown else ""
+
+
+def role(name: str | None) -> str:
+    """A variable's role, as shown: input, parameter or target."""
+    name = name or "input"
+    return _(ROLES[name]) if name in ROLES else name
 
 
 def label(name: str) -> str:
@@ -69,12 +86,12 @@ def forward_rows(bp: Backprop):
         if node.index not in needed:
             continue
         if node.is_variable:
-            formula = f"{node.role or 'input'}"
+            formula = role(node.role)
         elif node.is_constant:
-            formula = "number"
+            formula = _("number")
         else:
             formula = f"{label(node.name)} = {text(node.formula)}"
-        rows.append((node, OPERATIONS.get(node.op, node.op), formula, bp.value(node)))
+        rows.append((node, operation(node.op), formula, bp.value(node)))
     return rows
 
 
@@ -95,8 +112,8 @@ def backward_rows(bp: Backprop):
     g = bp.graph
     needed = ancestors(bp)
     out = g.nodes[g.outputs[bp.output]]
-    rows = [(out, ["—"], f"{bar(out.name)} = 1   (start: ∂{label(out.name)}/∂{label(out.name)})",
-             bp.adjoint(out))]
+    start = _("(start: {derivative})").format(derivative=f"∂{label(out.name)}/∂{label(out.name)}")
+    rows = [(out, ["—"], f"{bar(out.name)} = 1   {start}", bp.adjoint(out))]
     for node in reversed(g.nodes):
         if node.index not in needed or node is out or node.is_constant:
             continue
@@ -133,35 +150,38 @@ class BackpropRenderer:
         lesson = bp.lesson
         out_name = bp.graph.output_names[bp.output]
         head = Text()
-        head.append("Backpropagation", style="bold")
+        head.append(_("Backpropagation"), style="bold")
         full = text(bp.graph.output_exprs[bp.output])
         written = (text(bp.graph.written_exprs[bp.output]) if bp.graph.written_exprs else full)
         shown = full if written == full else (f"{written} = {full}" if len(full) < 60 else written)
         head.append(f"   {label(out_name)} = {shown}")
-        head.append("      " + ("--expr" if lesson.source == "--expr" else f"lesson: {lesson.name}"),
-                    style="dim")
+        head.append("      " + ("--expr" if lesson.source == "--expr" else
+                                 _("lesson: {name}").format(name=lesson.name)), style="dim")
         c.print(head)
         if lesson.is_vector:
-            c.print(Text(f"output {label(out_name)} of {', '.join(label(n) for n in lesson.output_names)}"
-                         " (choose with --output NAME); all of them together: "
-                         "tutor backprop jacobian softmax", style="dim"))
+            c.print(Text(_("output {name} of {names} (choose with {option}); all of them "
+                           "together: {command}").format(
+                name=label(out_name), names=", ".join(label(n) for n in lesson.output_names),
+                option="--output NAME", command="tutor backprop jacobian softmax"), style="dim"))
         c.print(self.where(bp))
         if bp.defaulted:
-            c.print(Text("values chosen for you: " + ", ".join(
-                f"{label(n)} = {fmt_input(v)}" for n, v in bp.defaulted.items())
-                + "   (set them with --at name=value)", style="dim"))
+            c.print(Text(_("values chosen for you: {values}   (set them with {option})").format(
+                values=", ".join(f"{label(n)} = {fmt_input(v)}" for n, v in bp.defaulted.items()),
+                option="--at name=value"), style="dim"))
         c.print()
         self.show(self.forward_table(bp))
         self.show(self.backward_table(bp))
         for note in bp.notes:
-            c.print(Text("note  " + note.message + _samples(bp, note.samples), style="yellow"))
+            c.print(Text(_("note") + "  " + note.message + _samples(bp, note.samples),
+                         style="yellow"))
         self.show(self.gradient_table(bp))
         c.print(self.verdict(bp))
         batch = bp.batch_gradients
         if batch:
             how = bp.reduce or "mean"
             c.print(Text.assemble(
-                (f"{how} over the {bp.batch_size} samples  ", "bold"),
+                ((_("mean over the {count} samples") if how == "mean" else
+                  _("sum over the {count} samples")).format(count=bp.batch_size) + "  ", "bold"),
                 "   ".join(f"{partial(out_name, n)} = {fmt(v)}" for n, v in batch.items())))
         c.print()
         self.show(self.comparison())
@@ -177,17 +197,18 @@ class BackpropRenderer:
         names = [n.name for n in bp.graph.variables if n.index in ancestors(bp)]
         at = ", ".join(f"{label(n)} = {fmt_input(bp.at(bp.values[n]))}" for n in names)
         if bp.batch_size > 1:
-            return Text(f"sample {bp.sample + 1} of {bp.batch_size}:  {at}   "
-                        "(another with --sample N)", style="dim")
-        return Text(f"at {at}", style="dim")
+            return Text(_("sample {number} of {count}:  {values}   (another with {option})").format(
+                number=bp.sample + 1, count=bp.batch_size, values=at, option="--sample N"),
+                style="dim")
+        return Text(_("at {values}").format(values=at), style="dim")
 
     def forward_table(self, bp: Backprop) -> Table:
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        t.title_text = "forward pass: inputs → output, each node's value stored"
-        t.add_column("node", style="bold")
-        t.add_column("operation", style="cyan")
-        t.add_column("formula")
-        t.add_column("value", justify="right")
+        t.title_text = _("forward pass: inputs → output, each node's value stored")
+        t.add_column(_("node"), style="bold")
+        t.add_column(_("operation"), style="cyan")
+        t.add_column(_("formula"))
+        t.add_column(_("value"), justify="right")
         for node, op, formula, value in forward_rows(bp):
             t.add_row(label(node.name), op, Text(formula, style="dim" if node.is_variable else ""),
                       fmt(value))
@@ -195,11 +216,12 @@ class BackpropRenderer:
 
     def backward_table(self, bp: Backprop) -> Table:
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        t.title_text = "backward pass: output → inputs, adjoint = upstream adjoint × local derivative"
-        t.add_column("node", style="bold")
-        t.add_column("local derivative")
-        t.add_column("adjoint", no_wrap=True)
-        t.add_column("value", justify="right")
+        t.title_text = _("backward pass: output → inputs, adjoint = upstream adjoint × local "
+                         "derivative")
+        t.add_column(_("node"), style="bold")
+        t.add_column(_("local derivative"))
+        t.add_column(_("adjoint"), no_wrap=True)
+        t.add_column(_("value"), justify="right")
         for node, locals_, adjoint, value in backward_rows(bp):
             t.add_row(label(node.name), Text("\n".join(locals_)), Text(adjoint), fmt(value))
         return t
@@ -207,15 +229,15 @@ class BackpropRenderer:
     def gradient_table(self, bp: Backprop) -> Table:
         out_name = bp.graph.output_names[bp.output]
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        t.title_text = "gradients, checked"
-        t.add_column("gradient")
-        t.add_column("backprop", justify="right")
-        t.add_column("symbolic", justify="right")
-        t.add_column("finite diff.", justify="right")
-        t.add_column("rel. error", justify="right", style="dim")
+        t.title_text = _("gradients, checked")
+        t.add_column(_("gradient"))
+        t.add_column(_("backprop"), justify="right")
+        t.add_column(_("symbolic"), justify="right")
+        t.add_column(_("finite diff."), justify="right")
+        t.add_column(_("rel. error"), justify="right", style="dim")
         for check in bp.checks:
             err = max(bp.at(check.symbolic_error), bp.at(check.fd_error))
-            shown = ("at a kink" if bp.sample in bp.kink_samples and bp.at(check.fd_error) > GOOD_ERROR
+            shown = (_("at a kink") if bp.sample in bp.kink_samples and bp.at(check.fd_error) > GOOD_ERROR
                      else fmt_error(err))
             t.add_row(f"{partial(out_name, check.name)} = {bar(check.name)}",
                       fmt(bp.at(check.backprop)), fmt(bp.at(check.symbolic)),
@@ -224,26 +246,28 @@ class BackpropRenderer:
 
     def verdict(self, bp: Backprop) -> Text:
         err = bp.max_error
-        where = "the whole batch" if bp.batch_size > 1 else "this point"
+        where = _("the whole batch") if bp.batch_size > 1 else _("this point")
         if bp.notes and len(bp.kink_samples) == bp.batch_size and math.isfinite(err) \
                 and err < GOOD_ERROR:
-            return Text("every point is at a kink: backpropagation agrees with the symbolic "
-                        "derivative there; finite differences straddle the kink", style="yellow")
+            return Text(_("every point is at a kink: backpropagation agrees with the symbolic "
+                          "derivative there; finite differences straddle the kink"), style="yellow")
         if math.isfinite(err) and err < GOOD_ERROR:
-            extra = " (away from the kink)" if bp.notes else ""
-            return Text(f"max relative error on {where} {fmt_error(err)}{extra}  ✓ backpropagation "
-                        "agrees with the symbolic derivative and finite differences", style="green")
-        return Text(f"max relative error on {where} {fmt_error(err)}: the methods disagree "
-                    "(a kink or a very steep point?)", style="yellow")
+            extra = _(" (away from the kink)") if bp.notes else ""
+            return Text(_("max relative error on {where} {error}{extra}  ✓ backpropagation "
+                          "agrees with the symbolic derivative and finite differences").format(
+                              where=where, error=fmt_error(err), extra=extra), style="green")
+        return Text(_("max relative error on {where} {error}: the methods disagree "
+                      "(a kink or a very steep point?)").format(where=where, error=fmt_error(err)),
+                    style="yellow")
 
     def comparison(self) -> Table:
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        t.title_text = "forward vs backward"
+        t.title_text = _("forward vs backward")
         t.add_column("")
-        t.add_column("forward pass")
-        t.add_column("backward pass")
+        t.add_column(_("forward pass"))
+        t.add_column(_("backward pass"))
         for row in FORWARD_VS_BACKWARD:
-            t.add_row(*row)
+            t.add_row(*[_(cell) for cell in row])
         return t
 
 
@@ -255,7 +279,7 @@ def _factor(v: float) -> str:
 def _samples(bp: Backprop, samples) -> str:
     if bp.batch_size < 2:
         return ""
-    return f" (sample {', '.join(str(k + 1) for k in samples)})"
+    return _(" (sample {numbers})").format(numbers=", ".join(str(k + 1) for k in samples))
 
 
 # -- vectors and matrices --------------------------------------------------------------------
@@ -297,7 +321,7 @@ class TopicRenderer:
                 t.add_row(_heading(m.rows[i]) if m.rows else "", *[_cell(v) for v in row])
         else:
             inner = Table(box=box.SQUARE, show_header=False, pad_edge=True)
-            for _ in range(values.shape[1]):
+            for _column in range(values.shape[1]):
                 inner.add_column(justify="right")
             for row in values:
                 inner.add_row(*[_cell(v) for v in row])
@@ -316,7 +340,8 @@ class TopicRenderer:
     def check(self, chk) -> Text:
         mark, style = ("✓", "green") if chk.ok else ("✗", "red")
         return Text(f"{mark} {chk.label}: {chk.first} = {chk.second}   "
-                    f"(max relative difference {fmt_error(chk.error)})", style=style)
+                    + _("(max relative difference {error})").format(error=fmt_error(chk.error)),
+                    style=style)
 
 
 def _heading(name: str) -> str:

@@ -12,6 +12,8 @@ import tempfile
 
 import numpy as np
 
+from ..i18n import _, current_language, speaking
+from .fonts import plot_language
 from .plot import save_figure
 from .train_text import fmt
 
@@ -37,10 +39,12 @@ def _loss_figure(plt, history, title):
     ax.plot(epochs, losses, "o-" if len(losses) <= 40 else "-", color="tab:blue", ms=4)
     if all(np.isfinite(losses)) and min(losses) > 0 and max(losses) / min(losses) > 50:
         ax.set_yscale("log")
-    ax.set_xlabel("epoch (0 = before training)")
+    ax.set_xlabel(_("epoch (0 = before training)"))
     red = history.settings.reduce
-    ax.set_ylabel(f"loss ({red} over all {history.samples} samples)")
-    ax.set_title(f"{title}: loss per epoch, η = {fmt(history.settings.lr)}")
+    ax.set_ylabel((_("loss (mean over all {count} samples)") if red == "mean" else
+                   _("loss (sum over all {count} samples)")).format(count=history.samples))
+    ax.set_title(_("{title}: loss per epoch, η = {lr}").format(title=title,
+                                                               lr=fmt(history.settings.lr)))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -49,19 +53,20 @@ def _loss_figure(plt, history, title):
 def _fit_figure(plt, view, title):
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     if view.curve_x is not None:
-        ax.plot(view.x, view.y, "o", ms=3, alpha=0.5, color="tab:blue", label="data")
-        label = "fitted line" if view.kind == "regression" else "fitted σ(w·x + b)"
+        ax.plot(view.x, view.y, "o", ms=3, alpha=0.5, color="tab:blue", label=_("data"))
+        label = (_("fitted line") if view.kind == "regression"
+                 else _("fitted {model}").format(model="σ(w·x + b)"))
         ax.plot(view.curve_x, view.curve_y, color="tab:red", lw=2, label=label)
         ax.set_xlabel(view.feature)
         ax.set_ylabel(view.target)
         ax.legend(loc="best")
-        ax.set_title(f"{title}: data and fit")
+        ax.set_title(_("{title}: data and fit").format(title=title))
     elif view.grid is not None:
         A, C, G = view.grid
         if view.kind == "binary":
             cs = ax.contourf(A, C, G, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
             ax.contour(A, C, G, levels=[0.5], colors="k", linewidths=1.5)
-            fig.colorbar(cs, ax=ax, label="predicted probability of 1")
+            fig.colorbar(cs, ax=ax, label=_("predicted probability of 1"))
         else:
             k = int(max(G.max(), view.labels.max())) + 1
             ax.contourf(A, C, G, levels=np.arange(-0.5, k), cmap="tab10", vmin=0, vmax=9, alpha=0.25)
@@ -71,25 +76,26 @@ def _fit_figure(plt, view, title):
             mask = view.labels == k
             ax.scatter(view.points[mask, 0], view.points[mask, 1], color=colors[k % len(colors)],
                        s=10, edgecolors="none",
-                       label=f"{view.target} = {k}" if view.kind == "binary" else f"class {k}")
+                       label=(f"{view.target} = {k}" if view.kind == "binary"
+                              else _("class {k}").format(k=k)))
         ax.legend(loc="best", fontsize=8, markerscale=1.5)
         ax.set_xlabel(f"{view.feature}₁")
         ax.set_ylabel(f"{view.feature}₂")
-        ax.set_title(f"{title}: data and decision regions")
+        ax.set_title(_("{title}: data and decision regions").format(title=title))
     else:
         if view.kind == "regression":
             ax.plot(view.y, view.predicted, "o", ms=3, alpha=0.5)
             lo, hi = min(view.y.min(), view.predicted.min()), max(view.y.max(), view.predicted.max())
-            ax.plot([lo, hi], [lo, hi], color="k", lw=1, label="predicted = true")
-            ax.set_xlabel(f"true {view.target}")
-            ax.set_ylabel(f"predicted {view.target}")
+            ax.plot([lo, hi], [lo, hi], color="k", lw=1, label=_("predicted = true"))
+            ax.set_xlabel(_("true {name}").format(name=view.target))
+            ax.set_ylabel(_("predicted {name}").format(name=view.target))
             ax.legend(loc="best")
         elif view.kind == "binary":
             for label, color in ((0, "tab:blue"), (1, "tab:red")):
                 ax.hist(view.predicted[view.y == label], bins=30, range=(0, 1), alpha=0.5,
                         color=color, label=f"{view.target} = {label}")
-            ax.set_xlabel("predicted probability of 1")
-            ax.set_ylabel("samples")
+            ax.set_xlabel(_("predicted probability of 1"))
+            ax.set_ylabel(_("samples"))
             ax.legend(loc="best")
         else:
             k = int(max(view.y.max(), view.predicted.max())) + 1
@@ -99,10 +105,10 @@ def _fit_figure(plt, view, title):
             for i in range(k):
                 for j in range(k):
                     ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center")
-            ax.set_xlabel("predicted class")
-            ax.set_ylabel("true class")
+            ax.set_xlabel(_("predicted class"))
+            ax.set_ylabel(_("true class"))
             fig.colorbar(im, ax=ax)
-        ax.set_title(f"{title}: predicted against true")
+        ax.set_title(_("{title}: predicted against true").format(title=title))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -112,14 +118,15 @@ def _landscape_figure(plt, scape, title, reduce):
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     path = np.array(scape.path)
     if len(scape.labels) == 1:
-        ax.plot(scape.axes[0], scape.loss, color="tab:blue", lw=2, label="loss")
+        ax.plot(scape.axes[0], scape.loss, color="tab:blue", lw=2, label=_("loss"))
         ax.plot(path[:, 0], scape.path_loss, "o-" if len(path) <= 200 else "-", color="tab:red", ms=4, lw=1,
-                label=f"gradient descent, per {scape.per}")
-        ax.plot(path[0, 0], scape.path_loss[0], "s", color="k", ms=7, label="start")
+                label=_descent(scape.per))
+        ax.plot(path[0, 0], scape.path_loss[0], "s", color="k", ms=7, label=_("start"))
         ax.set_xlabel(_sub(scape.labels[0]))
-        ax.set_ylabel(f"loss ({reduce})")
+        ax.set_ylabel(_loss_label(reduce))
         ax.legend(loc="best")
-        ax.set_title(f"{title}: the loss against {_sub(scape.labels[0])}")
+        ax.set_title(_("{title}: the loss against {name}").format(title=title,
+                                                                  name=_sub(scape.labels[0])))
     else:
         loss = np.asarray(scape.loss)
         finite = loss[np.isfinite(loss)]
@@ -128,30 +135,61 @@ def _landscape_figure(plt, scape, title, reduce):
         else:
             levels = 20
         cs = ax.contour(scape.axes[0], scape.axes[1], loss, levels=levels, cmap="viridis")
-        fig.colorbar(cs, ax=ax, label=f"loss ({reduce})", format="%.2g")
+        fig.colorbar(cs, ax=ax, label=_loss_label(reduce), format="%.2g")
         ax.plot(path[:, 0], path[:, 1], "o-" if len(path) <= 200 else "-", color="tab:red",
-                ms=3, lw=1.2, label=f"gradient descent, per {scape.per}")
-        ax.plot(path[0, 0], path[0, 1], "s", color="k", ms=7, label="start")
+                ms=3, lw=1.2, label=_descent(scape.per))
+        ax.plot(path[0, 0], path[0, 1], "s", color="k", ms=7, label=_("start"))
         ax.set_xlabel(_sub(scape.labels[0]))
         ax.set_ylabel(_sub(scape.labels[1]))
         ax.legend(loc="best")
-        ax.set_title(f"{title}: loss contours over {_sub(scape.labels[0])}, {_sub(scape.labels[1])}")
+        ax.set_title(_("{title}: loss contours over {first}, {second}").format(
+            title=title, first=_sub(scape.labels[0]), second=_sub(scape.labels[1])))
     if scape.held:
-        ax.text(0.01, 0.01, "others held at their final values: " + scape.held, transform=ax.transAxes,
-                fontsize=8, color="0.3")
+        ax.text(0.01, 0.01, _("others held at their final values: {values}").format(values=scape.held),
+                transform=ax.transAxes, fontsize=8, color="0.3")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
 
-def plot_training(path: str, model, history, view, scape) -> list[str]:
-    """Draw the figures; returns the files written."""
+def _descent(per: str) -> str:
+    return _("gradient descent, per step") if per == "step" else _("gradient descent, per epoch")
+
+
+def _loss_label(reduce: str) -> str:
+    return _("loss (mean)") if reduce == "mean" else _("loss (sum)")
+
+
+def _title(model, lang: str) -> str:
+    """The model's title in the plot's language (English when no CJK font was found)."""
+    if lang == current_language():
+        return model.title
+    if model.lesson is not None:
+        return model.lesson.narrative.get(lang, {}).get("title", model.lesson.title)
+    with speaking(lang):
+        return _("Your loss") if model.name == "expression" else model.title
+
+
+def plot_training(path: str, model, history, view, scape, *, with_note: bool = False):
+    """Draw the figures; returns the files written (and, ``with_note``, a note for the user
+    or "": labels in Chinese need a CJK font; without one they are drawn in English)."""
+    import logging
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    title = model.title
+    lang, rc, note = plot_language()
+    title = _title(model, lang)
+    # a font with one weight makes matplotlib log "failed to find font weight bold"
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    with speaking(lang), matplotlib.rc_context(rc):
+        written = _draw(plt, path, history, view, scape, title)
+    return (written, note) if with_note else written
+
+
+def _draw(plt, path, history, view, scape, title) -> list[str]:
     figures = [_loss_figure(plt, history, title)]
     if view is not None:
         figures.append(_fit_figure(plt, view, title))

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..i18n import N_, _, current_language
 from .notation import text as math_text
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -38,15 +39,12 @@ def fmt_array(v, digits: int = 4) -> str:
     return "[" + "; ".join(", ".join(fmt(x, digits) for x in row) for row in v) + "]"
 
 
-def _rows(table: Table, rows):
-    for label, value in rows:
-        table.add_row(label, value)
-
-
 def _grid() -> Table:
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold", no_wrap=True)
-    t.add_column()
+    # Chinese has no spaces between words: a long run of it is folded at the edge (rich would
+    # cut it short with an ellipsis, as it does with a single over-long English word)
+    t.add_column(overflow="fold" if current_language() == "zh" else "ellipsis")
     return t
 
 
@@ -58,7 +56,8 @@ def linear_text(model) -> str:
         x, w, b = layer.x_group, layer.w_group, layer.b_group
         if C == 1:
             return f"z = {w}·{x}" + (f" + {b}" if b else "")
-        return f"z = {x}·{w}" + (f" + {b}" if b else "") + f"   ({w}: features × {C} classes)"
+        return (f"z = {x}·{w}" + (f" + {b}" if b else "") + "   "
+                + _("({name}: features × {count} classes)").format(name=w, count=C))
     parts = []
     for c, (products, biases) in enumerate(layer.nodes):
         name = "z" if C == 1 else f"z{c + 1}"
@@ -72,7 +71,8 @@ def update_lines(model, reduce: str) -> list[str]:
     mean = "mean" if reduce == "mean" else "Σ"
     layer = model.layer
     if model.gradient_source:
-        return [f"θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {model.gradient_source}"]
+        return [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
+                .format(source=model.gradient_source)]
     if layer is None:
         lines = []
         for s, d in model.partials:
@@ -84,7 +84,7 @@ def update_lines(model, reduce: str) -> list[str]:
         name = "δ" if C == 1 else "δ" + str(z)[1:].translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
         lines.append(f"{name} = ∂ℓ/∂{math_text(z)} = {math_text(d)}")
     if model.delta_note:
-        lines.append(f"({model.delta_note})")
+        lines.append(f"({_(model.delta_note)})")
     if layer.mode == "data":
         x, w, b = layer.x_group, layer.w_group, layer.b_group
         D = "δ" if C == 1 else "Δ"
@@ -92,17 +92,48 @@ def update_lines(model, reduce: str) -> list[str]:
         lines.append(f"{w} ← {w} − η · {X}ᵀ{D} {avg}".rstrip()
                      + (f"      {b} ← {b} − η · {mean} {D}" if b else ""))
     else:
-        lines.append("each weight ← weight − η · " + ("mean" if reduce == "mean" else "Σ")
-                     + "(δ · its input);  each bias ← bias − η · " + mean + " δ")
+        lines.append(_("each weight ← weight − η · {mean}(δ · its input);  "
+                       "each bias ← bias − η · {mean} δ").format(mean=mean))
     return lines
 
 
-def header(console: Console, model, settings, bound, samples: int, source: str) -> None:
+#: the row labels of the header and the summary (translated where shown; a text after "|" is
+#: context for the translator, to tell "where" here from "where" elsewhere, and is not shown)
+LABELS = {"model": N_("model"), "loss": N_("loss"), "where": N_("where|the named parts of the loss"),
+          "layer": N_("layer"),
+          "update": N_("update"), "data": N_("data"), "step size": N_("step size"),
+          "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time")}
+#: how the trained parameters are compared (labels made by tutor.model.compare)
+COMPARISONS = {"error vs true": N_("error vs true"),
+               "error vs true (centred)": N_("error vs true (centred)"),
+               "vs least squares": N_("vs least squares")}
+
+
+def _label(key: str) -> str:
+    return _(LABELS[key]).split("|")[0] if key in LABELS else key
+
+
+def _rows(table: Table, rows):
+    for label, value in rows:
+        table.add_row(_label(label) if label else label, value)
+
+
+def _samples(n: int) -> str:
+    return _("1 sample") if n == 1 else _("{count} samples").format(count=n)
+
+
+def _epochs(n: int) -> str:
+    return _("1 epoch") if n == 1 else _("{count} epochs").format(count=n)
+
+
+def header(console: Console, model, settings, bound, samples: int, source: str | None) -> None:
+    """The model, its loss and update rule, the data and the step size, before training.
+    ``source`` says where the data come from (None: the loss has no data)."""
     t = _grid()
     loss = math_text(model.loss_shown)
-    red = "mean" if settings.reduce == "mean" else "sum"
     rows = [("model", f"{model.title}   ({model.name})" if model.name != "expression" else model.title),
-            ("loss", f"ℓ = {loss}   L = {red} of ℓ over a batch")]
+            ("loss", f"ℓ = {loss}   " + (_("L = mean of ℓ over a batch") if settings.reduce == "mean"
+                                         else _("L = sum of ℓ over a batch")))]
     where = model.where
     if where and len(where) <= 4:
         rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
@@ -112,20 +143,21 @@ def header(console: Console, model, settings, bound, samples: int, source: str) 
     rows.append(("update", lines[0]))
     rows += [("", line) for line in lines[1:]]
     batch = settings.batch_size or samples
-    kind = ("full batch" if batch >= samples else "per-sample SGD" if batch == 1
-            else f"mini-batches of {batch}")
-    shuffle = ", shuffled" if settings.shuffle and batch < samples else ""
-    epochs = f"{settings.epochs} epoch{'s' * (settings.epochs != 1)}"
-    if source.startswith("no data"):
-        rows.append(("data", f"{source}; {epochs}"))
+    kind = (_("full batch") if batch >= samples else _("per-sample SGD") if batch == 1
+            else _("mini-batches of {size}").format(size=batch))
+    shuffle = _(", shuffled") if settings.shuffle and batch < samples else ""
+    epochs = _epochs(settings.epochs)
+    if source is None:
+        rows.append(("data", _("no data: the loss is a function of the parameters alone; {epochs}")
+                     .format(epochs=epochs)))
     else:
-        rows.append(("data", f"{samples} sample{'s' * (samples != 1)} from {source}; "
-                             f"{kind}{shuffle}, {epochs}"))
+        rows.append(("data", _("{samples} from {source}; {kind}{shuffle}, {epochs}").format(
+            samples=_samples(samples), source=source, kind=kind, shuffle=shuffle, epochs=epochs)))
     if bound is not None:
-        mark = "✓" if settings.lr < bound.lr_max else "✗ above it: expect divergence"
-        rows.append(("step size", f"η = {fmt(settings.lr)}   (largest stable η for this data: "
-                                  f"2/λ_max = {fmt(bound.lr_max)}, λ_max of the Hessian of "
-                                  f"{bound.of})  {mark}"))
+        mark = "✓" if settings.lr < bound.lr_max else _("✗ above it: expect divergence")
+        rows.append(("step size", _("η = {lr}   (largest stable η for this data: 2/λ_max = "
+                                    "{lr_max}, λ_max of the Hessian of {of})  {mark}").format(
+            lr=fmt(settings.lr), lr_max=fmt(bound.lr_max), of=bound.of, mark=mark)))
     else:
         rows.append(("step size", f"η = {fmt(settings.lr)}"))
     _rows(t, rows)
@@ -141,8 +173,8 @@ class Progress:
         if console.is_terminal:
             from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn
 
-            self.bar = Bar(TextColumn("epoch {task.completed}/{task.total}"), BarColumn(),
-                           TaskProgressColumn(), TextColumn("loss {task.fields[loss]}"),
+            self.bar = Bar(TextColumn(_("epoch {task.completed}/{task.total}")), BarColumn(),
+                           TaskProgressColumn(), TextColumn(_("loss {task.fields[loss]}")),
                            console=console, transient=False)
             self.task = self.bar.add_task("train", total=epochs, loss="…")
         self.every = max(1, epochs // 20)
@@ -160,7 +192,8 @@ class Progress:
         if self.bar is not None:
             self.bar.update(self.task, completed=epoch, loss=fmt(loss))
         elif epoch % self.every == 0 or epoch == self.epochs or not np.isfinite(loss):
-            self.console.print(f"epoch {epoch}/{self.epochs}  loss {fmt(loss)}", highlight=False)
+            self.console.print(_("epoch {epoch}/{epochs}  loss {loss}").format(
+                epoch=epoch, epochs=self.epochs, loss=fmt(loss)), highlight=False)
 
 
 def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
@@ -178,20 +211,21 @@ def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
     if log:
         plt.yscale("log")
     plt.theme("clear")
-    plt.xlabel("epoch")
-    plt.title("loss per epoch" + (" (log scale)" if log else ""))
+    plt.xlabel(_("epoch"))
+    plt.title(_("loss per epoch (log scale)") if log else _("loss per epoch"))
     return _ANSI.sub("", plt.build()).rstrip()
 
 
 def result(console: Console, model, history, comparison, bound, advice: str | None) -> None:
     if history.diverged:
         t = _grid()
-        where = (f"at epoch {history.stop_epoch}, step {history.stop_step}"
-                 if history.stop_step else "before the first step")
-        t.add_row(Text("stopped", style="bold red"),
-                  Text(f"{where}: {history.stop_reason}", style="red"))
+        stop = (_("at epoch {epoch}, step {step}: {reason}").format(
+                    epoch=history.stop_epoch, step=history.stop_step, reason=history.stop_reason)
+                if history.stop_step else
+                _("before the first step: {reason}").format(reason=history.stop_reason))
+        t.add_row(Text(_label("stopped"), style="bold red"), Text(stop, style="red"))
         if advice:
-            t.add_row("why", advice)
+            t.add_row(_label("why"), advice)
         console.print(t)
     chart = loss_chart(history)
     if chart:
@@ -201,13 +235,15 @@ def result(console: Console, model, history, comparison, bound, advice: str | No
     params = "   ".join(f"{k} = {fmt_array(v, 6)}" for k, v in history.params.items())
     rows.append(("result", params))
     red = history.settings.reduce
-    over = (f"{red} over all {history.samples} samples" if history.samples > 1
-            else "one sample" if model.data else "no data")
-    rows.append(("loss", f"{fmt(history.initial_loss)} → {fmt(history.final_loss)}  ({over})"))
+    over = ((_("(mean over all {count} samples)") if red == "mean"
+             else _("(sum over all {count} samples)")).format(count=history.samples)
+            if history.samples > 1 else _("(one sample)") if model.data else _("(no data)"))
+    rows.append(("loss", f"{fmt(history.initial_loss)} → {fmt(history.final_loss)}  {over}"))
     if comparison:
         for label, errors in comparison:
-            rows.append((label, "   ".join(f"{k} {fmt_array(v)}" for k, v in errors.items())))
-    rows.append(("time", f"{history.steps} step{'s' * (history.steps != 1)} in "
-                         f"{history.seconds:.3g} s"))
+            rows.append((_(COMPARISONS[label]) if label in COMPARISONS else label, "   ".join(f"{k} {fmt_array(v)}" for k, v in errors.items())))
+    rows.append(("time", (_("1 step in {seconds} s") if history.steps == 1 else
+                          _("{count} steps in {seconds} s")).format(
+        count=history.steps, seconds=f"{history.seconds:.3g}")))
     _rows(t, rows)
     console.print(t)
