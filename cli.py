@@ -966,7 +966,6 @@ def grade(key, answers, csv_path, fmt, force):
         table = scores_csv(results)
         if csv_path:
             _write_text(csv_path, table)
-            total = results[0].out_of if results else 0
             for r in results:
                 state = r.problem if not r.marks else f"{r.score:g} / {r.out_of}"
                 click.echo(f"{r.student:<24} {r.variant:<12} {state}")

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from tutor.gradcheck import GradcheckError, assert_gradient, check_gradient
+from tutor.gradcheck import assert_gradient, check_gradient
 
 MODEL = '''
 import numpy as np

@@ -10,7 +10,6 @@ import random
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 import sympy

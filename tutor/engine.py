@@ -379,8 +379,8 @@ class CompiledObjective:
 
     def _layer_inputs(self) -> list[sympy.Symbol]:
         seen = []
-        for products, _ in self.layer.nodes:
-            for _, x in products:
+        for products, _bias in self.layer.nodes:
+            for _weight, x in products:
                 if x not in seen:
                     seen.append(x)
         return seen

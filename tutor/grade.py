@@ -36,7 +36,6 @@ from .errors import TutorError
 from .i18n import _
 from .key import KeyProblem, VariantKey
 from .worksheet import punctuation
-from .parser import parse_expression
 
 #: an answers file larger than this is not read
 MAX_ANSWERS_BYTES = 1_000_000

@@ -15,8 +15,7 @@ from xml.sax.saxutils import escape
 
 from ..i18n import _
 from ..worksheet import Sheet, Worksheets
-from .sheet import (AnswerLine, Code, Heading, Para, Steps, Table, number_text,
-                    sheet_document)
+from .sheet import AnswerLine, Code, Heading, Para, Steps, Table, sheet_document
 from .sheet_markdown import segment_latex
 
 
