@@ -20,8 +20,8 @@ CJK_NAMES = ("Noto Sans CJK", "Source Han Sans", "Noto Sans SC", "WenQuanYi", "M
 SAMPLE = "导数函数示例点其他变量固定为与和"
 
 #: said once when Chinese output needs a CJK font and none is installed
-NO_CJK_NOTE = N_("no font with Chinese characters was found, so the plot's labels are "
-                 "in English; install one, e.g. 'fonts-noto-cjk' (Debian, Ubuntu) or "
+NO_CJK_NOTE = N_("no font with Chinese characters was found, so pictures and PDF pages are "
+                 "labelled in English; install one, e.g. 'fonts-noto-cjk' (Debian, Ubuntu) or "
                  "'google-noto-sans-cjk-fonts' (Fedora)")
 
 _found: dict[str, str | None] = {}
