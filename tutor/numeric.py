@@ -45,9 +45,25 @@ def _printer():
     # A NumPy printer with an explicit namespace: lambdify's "numpy" module string would run
     # the equivalent of `from numpy import *`, which loads a dozen numpy submodules (~0.1 s).
     from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.precedence import precedence
 
-    return NumPyPrinter({"fully_qualified_modules": True, "inline": True,
-                         "allow_unknown_functions": True, "user_functions": {}})
+    class Printer(NumPyPrinter):
+        def _print_Add(self, expr, order=None):
+            # z - y rather than SymPy's -y + z: on arrays the latter is two passes (negate,
+            # then add), the former one
+            terms = list(expr.args)
+            first = [t for t in terms if not t.could_extract_minus_sign()]
+            if not first:
+                return super()._print_Add(expr, order)
+            level = precedence(expr)
+            out = " + ".join(self.parenthesize(t, level) for t in first)
+            for t in terms:
+                if t.could_extract_minus_sign():
+                    out += " - " + self.parenthesize(-t, level, strict=True)
+            return out
+
+    return Printer({"fully_qualified_modules": True, "inline": True,
+                    "allow_unknown_functions": True, "user_functions": {}})
 
 
 def compile_expr(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable:
