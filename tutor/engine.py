@@ -460,6 +460,17 @@ class CompiledObjective:
         v = params[g.name]
         return float(v[g.members.index(s)]) if g.family else float(v)
 
+    def _residual_of(self):
+        """t when the one output's δ = ∂ℓ/∂z is exactly z − t (a squared loss), else None.
+        Decided with SymPy once, on the first step, and remembered."""
+        if not hasattr(self, "_residual"):
+            self._residual = None
+            if len(self.delta_exprs) == 1:
+                z = self.layer.z[0]
+                self._residual = next((t for t in self.aux
+                                       if sympy.expand(self.delta_exprs[0] - (z - t)) == 0), None)
+        return self._residual
+
     def logits(self, params, batch) -> np.ndarray:
         """Z = X W + b, shape (n, outputs) (layer mode only); valid until the next call."""
         W, b = self._weights(params)
@@ -533,7 +544,12 @@ class CompiledObjective:
             # and as few fresh arrays as the hand-written X.T @ (X @ w + b - y) / n
             Z = self.logits(params, batch)
             z = Z.reshape(-1)
-            d = self._delta_fn.raw(z, *[batch[s.name] for s in self.aux])[0]
+            target = self._residual_of()
+            if target is not None:
+                # δ = z − y (the squared loss): computed in the buffer, no new array at all
+                d = np.subtract(z, batch[target.name], out=z)
+            else:
+                d = self._delta_fn.raw(z, *[batch[s.name] for s in self.aux])[0]
             if np.ndim(d) != 1:
                 d = np.broadcast_to(np.asarray(d, dtype=np.float64), (n,))
             gw = X.T @ d
