@@ -103,40 +103,27 @@ def main():
 def parse_at(values: tuple[str, ...], option: str = "--at") -> dict[str, object]:
     """``--at name=1.5`` or ``--at name=1,2,3`` → {name: 1.5 or [1, 2, 3]}; ``option`` names
     the option in messages (``--init`` reads the same syntax)."""
-    try:
-        return _parse_at(values)
-    except UserError as exc:
-        if option == "--at":
-            raise
-        raise UserError(exc.format_message().replace("--at", option)) from None
-
-
-def _parse_at(values: tuple[str, ...]) -> dict[str, object]:
     import re
+
+    from tutor.errors import TutorError
+    from tutor.numbers import number_list
 
     out: dict[str, object] = {}
     for item in values:
         name, sep, numbers = item.partition("=")
         name = name.strip()
         if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", name):
-            raise UserError(_("--at {item}: write name=value or name=v1,v2,… (like --at z=-2,0,2)")
-                            .format(item=repr(item)))
-        parts = [p.strip() for p in numbers.split(",")]
-        if len(parts) > 100_000:
-            raise UserError(_("--at {name}: at most 100000 values").format(name=name))
-        nums = []
-        for p in parts:
-            try:
-                v = float(p)
-            except ValueError:
-                raise UserError(_("--at {name}: {value} is not a number")
-                                .format(name=name, value=repr(p))) from None
-            if not math.isfinite(v):
-                raise UserError(_("--at {name}: {value} is not a finite number")
-                                .format(name=name, value=repr(p)))
-            nums.append(v)
+            raise UserError(_("{option} {item}: write name=value or name=v1,v2,… (like {option} "
+                              "z=-2,0,2)").format(option=option, item=repr(item)))
+        if numbers.count(",") >= 100_000:
+            raise UserError(_("{option} {name}: at most 100000 values")
+                            .format(option=option, name=name))
+        try:
+            nums = number_list(numbers, f"{option} {name}")
+        except TutorError as exc:
+            raise UserError(str(exc)) from None
         if name in out:
-            raise UserError(_("--at {name} given twice").format(name=name))
+            raise UserError(_("{option} {name} given twice").format(option=option, name=name))
         out[name] = nums[0] if len(nums) == 1 else nums
     return out
 

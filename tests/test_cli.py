@@ -174,3 +174,18 @@ def test_an_unknown_at_name_with_expr_speaks_of_the_expression():
     r = run("explain", "--expr", "x^2", "--at", "q=1")
     assert r.exit_code == 2
     assert "the expression has no variable 'q'; its variables are x" in r.output
+
+
+@pytest.mark.parametrize("args, line", [
+    (["explain", "sigmoid", "--at", "z=1,a"], "error: --at z: 'a' is not a number"),
+    (["explain", "sigmoid", "--at", "z=nan"], "error: --at z: 'nan' is not a finite number"),
+    (["train", "--expr", "(w-3)^2", "--params", "w", "--init", "w=x"],
+     "error: --init w: 'x' is not a number"),
+    (["train", "--expr", "(w-3)^2", "--params", "w", "--init", "w"],
+     "error: --init 'w': write name=value or name=v1,v2,… (like --init z=-2,0,2)"),
+    (["train", "linear_regression", "--data", "x=1,b", "--data", "y=1,2"],
+     "error: --data x: 'b' is not a number"),
+])
+def test_typed_number_lists_name_the_option_they_came_with(args, line):
+    r = run(*args)
+    assert r.exit_code == 2 and r.output.strip() == line

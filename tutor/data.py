@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import TutorError
 from .i18n import _
+from .numbers import number_list
 
 MAX_LITERAL_VALUES = 100_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
@@ -46,21 +47,13 @@ def parse_literal(item: str) -> tuple[str, np.ndarray]:
     if not _NAME.fullmatch(name):
         raise DataError(_("--data {item}: write name=v1,v2,… (like --data x=1,2,3) or a file name")
                         .format(item=repr(item)))
-    parts = [p.strip() for p in numbers.split(",")]
-    if len(parts) > MAX_LITERAL_VALUES:
+    if numbers.count(",") >= MAX_LITERAL_VALUES:
         raise DataError(_("--data {name}: at most {count} values; use a file for more")
                         .format(name=name, count=MAX_LITERAL_VALUES))
-    values = []
-    for p in parts:
-        try:
-            v = float(p)
-        except ValueError:
-            raise DataError(_("--data {name}: {value} is not a number")
-                            .format(name=name, value=repr(p))) from None
-        if not math.isfinite(v):
-            raise DataError(_("--data {name}: {value} is not a finite number")
-                            .format(name=name, value=repr(p)))
-        values.append(v)
+    try:
+        values = number_list(numbers, f"--data {name}")
+    except TutorError as exc:
+        raise DataError(str(exc)) from None
     return name, np.array(values)
 
 

@@ -11,8 +11,8 @@ from ..i18n import _
 from ..worksheet import Sheet
 from .latex import prose
 from .notation import _wide
-from .sheet import AnswerLine, Code, Document, Heading, Para, Steps, Table, sheet_document
-from .sheet_markdown import segment_latex
+from .sheet import AnswerLine, Document, Heading, Para, Steps, Table, sheet_document
+from .sheet_markdown import joined_segments
 
 PREAMBLE = [
     r"\documentclass[11pt,a4paper]{article}",
@@ -27,16 +27,8 @@ PREAMBLE = [
 
 
 def _segments(segments, names) -> str:
-    out = []
-    for s in segments:
-        math = segment_latex(s, names)
-        if math is not None:
-            out.append(f"${math}$")
-        elif isinstance(s, Code):
-            out.append(r"\texttt{" + prose(s.text) + "}")
-        else:
-            out.append(_text(s))
-    return "".join(out)
+    return joined_segments(segments, names, code=lambda c: r"\texttt{" + prose(c) + "}",
+                           text=_text)
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -49,17 +49,23 @@ def segment_latex(s, names) -> str | None:
     return None
 
 
-def _segments(segments, names) -> str:
+def joined_segments(segments, names, *, code, text) -> str:
+    """A paragraph's segments as one string: mathematics as ``$…$`` (for Markdown and
+    LaTeX alike), typed code through ``code(str)``, the rest through ``text(segment)``."""
     out = []
     for s in segments:
         math = segment_latex(s, names)
         if math is not None:
             out.append(f"${math}$")
         elif isinstance(s, Code):
-            out.append(f"`{s.text}`")
+            out.append(code(s.text))
         else:
-            out.append(_escape(s))
+            out.append(text(s))
     return "".join(out)
+
+
+def _segments(segments, names) -> str:
+    return joined_segments(segments, names, code=lambda c: f"`{c}`", text=_escape)
 
 
 def _escape(text: str) -> str:
