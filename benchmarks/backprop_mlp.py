@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from tutor.tensor import tensor
+from tutor.backpropagation.tensor import tensor
 
 
 def by_hand(X, y, W1, b1, W2, b2, act):

@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 
-from tutor.lesson import load_lesson
-from tutor.model import from_lesson
+from tutor.explaining.lesson import load_lesson
+from tutor.training.model import from_lesson
 
 
 def main() -> None:

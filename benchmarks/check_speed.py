@@ -20,10 +20,10 @@ import time
 import numpy as np
 import sympy
 
-from tutor.check import check_answer
-from tutor.derivation import derive
-from tutor.gradcheck import check_gradient
-from tutor.lesson import load_lesson
+from tutor.checking.check import check_answer
+from tutor.calculus.derivation import derive
+from tutor.checking.gradcheck import check_gradient
+from tutor.explaining.lesson import load_lesson
 
 ANSWERS = {
     "sigmoid": ("z", ["sigmoid(z)*(1-sigmoid(z))", "(1-tanh(z/2)^2)/4",

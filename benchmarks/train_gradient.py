@@ -35,7 +35,7 @@ import tracemalloc
 
 import numpy as np
 
-from tutor import model as models
+from tutor.training import model as models
 
 
 def hand_gradient(X, y, w, b):

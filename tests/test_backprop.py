@@ -11,9 +11,9 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
-import cli
-from tutor.graph import backprop, build_graph, lesson_from_assignment, lesson_graph
-from tutor.lesson import lesson_names, load_lesson
+from tutor import cli
+from tutor.backpropagation.graph import backprop, build_graph, lesson_from_assignment, lesson_graph
+from tutor.explaining.lesson import lesson_names, load_lesson
 
 DIGITS = 40
 

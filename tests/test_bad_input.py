@@ -7,7 +7,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-import cli
+from tutor import cli
 
 HANG_GUARD = 60  # seconds: a guard against hanging, not a performance target
 
@@ -52,7 +52,7 @@ def test_bad_expressions(tmp_path, name):
     if "\x00" in text:
         # a NUL cannot travel in argv: the library is tested directly instead
         from tutor.errors import ExpressionError
-        from tutor.explanation import lesson_from_expression
+        from tutor.explaining.explanation import lesson_from_expression
 
         with pytest.raises(ExpressionError):
             lesson_from_expression(text)

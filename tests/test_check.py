@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cli
-from tutor.check import check_answer, check_claim, check_expression
-from tutor.derivation import derive
+from tutor import cli
+from tutor.checking.check import check_answer, check_claim, check_expression
+from tutor.calculus.derivation import derive
 from tutor.errors import TutorError
-from tutor.lesson import lesson_names, load_lesson
+from tutor.explaining.lesson import lesson_names, load_lesson
 
 _S1 = "exp(z1)/(exp(z1)+exp(z2)+exp(z3))"
 
@@ -268,7 +268,7 @@ def test_enough_generated_pairs():
 
 def test_generated_pairs_right_and_wrong():
     x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
-    from tutor.parser import parse_expression
+    from tutor.calculus.parser import parse_expression
 
     derivations = {}
     wrong_as_right = []

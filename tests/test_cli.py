@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import cli
+from tutor import cli
 
 runner = CliRunner()
 
@@ -24,7 +24,7 @@ def test_help_lists_commands():
 
 
 def test_list_shows_every_lesson():
-    from tutor.lesson import lesson_names
+    from tutor.explaining.lesson import lesson_names
 
     r = run("list")
     assert r.exit_code == 0

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import cli
-from tutor.gradcheck import assert_gradient, check_gradient
+from tutor import cli
+from tutor.checking.gradcheck import assert_gradient, check_gradient
 
 MODEL = '''
 import numpy as np

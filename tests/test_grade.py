@@ -10,10 +10,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from tutor.grade import grade, key_answers, parse_answers
-from tutor.key import read_key
-from tutor.lesson import lesson_names
+from tutor.cli import main
+from tutor.assessment.grade import grade, key_answers, parse_answers
+from tutor.assessment.key import read_key
+from tutor.explaining.lesson import lesson_names
 
 LESSONS = lesson_names()  # every shipped lesson
 

@@ -12,10 +12,10 @@ import pytest
 import tomllib
 from click.testing import CliRunner
 
-from cli import main
+from tutor.cli import main
 from tutor.i18n import LOCALE_DIR, language_from_environment, set_language, speaking, _
-from tutor.lesson import lesson_names, load_lesson, parse_lesson
-from tutor.render.notation import paragraph
+from tutor.explaining.lesson import lesson_names, load_lesson, parse_lesson
+from tutor.renderers.notation import paragraph
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -194,12 +194,12 @@ def test_speaking_restores_the_language():
 
 
 def test_chinese_plot_has_every_glyph(tmp_path):
-    from tutor.render.fonts import cjk_font
+    from tutor.renderers.fonts import cjk_font
 
     if cjk_font() is None:
         pytest.skip("no CJK font installed (e.g. Debian's fonts-noto-cjk or fonts-wqy-zenhei)")
-    from tutor.explanation import explain
-    from tutor.render.plot import plot_explanation
+    from tutor.explaining.explanation import explain
+    from tutor.renderers.explaining.plot import plot_explanation
 
     set_language("zh")
     path = tmp_path / "neuron.png"
@@ -210,9 +210,9 @@ def test_chinese_plot_has_every_glyph(tmp_path):
 
 
 def test_chinese_plot_without_a_cjk_font_says_so_and_draws_english(tmp_path, monkeypatch):
-    from tutor.render import fonts
-    from tutor.explanation import explain
-    from tutor.render.plot import plot_explanation
+    from tutor.renderers import fonts
+    from tutor.explaining.explanation import explain
+    from tutor.renderers.explaining.plot import plot_explanation
 
     monkeypatch.setattr(fonts, "cjk_font", lambda sample=fonts.SAMPLE: None)
     set_language("zh")

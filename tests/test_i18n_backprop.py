@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from tutor.cli import main
 from tutor.i18n import speaking
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -183,7 +183,7 @@ def test_plot_and_dot_on_the_same_file_in_chinese(tmp_path):
 
 def test_tensor_errors_in_chinese():
     from tutor.errors import TutorError
-    from tutor.tensor import tensor
+    from tutor.backpropagation.tensor import tensor
 
     with speaking("zh"):
         with pytest.raises(TutorError, match="不能乘以.*内侧维数 3 和 2 不相等"):
@@ -203,13 +203,13 @@ def _svg_texts(path: Path) -> str:
 
 
 def test_chinese_graph_plot_has_every_glyph(tmp_path):
-    from tutor.render.fonts import cjk_font
+    from tutor.renderers.fonts import cjk_font
 
     if cjk_font() is None:
         pytest.skip("no CJK font installed (e.g. Debian's fonts-noto-cjk or fonts-wqy-zenhei)")
-    from tutor.graph import backprop
-    from tutor.lesson import load_lesson
-    from tutor.render.backprop_plot import plot_graph
+    from tutor.backpropagation.graph import backprop
+    from tutor.explaining.lesson import load_lesson
+    from tutor.renderers.backpropagation.plot import plot_graph
 
     with speaking("zh"):
         bp = backprop(load_lesson("mlp"))
@@ -226,7 +226,7 @@ def test_chinese_graph_plot_has_every_glyph(tmp_path):
 
 def test_chinese_graph_plot_without_a_cjk_font_draws_english_and_says_so_once(tmp_path,
                                                                                monkeypatch):
-    from tutor.render import fonts
+    from tutor.renderers import fonts
 
     monkeypatch.setattr(fonts, "cjk_font", lambda sample=fonts.SAMPLE: None)
     svg = tmp_path / "g.svg"

@@ -13,12 +13,12 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-import cli
-from tutor.check import check_answer, check_claim
+from tutor import cli
+from tutor.checking.check import check_answer, check_claim
 from tutor.i18n import speaking
-from tutor.lesson import load_lesson
-from tutor.parser import parse_expression
-from tutor.quiz import Quiz, questions_for
+from tutor.explaining.lesson import load_lesson
+from tutor.calculus.parser import parse_expression
+from tutor.assessment.quiz import Quiz, questions_for
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"[−-]?\d+\.\d+(?:e[−+-]?\d+)?")

@@ -13,11 +13,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from tutor.grade import key_answers
+from tutor.cli import main
+from tutor.assessment.grade import key_answers
 from tutor.i18n import speaking
-from tutor.key import read_key
-from tutor.lesson import load_lesson
+from tutor.assessment.key import read_key
+from tutor.explaining.lesson import load_lesson
 
 LESSONS = ["sigmoid", "softmax", "linear_regression", "neuron"]
 ARGS = [*LESSONS, "-n", "10", "-k", "2", "--seed", "7", "--export", "moodle", "--export", "gift"]
@@ -137,7 +137,7 @@ def test_grading_explains_a_wrong_answer_in_chinese(zh, tmp_path):
 
 def test_pdf_has_chinese_text_when_a_cjk_font_is_installed(zh):
     pypdf = pytest.importorskip("pypdf")
-    from tutor.render.fonts import cjk_font_file
+    from tutor.renderers.fonts import cjk_font_file
 
     if cjk_font_file() is None:
         pytest.skip("no CJK font installed: the Chinese PDF is written in English")
@@ -153,7 +153,7 @@ def test_pdf_has_chinese_text_when_a_cjk_font_is_installed(zh):
 def test_without_a_cjk_font_the_pdf_is_english_and_one_note_says_what_to_install(
         tmp_path, monkeypatch):
     pypdf = pytest.importorskip("pypdf")
-    import tutor.render.fonts as fonts
+    import tutor.renderers.fonts as fonts
 
     monkeypatch.setattr(fonts, "cjk_font_face", lambda sample=fonts.SAMPLE: None)
     out = tmp_path / "sheets"
@@ -224,8 +224,8 @@ def test_bad_input_in_chinese_is_one_line(tmp_path):
 
 _PDF_BYTES = """
 import hashlib, sys
-from tutor.render import sheet_pdf
-from tutor.worksheet import make_worksheets
+from tutor.renderers.assessment import pdf as sheet_pdf
+from tutor.assessment.worksheet import make_worksheets
 ws = make_worksheets(["softmax", "neuron", "cross_entropy"], problems=8, variants=2, seed=5)
 if sys.argv[1] == "after-others":
     sheet_pdf.sheet_pdf(ws.sheets[1], key=True)

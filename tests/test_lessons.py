@@ -9,11 +9,11 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
-import cli
-from tutor.explanation import explain
-from tutor.functions import elementary
-from tutor.lesson import lesson_names, load_lesson
-from tutor.numeric import compile_expr
+from tutor import cli
+from tutor.explaining.explanation import explain
+from tutor.calculus.functions import elementary
+from tutor.explaining.lesson import lesson_names, load_lesson
+from tutor.calculus.numeric import compile_expr
 
 ALL = lesson_names()
 REQUIRED = {"linear", "squared_loss", "linear_regression", "sigmoid", "softmax", "relu",

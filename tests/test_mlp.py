@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import cli
-from tutor.graph import lesson_graph
-from tutor.lesson import load_lesson
-from tutor.matrix_form import matrix_form
-from tutor.model import from_lesson
-from tutor.tensor import tensor
+from tutor import cli
+from tutor.backpropagation.graph import lesson_graph
+from tutor.explaining.lesson import load_lesson
+from tutor.backpropagation.matrix_form import matrix_form
+from tutor.training.model import from_lesson
+from tutor.backpropagation.tensor import tensor
 
 PARAMS = ["w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c"]
 

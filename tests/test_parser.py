@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sympy import E, Heaviside, Integer, Max, Min, Rational, Symbol, exp, log, pi, sqrt
 from sympy.core.cache import clear_cache
 
-from tutor import parser as parser_module
+from tutor.calculus import parser as parser_module
 from tutor.errors import ExpressionError
-from tutor.functions import relu, sigmoid, softplus
-from tutor.parser import KNOWN_FUNCTIONS, parse_assignment, parse_equation, parse_expression
+from tutor.calculus.functions import relu, sigmoid, softplus
+from tutor.calculus.parser import KNOWN_FUNCTIONS, parse_assignment, parse_equation, parse_expression
 
 
 def R(name: str) -> Symbol:

@@ -6,9 +6,9 @@ import sys
 
 from click.testing import CliRunner
 
-import cli
-from tutor.lesson import load_lesson
-from tutor.quiz import MAX_TRIES, Quiz, questions_for
+from tutor import cli
+from tutor.explaining.lesson import load_lesson
+from tutor.assessment.quiz import MAX_TRIES, Quiz, questions_for
 
 
 def _quiz(args, lines):

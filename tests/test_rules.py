@@ -9,9 +9,9 @@ import pytest
 import sympy
 from sympy import Abs, Max, Min, acos, acosh, asin, asinh, atan, atanh, cos, cosh, exp, log, sin, sinh, sqrt, tan, tanh
 
-from tutor.derivation import derive
-from tutor.functions import relu, sigmoid, softplus
-from tutor.rules import OUTER, Differentiator, NoRuleError
+from tutor.calculus.derivation import derive
+from tutor.calculus.functions import relu, sigmoid, softplus
+from tutor.calculus.rules import OUTER, Differentiator, NoRuleError
 
 x = sympy.Symbol("x", real=True)
 a = sympy.Symbol("a", real=True)

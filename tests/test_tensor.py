@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tutor.errors import TutorError
-from tutor.tensor import ShapeError, jacobian, tensor
+from tutor.backpropagation.tensor import ShapeError, jacobian, tensor
 
 
 def test_classic_accumulation_example():

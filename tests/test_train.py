@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import cli
-from tutor import model as models
-from tutor.data import synthetic
-from tutor.lesson import lesson_names, load_lesson
-from tutor.numeric import compile_expr
-from tutor.stability import hessian_bound
-from tutor.train import Settings, train
+from tutor import cli
+from tutor.training import model as models
+from tutor.training.data import synthetic
+from tutor.explaining.lesson import lesson_names, load_lesson
+from tutor.calculus.numeric import compile_expr
+from tutor.training.stability import hessian_bound
+from tutor.training.train import Settings, train
 
 
 def run(args):
@@ -544,7 +544,7 @@ def test_naive_cross_entropy_typed_by_a_user_is_computed_stably(text):
 def test_compile_expr_handles_max_min_abs_and_lists():
     """max/min of several arguments print as functools.reduce(numpy.maximum, …), which needs
     functools in the compiled code's namespace; abs of a list needs an array."""
-    from tutor.parser import parse_expression
+    from tutor.calculus.parser import parse_expression
 
     e = parse_expression("max(x, 0, y) + min(x, 1) + abs(x)")
     x, y = sorted(e.free_symbols, key=lambda s: s.name)
@@ -559,7 +559,7 @@ def test_compile_expr_handles_max_min_abs_and_lists():
 
 
 def test_least_squares_on_many_samples_matches_the_factorised_answer():
-    from tutor.train import least_squares
+    from tutor.training.train import least_squares
 
     rng = np.random.default_rng(11)
     X = rng.normal(size=(150_000, 3))
@@ -575,7 +575,7 @@ def test_progress_bar_on_a_terminal():
 
     from rich.console import Console
 
-    from tutor.render.train_text import Progress
+    from tutor.renderers.training.text import Progress
 
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, width=80)

@@ -15,9 +15,9 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
-from cli import main
-from tutor.lesson import lesson_names
-from tutor.worksheet import MAX_PROBLEMS, MAX_VARIANTS, make_worksheets
+from tutor.cli import main
+from tutor.explaining.lesson import lesson_names
+from tutor.assessment.worksheet import MAX_PROBLEMS, MAX_VARIANTS, make_worksheets
 
 ALL = lesson_names()
 

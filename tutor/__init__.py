@@ -2,7 +2,7 @@
 
 The public API, importable from ``tutor`` directly::
 
-    load_lesson, load_lesson_file, lesson_names, parse_lesson   lessons (tutor.lesson)
+    load_lesson, load_lesson_file, lesson_names, parse_lesson   lessons (tutor.explaining.lesson)
     parse_expression                                             the safe parser
     derive, Derivation, Step                                     step-by-step derivatives
     explain, lesson_from_expression                              derivatives with numbers
@@ -21,19 +21,19 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _WHERE = {
-    "load_lesson": "lesson", "load_lesson_file": "lesson", "lesson_names": "lesson",
-    "parse_lesson": "lesson", "Lesson": "lesson",
-    "parse_expression": "parser",
-    "derive": "derivation", "Named": "derivation",
-    "Derivation": "steps", "Step": "steps",
-    "explain": "explanation", "lesson_from_expression": "explanation", "Explanation": "explanation",
-    "compile_expr": "numeric", "central_difference": "numeric", "relative_error": "numeric",
+    "load_lesson": "explaining.lesson", "load_lesson_file": "explaining.lesson", "lesson_names": "explaining.lesson",
+    "parse_lesson": "explaining.lesson", "Lesson": "explaining.lesson",
+    "parse_expression": "calculus.parser",
+    "derive": "calculus.derivation", "Named": "calculus.derivation",
+    "Derivation": "calculus.steps", "Step": "calculus.steps",
+    "explain": "explaining.explanation", "lesson_from_expression": "explaining.explanation", "Explanation": "explaining.explanation",
+    "compile_expr": "calculus.numeric", "central_difference": "calculus.numeric", "relative_error": "calculus.numeric",
     "TutorError": "errors", "ExpressionError": "errors", "LessonError": "errors",
-    "sigmoid": "functions", "softplus": "functions", "relu": "functions",
-    "backprop": "graph", "build_graph": "graph", "Tensor": "tensor",
-    "check_answer": "check", "check_expression": "check", "check_claim": "check",
-    "Verdict": "check", "ClaimVerdict": "check", "Diagnosis": "diagnose",
-    "check_gradient": "gradcheck", "assert_gradient": "gradcheck",
+    "sigmoid": "calculus.functions", "softplus": "calculus.functions", "relu": "calculus.functions",
+    "backprop": "backpropagation.graph", "build_graph": "backpropagation.graph", "Tensor": "backpropagation.tensor",
+    "check_answer": "checking.check", "check_expression": "checking.check", "check_claim": "checking.check",
+    "Verdict": "checking.check", "ClaimVerdict": "checking.check", "Diagnosis": "checking.diagnose",
+    "check_gradient": "checking.gradcheck", "assert_gradient": "checking.gradcheck",
 }
 
 __all__ = sorted(_WHERE)
@@ -60,18 +60,18 @@ def _show_in_notebooks() -> None:
         return
 
     def derivation_latex(d):
-        from .render.latex import derivation_latex as render
+        from tutor.renderers.explaining.latex import derivation_latex as render
 
         return "$$" + render(d) + "$$"
 
     def explanation_markdown(e):
-        from .render.markdown import explanation_markdown as render
+        from tutor.renderers.explaining.markdown import explanation_markdown as render
 
         return render(e)
 
     formatters = ip.display_formatter.formatters
-    formatters["text/latex"].for_type_by_name("tutor.steps", "Derivation", derivation_latex)
-    formatters["text/markdown"].for_type_by_name("tutor.explanation", "Explanation",
+    formatters["text/latex"].for_type_by_name("tutor.calculus.steps", "Derivation", derivation_latex)
+    formatters["text/markdown"].for_type_by_name("tutor.explaining.explanation", "Explanation",
                                                  explanation_markdown)
 
 

@@ -7,7 +7,7 @@ message as one line and exits with code 2.  Anything else escaping the engine is
 
 from __future__ import annotations
 
-from .i18n import _
+from tutor.i18n import _
 
 
 class TutorError(Exception):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 
-from .errors import TutorError
-from .i18n import _
+from tutor.errors import TutorError
+from tutor.i18n import _
 
 
 def number_list(text: str, where: str) -> list[float]:

@@ -1,0 +1,348 @@
+"""Grading students' answers against a worksheet's machine key.
+
+An answers file is plain text, one answer per problem::
+
+    # lines starting with # are comments; blank lines are ignored
+    variant: s7-v03          which sheet the student had (needed when the key has several)
+    name: Ada Lovelace       optional; otherwise the file's name is the student's name
+    1: sigmoid(2*z + 1)*(1 - sigmoid(2*z + 1))*2
+    2: -0.053
+    3: 0.978, 1.015          several numbers: separated by commas, in the order asked
+    4: 7                     the number of the wrong step
+
+Lines may also leave out the number (``-0.053``); they then answer the problems in turn.
+A derivative is judged by the same checker as ``tutor check`` (:func:`tutor.checking.check.check_answer`):
+any equal form is right, and a wrong one gets its diagnosis (a sign, a factor, a forgotten
+inner derivative …).  Numbers are right within the key's tolerance.  Nothing in a student's
+file stops the grading: a missing, unreadable or nonsensical answer is marked wrong with the
+reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import sympy
+
+from tutor.calculus.derivation import Named, derive
+from tutor.errors import TutorError
+from tutor.i18n import _
+from tutor.assessment.key import KeyProblem, VariantKey
+from tutor.assessment.worksheet import punctuation
+
+#: an answers file larger than this is not read
+MAX_ANSWERS_BYTES = 1_000_000
+#: the most answer files in one class folder
+MAX_FILES = 2000
+_NUMBERED = re.compile(r"\s*(\d{1,3})\s*[:)]\s*(.*)")
+_HEADER = re.compile(r"\s*(variant|name|student)\s*:\s*(.*)", re.IGNORECASE)
+
+
+class AnswersError(TutorError):
+    """An answers file that cannot be graded at all (unreadable, or no variant to grade)."""
+
+
+@dataclass
+class Mark:
+    number: int
+    kind: str
+    score: float
+    answer: str
+    reason: str = ""
+
+    @property
+    def status(self) -> str:
+        if not self.answer.strip():
+            return "missing"
+        return "right" if self.score == 1 else "partly" if self.score > 0 else "wrong"
+
+
+@dataclass
+class Graded:
+    student: str
+    path: str
+    variant: str
+    marks: list[Mark] = field(default_factory=list)
+    problem: str = ""  # why the whole file could not be graded
+
+    @property
+    def score(self) -> float:
+        return round(sum(m.score for m in self.marks), 4)
+
+    @property
+    def out_of(self) -> int:
+        return len(self.marks)
+
+
+@dataclass
+class Answers:
+    student: str
+    variant: str | None
+    answers: dict[int, str]
+    notes: dict[int, str]
+
+
+# -- reading an answers file ---------------------------------------------------------------
+def read_answers(path: str | Path) -> Answers:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_ANSWERS_BYTES:
+            raise AnswersError(_("answers {path}: larger than 1 MB; not an answers file")
+                               .format(path=path))
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise AnswersError(_("answers {path}: no such file").format(path=path)) from None
+    except IsADirectoryError:
+        raise AnswersError(_("answers {path}: is a folder").format(path=path)) from None
+    except OSError as exc:
+        raise AnswersError(_("answers {path}: cannot be read ({error})")
+                           .format(path=path, error=exc.__class__.__name__)) from None
+    if b"\x00" in raw:
+        raise AnswersError(_("answers {path}: not a text file").format(path=path))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AnswersError(_("answers {path}: not UTF-8 text").format(path=path)) from None
+    return parse_answers(text, default_name=path.stem)
+
+
+def parse_answers(text: str, *, default_name: str = "student") -> Answers:
+    student, variant = default_name, None
+    answers: dict[int, str] = {}
+    notes: dict[int, str] = {}
+    following = 1
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        header = _HEADER.fullmatch(line)
+        if header:
+            what, value = header.group(1).lower(), header.group(2).strip()
+            if what == "variant":
+                variant = value
+            elif value:
+                student = value
+            continue
+        m = _NUMBERED.fullmatch(line)
+        number, answer = (int(m.group(1)), m.group(2).strip()) if m else (following, line.strip())
+        if number in answers:
+            notes[number] = (_("answered twice (line “{line}”); the first answer is graded")
+                             .format(line=answer[:40]))
+        else:
+            answers[number] = answer
+        following = number + 1
+    return Answers(student, variant, answers, notes)
+
+
+# -- grading -------------------------------------------------------------------------------
+def pick_variant(keys: dict[str, VariantKey], answers: Answers, where: str) -> VariantKey:
+    if answers.variant is None:
+        if len(keys) == 1:
+            return next(iter(keys.values()))
+        raise AnswersError(_("{where}: say which variant the student had, with a line like "
+                             "'variant: {id}'").format(where=where, id=next(iter(keys))))
+    if answers.variant not in keys:
+        some = ", ".join(list(keys)[:3])
+        raise AnswersError(_("{where}: variant {variant} is not in the key (it has {some})")
+                           .format(where=where, variant=repr(answers.variant),
+                                   some=some + (" …" if len(keys) > 3 else "")))
+    return keys[answers.variant]
+
+
+def grade(variant: VariantKey, answers: Answers, *, path: str = "") -> Graded:
+    result = Graded(answers.student, path, variant.id)
+    given = len(answers.answers)
+    for problem in variant.problems:
+        text = answers.answers.get(problem.number, "")
+        if not text.strip():
+            reason = (_("no answer") if given >= len(variant.problems)
+                      else _("no answer (the file answers {given} of {n} problems)")
+                      .format(given=given, n=len(variant.problems)))
+            result.marks.append(Mark(problem.number, problem.kind, 0.0, "", reason))
+            continue
+        try:
+            score, reason = _grade_one(problem, text)
+        except TutorError as exc:
+            score, reason = 0.0, _("cannot read this answer: {error}").format(error=exc)
+        except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, ArithmeticError):
+            score, reason = 0.0, _("cannot read this answer as mathematics")
+        note = answers.notes.get(problem.number)
+        if note:
+            reason = reason + punctuation("; ") + note if reason else note
+        result.marks.append(Mark(problem.number, problem.kind, score, text, reason))
+    extra = sorted(n for n in answers.answers if n not in {p.number for p in variant.problems})
+    if extra:
+        result.problem = (_("answers to problems the sheet does not have: {numbers}")
+                          .format(numbers=", ".join(map(str, extra))))
+    return result
+
+
+def _grade_one(problem: KeyProblem, text: str) -> tuple[float, str]:
+    if problem.answer == "expression":
+        return _grade_expression(problem, text)
+    if problem.answer == "step":
+        m = re.fullmatch(r"\s*(?:step\s*)?(\d{1,4})\s*\.?\s*", text, re.IGNORECASE)
+        if not m:
+            return 0.0, _("write the number of the wrong step, like 4")
+        chosen = int(m.group(1))
+        if chosen == problem.step:
+            return 1.0, ""
+        return 0.0, _("step {step} is right as written").format(step=chosen)
+    return _grade_numbers(problem, text)
+
+
+@functools.lru_cache(maxsize=512)
+def _derivation(function, wrt, named: tuple, assumptions: tuple):
+    return derive(function, wrt, named=named, assumptions=assumptions)
+
+
+def _grade_expression(problem: KeyProblem, text: str) -> tuple[float, str]:
+    from tutor.checking.check import check_answer
+
+    named = tuple(Named(sympy.Symbol(name), definition) for name, definition in problem.names.items())
+    function = problem.function.xreplace({sympy.Symbol(n): d for n, d in problem.names.items()})
+    wrt = problem.variables[problem.wrt[0]]
+    derivation = _derivation(function, wrt, named, problem.assumptions)
+    verdict = check_answer(function, wrt, text, named=named, assumptions=problem.assumptions,
+                           symbols=problem.variables, derivation=derivation)
+    if verdict.correct:
+        return 1.0, ""
+    if verdict.diagnosis is None:
+        return 0.0, _("not equal to the derivative")
+    return 0.0, _describe(verdict.diagnosis)
+
+
+def _describe(diagnosis) -> str:
+    try:
+        return diagnosis.describe()
+    except (AttributeError, TypeError):
+        return str(getattr(diagnosis, "detail", diagnosis))
+
+
+def _number(text: str) -> float:
+    from tutor.checking.check import claim_value
+
+    value, _unit = claim_value(text)
+    if not math.isfinite(value):
+        raise TutorError(_("{text} is not a finite number").format(text=repr(text)))
+    return value
+
+
+def _grade_numbers(problem: KeyProblem, text: str) -> tuple[float, str]:
+    items = [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
+    wanted = problem.numbers
+    if len(items) != len(wanted):
+        if len(wanted) == 1 and len(items) > 1:
+            return 0.0, _("one number was asked for, the answer has {n}").format(n=len(items))
+        if len(items) < len(wanted):
+            missing = ", ".join(n.label for n in wanted[len(items):])
+            reasons = [_("{wanted} numbers were asked for ({labels}), the answer has {n}: "
+                         "no value for {missing}").format(
+                             wanted=len(wanted), labels=", ".join(n.label for n in wanted),
+                             n=len(items), missing=missing)]
+        else:
+            reasons = [_("{wanted} numbers were asked for, the answer has {n}")
+                       .format(wanted=len(wanted), n=len(items))]
+    else:
+        reasons = []
+    right = 0
+    for k, n in enumerate(wanted):
+        if k >= len(items):
+            break
+        try:
+            value = _number(items[k])
+        except TutorError as exc:
+            reasons.append(_("{label}: cannot read {text} as a number ({error})")
+                           .format(label=n.label, text=repr(items[k]), error=exc))
+            continue
+        if abs(value - n.value) <= n.tolerance + 1e-12 * abs(n.value):
+            right += 1
+        else:
+            reasons.append(_("{label}: {text} is wrong ({why})")
+                           .format(label=n.label, text=items[k], why=_number_diagnosis(value, n)))
+    score = right / len(wanted)
+    if len(items) > len(wanted):
+        score = min(score, (len(wanted) - 1) / len(wanted)) if len(wanted) > 1 else 0.0
+    return round(score, 4), punctuation("; ").join(reasons)
+
+
+def _number_diagnosis(value: float, n) -> str:
+    if n.value != 0 and abs(value + n.value) <= n.tolerance:
+        return _("the sign is wrong")
+    if n.value != 0 and value != 0:
+        for ratio in (Fraction(2), Fraction(3), Fraction(4), Fraction(1, 2), Fraction(1, 3),
+                      Fraction(1, 4)):
+            for r in (ratio, -ratio):
+                if abs(value - float(r) * n.value) <= n.tolerance:
+                    return _("it is {ratio} × the right value").format(ratio=r)
+    return _("not within the tolerance of the right value")
+
+
+# -- a class folder ------------------------------------------------------------------------
+def answer_files(folder: str | Path) -> list[Path]:
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".txt"
+                   and not p.name.startswith("."))
+    if not files:
+        raise AnswersError(_("answers {path}: the folder holds no .txt answer files")
+                           .format(path=folder))
+    if len(files) > MAX_FILES:
+        raise AnswersError(_("answers {path}: more than {n} answer files")
+                           .format(path=folder, n=MAX_FILES))
+    return files
+
+
+def grade_path(keys: dict[str, VariantKey], path: Path, *, strict: bool) -> Graded:
+    """Grade one file.  ``strict``: an ungradable file raises; otherwise it gets a row with
+    the reason and no marks."""
+    try:
+        answers = read_answers(path)
+        variant = pick_variant(keys, answers, _("answers {path}").format(path=path))
+    except AnswersError as exc:
+        if strict:
+            raise
+        return Graded(path.stem, str(path), "", [], str(exc))
+    return grade(variant, answers, path=str(path))
+
+
+def scores_csv(results: list[Graded]) -> str:
+    problems = max((r.out_of for r in results), default=0)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", "file", "variant", "score", "out_of"]
+                    + [f"p{k}" for k in range(1, problems + 1)] + ["notes"])
+    for r in results:
+        marks = {m.number: m for m in r.marks}
+        notes = [r.problem] if r.problem else []
+        notes += [f"{m.number}: {m.reason}" for m in r.marks if m.score < 1 and m.reason]
+        writer.writerow([r.student, Path(r.path).name, r.variant, _fmt(r.score), r.out_of]
+                        + [_fmt(marks[k].score) if k in marks else "" for k in range(1, problems + 1)]
+                        + [" | ".join(notes)])
+    return buf.getvalue()
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def key_answers(variant: VariantKey, expressions: dict[int, str] | None = None) -> str:
+    """An answers file with the key's own answers (for checking a key, and as an example)."""
+    from tutor.assessment.key import expression_text
+
+    lines = [f"variant: {variant.id}", "name: answer key"]
+    for p in variant.problems:
+        if p.answer == "expression":
+            answer = (expressions or {}).get(p.number) or expression_text(p.expected)
+        elif p.answer == "step":
+            answer = str(p.step)
+        else:
+            answer = ", ".join(repr(n.value) for n in p.numbers)
+        lines.append(f"{p.number}: {answer}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,302 @@
+"""Backpropagation with vectors and matrices, shown on small examples.
+
+Each topic runs the tensor engine (:mod:`tutor.backpropagation.tensor`) and puts what it computed beside an
+independent second computation — the textbook formula evaluated directly with NumPy, or
+finite differences — as a list of plain blocks (a matrix with labels, a sentence, a check)
+that the renderers lay out.
+
+Topics:
+  ``jacobian softmax``   J as a table and as the formula diag(s) − s sᵀ; vᵀJ
+  ``jacobian rowsum``    the row sums of exp(x) for a 2×3 x: a Jacobian with zero blocks
+  ``matmul``             Y = A·B, L = sum(Y): ∂L/∂A = 1·Bᵀ, ∂L/∂B = Aᵀ·1
+  ``accumulate``         gradients add up over backward passes until zero_grad()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from tutor.errors import TutorError
+from tutor.i18n import _
+from tutor.backpropagation.tensor import jacobian, tensor
+
+TOPICS = ("jacobian", "matmul", "accumulate")
+JACOBIANS = ("softmax", "rowsum")
+#: rel. error under this counts as agreement
+AGREE = 1e-9
+
+
+@dataclass
+class Matrix:
+    label: str
+    values: np.ndarray
+    rows: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Line:
+    text: str
+    style: str = ""  # "", "formula", "heading", "insight"
+
+
+@dataclass
+class Check:
+    """Two computations of the same numbers and their largest relative difference."""
+
+    label: str
+    first: str
+    second: str
+    error: float
+    tolerance: float = AGREE
+
+    @property
+    def ok(self) -> bool:
+        return bool(np.isfinite(self.error) and self.error < self.tolerance)
+
+
+@dataclass
+class Topic:
+    name: str
+    title: str
+    blocks: list = field(default_factory=list)
+
+    @property
+    def checks(self) -> list[Check]:
+        return [b for b in self.blocks if isinstance(b, Check)]
+
+    def add(self, *blocks) -> None:
+        self.blocks.extend(blocks)
+
+
+#: finite differences with h = 1e-6 agree to about 1e-10 relative; allow for rounding
+FD_AGREE = 1e-6
+
+
+def max_relative_difference(a, b, scale: float = 0.0) -> float:
+    """Largest entrywise relative difference; entries far below ``scale`` (sums that cancel
+    to rounding noise) are measured against ``scale`` instead."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not a.size:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)),
+                                                   max(scale, 1e-300))))
+
+
+def _fd_jacobian(fn, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    y0 = fn(tensor(x)).data
+    J = np.zeros((y0.size, x.size))
+    for k in range(x.size):
+        up, down = x.copy().ravel(), x.copy().ravel()
+        up[k] += h
+        down[k] -= h
+        J[:, k] = ((fn(tensor(up.reshape(x.shape))).data - fn(tensor(down.reshape(x.shape))).data)
+                   .ravel() / (2 * h))
+    return J
+
+
+def _names(base: str, shape) -> list[str]:
+    if len(shape) == 1:
+        return [f"{base}{i + 1}" for i in range(shape[0])]
+    return [f"{base}{i + 1}{j + 1}" for i in range(shape[0]) for j in range(shape[1])]
+
+
+def _vector(values: Mapping[str, object], name: str, default, shape=None) -> np.ndarray:
+    if name not in values:
+        return np.array(default, dtype=np.float64)
+    v = np.atleast_1d(np.asarray(values[name], dtype=np.float64))
+    if shape is not None:
+        if v.size != int(np.prod(shape)):
+            raise TutorError(_("--at {name}: {given} number(s) given, but {name} has shape "
+                               "{shape} ({count} numbers, row by row)").format(
+                name=name, given=v.size, shape="×".join(map(str, shape)),
+                count=int(np.prod(shape))))
+        v = v.reshape(shape)
+    elif v.size < 2:
+        raise TutorError(_("--at {name}: give at least two numbers, like {example}").format(
+            name=name, example=f"--at {name}=1,2,0.5"))
+    return v
+
+
+def _numbered(template: str, count: int) -> list[str]:
+    """["row 1", "row 2", …] from the template "row {number}" (in the current language)."""
+    return [template.format(number=k + 1) for k in range(count)]
+
+
+# -- topics ------------------------------------------------------------------------------------
+def softmax_jacobian(values: Mapping[str, object] | None = None) -> Topic:
+    z = _vector(values or {}, "z", [1.0, 2.0, 0.5])
+    n = z.size
+    t = Topic("jacobian softmax", _("The Jacobian of softmax, and what {call} computes")
+              .format(call="backward()"))
+    fn = lambda x: x.softmax()  # noqa: E731
+    s, J = jacobian(fn, z)
+    zs, ss = _names("z", (n,)), _names("s", (n,))
+    t.add(Line("s = softmax(z): sᵢ = e^(zᵢ) / Σⱼ e^(zⱼ), "
+               + _("{outputs} outputs of {inputs} inputs").format(outputs=n, inputs=n), "formula"),
+          Matrix("z", z, columns=zs), Matrix("s", s, columns=ss),
+          Line(_("{entry}, row i from one backward pass with v = the i-th unit vector")
+               .format(entry="J[i, j] = ∂sᵢ/∂zⱼ"), "heading"),
+          Matrix(_("{name} (backward, one row per pass)").format(name="J"), J, rows=ss, columns=zs))
+    formula = np.diag(s) - np.outer(s, s)
+    t.add(Line(_("as a formula: {formula}, that is {entry}").format(
+              formula="J = diag(s) − s sᵀ", entry="∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)"), "formula"),
+          Matrix("diag(s) − s sᵀ", formula, rows=ss, columns=zs),
+          Check("J", _("backward"), "diag(s) − s sᵀ", max_relative_difference(J, formula)),
+          Check("J", _("backward"), _("finite differences"),
+                max_relative_difference(J, _fd_jacobian(fn, z)), FD_AGREE))
+    _vjp(t, fn, z, J, zs, _("the outputs always sum to 1, so nudging z cannot change Σ sᵢ: "
+                            "every column of J sums to 0 and vᵀJ = 0 for v = ones"))
+    v = np.arange(1.0, n + 1)
+    zt = tensor(z)
+    fn(zt).backward(v)
+    shown = "(" + ", ".join(f"{k:g}" for k in v) + ")"
+    t.add(Line(_("with weights v = {weights}, vᵀJ is the gradient of Σ vᵢsᵢ, a weighted score")
+               .format(weights=shown), "formula"),
+          Matrix(f"y.backward(v = {shown})", zt.grad, columns=zs),
+          Matrix("vᵀ·J", v @ J, columns=zs),
+          Check("vᵀJ", "backward(v)", "vᵀ·J",
+                max_relative_difference(zt.grad, v @ J, float(np.max(np.abs(v) @ np.abs(J))))))
+    t.add(Line(_("J is symmetric and each row sums to 0. A network never builds it: backward() "
+                 "computes vᵀJ = s ⊙ (v − (v·s)) directly, in O(n) instead of O(n²)."), "insight"))
+    return t
+
+
+def rowsum_jacobian(values: Mapping[str, object] | None = None) -> Topic:
+    x = _vector(values or {}, "x", [[0.1, -0.4, 0.7], [1.2, 0.0, -2.0]], shape=(2, 3))
+    t = Topic("jacobian rowsum", _("Row sums of exp(x) for a 2×3 x: a Jacobian with zero blocks"))
+    fn = lambda a: a.exp().sum(axis=1)  # noqa: E731
+    y, J = jacobian(fn, x)
+    xs, ys = _names("x", x.shape), _names("y", (2,))
+    t.add(Line(_("{formula}: two outputs, six inputs (x flattened row by row)").format(
+              formula="yᵢ = Σⱼ e^(xᵢⱼ)"), "formula"),
+          Matrix("x", x, rows=_numbered(_("row {number}"), 2),
+                 columns=_numbered(_("col {number}"), 3)),
+          Matrix("y", y, columns=ys),
+          Line(_("{entry}, row i from one backward pass with v = the i-th unit vector")
+               .format(entry="J[i, (k, j)] = ∂yᵢ/∂xₖⱼ"), "heading"),
+          Matrix(_("{name} (backward)").format(name="J"), J, rows=ys, columns=xs,
+                 note=_("y₁ does not depend on row 2 of x, nor y₂ on row 1: those blocks are 0")))
+    formula = np.zeros((2, 6))
+    for i in range(2):
+        formula[i, 3 * i:3 * i + 3] = np.exp(x[i])
+    t.add(Line(_("as a formula: {formula}, the exponentials on the diagonal blocks").format(
+              formula="∂yᵢ/∂xₖⱼ = δᵢₖ e^(xₖⱼ)"), "formula"),
+          Check("J", _("backward"), "δᵢₖ e^(xₖⱼ)", max_relative_difference(J, formula)),
+          Check("J", _("backward"), _("finite differences"),
+                max_relative_difference(J, _fd_jacobian(fn, x)), FD_AGREE))
+    _vjp(t, fn, x, J, xs, _("with v = ones, vᵀJ adds the rows of J: every input gets e^(xₖⱼ)"))
+    return t
+
+
+def _vjp(t: Topic, fn, x: np.ndarray, J: np.ndarray, labels, why: str) -> None:
+    """y.backward(v) is vᵀJ; with v = ones it is the gradient of sum(y), summing first."""
+    xt = tensor(x)
+    y = fn(xt)
+    v = np.ones(y.shape)
+    y.backward(v)
+    by_backward = xt.grad.ravel()
+    first = tensor(x)
+    fn(first).sum().backward()
+    sum_first = first.grad.ravel()
+    # entries that cancel to 0 are compared on the scale of the terms that cancel
+    scale = float(np.max(np.abs(v.ravel()) @ np.abs(J)))
+    t.add(Line(_("vector-Jacobian product: when the output is not a scalar, backward(v) computes "
+                 "vᵀJ without forming J"), "heading"),
+          Matrix("y.backward(ones)", by_backward, columns=labels),
+          Matrix("vᵀ·J, v = ones", v.ravel() @ J, columns=labels),
+          Matrix("sum(y).backward()", sum_first, columns=labels,
+                 note=_("summing the outputs first, then a scalar backward")),
+          Check("vᵀJ", "backward(v)", "vᵀ·J", max_relative_difference(by_backward, v.ravel() @ J, scale)),
+          Check("v = ones", "backward(ones)", _("sum first"),
+                max_relative_difference(by_backward, sum_first, scale)),
+          Line(why, "insight"))
+
+
+def matmul_topic(values: Mapping[str, object] | None = None) -> Topic:
+    values = values or {}
+    A0 = _vector(values, "A", [[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]], shape=(2, 3))
+    B0 = _vector(values, "B", [[2.0, -1.0], [1.0, 1.0], [0.0, 4.0]], shape=(3, 2))
+    t = Topic("matmul", _("Gradients of a matrix product: {formula}").format(
+        formula="Y = A·B, L = sum(Y)"))
+    A, B = tensor(A0), tensor(B0)
+    Y = A @ B
+    L = Y.sum()
+    L.backward()
+    ones = np.ones(Y.shape)
+    row, col = _("row {number}"), _("col {number}")
+    t.add(Line(_("{product} (2×3 times 3×2), {loss}; {adjoint} is a matrix of ones").format(
+              product="Y = A·B", loss="L = Σ Yᵢⱼ", adjoint="Ȳ = ∂L/∂Y"), "formula"),
+          Matrix("A", A0, rows=_numbered(row, 2), columns=_numbered(col, 3)),
+          Matrix("B", B0, rows=_numbered(row, 3), columns=_numbered(col, 2)),
+          Matrix("Y = A·B", Y.data), Line(f"L = sum(Y) = {float(L.data):g}", "formula"),
+          Line(_("backward: {first} and {second} (the shapes only fit one way)").format(
+              first="Ā = Ȳ·Bᵀ", second="B̄ = Aᵀ·Ȳ"), "heading"),
+          Matrix(_("{name} (backward)").format(name="A.grad"), A.grad), Matrix("1·Bᵀ", ones @ B0.T),
+          Matrix(_("{name} (backward)").format(name="B.grad"), B.grad), Matrix("Aᵀ·1", A0.T @ ones),
+          Check("∂L/∂A", _("backward"), "1·Bᵀ", max_relative_difference(A.grad, ones @ B0.T)),
+          Check("∂L/∂B", _("backward"), "Aᵀ·1", max_relative_difference(B.grad, A0.T @ ones)),
+          Line(_("every entry of row i of ∂L/∂A is the same: Aᵢₖ meets row k of B in every "
+                 "column of Y, so its gradient is that row's sum"), "insight"))
+    return t
+
+
+def accumulate_topic(values: Mapping[str, object] | None = None) -> Topic:
+    t = Topic("accumulate", _("Gradients accumulate over backward passes until you reset them"))
+    inp = tensor(np.eye(4, 5))
+    out = ((inp + 1) ** 2).T
+    ones = np.ones(out.shape)
+    t.add(Line(_("{input} (4×5, ones on the diagonal); {output}, a 5×4 matrix").format(
+              input="inp = I", output="out = ((inp + 1)²)ᵀ"), "formula"),
+          Line(_("out is not a scalar: backward(v) needs v, here v = ones, so each entry of "
+                 "inp.grad is {gradient}").format(gradient="∂(Σ out)/∂inp = 2(inp + 1)"),
+               "formula"))
+    out.backward(ones)
+    first = inp.grad.copy()
+    t.add(Matrix(_("after the first backward"), first))
+    out.backward(ones)
+    second = inp.grad.copy()
+    t.add(Matrix(_("after a second backward, no reset"), second,
+                 note=_("the new gradient was added to the old one: 8 and 4, not 4 and 2")))
+    inp.zero_grad()
+    out.backward(ones)
+    third = inp.grad.copy()
+    t.add(Matrix(_("after {call} and a third backward").format(call="zero_grad()"), third))
+    expected = 2 * (np.eye(4, 5) + 1)
+    t.add(Check(_("first pass"), _("backward"), "2(inp + 1)", max_relative_difference(first, expected)),
+          Check(_("second pass"), _("backward"), "2 × 2(inp + 1)",
+                max_relative_difference(second, 2 * expected)),
+          Check(_("after reset"), _("backward"), "2(inp + 1)", max_relative_difference(third, expected)),
+          Line(_("why it matters: a training loop must reset the gradients (zero_grad) before "
+                 "every step, or each step uses the sum of all the gradients so far. On purpose, "
+                 "accumulation lets a large batch be processed in pieces."), "insight"))
+    return t
+
+
+def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) -> Topic:
+    """The topic named by the command-line words, e.g. ("jacobian", "softmax")."""
+    head, rest = words[0], list(words[1:])
+    allowed = {"jacobian": {"x"} if rest[:1] == ["rowsum"] else {"z"}, "matmul": {"A", "B"},
+               "accumulate": set()}[head]
+    for name in values or {}:
+        if name not in allowed:
+            raise TutorError((_("--at {name}: '{topic}' takes {names}") if allowed else
+                              _("--at {name}: '{topic}' takes no values")).format(
+                name=name, topic=" ".join(words), names=", ".join(sorted(allowed))))
+    if head == "jacobian":
+        which = rest.pop(0) if rest else "softmax"
+        if which not in JACOBIANS:
+            raise TutorError(_("no Jacobian example '{name}'; there are: {names}").format(
+                name=which, names=", ".join(JACOBIANS)))
+        if rest:
+            raise TutorError(_("unexpected '{words}' after '{topic}'").format(
+                words=" ".join(rest), topic=f"jacobian {which}"))
+        return softmax_jacobian(values) if which == "softmax" else rowsum_jacobian(values)
+    if rest:
+        raise TutorError(_("unexpected '{words}' after '{topic}'").format(
+            words=" ".join(rest), topic=head))
+    return matmul_topic(values) if head == "matmul" else accumulate_topic(values)

@@ -1,0 +1,116 @@
+"""Compiling expressions to NumPy and checking derivatives against finite differences.
+
+SymPy is used once, to turn an expression into a NumPy function (``lambdify`` with common
+sub-expression elimination); everything after that is NumPy on float64 arrays.  The named
+functions compile to numerically stable implementations (σ without overflow for any z,
+softplus through ``logaddexp``), and the overflow-prone written-out forms 1/(1 + e^(−a)) and
+log(1 + e^a) are replaced by them before compiling.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import sympy
+
+from tutor.errors import TutorError
+from tutor.calculus.functions import stable_form  # noqa: F401  (re-exported)
+
+
+def stable_sigmoid(z):
+    z = np.asarray(z, dtype=np.float64)
+    # e^(−|z|) never overflows; pick the algebraically equal form by the sign of z
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def stable_softplus(z):
+    return np.logaddexp(0.0, np.asarray(z, dtype=np.float64))
+
+
+def numpy_relu(z):
+    return np.maximum(np.asarray(z, dtype=np.float64), 0.0)
+
+
+NUMPY_FUNCTIONS = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "relu": numpy_relu}
+
+#: the modules the printed code refers to: NumPy's printer writes max/min of several arguments
+#: as ``functools.reduce(numpy.maximum, [...])``
+PRINTED_MODULES = {"numpy": np, "functools": functools}
+
+
+def _printer():
+    # A NumPy printer with an explicit namespace: lambdify's "numpy" module string would run
+    # the equivalent of `from numpy import *`, which loads a dozen numpy submodules (~0.1 s).
+    from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.precedence import precedence
+
+    class Printer(NumPyPrinter):
+        def _print_Add(self, expr, order=None):
+            # z - y rather than SymPy's -y + z: on arrays the latter is two passes (negate,
+            # then add), the former one
+            terms = list(expr.args)
+            first = [t for t in terms if not t.could_extract_minus_sign()]
+            if not first:
+                return super()._print_Add(expr, order)
+            level = precedence(expr)
+            out = " + ".join(self.parenthesize(t, level) for t in first)
+            for t in terms:
+                if t.could_extract_minus_sign():
+                    out += " - " + self.parenthesize(-t, level, strict=True)
+            return out
+
+    return Printer({"fully_qualified_modules": True, "inline": True,
+                    "allow_unknown_functions": True, "user_functions": {}})
+
+
+def compile_expr(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable:
+    """A vectorised NumPy function of ``args`` (in that order) computing ``expr``."""
+    fn = sympy.lambdify(list(args), stable_form(expr), modules=[NUMPY_FUNCTIONS, PRINTED_MODULES],
+                        printer=_printer(), cse=True)
+
+    def call(*values):
+        values = [np.asarray(v, dtype=np.float64) for v in values]
+        with np.errstate(all="ignore"):
+            out = fn(*values)
+        shape = np.broadcast(*values).shape if values else ()
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), shape)
+
+    return call
+
+
+def relative_error(a, b, tiny: float = 1e-300):
+    """|a − b| / max(|a|, |b|, tiny), elementwise (0 where both are 0)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), tiny)
+
+
+def central_difference(fn: Callable, values: Sequence[np.ndarray], index: int):
+    """∂fn/∂(argument ``index``) by central differences, with a step scaled to the value."""
+    x = np.asarray(values[index], dtype=np.float64)
+    h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+    # make x ± h exactly representable so the step really is 2h
+    up, down = x + h, x - h
+    step = up - down
+    plus = list(values)
+    minus = list(values)
+    plus[index], minus[index] = up, down
+    return (fn(*plus) - fn(*minus)) / step
+
+
+def batch(values: Mapping[str, object], names: Sequence[str]) -> list[np.ndarray]:
+    """float64 arrays for ``names``, broadcast to one batch shape."""
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise TutorError(f"no value for {', '.join(missing)}: give one with --at "
+                         f"{missing[0]}=1.5 (or a list, --at {missing[0]}=1,2,3)")
+    arrays = [np.asarray(values[n], dtype=np.float64) for n in names]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        sizes = ", ".join(f"{n}: {a.size}" for n, a in zip(names, arrays) if a.ndim)
+        raise TutorError(f"values of different lengths ({sizes}); give one number or lists "
+                         "of the same length") from None
+    return [np.broadcast_to(a, shape) for a in arrays]

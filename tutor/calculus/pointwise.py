@@ -1,0 +1,123 @@
+"""Derivatives checked at a handful of points, in plain Python floats.
+
+``tutor explain`` evaluates a function and its derivative at the few points of a lesson's
+example and compares them with central finite differences.  For a few points NumPy buys
+nothing and costs a tenth of a second to import, so this module compiles to Python's
+``math`` (with the same stable forms as :mod:`tutor.calculus.numeric`, which does the batch work for
+training).  The tests check that both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import sympy
+
+from tutor.errors import TutorError
+from tutor.calculus.functions import stable_form
+
+_EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _softplus(z: float) -> float:
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _relu(z: float) -> float:
+    return max(z, 0.0)
+
+
+SCALAR_FUNCTIONS = {"sigmoid": _sigmoid, "softplus": _softplus, "relu": _relu}
+
+
+def compile_scalar(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable[..., float]:
+    """A function of floats computing ``expr``; undefined values come back as NaN."""
+    fn = sympy.lambdify(list(args), stable_form(expr), modules=[SCALAR_FUNCTIONS, "math"],
+                        cse=True)
+
+    def call(*values: float) -> float:
+        try:
+            out = fn(*values)
+            return float(out)
+        except OverflowError:
+            return math.inf
+        except (ValueError, ZeroDivisionError, TypeError):
+            return math.nan
+
+    return call
+
+
+def relative_error(a: float, b: float, tiny: float = 1e-300) -> float:
+    """|a − b| / max(|a|, |b|, tiny); NaN when either is undefined."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.nan
+    return abs(a - b) / max(abs(a), abs(b), tiny)
+
+
+def points(values: Mapping[str, object], names: Sequence[str]) -> list[tuple[float, ...]]:
+    """The points of a small batch: each name's number, or list of numbers, aligned."""
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise TutorError(f"no value for {', '.join(missing)}: give one with --at "
+                         f"{missing[0]}=1.5 (or a list, --at {missing[0]}=1,2,3)")
+    columns = [values[n] if isinstance(values[n], (list, tuple)) else [values[n]] for n in names]
+    lengths = {len(c) for c in columns if len(c) != 1}
+    if len(lengths) > 1:
+        sizes = ", ".join(f"{n}: {len(c)}" for n, c in zip(names, columns) if len(c) != 1)
+        raise TutorError(f"values of different lengths ({sizes}); give one number or lists "
+                         "of the same length")
+    size = lengths.pop() if lengths else 1
+    return [tuple(float(c[k] if len(c) > 1 else c[0]) for c in columns) for k in range(size)]
+
+
+@dataclass
+class NumericCheck:
+    """A derivative evaluated at some points, beside a central finite-difference estimate."""
+
+    at: dict[str, list[float]]
+    value: list[float]
+    derivative: list[float]
+    finite_difference: list[float]
+
+    @property
+    def relative_error(self) -> list[float]:
+        return [relative_error(a, b) for a, b in zip(self.derivative, self.finite_difference)]
+
+    @property
+    def max_rel_error(self) -> float:
+        finite = [e for e in self.relative_error if math.isfinite(e)]
+        return max(finite) if finite else math.nan
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+
+def check_numerically(function: sympy.Expr, derivative: sympy.Expr, wrt: sympy.Symbol,
+                      symbols: Sequence[sympy.Symbol], values: Mapping[str, object]) -> NumericCheck:
+    """Evaluate ``function`` and ``derivative`` at ``values``; compare with finite differences."""
+    names = [s.name for s in symbols]
+    pts = points(values, names)
+    f = compile_scalar(function, symbols)
+    df = compile_scalar(derivative, symbols)
+    index = list(symbols).index(wrt)
+    value, der, fd = [], [], []
+    for p in pts:
+        value.append(f(*p))
+        der.append(df(*p))
+        x = p[index]
+        h = _EPS_CBRT * max(1.0, abs(x))
+        up, down = list(p), list(p)
+        up[index], down[index] = x + h, x - h
+        fd.append((f(*up) - f(*down)) / (up[index] - down[index]))
+    at = {n: [p[k] for p in pts] for k, n in enumerate(names)}
+    return NumericCheck(at, value, der, fd)

@@ -1,0 +1,188 @@
+"""Putting a lesson, its derivations and their numbers together for the renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import sympy
+
+from tutor.calculus.derivation import Named, derive, expand_named
+from tutor.errors import TutorError
+from tutor.calculus.functions import NAMED, elementary, sigmoid, stable_form
+from tutor.i18n import _
+from tutor.explaining.lesson import Lesson
+from tutor.calculus.pointwise import NumericCheck, check_numerically
+from tutor.calculus.parser import parse_expression
+from tutor.calculus.rules import StepCheckError
+from tutor.calculus.steps import Derivation
+from tutor.calculus.verify import same_value
+
+#: numbers used for an expression typed with --expr when no --at is given
+DEFAULT_POINTS = [-1.0, 0.5, 2.0]
+DEFAULT_OTHERS = 1.0
+
+
+@dataclass
+class Item:
+    """One derivative: the derivation, its plain elementary form, and its numbers."""
+
+    output: int
+    derivation: Derivation
+    elementary: sympy.Expr
+    numeric: NumericCheck
+    #: the lesson's general form for this entry, checked equal to the result
+    general: sympy.Expr | None = None
+    #: the derivative reduced over the batch (mean or sum), when the lesson has a reduction
+    batch_value: float | None = None
+
+
+@dataclass
+class Explanation:
+    lesson: Lesson
+    items: list[Item]
+    wrt: list[sympy.Symbol]
+    values: dict[str, object] = field(default_factory=dict)
+
+    def item(self, output: int, wrt: sympy.Symbol) -> Item:
+        for it in self.items:
+            if it.output == output and it.derivation.wrt == wrt:
+                return it
+        raise KeyError((output, wrt))
+
+
+def plain_form(derivation: Derivation, lesson: Lesson) -> sympy.Expr:
+    """The derivative with elementary functions only, in the last such form of the steps."""
+    placeholders = {n.symbol for n in lesson.named}
+    forms = [derivation.tree.after] + [r.after for r in derivation.rewrites]
+    for form in reversed(forms):
+        if not (form.free_symbols & placeholders) and not form.has(*NAMED):
+            return form
+    return elementary(expand_named(derivation.result, lesson.named))
+
+
+def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
+            at: Mapping[str, object] | None = None) -> Explanation:
+    """Derive every output of ``lesson`` by each variable in ``wrt`` and check the numbers."""
+    wrt = list(wrt) if wrt else list(lesson.wrt)
+    values = dict(lesson.example)
+    values.update(at or {})
+    symbols = sorted({s for out in lesson.outputs for s in out.free_symbols} | set(wrt),
+                     key=lambda s: s.name)
+    items = []
+    for oi, (output, oname) in enumerate(zip(lesson.outputs, lesson.output_names)):
+        for w in wrt:
+            d = derive(output, w, named=lesson.named, assumptions=lesson.assumptions,
+                       name=oname)
+            plain = plain_form(d, lesson)
+            numeric = check_numerically(output, plain, w, symbols,
+                                        values)
+            general = lesson.general.get((oi, lesson.wrt.index(w))) if w in lesson.wrt else None
+            if general is not None:
+                # the lesson's general formula must be this very entry
+                target = expand_named(d.result, lesson.named)
+                if not same_value(_under(expand_named(general, lesson.named), lesson),
+                                  _under(target, lesson)):
+                    raise StepCheckError(f"the lesson's general form {lesson.general_text} "
+                                         f"does not match entry {oname} by {w}: {d.result}")
+            batch_value = None
+            if lesson.reduce and len(numeric) > 1:
+                total = sum(numeric.derivative)
+                batch_value = total / len(numeric) if lesson.reduce == "mean" else total
+            items.append(Item(oi, d, plain, numeric, general, batch_value))
+    return Explanation(lesson, items, wrt, values)
+
+
+def _under(expr, lesson: Lesson):
+    """``expr`` with the lesson's assumptions used to eliminate one symbol each."""
+    for lhs, rhs in lesson.assumptions:
+        target = sorted(lhs.free_symbols, key=lambda s: s.name)[-1]
+        expr = expr.subs(target, sympy.solve(sympy.Eq(lhs, rhs), target)[0])
+    return expr
+
+
+def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
+    """A one-off lesson for an expression typed with ``--expr``."""
+    expr = parse_expression(text)
+    if not expr.free_symbols:
+        raise TutorError(_("'{text}' has no variables to differentiate by").format(text=text))
+    symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
+    chosen = []
+    for name in wrt:
+        if name not in symbols:
+            raise TutorError(_("--wrt {name}: the expression has no variable '{name}'; "
+                               "it has {names}").format(name=name, names=", ".join(symbols)))
+        chosen.append(symbols[name])
+    if not chosen:
+        chosen = list(symbols.values())
+    example = {n: (list(DEFAULT_POINTS) if symbols[n] == chosen[0] else DEFAULT_OTHERS)
+               for n in symbols}
+    # a written-out logistic 1/(1 + e^(−a)) is recognised as σ(a) in the results
+    named = []
+    for sub in sorted(stable_form(expr).atoms(sigmoid), key=sympy.default_sort_key):
+        definition = 1 / (1 + sympy.exp(-sub.args[0]))
+        if expr.has(definition):
+            named.append(Named(sympy.Symbol(f"σ({sympy.sstr(sub.args[0])})"), definition,
+                               rf"\sigma\left({sympy.latex(sub.args[0])}\right)"))
+    return Lesson(name="expression", title=_("Your expression"), summary="",
+                  function_name="f", function_latex="f", expression_text=text,
+                  outputs=[expr], output_names=["f"], symbols=symbols,
+                  roles={n: "input" for n in symbols}, families={}, wrt=chosen,
+                  example=example, named=named, assumptions=[], text={}, source="--expr",
+                  narrative={"en": {"title": "Your expression"}})
+
+
+@dataclass
+class Curve:
+    """f and ∂f/∂x on a grid of x, other variables held at the point's first values."""
+
+    label: str
+    wrt: str
+    x: "object"
+    value: "object"
+    derivative: "object"
+    points_x: "object"
+    points_value: "object"
+    points_derivative: "object"
+    #: the other variables and the values they are held at
+    held: dict = field(default_factory=dict)
+
+
+def curves(exp: Explanation, *, samples: int = 400) -> list[Curve]:
+    """Grids for plotting each derivative of the explanation against its variable."""
+    import numpy as np
+
+    from tutor.calculus.numeric import compile_expr
+
+    lesson = exp.lesson
+    out = []
+    seen = set()
+    for item in exp.items:
+        w = item.derivation.wrt
+        key = (item.output, w)
+        if key in seen or (lesson.is_vector and w != exp.wrt[0]):
+            continue
+        seen.add(key)
+        check = item.numeric
+        names = list(check.at)
+        xs = np.ravel(check.at[w.name])
+        lo, hi = float(xs.min()), float(xs.max())
+        span = max(hi - lo, 2.0)
+        grid = np.linspace(lo - 0.5 * span, hi + 0.5 * span, samples)
+        symbols = [lesson.symbols[n] for n in names]
+        args = []
+        for n in names:
+            args.append(grid if n == w.name else np.full_like(grid, float(np.ravel(check.at[n])[0])))
+        f = compile_expr(lesson.outputs[item.output], symbols)
+        df = compile_expr(item.elementary, symbols)
+        # the marked points: where the other variables equal the values held fixed
+        held = np.ones(xs.shape, dtype=bool)
+        for n in names:
+            if n != w.name:
+                a = np.ravel(check.at[n])
+                held &= np.isclose(a, a[0])
+        fixed = {n: float(np.ravel(check.at[n])[0]) for n in names if n != w.name}
+        out.append(Curve(lesson.output_names[item.output], w.name, grid, f(*args), df(*args),
+                         xs[held], np.ravel(check.value)[held], np.ravel(check.derivative)[held],
+                         fixed))
+    return out

@@ -1,0 +1,130 @@
+"""Writing a run of worksheets to a folder: every file whole, or none of them.
+
+Layout of the folder::
+
+    variant-01.md  variant-01.tex  variant-01.html  variant-01.pdf   the sheets
+    sheets.html                                                      all sheets, one per page
+    answers/variant-01.md … answers/variant-01.pdf                   the answer keys
+    answers/variant-01.json                                          one variant's machine key
+    answers/answers.html                                             all keys, one per page
+    key.json                                                         every variant's key
+    quiz.xml  quiz.gift                          with --export: a Moodle question bank, GIFT
+
+Everything is made in a hidden folder beside the output first; only when all of it exists is
+it moved into place, so an error half-way leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from tutor.errors import TutorError
+from tutor.i18n import _
+from tutor.assessment.key import dumps, sheet_key, worksheets_key
+from tutor.assessment.worksheet import Worksheets
+
+FORMATS = ("md", "tex", "html", "pdf")
+#: files a run writes, to recognise an earlier run in a folder
+_OURS = re.compile(r"variant-\d+\.(md|tex|html|pdf|json)|key\.json|sheets\.html|answers\.html"
+                   r"|quiz\.(xml|gift)")
+
+
+class OutputError(TutorError):
+    """An output folder that cannot be used."""
+
+
+def earlier_run(folder: Path) -> list[str]:
+    """Files of an earlier run in ``folder`` (and its answers/ folder)."""
+    found = []
+    for where in (folder, folder / "answers"):
+        if where.is_dir():
+            found += sorted(str(p.relative_to(folder)) for p in where.iterdir()
+                            if _OURS.fullmatch(p.name))
+    return found
+
+
+def check_folder(out: str | os.PathLike, *, force: bool) -> Path:
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(_("--out {out}: is a file, not a folder").format(out=out))
+    parent = folder.resolve().parent
+    if not folder.exists() and not parent.is_dir():
+        raise OutputError(_("--out {out}: the folder {parent} does not exist")
+                          .format(out=out, parent=parent))
+    if folder.exists():
+        old = earlier_run(folder)
+        if old and not force:
+            first = (_("{first} and {n} more").format(first=old[0], n=len(old) - 1)
+                     if len(old) > 1 else old[0])
+            raise OutputError(_("--out {out}: holds earlier sheets ({first}); add --force to "
+                                "replace them").format(out=out, first=first))
+        if (folder / "answers").exists() and not (folder / "answers").is_dir():
+            raise OutputError(_("--out {out}: answers is a file, not a folder").format(out=out))
+    if not os.access(folder if folder.exists() else parent, os.W_OK):
+        raise OutputError(_("--out {out}: the folder is not writable").format(out=out))
+    return folder
+
+
+EXPORTS = ("moodle", "gift")
+
+
+def render_files(ws: Worksheets, formats=FORMATS, exports=()) -> dict[str, bytes]:
+    """Every file of the run, by its path inside the output folder."""
+    files: dict[str, bytes] = {}
+    renderers = {}
+    if "md" in formats:
+        from tutor.renderers.assessment.markdown import sheet_markdown
+        renderers["md"] = sheet_markdown
+    if "tex" in formats:
+        from tutor.renderers.assessment.latex import sheet_latex
+        renderers["tex"] = sheet_latex
+    if "html" in formats:
+        from tutor.renderers.assessment.html import sheet_html, sheets_html
+        renderers["html"] = sheet_html
+    if "pdf" in formats:
+        from tutor.renderers.assessment.pdf import sheet_pdf
+    width = max(2, len(str(len(ws.sheets))))
+    for sheet in ws.sheets:
+        stem = f"variant-{sheet.variant:0{width}d}"
+        for fmt, render in renderers.items():
+            files[f"{stem}.{fmt}"] = render(sheet).encode("utf-8")
+            files[f"answers/{stem}.{fmt}"] = render(sheet, key=True).encode("utf-8")
+        if "pdf" in formats:
+            files[f"{stem}.pdf"] = sheet_pdf(sheet)
+            files[f"answers/{stem}.pdf"] = sheet_pdf(sheet, key=True)
+        files[f"answers/{stem}.json"] = dumps(sheet_key(sheet)).encode("utf-8")
+    if "html" in formats:
+        files["sheets.html"] = sheets_html(ws.sheets).encode("utf-8")
+        files["answers/answers.html"] = sheets_html(ws.sheets, key=True).encode("utf-8")
+    if "moodle" in exports:
+        from tutor.renderers.assessment.moodle import moodle_xml
+        files["quiz.xml"] = moodle_xml(ws).encode("utf-8")
+    if "gift" in exports:
+        from tutor.renderers.assessment.gift import gift
+        files["quiz.gift"] = gift(ws).encode("utf-8")
+    files["key.json"] = dumps(worksheets_key(ws)).encode("utf-8")
+    return files
+
+
+def write_files(folder: Path, files: dict[str, bytes], *, force: bool) -> None:
+    """Write all ``files`` into ``folder`` or none: staged in a hidden folder, then moved."""
+    folder.mkdir(exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".tutor-sheets-", dir=folder))
+    try:
+        for rel, data in files.items():
+            path = stage / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if force:
+            for rel in earlier_run(folder):
+                if rel not in files:
+                    (folder / rel).unlink()
+        (folder / "answers").mkdir(exist_ok=True)
+        for rel in files:
+            os.replace(stage / rel, folder / rel)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -1,0 +1,146 @@
+"""Explanations as a complete LaTeX document (compiles with pdflatex)."""
+
+from __future__ import annotations
+
+import re
+
+
+from tutor.explaining.explanation import Explanation
+from tutor.i18n import N_, _
+from tutor.calculus.steps import Derivation, Step
+from tutor.renderers.notation import RULE_NAMES, _wide, latex, paragraph
+from tutor.renderers.explaining.text import numeric_rows
+
+
+def step_latex(step: Step, names=None) -> str:
+    names = names or {}
+    if step.is_rewrite:
+        return "= " + latex(step.after, names)
+    return (rf"\frac{{d}}{{d{latex(step.wrt)}}}\left({latex(step.before, names)}\right) = "
+            + latex(step.after, names))
+
+
+def _escape(s: str) -> str:
+    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+    return "".join(table.get(ch, ch) for ch in s)
+
+
+def derivation_latex(d: Derivation, names=None) -> str:
+    rows = []
+    for depth, step in d.steps():
+        rule = (RULE_LATEX.get(step.rule)
+                or rf"\text{{{_escape(_(RULE_NAMES.get(step.rule, step.rule)))}}}")
+        rows.append(rf"\hspace{{{1.5 * depth}em}} {step_latex(step, names)} && {rule}")
+    return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
+
+
+_SYMBOLS = {"−": "-", "·": r"$\cdot$", "′": "'", "½": r"$\frac12$", "¼": r"$\frac14$",
+            "Σ": r"$\Sigma$", "→": r"$\to$", "≥": r"$\ge$", "≤": r"$\le$", "∂": r"$\partial$",
+            "×": r"$\times$", "∇": r"$\nabla$", "∈": r"$\in$", "—": "---", "–": "--",
+            "…": r"\ldots{}", "≈": r"$\approx$", "≠": r"$\ne$", "√": r"$\surd$", "∞": r"$\infty$",
+            "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$", "ℓ": r"$\ell$"}
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+          "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+          "omega"}
+
+
+def _char(ch: str) -> str:
+    """One non-ASCII character as something pdflatex typesets without extra packages."""
+    import unicodedata
+
+    if ch in _SYMBOLS:
+        return _SYMBOLS[ch]
+    if _wide(ch):
+        return ch  # Chinese: typeset by the CJK environment the document then opens
+    name = unicodedata.name(ch, "")
+    if "SUBSCRIPT" in name or "SUPERSCRIPT" in name or name.startswith("MODIFIER LETTER SMALL"):
+        base = unicodedata.normalize("NFKC", ch)
+        if base.isascii():
+            return ("$_{%s}$" if "SUBSCRIPT" in name else "$^{%s}$") % base
+    if name.startswith("GREEK SMALL LETTER ") or name.startswith("GREEK CAPITAL LETTER "):
+        word = name.split()[-1].lower()
+        if word in _GREEK:
+            word = "lambda" if word == "lamda" else word
+            if "CAPITAL" in name:
+                word = word.capitalize()
+            return rf"$\{word}$"
+    decomposed = unicodedata.normalize("NFKD", ch)
+    if decomposed[:1].isalpha() and decomposed[1:] == "\u0302":
+        return rf"$\hat{{{decomposed[0]}}}$"
+    if decomposed[:1].isascii() and decomposed[:1].isalpha():
+        return decomposed[0]
+    return "?"
+
+
+def prose(s: str) -> str:
+    """Narrative text for LaTeX: special characters escaped, Unicode mathematics mapped."""
+    out = []
+    text = paragraph(s)
+    k = 0
+    while k < len(text):
+        ch = text[k]
+        if k + 1 < len(text) and text[k + 1] == "\u0302":  # ŷ written as y + combining hat
+            out.append(rf"$\hat{{{ch}}}$")
+            k += 2
+            continue
+        out.append(_escape(ch) if ch.isascii() else _char(ch))
+        k += 1
+    joined = "".join(out)
+    # runs of sub- or superscript characters become one: δᵢⱼ → $\delta_{ij}$
+    while True:
+        merged = re.sub(r"_\{([^{}$]*)\}\$\$_\{", r"_{\1", joined)
+        merged = re.sub(r"\^\{([^{}$]*)\}\$\$\^\{", r"^{\1", merged)
+        if merged == joined:
+            break
+        joined = merged
+    return joined.replace("$$", "")
+
+
+RULE_LATEX = {"exp": r"\tfrac{d}{du} e^u = e^u", "sigmoid": r"\sigma' = \sigma(1 - \sigma)",
+              "softplus": r"\operatorname{softplus}' = \sigma", "abs": r"|u|' = \operatorname{sign} u",
+              "log": r"\tfrac{d}{du} \log u = 1/u", "variable": r"\tfrac{d}{dx} x = 1"}
+
+
+def latex_name(name: str) -> str:
+    """A function's name in LaTeX math: s1 → s_{1}, σ → \\sigma, ℓ → \\ell."""
+    m = re.fullmatch(r"(.*?)(\d+)", name)
+    base, sub = (m.group(1), m.group(2)) if m else (name, "")
+    base = prose(base).replace("$", "")
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+def explanation_latex(exp: Explanation) -> str:
+    lesson = exp.lesson
+    names = {n.symbol: n.latex for n in lesson.named if n.latex}
+    body = [rf"\section*{{{prose(lesson.title)}}}"]
+    if lesson.summary:
+        body.append(rf"\emph{{{prose(lesson.summary)}}}")
+    if not lesson.is_vector:
+        body.append(rf"\[ {lesson.function_latex} = {latex(lesson.outputs[0])} \]")
+    if lesson.text.get("intro"):
+        body.append(prose(lesson.text["intro"]))
+    for item in exp.items:
+        d = item.derivation
+        body.append(rf"\subsection*{{$\partial {latex_name(d.name)} / \partial {latex(d.wrt)}$}}")
+        body.append(r"\[ " + derivation_latex(d, names) + r" \]")
+        check = item.numeric
+        cols = list(check.at)
+        body.append(r"\begin{center}\begin{tabular}{" + "r" * (len(cols) + 4) + "}")
+        body.append(" & ".join([f"${latex(lesson.symbols[c])}$" for c in cols]
+                               + [prose(_(h)) for h in ("value", "derivative", "finite diff.",
+                                                        "rel. error")]) + r" \\ \hline")
+        for row in numeric_rows(check, cols):
+            body.append(" & ".join(r.replace("−", "-") for r in row) + r" \\")
+        body.append(r"\end{tabular}\end{center}")
+    for key, heading in (("batch", N_("Over a batch")), ("insight", N_("Insight"))):
+        if lesson.text.get(key):
+            body.append(rf"\paragraph{{{prose(_(heading))}.}} " + prose(lesson.text[key]))
+    preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
+                r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}"]
+    if any(_wide(ch) for line in body for ch in line):
+        # Chinese with pdflatex: the CJK package's UTF-8 environment and its Song font
+        preamble.append(r"\usepackage{CJKutf8}")
+        body = [r"\begin{CJK}{UTF8}{gbsn}", *body, r"\end{CJK}"]
+    return "\n".join([*preamble, r"\begin{document}", *body, r"\end{document}"]) + "\n"

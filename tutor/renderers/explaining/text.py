@@ -1,0 +1,282 @@
+"""The terminal renderer: derivation steps beside their numbers, laid out with rich.
+
+Wide terminals get the steps and the numbers side by side; narrow ones and pipes get them one
+under the other.  Nothing here computes mathematics: every number comes from the explanation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from tutor.explaining.explanation import Explanation, Item
+from tutor.calculus.steps import Step
+from tutor.i18n import _
+from tutor.renderers.notation import RULE_NAMES, paragraph, text
+
+#: below this many columns the numbers go under the steps instead of beside them
+SIDE_BY_SIDE_WIDTH = 120
+#: rel. error under this counts as agreement (central differences give ~1e-10)
+GOOD_ERROR = 1e-6
+
+HIDDEN_RULES = {"constant", "variable"}
+
+
+def fmt(v: float) -> str:
+    """A number in four decimals, or in scientific notation when very large or small."""
+    if v is None or not math.isfinite(v):
+        return _("undefined") if v is None or math.isnan(v) else ("∞" if v > 0 else "−∞")
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        s = f"{v:.4f}"
+    else:
+        s = f"{v:.3e}"
+    return s.replace("-", "−")
+
+
+def fmt_input(v: float) -> str:
+    """An input as the user would type it: 2 rather than 2.0000."""
+    if not math.isfinite(v):
+        return fmt(v)
+    s = f"{v:.6g}"
+    return s.replace("-", "−")
+
+
+def operand(expr) -> str:
+    """An expression after d/dx, in parentheses when it is a sum or a product."""
+    import sympy
+
+    s = text(expr)
+    if isinstance(expr, (sympy.Add, sympy.Mul)) and not s.startswith("1/"):
+        return f"({s})"
+    return s
+
+
+def fmt_error(v: float) -> str:
+    if not math.isfinite(v):
+        return "—"
+    if v == 0:
+        return "0"
+    return f"{v:.1e}".replace("-", "−")
+
+
+def numeric_rows(check, columns) -> list[list[str]]:
+    """One row of strings per point: the given inputs, value, derivative, finite difference,
+    relative error (shared by the text, Markdown and LaTeX renderers)."""
+    err = check.relative_error
+    return [[fmt_input(check.at[c][k]) for c in columns]
+            + [fmt(check.value[k]), fmt(check.derivative[k]), fmt(check.finite_difference[k]),
+               fmt_error(err[k])]
+            for k in range(len(check))]
+
+
+def step_lines(steps: Iterable[tuple[int, Step]], *, all_steps: bool = False):
+    """(number, indent, statement, rule, notes) for the steps a reader should see."""
+    shown = []
+    for depth, step in steps:
+        if not all_steps and depth > 0 and step.rule in HIDDEN_RULES:
+            continue
+        indent = "  " * depth
+        if step.is_rewrite:
+            statement = "= " + text(step.after)
+        else:
+            statement = f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}"
+        notes = [f"{text(sym)} = {text(expr)}" for sym, expr in step.bindings]
+        if step.note:
+            notes.append(step.note)
+        shown.append((indent, statement, _(RULE_NAMES.get(step.rule, step.rule)), notes))
+    return [(i + 1, *row) for i, row in enumerate(shown)]
+
+
+class TextRenderer:
+    def __init__(self, console: Console | None = None, *, all_steps: bool = False):
+        self.console = console or Console(highlight=False)
+        self.all_steps = all_steps
+
+    # -- pieces ----------------------------------------------------------------------------
+    def steps_table(self, item: Item) -> Table:
+        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        table.add_column(justify="right", style="dim", no_wrap=True)
+        table.add_column(overflow="fold")
+        table.add_column(style="cyan", no_wrap=True)
+        for number, indent, statement, rule, notes in step_lines(
+                item.derivation.steps(), all_steps=self.all_steps):
+            table.add_row(str(number), Text(indent + statement), Text(rule))
+            for note in notes:
+                table.add_row("", Text(indent + "  " + note, style="dim"), "")
+        return table
+
+    def numbers_table(self, exp: Explanation, item: Item) -> Group:
+        lesson = exp.lesson
+        check = item.numeric
+        varying = [n for n, a in check.at.items() if any(v != a[0] for v in a)]
+        wrt = item.derivation.wrt.name
+        if wrt not in varying:
+            varying.insert(0, wrt)
+        fixed = [n for n in check.at if n not in varying]
+        fname = lesson.output_names[item.output]
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+        for n in varying:
+            table.add_column(text(lesson.symbols[n]), justify="right")
+        table.add_column(_display_name(fname), justify="right")
+        table.add_column(f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)}", justify="right")
+        table.add_column(_("finite diff."), justify="right")
+        table.add_column(_("rel. error"), justify="right", style="dim")
+        for row in numeric_rows(check, varying):
+            table.add_row(*row)
+        parts = []
+        if fixed:
+            at = ", ".join(f"{text(lesson.symbols[n])} = {fmt_input(check.at[n][0])}"
+                           for n in fixed)
+            parts.append(Text(_("at {values}").format(values=at), style="dim"))
+        parts.append(table)
+        if item.batch_value is not None:
+            reduced = (_("mean over the batch: {derivative} = {value}") if lesson.reduce == "mean"
+                       else _("sum over the batch: {derivative} = {value}"))
+            parts.append(Text(reduced.format(
+                derivative=f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)}",
+                value=fmt(item.batch_value)), style="bold"))
+        parts.append(self.verdict(check.max_rel_error))
+        return Group(*parts)
+
+    def verdict(self, error: float) -> Text:
+        if math.isfinite(error) and error < GOOD_ERROR:
+            return Text(_("max relative error {error}  ✓ agrees with finite differences")
+                        .format(error=fmt_error(error)), style="green")
+        if not math.isfinite(error):
+            return Text(_("no finite values to compare here"), style="yellow")
+        return Text(_("max relative error {error}  (finite differences disagree: a kink or a "
+                      "very steep point?)").format(error=fmt_error(error)), style="yellow")
+
+    # -- the whole explanation -------------------------------------------------------------
+    def render(self, exp: Explanation, *, footer: str = "") -> None:
+        c = self.console
+        lesson = exp.lesson
+        head = Text()
+        head.append(lesson.title, style="bold")
+        head.append("   ")
+        if lesson.is_vector:
+            head.append(f"{lesson.function_name}_i = {lesson.expression_text}")
+        else:
+            label, body = function_label(lesson), text(lesson.outputs[0])
+            head.append(label if label == body else f"{label} = {body}")
+        head.append("      " + (lesson.source if lesson.source == "--expr"
+                                 else _("lesson: {name}").format(name=lesson.name)), style="dim")
+        c.print(head)
+        if lesson.summary:
+            c.print(Text(lesson.summary, style="italic"))
+        if lesson.text.get("intro"):
+            c.print()
+            c.print(_paragraph(lesson.text["intro"]))
+        for item in self.items_to_show(exp):
+            c.print()
+            self.render_item(exp, item)
+        if lesson.is_vector or len(exp.items) > len(self.items_to_show(exp)):
+            c.print()
+            c.print(self.summary_table(exp))
+        if lesson.general_text:
+            c.print(Text.assemble((_("general form") + "  ", "bold"),
+                                  f"∂{lesson.function_name}_i/∂{_family_of(exp)}_j = "
+                                  f"{_pretty_template(lesson.general_text)}",
+                                  ("   " + _("(checked against every entry above)"), "dim")))
+            if lesson.matrix_text:
+                c.print(Text.assemble((_("as a matrix") + "   ", "bold"), lesson.matrix_text))
+        for key in ("batch", "insight"):
+            if lesson.text.get(key):
+                c.print()
+                c.print(Text(_("insight") if key == "insight" else _("over a batch"), style="bold"))
+                c.print(_paragraph(lesson.text[key]))
+        if footer:
+            c.print()
+            c.print(Text(footer, style="dim"))
+
+    def items_to_show(self, exp: Explanation) -> list[Item]:
+        """Full steps for each scalar derivative; for a family (w₁ … wₙ) or a vector function,
+        the first member and, for a Jacobian, one entry off the diagonal."""
+        lesson = exp.lesson
+        shown, seen_families = [], set()
+        for item in exp.items:
+            family = _family(lesson, item.derivation.wrt.name)
+            if lesson.is_vector:
+                if item.output == 0 and exp.wrt.index(item.derivation.wrt) in (0, 1):
+                    shown.append(item)
+                continue
+            if family is None:
+                shown.append(item)
+            elif family not in seen_families:
+                seen_families.add(family)
+                shown.append(item)
+        return shown
+
+    def render_item(self, exp: Explanation, item: Item) -> None:
+        d = item.derivation
+        title = Text(f" ∂{_display_name(d.name)}/∂{text(d.wrt)} ", style="bold reverse")
+        steps = self.steps_table(item)
+        numbers = self.numbers_table(exp, item)
+        c = self.console
+        if c.width >= SIDE_BY_SIDE_WIDTH:
+            grid = Table(box=box.SQUARE, show_header=True, header_style="bold", expand=False)
+            grid.add_column(title, ratio=3)
+            grid.add_column(_("on the example batch") if exp.lesson.source != "--expr"
+                            else _("at these points"), ratio=2)
+            grid.add_row(steps, numbers)
+            c.print(grid)
+        else:
+            c.print(title)
+            c.print(steps)
+            c.print()
+            c.print(numbers)
+
+    def summary_table(self, exp: Explanation) -> Table:
+        table = Table(title=_("all the derivatives"), box=box.SIMPLE_HEAD, title_justify="left",
+                      title_style="bold", pad_edge=False)
+        table.add_column(_("derivative"))
+        table.add_column(_("result"))
+        table.add_column(_("max rel. error"), justify="right", style="dim")
+        for item in exp.items:
+            d = item.derivation
+            table.add_row(f"∂{_display_name(d.name)}/∂{text(d.wrt)}", Text(text(d.result)),
+                          fmt_error(item.numeric.max_rel_error))
+        return table
+
+
+def function_label(lesson) -> str:
+    """σ(z), L(w, b): the function's name with its variables, when there are few."""
+    variables = sorted(lesson.outputs[0].free_symbols, key=lambda s: s.name)
+    if 1 <= len(variables) <= 4:
+        return f"{lesson.function_name}({', '.join(text(v) for v in variables)})"
+    return lesson.function_name
+
+
+def _display_name(name: str) -> str:
+    import re
+
+    m = re.fullmatch(r"(.*?)(\d+)", name)
+    if m:
+        return m.group(1) + m.group(2).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return name
+
+
+def _family(lesson, name: str):
+    for base, members in lesson.families.items():
+        if name in members:
+            return base
+    return None
+
+
+def _family_of(exp: Explanation) -> str:
+    return _family(exp.lesson, exp.wrt[0].name) or exp.wrt[0].name
+
+
+def _pretty_template(s: str) -> str:
+    return (s.replace("delta_ij", "δ_ij").replace("*", "·").replace("-", "−"))
+
+
+def _paragraph(s: str) -> Text:
+    return Text(paragraph(s))

@@ -1,0 +1,156 @@
+"""Expressions written for people: Unicode for a terminal, LaTeX for documents.
+
+``text(expr)`` gives one line such as ``e^(−z)/(1 + e^(−z))²`` or ``σ(z)·(1 − σ(z))``:
+SymPy's own string form, re-spelled (``**`` as a power, ``*`` as ``·`` or nothing after a
+number, exp as e^, small integer powers as superscripts, indices as subscripts).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+from sympy.printing.precedence import precedence
+from sympy.printing.str import StrPrinter
+
+from tutor.i18n import N_
+
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+RULE_NAMES = {
+    "constant": N_("constant"),
+    "variable": N_("d/dx x = 1"),
+    "sum": N_("sum rule"),
+    "constant multiple": N_("constant factor"),
+    "product": N_("product rule"),
+    "quotient": N_("quotient rule"),
+    "power": N_("power rule"),
+    "exponential": N_("exponential"),
+    "logarithmic": N_("log. differentiation"),
+    "chain": N_("chain rule"),
+    "exp": N_("d/du eᵘ = eᵘ"),
+    "log": N_("d/du log u = 1/u"),
+    "trig": N_("trigonometric"),
+    "inverse trig": N_("inverse trig."),
+    "hyperbolic": N_("hyperbolic"),
+    "inverse hyperbolic": N_("inverse hyperbolic"),
+    "sigmoid": N_("σ′ = σ(1 − σ)"),
+    "softplus": N_("softplus′ = σ"),
+    "relu": N_("ReLU (kink at 0)"),
+    "abs": N_("|u|′ = sign u (kink)"),
+    "step": N_("step function"),
+    "max": N_("max (kink)"),
+    "min": N_("min (kink)"),
+    "simplify": N_("simplify"),
+    "recognise": N_("recognise"),
+    "assume": N_("assume"),
+}
+
+
+def _wide(ch: str) -> bool:
+    """A CJK character or full-width punctuation: text in such scripts has no spaces."""
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+
+
+def paragraph(s: str) -> str:
+    """A narrative written over several lines, as one line: lines are joined with a space,
+    except where either side of the break is Chinese (or another script without spaces)."""
+    out = ""
+    for line in s.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if out and not (_wide(out[-1]) or _wide(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+class _Printer(StrPrinter):
+    def _print_Symbol(self, expr):
+        name = expr.name
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+        if m:
+            return m.group(1) + m.group(2).translate(_SUB)
+        if re.fullmatch(r"[A-Za-z]hat", name):
+            return name[0] + "\u0302"
+        return name
+
+    _print_Dummy = _print_Symbol
+
+    def _print_Add(self, expr, order=None):
+        # positive terms first: ŷ − y rather than −y + ŷ
+        terms = self._as_ordered_terms(expr, order=order)
+        terms = ([t for t in terms if not t.could_extract_minus_sign()]
+                 + [t for t in terms if t.could_extract_minus_sign()])
+        prec = precedence(expr)
+        out = ""
+        for k, term in enumerate(terms):
+            piece = self._print(term)
+            negative = piece.startswith("-")
+            if negative:
+                piece = piece[1:]
+            if precedence(term) < prec or (negative and precedence(-term) < prec):
+                piece = f"({piece})"
+            if k == 0:
+                out = ("-" if negative else "") + piece
+            else:
+                out += (" - " if negative else " + ") + piece
+        return out
+
+    def _print_exp(self, expr):
+        return "e^" + self._group(expr.args[0])
+
+    def _print_sigmoid(self, expr):
+        return "σ(" + self._print(expr.args[0]) + ")"
+
+    def _print_relu(self, expr):
+        return "ReLU(" + self._print(expr.args[0]) + ")"
+
+    def _print_Heaviside(self, expr):
+        arg = self._print(expr.args[0])
+        at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        return f"[{arg} {'≥' if at_zero == 1 else '>'} 0]"
+
+    def _print_Abs(self, expr):
+        return "|" + self._print(expr.args[0]) + "|"
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _group(self, arg) -> str:
+        s = self._print(arg)
+        if isinstance(arg, (sympy.Symbol, sympy.Integer)) and not s.startswith("-"):
+            return s
+        return "(" + s + ")"
+
+
+_PRINTER = _Printer({"order": None})
+
+
+def _superscripts(s: str) -> str:
+    # x**2 → x², x**(-1) stays as ^(−1); only plain small integers become superscripts
+    s = re.sub(r"\*\*(\d)(?![\d.])", lambda m: m.group(1).translate(_SUPER), s)
+    return s.replace("**", "^")
+
+
+def text(expr) -> str:
+    """One line of Unicode for a terminal."""
+    s = _PRINTER.doprint(expr)
+    s = _superscripts(s)
+    s = re.sub(r"(?<![\w.])(\d+)\*(?=[A-Za-zσ(e|\[])", r"\1", s)  # 2*x → 2x
+    s = s.replace("*", "·")
+    s = s.replace("-", "−")
+    return s
+
+
+def latex(expr, names: dict | None = None) -> str:
+    """LaTeX for documents and notebooks; ``names`` maps placeholder symbols to LaTeX."""
+    # a family member's name such as s1 is written s_{1}, as SymPy writes a symbol s1
+    names = {sym: re.sub(r"^([A-Za-z]+)(\d+)$", r"\1_{\2}", tex) for sym, tex in (names or {}).items()}
+    return sympy.latex(expr, symbol_names=names)
+
+
+def derivative_label(function_name: str, wrt: sympy.Symbol) -> str:
+    return f"∂{function_name}/∂{text(wrt)}"

@@ -1,0 +1,249 @@
+"""``tutor train`` in the terminal: the update rule before, progress during, results after.
+
+A progress bar (rich) on a terminal, plain lines when the output is piped; the loss curve as a
+text chart (plotext).  Numbers come from the engine; nothing here computes mathematics.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tutor.i18n import N_, _, current_language
+from tutor.renderers.notation import text as math_text
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def fmt(v: float, digits: int = 4) -> str:
+    v = float(v)
+    if v == 0:
+        return "0"
+    if not np.isfinite(v):
+        return str(v)
+    a = abs(v)
+    s = f"{v:.{digits}g}" if (a >= 1e-3 and a < 1e5) else f"{v:.{digits - 1}e}"
+    return s.replace("-", "−")
+
+
+def fmt_array(v, digits: int = 4) -> str:
+    v = np.asarray(v, dtype=np.float64)
+    if v.ndim == 0:
+        return fmt(v, digits)
+    if v.ndim == 1:
+        return "[" + ", ".join(fmt(x, digits) for x in v) + "]"
+    return "[" + "; ".join(", ".join(fmt(x, digits) for x in row) for row in v) + "]"
+
+
+def _grid() -> Table:
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold", no_wrap=True)
+    # Chinese has no spaces between words: a long run of it is folded at the edge (rich would
+    # cut it short with an ellipsis, as it does with a single over-long English word)
+    t.add_column(overflow="fold" if current_language() == "zh" else "ellipsis")
+    return t
+
+
+def linear_text(model) -> str:
+    """z = w·x + b, spelled with the model's own names."""
+    layer = model.layer
+    C = len(layer.z)
+    if layer.mode == "data":
+        x, w, b = layer.x_group, layer.w_group, layer.b_group
+        if C == 1:
+            return f"z = {w}·{x}" + (f" + {b}" if b else "")
+        return (f"z = {x}·{w}" + (f" + {b}" if b else "") + "   "
+                + _("({name}: features × {count} classes)").format(name=w, count=C))
+    parts = []
+    for c, (products, biases) in enumerate(layer.nodes):
+        name = "z" if C == 1 else f"z{c + 1}"
+        terms = [f"{math_text(p)}·{math_text(x)}" for p, x in products] + [math_text(b) for b in biases]
+        parts.append(f"{name} = " + " + ".join(terms))
+    return ",  ".join(parts)
+
+
+def update_lines(model, reduce: str) -> list[str]:
+    avg = "/ n" if reduce == "mean" else ""
+    mean = "mean" if reduce == "mean" else "Σ"
+    layer = model.layer
+    if model.gradient_source:
+        return [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
+                .format(source=model.gradient_source)]
+    if layer is None:
+        lines = []
+        for s, d in model.partials:
+            lines.append(f"{math_text(s)} ← {math_text(s)} − η · {mean}( {math_text(d)} )")
+        return lines
+    C = len(layer.z)
+    lines = []
+    for z, d in model.deltas:
+        name = "δ" if C == 1 else "δ" + str(z)[1:].translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+        lines.append(f"{name} = ∂ℓ/∂{math_text(z)} = {math_text(d)}")
+    if model.delta_note:
+        lines.append(f"({_(model.delta_note)})")
+    if layer.mode == "data":
+        x, w, b = layer.x_group, layer.w_group, layer.b_group
+        D = "δ" if C == 1 else "Δ"
+        X = x.upper() if x.islower() and len(x) == 1 else x
+        lines.append(f"{w} ← {w} − η · {X}ᵀ{D} {avg}".rstrip()
+                     + (f"      {b} ← {b} − η · {mean} {D}" if b else ""))
+    else:
+        lines.append(_("each weight ← weight − η · {mean}(δ · its input);  "
+                       "each bias ← bias − η · {mean} δ").format(mean=mean))
+    return lines
+
+
+#: the row labels of the header and the summary (translated where shown; a text after "|" is
+#: context for the translator, to tell "where" here from "where" elsewhere, and is not shown)
+LABELS = {"model": N_("model"), "loss": N_("loss"), "where": N_("where|the named parts of the loss"),
+          "layer": N_("layer"),
+          "update": N_("update"), "data": N_("data"), "step size": N_("step size"),
+          "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time")}
+#: how the trained parameters are compared (labels made by tutor.training.model.compare)
+COMPARISONS = {"error vs true": N_("error vs true"),
+               "error vs true (centred)": N_("error vs true (centred)"),
+               "vs least squares": N_("vs least squares")}
+
+
+def _label(key: str) -> str:
+    return _(LABELS[key]).split("|")[0] if key in LABELS else key
+
+
+def _rows(table: Table, rows):
+    for label, value in rows:
+        table.add_row(_label(label) if label else label, value)
+
+
+def _samples(n: int) -> str:
+    return _("1 sample") if n == 1 else _("{count} samples").format(count=n)
+
+
+def _epochs(n: int) -> str:
+    return _("1 epoch") if n == 1 else _("{count} epochs").format(count=n)
+
+
+def header(console: Console, model, settings, bound, samples: int, source: str | None) -> None:
+    """The model, its loss and update rule, the data and the step size, before training.
+    ``source`` says where the data come from (None: the loss has no data)."""
+    t = _grid()
+    loss = math_text(model.loss_shown)
+    rows = [("model", f"{model.title}   ({model.name})" if model.name != "expression" else model.title),
+            ("loss", f"ℓ = {loss}   " + (_("L = mean of ℓ over a batch") if settings.reduce == "mean"
+                                         else _("L = sum of ℓ over a batch")))]
+    where = model.where
+    if where and len(where) <= 4:
+        rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
+    if model.layer is not None:
+        rows.append(("layer", linear_text(model)))
+    lines = update_lines(model, settings.reduce)
+    rows.append(("update", lines[0]))
+    rows += [("", line) for line in lines[1:]]
+    batch = settings.batch_size or samples
+    kind = (_("full batch") if batch >= samples else _("per-sample SGD") if batch == 1
+            else _("mini-batches of {size}").format(size=batch))
+    shuffle = _(", shuffled") if settings.shuffle and batch < samples else ""
+    epochs = _epochs(settings.epochs)
+    if source is None:
+        rows.append(("data", _("no data: the loss is a function of the parameters alone; {epochs}")
+                     .format(epochs=epochs)))
+    else:
+        rows.append(("data", _("{samples} from {source}; {kind}{shuffle}, {epochs}").format(
+            samples=_samples(samples), source=source, kind=kind, shuffle=shuffle, epochs=epochs)))
+    if bound is not None:
+        mark = "✓" if settings.lr < bound.lr_max else _("✗ above it: expect divergence")
+        rows.append(("step size", _("η = {lr}   (largest stable η for this data: 2/λ_max = "
+                                    "{lr_max}, λ_max of the Hessian of {of})  {mark}").format(
+            lr=fmt(settings.lr), lr_max=fmt(bound.lr_max), of=bound.of, mark=mark)))
+    else:
+        rows.append(("step size", f"η = {fmt(settings.lr)}"))
+    _rows(t, rows)
+    console.print(t)
+
+
+class Progress:
+    """A progress bar on a terminal; a line per epoch (at most about 20) otherwise."""
+
+    def __init__(self, console: Console, epochs: int):
+        self.console, self.epochs = console, epochs
+        self.bar = None
+        if console.is_terminal:
+            from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn
+
+            self.bar = Bar(TextColumn(_("epoch {task.completed}/{task.total}")), BarColumn(),
+                           TaskProgressColumn(), TextColumn(_("loss {task.fields[loss]}")),
+                           console=console, transient=False)
+            self.task = self.bar.add_task("train", total=epochs, loss="…")
+        self.every = max(1, epochs // 20)
+
+    def __enter__(self):
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, epoch: int, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=epoch, loss=fmt(loss))
+        elif epoch % self.every == 0 or epoch == self.epochs or not np.isfinite(loss):
+            self.console.print(_("epoch {epoch}/{epochs}  loss {loss}").format(
+                epoch=epoch, epochs=self.epochs, loss=fmt(loss)), highlight=False)
+
+
+def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
+    """The loss per epoch as a text chart (log scale when every loss is positive)."""
+    losses = [history.initial_loss] + history.losses
+    if len(losses) < 3 or not all(np.isfinite(losses)):
+        return None
+    import plotext as plt
+
+    plt.clear_figure()
+    epochs = list(range(len(losses)))
+    plt.plot(epochs, losses, marker="braille")
+    plt.plotsize(width, height)
+    log = all(v > 0 for v in losses) and max(losses) / min(losses) > 50
+    if log:
+        plt.yscale("log")
+    plt.theme("clear")
+    plt.xlabel(_("epoch"))
+    plt.title(_("loss per epoch (log scale)") if log else _("loss per epoch"))
+    return _ANSI.sub("", plt.build()).rstrip()
+
+
+def result(console: Console, model, history, comparison, bound, advice: str | None) -> None:
+    if history.diverged:
+        t = _grid()
+        stop = (_("at epoch {epoch}, step {step}: {reason}").format(
+                    epoch=history.stop_epoch, step=history.stop_step, reason=history.stop_reason)
+                if history.stop_step else
+                _("before the first step: {reason}").format(reason=history.stop_reason))
+        t.add_row(Text(_label("stopped"), style="bold red"), Text(stop, style="red"))
+        if advice:
+            t.add_row(_label("why"), advice)
+        console.print(t)
+    chart = loss_chart(history)
+    if chart:
+        console.print(Text(chart))
+    t = _grid()
+    rows = []
+    params = "   ".join(f"{k} = {fmt_array(v, 6)}" for k, v in history.params.items())
+    rows.append(("result", params))
+    red = history.settings.reduce
+    over = ((_("(mean over all {count} samples)") if red == "mean"
+             else _("(sum over all {count} samples)")).format(count=history.samples)
+            if history.samples > 1 else _("(one sample)") if model.data else _("(no data)"))
+    rows.append(("loss", f"{fmt(history.initial_loss)} → {fmt(history.final_loss)}  {over}"))
+    if comparison:
+        for label, errors in comparison:
+            rows.append((_(COMPARISONS[label]) if label in COMPARISONS else label, "   ".join(f"{k} {fmt_array(v)}" for k, v in errors.items())))
+    rows.append(("time", (_("1 step in {seconds} s") if history.steps == 1 else
+                          _("{count} steps in {seconds} s")).format(
+        count=history.steps, seconds=f"{history.seconds:.3g}")))
+    _rows(t, rows)
+    console.print(t)

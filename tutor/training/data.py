@@ -1,0 +1,227 @@
+"""Training data: a CSV file with a header row, a NumPy .npz archive, literal columns typed
+on the command line (``x=1,2,3``), or synthetic data from known true parameters.
+
+Every array is float64, checked finite, with the samples on the first axis.  Columns are
+named after the model's symbols: ``x`` for one feature (or an (n, m) array in a .npz),
+``x1 … xm`` (or ``x_1 … x_m``) for several, ``y`` for the target.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from tutor.errors import TutorError
+from tutor.i18n import _
+from tutor.numbers import number_list
+
+MAX_LITERAL_VALUES = 100_000
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
+
+
+class DataError(TutorError):
+    """A problem with the training data."""
+
+
+def _finite(name: str, arr: np.ndarray, where: str) -> np.ndarray:
+    if arr.size == 0:
+        raise DataError(_("{where}: '{name}' has no values").format(where=where, name=name))
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise DataError(_("{where}: '{name}' has a value that is not a finite number "
+                          "(NaN or infinity) at row {row}").format(where=where, name=name,
+                                                                   row=row + 1))
+    return arr
+
+
+def parse_literal(item: str) -> tuple[str, np.ndarray]:
+    """``x=1,2,3`` → ("x", array([1., 2., 3.]))."""
+    name, _sep, numbers = item.partition("=")
+    name = name.strip()
+    if not _NAME.fullmatch(name):
+        raise DataError(_("--data {item}: write name=v1,v2,… (like --data x=1,2,3) or a file name")
+                        .format(item=repr(item)))
+    if numbers.count(",") >= MAX_LITERAL_VALUES:
+        raise DataError(_("--data {name}: at most {count} values; use a file for more")
+                        .format(name=name, count=MAX_LITERAL_VALUES))
+    try:
+        values = number_list(numbers, f"--data {name}")
+    except TutorError as exc:
+        raise DataError(str(exc)) from None
+    return name, np.array(values)
+
+
+def read_csv(path: Path) -> dict[str, np.ndarray]:
+    where = _("data file {path}").format(path=path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's BOM is fine
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(_("{where}: cannot be read ({problem})")
+                        .format(where=where, problem=exc.__class__.__name__)) from None
+    rows = [r for r in rows if r and any(c.strip() for c in r)]
+    if not rows:
+        raise DataError(_("{where}: is empty; it needs a header row naming the columns")
+                        .format(where=where))
+    header = [h.strip() for h in rows[0]]
+    for h in header:
+        if not _NAME.fullmatch(h):
+            raise DataError(_("{where}: header {name} is not a column name; the first row must "
+                              "name the columns (like x1,x2,y)").format(where=where, name=repr(h)))
+    if len(set(header)) != len(header):
+        raise DataError(_("{where}: a column name appears twice in the header").format(where=where))
+    if len(rows) == 1:
+        raise DataError(_("{where}: has a header but no data rows").format(where=where))
+    values = np.empty((len(rows) - 1, len(header)))
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise DataError(_("{where}: line {line} has {count} values, the header has "
+                              "{expected} (a ragged file)").format(where=where, line=i,
+                                                                   count=len(row),
+                                                                   expected=len(header)))
+        for j, cell in enumerate(row):
+            try:
+                values[i - 2, j] = float(cell)
+            except ValueError:
+                raise DataError(_("{where}: line {line}, column '{column}': {value} "
+                                  "is not a number").format(where=where, line=i, column=header[j],
+                                                            value=repr(cell.strip()))) from None
+            if not math.isfinite(values[i - 2, j]):
+                raise DataError(_("{where}: line {line}, column '{column}': {value} "
+                                  "is not a finite number").format(where=where, line=i,
+                                                                   column=header[j],
+                                                                   value=repr(cell.strip())))
+    return {h: values[:, j].copy() for j, h in enumerate(header)}
+
+
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    where = _("data file {path}").format(path=path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            out = {}
+            for name in archive.files:
+                arr = archive[name]
+                if arr.dtype.kind not in "biuf":
+                    raise DataError(_("{where}: array '{name}' is not numeric ({dtype})")
+                                    .format(where=where, name=name, dtype=arr.dtype))
+                if arr.ndim not in (1, 2):
+                    raise DataError(_("{where}: array '{name}' has {count} dimensions; "
+                                      "give 1-D columns or 2-D (samples × features) arrays")
+                                    .format(where=where, name=name, count=arr.ndim))
+                out[name] = _finite(name, arr.astype(np.float64), where)
+    except DataError:
+        raise
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataError(_("{where}: not a readable .npz archive ({problem})")
+                        .format(where=where, problem=exc.__class__.__name__)) from None
+    if not out:
+        raise DataError(_("{where}: holds no arrays").format(where=where))
+    return out
+
+
+def read_file(text: str) -> dict[str, np.ndarray]:
+    path = Path(text)
+    if not path.exists():
+        raise DataError(_("data file {path}: no such file").format(path=text))
+    if path.is_dir():
+        raise DataError(_("data file {path}: is a folder, not a file").format(path=text))
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path)
+    if suffix == ".npz":
+        return read_npz(path)
+    raise DataError(_("data file {path}: the name must end in .csv or .npz").format(path=text))
+
+
+def read_data(items: Sequence[str]) -> dict[str, np.ndarray]:
+    """The ``--data`` options, each a file (.csv, .npz) or literal values ``name=v1,v2,…``."""
+    data: dict[str, np.ndarray] = {}
+    for item in items:
+        literal = "=" in item and not Path(item).exists()
+        new = dict([parse_literal(item)]) if literal else read_file(item)
+        for name, arr in new.items():
+            if name in data:
+                raise DataError(_("--data: '{name}' is given twice").format(name=name))
+            data[name] = arr
+    return data
+
+
+def gather(data: Mapping[str, np.ndarray], groups: Mapping[str, int | None],
+           *, optional: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """The arrays a model needs, by group name, with the sample counts checked equal.
+
+    ``groups`` maps a name to its number of members (None for a scalar symbol, whose data
+    may still be a 2-D array of features).  A family ``x`` may come as an array ``x`` or as
+    columns ``x1 … xm`` / ``x_1 … x_m``.  Names the model does not use are refused.
+    """
+    out: dict[str, np.ndarray] = {}
+    used: set[str] = set()
+    for name, members in groups.items():
+        if name in data:
+            out[name] = np.asarray(data[name], dtype=np.float64)
+            used.add(name)
+            continue
+        pattern = re.compile(rf"{re.escape(name)}_?([0-9]+)")
+        cols = sorted(((int(m.group(1)), key) for key in data
+                       if (m := pattern.fullmatch(key))), key=lambda t: t[0])
+        if cols:
+            numbers = [k for k, _ in cols]
+            if numbers != list(range(1, len(cols) + 1)):
+                raise DataError(_("data: columns {columns} must be numbered from 1 without gaps "
+                                  "({name}1, {name}2, …)")
+                                .format(columns=", ".join(k for _n, k in cols), name=name))
+            if any(np.asarray(data[k]).ndim != 1 for _n, k in cols):
+                raise DataError(_("data: the columns {name}1, {name}2, … must be 1-D")
+                                .format(name=name))
+            out[name] = np.column_stack([np.asarray(data[k], dtype=np.float64) for _, k in cols])
+            used.update(k for _, k in cols)
+            continue
+        if name in optional:
+            continue
+        have = ", ".join(sorted(data)) or _("nothing")
+        raise DataError(_("data: no values for '{name}' (the model needs {names}; the data "
+                          "has {have})").format(name=name, names=", ".join(groups), have=have))
+    extra = sorted(set(data) - used)
+    if extra:
+        raise DataError(_("data: the model has no variable '{name}'; it needs {names}")
+                        .format(name=extra[0], names=", ".join(groups)))
+    lengths = {name: arr.shape[0] for name, arr in out.items()}
+    if len(set(lengths.values())) > 1:
+        sizes = ", ".join(f"{k}: {v}" for k, v in lengths.items())
+        raise DataError(_("data: the columns have different lengths ({sizes})").format(sizes=sizes))
+    for name, arr in out.items():
+        _finite(name, arr, _("data"))
+        if arr.ndim > 2:
+            raise DataError(_("data: '{name}' must be 1-D or 2-D (samples × features)")
+                            .format(name=name))
+    return out
+
+
+def synthetic(kind: str, *, true_w: np.ndarray, true_b: np.ndarray, samples: int, noise: float,
+              seed: int | None) -> dict[str, np.ndarray]:
+    """Samples with features x ~ N(0, 1) from known parameters.
+
+    ``regression``: y = x·w + b + N(0, noise²).  ``binary``: y ~ Bernoulli(σ(x·w + b + noise·ε)).
+    ``classes``: y = the class drawn from softmax(x·W + b) (W features × classes)."""
+    rng = np.random.default_rng(seed)
+    K = true_w.shape[0]
+    X = rng.normal(size=(samples, K))
+    if kind == "regression":
+        y = X @ true_w + true_b + noise * rng.normal(size=samples)
+        return {"x": X, "y": y}
+    Z = X @ true_w + true_b
+    if kind == "binary":
+        z = Z + noise * rng.normal(size=samples)
+        p = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
+        return {"x": X, "y": (rng.random(samples) < p).astype(np.float64)}
+    Z = Z + noise * rng.normal(size=Z.shape)
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    labels = (P.cumsum(axis=1) < rng.random((samples, 1))).sum(axis=1)
+    return {"x": X, "y": np.eye(Z.shape[1])[np.minimum(labels, Z.shape[1] - 1)]}

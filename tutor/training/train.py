@@ -1,0 +1,264 @@
+"""Gradient descent: full-batch, mini-batch and per-sample, on any :class:`Objective`.
+
+The loop is NumPy only: each step slices a batch (a view, after one shuffle per epoch),
+asks the objective for the gradient of the batch's reduced loss and moves every parameter
+by −lr × that gradient.  After each epoch the loss over the whole data (same reduction) is
+recorded.  Training stops early, marked diverged, when a parameter or the loss stops being a
+finite number, or when the loss has grown for ``patience`` epochs in a row past its start.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+from tutor.training.engine import REDUCTIONS, Objective
+from tutor.errors import TutorError
+from tutor.i18n import _
+
+
+#: per-step parameters are kept for the path plots up to this many steps
+MAX_KEPT_STEPS = 5000
+
+
+@dataclass
+class Settings:
+    lr: float
+    epochs: int
+    #: samples per step; None means the whole data (full-batch gradient descent)
+    batch_size: int | None = None
+    shuffle: bool = True
+    seed: int | None = None
+    reduce: str = "mean"
+    #: epochs of growing loss (above the starting loss) that count as diverging
+    patience: int = 3
+
+    def check(self, n: int) -> None:
+        if not (self.lr > 0 and np.isfinite(self.lr)):
+            raise TutorError(_("--lr must be a positive number, not {value}")
+                             .format(value=f"{self.lr:g}"))
+        if self.epochs < 1:
+            raise TutorError(_("--epochs must be at least 1, not {value}").format(value=self.epochs))
+        if self.batch_size is not None:
+            if self.batch_size < 1:
+                raise TutorError(_("--batch-size must be at least 1, not {value}")
+                                 .format(value=self.batch_size))
+            if self.batch_size > n:
+                raise TutorError(_("--batch-size {size} is larger than the data ({count} samples)")
+                                 .format(size=self.batch_size, count=n))
+        if self.reduce not in REDUCTIONS:
+            raise TutorError(_("--reduce must be one of {names}").format(names=", ".join(REDUCTIONS)))
+
+
+@dataclass
+class History:
+    """What happened: the loss after each epoch, the parameters, the timings."""
+
+    settings: Settings
+    samples: int
+    initial_loss: float
+    #: [{"epoch": 1, "loss": …}, …]
+    epochs: list[dict] = field(default_factory=list)
+    #: the parameters before training and after each epoch (copies)
+    path: list[dict[str, np.ndarray]] = field(default_factory=list)
+    #: the parameters after every step, when there are few enough steps to keep them
+    step_path: list[dict[str, np.ndarray]] = field(default_factory=list)
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+    steps: int = 0
+    diverged: bool = False
+    #: why and where it stopped, when it diverged
+    stop_reason: str = ""
+    stop_epoch: int | None = None
+    stop_step: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def final_loss(self) -> float:
+        return self.epochs[-1]["loss"] if self.epochs else self.initial_loss
+
+    @property
+    def losses(self) -> list[float]:
+        return [e["loss"] for e in self.epochs]
+
+
+def _n(data: Mapping[str, np.ndarray]) -> int:
+    lengths = {a.shape[0] for a in data.values()}
+    return lengths.pop() if lengths else 1
+
+
+def _finite(params: Mapping[str, np.ndarray]) -> bool:
+    return all(np.isfinite(v).all() for v in params.values())
+
+
+def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settings, *,
+          init: Mapping[str, object] | None = None,
+          on_epoch: Callable[[int, float], None] | None = None,
+          on_step: Callable[[int, dict, dict], None] | None = None,
+          prepared: Mapping[str, np.ndarray] | None = None) -> History:
+    """Run gradient descent; ``data`` is named after the model's symbols (see
+    :meth:`Objective.prepare`), or give ``prepared`` arrays directly."""
+    start = time.perf_counter()
+    arrays = dict(prepared) if prepared is not None else objective.prepare(data)
+    n = _n(arrays)
+    settings.check(n)
+    params = objective.init_params(arrays, init or {})
+    reduce = settings.reduce
+    B = settings.batch_size or n
+    rng = np.random.default_rng(settings.seed)
+    lr = settings.lr
+
+    with np.errstate(all="ignore"):
+        initial = objective.loss(params, arrays, reduce)
+    history = History(settings=settings, samples=n, initial_loss=initial)
+    history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
+    if not np.isfinite(initial):
+        history.diverged = True
+        history.stop_epoch, history.stop_step = 0, 0
+        history.stop_reason = _("the loss is not a finite number at the starting point")
+        history.params = params
+        history.seconds = time.perf_counter() - start
+        return history
+    growing = 0
+    step = 0
+    keep_steps = settings.epochs * -(-n // B) <= MAX_KEPT_STEPS
+    if keep_steps:
+        history.step_path.append(history.path[0])
+    for epoch in range(1, settings.epochs + 1):
+        if settings.shuffle and B < n:
+            order = rng.permutation(n)
+            epoch_arrays = {k: a[order] for k, a in arrays.items()}
+        else:
+            epoch_arrays = arrays
+        for lo in range(0, n, B):
+            batch = {k: a[lo:lo + B] for k, a in epoch_arrays.items()}
+            with np.errstate(all="ignore"):
+                grads = objective.gradient(params, batch, reduce)
+                for k, g in grads.items():
+                    params[k] = params[k] - lr * g
+            step += 1
+            if keep_steps:
+                history.step_path.append({k: np.array(v, copy=True) for k, v in params.items()})
+            if on_step is not None:
+                on_step(step, grads, params)
+            if not _finite(params):
+                history.diverged = True
+                history.stop_epoch, history.stop_step = epoch, step
+                history.stop_reason = _("a parameter is no longer a finite number")
+                break
+        if history.diverged:
+            break
+        with np.errstate(all="ignore"):
+            loss = objective.loss(params, arrays, reduce)
+        history.epochs.append({"epoch": epoch, "loss": loss})
+        history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
+        if on_epoch is not None:
+            on_epoch(epoch, loss)
+        if not np.isfinite(loss):
+            history.diverged = True
+            history.stop_epoch, history.stop_step = epoch, step
+            history.stop_reason = _("the loss is no longer a finite number")
+            break
+        previous = history.epochs[-2]["loss"] if len(history.epochs) > 1 else initial
+        growing = growing + 1 if loss > previous else 0
+        if growing >= settings.patience and loss > initial:
+            history.diverged = True
+            history.stop_epoch, history.stop_step = epoch, step
+            history.stop_reason = _("the loss grew for {count} epochs in a row").format(count=growing)
+            break
+    history.steps = step
+    history.params = params
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def least_squares(X: np.ndarray, y: np.ndarray, *, bias: bool = True) -> tuple[np.ndarray, float]:
+    """The closed-form least-squares weights (and bias) for y ≈ X w + b.
+
+    Up to 10⁵ samples by an orthogonal factorisation of A = [X 1]; above, by the normal
+    equations AᵀA θ = Aᵀy, which never build A (the features are few, so AᵀA is small)."""
+    if len(X) <= 100_000:
+        A = np.column_stack([X, np.ones(len(X))]) if bias else X
+        sol, *_ = np.linalg.lstsq(A, y, rcond=None)
+    else:
+        from tutor.training.stability import _gram
+
+        rhs = X.T @ y
+        if bias:
+            rhs = np.append(rhs, y.sum())
+        sol, *_ = np.linalg.lstsq(_gram(X, bias), rhs, rcond=None)
+    return (sol[:-1], float(sol[-1])) if bias else (sol, 0.0)
+
+
+@dataclass
+class Landscape:
+    """The loss over a grid of one or two parameter coordinates, the others held at the
+    final values, and the path training took over them."""
+
+    labels: list[str]
+    axes: list[np.ndarray]
+    loss: np.ndarray
+    path: list[np.ndarray]
+    path_loss: np.ndarray
+    #: "step" or "epoch": what one point of the path is
+    per: str = "epoch"
+    #: the coordinates held fixed, with their final values, as text
+    held: str = ""
+
+
+def coordinates(params: Mapping[str, np.ndarray]) -> list[tuple[str, str, tuple]]:
+    """(label, parameter, index) for every number in the parameters, in order."""
+    out = []
+    for name, v in params.items():
+        v = np.asarray(v)
+        if v.ndim == 0:
+            out.append((name, name, ()))
+        else:
+            for idx in np.ndindex(v.shape):
+                out.append((f"{name}{''.join(str(i + 1) for i in idx)}", name, idx))
+    return out
+
+
+def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history: History,
+              *, points: int = 61, max_samples: int = 20000) -> Landscape | None:
+    """The loss around the path over the first one or two parameter coordinates."""
+    coords = coordinates(history.params)[:2]
+    if not coords:
+        return None
+    n = _n(prepared)
+    if n > max_samples:
+        sample = {k: a[:max_samples] for k, a in prepared.items()}
+    else:
+        sample = prepared
+    reduce = history.settings.reduce
+    steps = history.step_path or history.path
+    path = [np.array([float(np.asarray(p[c[1]])[c[2]]) for c in coords]) for p in steps]
+    P = np.array(path)
+    axes = []
+    for j in range(len(coords)):
+        lo, hi = P[:, j].min(), P[:, j].max()
+        pad = max(0.25 * (hi - lo), 0.5, 0.1 * abs(hi))
+        axes.append(np.linspace(lo - pad, hi + pad, points if len(coords) == 1 else points // 2 + 1))
+
+    def at(values):
+        params = {k: np.array(v, copy=True) for k, v in history.params.items()}
+        for (label, name, idx), value in zip(coords, values):
+            if idx == ():
+                params[name] = np.array(value)
+            else:
+                params[name][idx] = value
+        with np.errstate(all="ignore"):
+            return objective.loss(params, sample, reduce)
+
+    if len(coords) == 1:
+        loss = np.array([at([a]) for a in axes[0]])
+    else:
+        loss = np.array([[at([a, b]) for a in axes[0]] for b in axes[1]])
+    path_loss = np.array([at(p) for p in path])
+    rest = coordinates(history.params)[2:]
+    held = ", ".join(f"{label} = {float(np.asarray(history.params[name])[idx]):.4g}"
+                     for label, name, idx in rest[:6]) + (", …" if len(rest) > 6 else "")
+    return Landscape(labels=[c[0] for c in coords], axes=axes, loss=loss, path=path,
+                     path_loss=path_loss, held=held, per="step" if history.step_path else "epoch")
