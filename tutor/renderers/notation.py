@@ -8,12 +8,14 @@ number, exp as e^, small integer powers as superscripts, indices as subscripts).
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 import sympy
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
-from tutor.i18n import N_
+from tutor.calculus.steps import Step
+from tutor.i18n import N_, _
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -154,3 +156,51 @@ def latex(expr, names: dict | None = None) -> str:
 
 def derivative_label(function_name: str, wrt: sympy.Symbol) -> str:
     return f"∂{function_name}/∂{text(wrt)}"
+
+
+HIDDEN_RULES = {"constant", "variable"}
+
+
+def operand(expr) -> str:
+    """An expression after d/dx, in parentheses when it is a sum or a product."""
+    import sympy
+
+    s = text(expr)
+    if isinstance(expr, (sympy.Add, sympy.Mul)) and not s.startswith("1/"):
+        return f"({s})"
+    return s
+
+
+def step_lines(steps: Iterable[tuple[int, Step]], *, all_steps: bool = False):
+    """(number, indent, statement, rule, notes) for the steps a reader should see."""
+    shown = []
+    for depth, step in steps:
+        if not all_steps and depth > 0 and step.rule in HIDDEN_RULES:
+            continue
+        indent = "  " * depth
+        if step.is_rewrite:
+            statement = "= " + text(step.after)
+        else:
+            statement = f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}"
+        notes = [f"{text(sym)} = {text(expr)}" for sym, expr in step.bindings]
+        if step.note:
+            notes.append(step.note)
+        shown.append((indent, statement, _(RULE_NAMES.get(step.rule, step.rule)), notes))
+    return [(i + 1, *row) for i, row in enumerate(shown)]
+
+
+def function_label(lesson) -> str:
+    """σ(z), L(w, b): the function's name with its variables, when there are few."""
+    variables = sorted(lesson.outputs[0].free_symbols, key=lambda s: s.name)
+    if 1 <= len(variables) <= 4:
+        return f"{lesson.function_name}({', '.join(text(v) for v in variables)})"
+    return lesson.function_name
+
+
+def display_name(name: str) -> str:
+    import re
+
+    m = re.fullmatch(r"(.*?)(\d+)", name)
+    if m:
+        return m.group(1) + m.group(2).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return name

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from tutor.errors import TutorError
+from tutor.files import umask_mode
 from tutor.i18n import _
 from tutor.assessment.key import dumps, sheet_key, worksheets_key
 from tutor.assessment.worksheet import Worksheets
@@ -119,6 +120,7 @@ def write_files(folder: Path, files: dict[str, bytes], *, force: bool) -> None:
             path = stage / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+            os.chmod(path, umask_mode())
         if force:
             for rel in earlier_run(folder):
                 if rel not in files:

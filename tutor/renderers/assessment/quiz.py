@@ -11,7 +11,7 @@ from tutor.i18n import N_, _
 from tutor.assessment.quiz import MAX_TRIES, Quiz, Response
 from tutor.renderers.checking.text import render_verdict
 from tutor.renderers.notation import RULE_NAMES, text
-from tutor.renderers.explaining.text import function_label, operand
+from tutor.renderers.notation import function_label, operand
 
 
 def _question(quiz: Quiz, c: Console) -> None:

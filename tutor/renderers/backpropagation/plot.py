@@ -9,17 +9,16 @@ as UTF-8); a Chinese plot needs a CJK font, without one its labels are drawn in 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 
 from tutor.backpropagation.graph import Backprop
+from tutor.files import write_text
 from tutor.i18n import _, speaking
 from tutor.renderers.backpropagation.layout import layout
 from tutor.renderers.backpropagation.text import ancestors, label, operation, role
 from tutor.renderers.fonts import plot_language
 from tutor.renderers.notation import text
-from tutor.renderers.explaining.plot import save_figure
-from tutor.renderers.explaining.text import fmt
+from tutor.renderers.figures import save_figure
+from tutor.renderers.numbers import fmt
 
 COLOURS = {"input": "#dbe9f6", "parameter": "#fde2c4", "target": "#e6e6e6",
            "operation": "#ffffff", "output": "#d5efd5"}
@@ -149,16 +148,4 @@ def graph_dot(bp: Backprop) -> str:
 
 
 def write_dot(bp: Backprop, path: str) -> None:
-    body = graph_dot(bp)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".dot", dir=folder, prefix=".tutor-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(body)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a temporary file is private; the result is not
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_text(path, graph_dot(bp))

@@ -18,7 +18,7 @@ from rich.text import Text
 from tutor.backpropagation.graph import Backprop
 from tutor.i18n import N_, _
 from tutor.renderers.notation import text
-from tutor.renderers.explaining.text import fmt, fmt_error, fmt_input
+from tutor.renderers.numbers import fmt, fmt_error, fmt_input
 
 #: relative error under this counts as agreement (central differences give ~1e-10)
 GOOD_ERROR = 1e-6

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from tutor.checking.gradcheck import GOOD, WRONG, GradReport
 from tutor.i18n import N_, _
-from tutor.renderers.explaining.text import fmt, fmt_error
+from tutor.renderers.numbers import fmt, fmt_error
 
 _MARK = {"good": ("✓", N_("good"), "green"), "suspicious": ("?", N_("suspicious"), "yellow"),
          "wrong": ("✗", N_("wrong"), "red")}

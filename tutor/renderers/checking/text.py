@@ -19,7 +19,8 @@ from tutor.calculus.functions import elementary
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation
 from tutor.renderers.notation import RULE_NAMES, text
-from tutor.renderers.explaining.text import HIDDEN_RULES, fmt, fmt_input, operand, step_lines
+from tutor.renderers.numbers import fmt, fmt_input
+from tutor.renderers.notation import HIDDEN_RULES, operand, step_lines
 
 
 def _label(v: Verdict | ClaimVerdict) -> str:

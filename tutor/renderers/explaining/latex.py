@@ -9,7 +9,7 @@ from tutor.explaining.explanation import Explanation
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
 from tutor.renderers.notation import RULE_NAMES, _wide, latex, paragraph
-from tutor.renderers.explaining.text import numeric_rows
+from tutor.renderers.numbers import numeric_rows
 
 
 def step_latex(step: Step, names=None) -> str:

@@ -10,7 +10,7 @@ from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
 from tutor.renderers.explaining.latex import latex_name, step_latex
 from tutor.renderers.notation import RULE_NAMES, latex, paragraph
-from tutor.renderers.explaining.text import fmt_error, numeric_rows
+from tutor.renderers.numbers import fmt_error, numeric_rows
 
 
 def _step_line(depth: int, number: int, step: Step, names) -> str:

@@ -7,28 +7,14 @@ are written whole: to a temporary file beside the target, then renamed.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 
 from tutor.explaining.explanation import Explanation, curves
 from tutor.i18n import _, current_language, speaking
+from tutor.renderers.figures import save_figure
 from tutor.renderers.fonts import plot_language
 from tutor.renderers.notation import text
-from tutor.renderers.explaining.text import _display_name, fmt_input
-
-
-def save_figure(fig, path: str) -> None:
-    """Write ``fig`` to ``path`` atomically, in the format the suffix names."""
-    folder = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder, prefix=".tutor-")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=suffix[1:].lower(), bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+from tutor.renderers.numbers import fmt_input
+from tutor.renderers.notation import display_name
 
 
 def plot_explanation(exp: Explanation, path: str) -> str:
@@ -64,7 +50,7 @@ def plot_explanation(exp: Explanation, path: str) -> str:
 
 
 def _draw_curve(ax, c, lesson) -> None:
-    name = _display_name(c.label)
+    name = display_name(c.label)
     var = text(lesson.symbols[c.wrt])
     ax.plot(c.x, c.value, color="tab:blue", lw=2, label=f"{name}")
     ax.plot(c.x, c.derivative, color="tab:orange", lw=2, ls="--", label=f"∂{name}/∂{var}")

@@ -7,7 +7,6 @@ under the other.  Nothing here computes mathematics: every number comes from the
 from __future__ import annotations
 
 import math
-from typing import Iterable
 
 from rich import box
 from rich.console import Console, Group
@@ -15,83 +14,14 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor.explaining.explanation import Explanation, Item
-from tutor.calculus.steps import Step
 from tutor.i18n import _
-from tutor.renderers.notation import RULE_NAMES, paragraph, text
+from tutor.renderers.notation import display_name, function_label, paragraph, step_lines, text
+from tutor.renderers.numbers import fmt, fmt_error, fmt_input, numeric_rows
 
 #: below this many columns the numbers go under the steps instead of beside them
 SIDE_BY_SIDE_WIDTH = 120
 #: rel. error under this counts as agreement (central differences give ~1e-10)
 GOOD_ERROR = 1e-6
-
-HIDDEN_RULES = {"constant", "variable"}
-
-
-def fmt(v: float) -> str:
-    """A number in four decimals, or in scientific notation when very large or small."""
-    if v is None or not math.isfinite(v):
-        return _("undefined") if v is None or math.isnan(v) else ("∞" if v > 0 else "−∞")
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e5:
-        s = f"{v:.4f}"
-    else:
-        s = f"{v:.3e}"
-    return s.replace("-", "−")
-
-
-def fmt_input(v: float) -> str:
-    """An input as the user would type it: 2 rather than 2.0000."""
-    if not math.isfinite(v):
-        return fmt(v)
-    s = f"{v:.6g}"
-    return s.replace("-", "−")
-
-
-def operand(expr) -> str:
-    """An expression after d/dx, in parentheses when it is a sum or a product."""
-    import sympy
-
-    s = text(expr)
-    if isinstance(expr, (sympy.Add, sympy.Mul)) and not s.startswith("1/"):
-        return f"({s})"
-    return s
-
-
-def fmt_error(v: float) -> str:
-    if not math.isfinite(v):
-        return "—"
-    if v == 0:
-        return "0"
-    return f"{v:.1e}".replace("-", "−")
-
-
-def numeric_rows(check, columns) -> list[list[str]]:
-    """One row of strings per point: the given inputs, value, derivative, finite difference,
-    relative error (shared by the text, Markdown and LaTeX renderers)."""
-    err = check.relative_error
-    return [[fmt_input(check.at[c][k]) for c in columns]
-            + [fmt(check.value[k]), fmt(check.derivative[k]), fmt(check.finite_difference[k]),
-               fmt_error(err[k])]
-            for k in range(len(check))]
-
-
-def step_lines(steps: Iterable[tuple[int, Step]], *, all_steps: bool = False):
-    """(number, indent, statement, rule, notes) for the steps a reader should see."""
-    shown = []
-    for depth, step in steps:
-        if not all_steps and depth > 0 and step.rule in HIDDEN_RULES:
-            continue
-        indent = "  " * depth
-        if step.is_rewrite:
-            statement = "= " + text(step.after)
-        else:
-            statement = f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}"
-        notes = [f"{text(sym)} = {text(expr)}" for sym, expr in step.bindings]
-        if step.note:
-            notes.append(step.note)
-        shown.append((indent, statement, _(RULE_NAMES.get(step.rule, step.rule)), notes))
-    return [(i + 1, *row) for i, row in enumerate(shown)]
 
 
 class TextRenderer:
@@ -124,8 +54,8 @@ class TextRenderer:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
         for n in varying:
             table.add_column(text(lesson.symbols[n]), justify="right")
-        table.add_column(_display_name(fname), justify="right")
-        table.add_column(f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)}", justify="right")
+        table.add_column(display_name(fname), justify="right")
+        table.add_column(f"∂{display_name(fname)}/∂{text(item.derivation.wrt)}", justify="right")
         table.add_column(_("finite diff."), justify="right")
         table.add_column(_("rel. error"), justify="right", style="dim")
         for row in numeric_rows(check, varying):
@@ -140,7 +70,7 @@ class TextRenderer:
             reduced = (_("mean over the batch: {derivative} = {value}") if lesson.reduce == "mean"
                        else _("sum over the batch: {derivative} = {value}"))
             parts.append(Text(reduced.format(
-                derivative=f"∂{_display_name(fname)}/∂{text(item.derivation.wrt)}",
+                derivative=f"∂{display_name(fname)}/∂{text(item.derivation.wrt)}",
                 value=fmt(item.batch_value)), style="bold"))
         parts.append(self.verdict(check.max_rel_error))
         return Group(*parts)
@@ -216,7 +146,7 @@ class TextRenderer:
 
     def render_item(self, exp: Explanation, item: Item) -> None:
         d = item.derivation
-        title = Text(f" ∂{_display_name(d.name)}/∂{text(d.wrt)} ", style="bold reverse")
+        title = Text(f" ∂{display_name(d.name)}/∂{text(d.wrt)} ", style="bold reverse")
         steps = self.steps_table(item)
         numbers = self.numbers_table(exp, item)
         c = self.console
@@ -241,26 +171,9 @@ class TextRenderer:
         table.add_column(_("max rel. error"), justify="right", style="dim")
         for item in exp.items:
             d = item.derivation
-            table.add_row(f"∂{_display_name(d.name)}/∂{text(d.wrt)}", Text(text(d.result)),
+            table.add_row(f"∂{display_name(d.name)}/∂{text(d.wrt)}", Text(text(d.result)),
                           fmt_error(item.numeric.max_rel_error))
         return table
-
-
-def function_label(lesson) -> str:
-    """σ(z), L(w, b): the function's name with its variables, when there are few."""
-    variables = sorted(lesson.outputs[0].free_symbols, key=lambda s: s.name)
-    if 1 <= len(variables) <= 4:
-        return f"{lesson.function_name}({', '.join(text(v) for v in variables)})"
-    return lesson.function_name
-
-
-def _display_name(name: str) -> str:
-    import re
-
-    m = re.fullmatch(r"(.*?)(\d+)", name)
-    if m:
-        return m.group(1) + m.group(2).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-    return name
 
 
 def _family(lesson, name: str):

@@ -8,13 +8,13 @@ FILE-fit and FILE-landscape beside it.  Every file is written whole (temporary f
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
 
+from tutor.files import atomic_path
 from tutor.i18n import _, current_language, speaking
 from tutor.renderers.fonts import plot_language
-from tutor.renderers.explaining.plot import save_figure
+from tutor.renderers.figures import save_figure
 from tutor.renderers.training.text import fmt
 
 
@@ -201,18 +201,10 @@ def _draw(plt, path, history, view, scape, title) -> list[str]:
         if path.lower().endswith(".pdf"):
             from matplotlib.backends.backend_pdf import PdfPages
 
-            folder = os.path.dirname(os.path.abspath(path))
-            fd, tmp = tempfile.mkstemp(suffix=".pdf", dir=folder, prefix=".tutor-")
-            os.close(fd)
-            try:
-                with PdfPages(tmp) as pdf:
-                    for fig in figures:
-                        if fig is not None:
-                            pdf.savefig(fig, bbox_inches="tight")
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            with atomic_path(path) as tmp, PdfPages(tmp) as pdf:
+                for fig in figures:
+                    if fig is not None:
+                        pdf.savefig(fig, bbox_inches="tight")
             written.append(path)
         else:
             for target, fig in zip(plot_paths(path), figures):
