@@ -151,7 +151,7 @@ import json  # noqa: E402
 
 from click.testing import CliRunner  # noqa: E402
 
-import cli  # noqa: E402
+from tutor import cli  # noqa: E402
 
 
 def _topic(*args):

@@ -15,6 +15,7 @@ import sys
 import click
 
 from tutor.i18n import LANGUAGES, _, set_language
+from tutor.files import write_text
 
 FORMATS = ("text", "markdown", "latex", "json")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
@@ -952,7 +953,7 @@ def grade(key, answers, csv_path, fmt, force):
         results = [grade_path(keys, f, strict=False) for f in answer_files(target)]
         table = scores_csv(results)
         if csv_path:
-            _write_text(csv_path, table)
+            write_text(csv_path, table)
             for r in results:
                 state = r.problem if not r.marks else f"{r.score:g} / {r.out_of}"
                 click.echo(f"{r.student:<24} {r.variant:<12} {state}")
@@ -963,7 +964,7 @@ def grade(key, answers, csv_path, fmt, force):
         return
     if csv_path:
         result = grade_path(keys, target, strict=True)
-        _write_text(csv_path, scores_csv([result]))
+        write_text(csv_path, scores_csv([result]))
     else:
         result = grade_path(keys, target, strict=True)
     if fmt == "json":
@@ -998,19 +999,3 @@ def grade(key, answers, csv_path, fmt, force):
     console.print(table)
     if result.problem:
         click.echo(_("note: {note}").format(note=result.problem))
-
-
-def _write_text(path: str, text: str) -> None:
-    """Write a file whole or not at all."""
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tutor-", suffix=".csv")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
