@@ -198,20 +198,21 @@ def test_chinese_plot_has_every_glyph(tmp_path):
 
     if cjk_font() is None:
         pytest.skip("no CJK font installed (e.g. Debian's fonts-noto-cjk or fonts-wqy-zenhei)")
-    from tutor.explaining.explanation import explain
+    from tutor.explaining.explanation import curves, explain
     from tutor.renderers.explaining.plot import plot_explanation
 
     set_language("zh")
     path = tmp_path / "neuron.png"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
-        note = plot_explanation(explain(load_lesson("neuron")), str(path))
+        exp = explain(load_lesson("neuron"))
+        note = plot_explanation(exp, curves(exp), str(path))
     assert note == "" and path.stat().st_size > 10_000
 
 
 def test_chinese_plot_without_a_cjk_font_says_so_and_draws_english(tmp_path, monkeypatch):
     from tutor.renderers import fonts
-    from tutor.explaining.explanation import explain
+    from tutor.explaining.explanation import curves, explain
     from tutor.renderers.explaining.plot import plot_explanation
 
     monkeypatch.setattr(fonts, "cjk_font", lambda sample=fonts.SAMPLE: None)
@@ -219,7 +220,8 @@ def test_chinese_plot_without_a_cjk_font_says_so_and_draws_english(tmp_path, mon
     lesson = load_lesson("sigmoid")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no boxes: every label is drawn in English
-        note = plot_explanation(explain(lesson), str(tmp_path / "s.png"))
+        exp = explain(lesson)
+        note = plot_explanation(exp, curves(exp), str(tmp_path / "s.png"))
     assert "fonts-noto-cjk" in note and CJK.search(note)
 
 

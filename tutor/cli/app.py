@@ -257,9 +257,10 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
                 command=f"tutor {target} --plot {lesson or 'plot'}.png")
         TextRenderer(all_steps=all_steps).render(result, footer=footer)
     if plot:
+        from tutor.explaining.explanation import curves
         from tutor.renderers.explaining.plot import plot_explanation
 
-        note = plot_explanation(result, plot)
+        note = plot_explanation(result, curves(result), plot)
         if note:
             click.echo(note, err=True)
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from tutor.explaining.explanation import Explanation, curves
+from tutor.explaining.explanation import Curve, Explanation
 from tutor.i18n import _, current_language, speaking
 from tutor.renderers.figures import save_figure
 from tutor.renderers.fonts import plot_language
@@ -17,8 +17,9 @@ from tutor.renderers.numbers import fmt_input
 from tutor.renderers.notation import display_name
 
 
-def plot_explanation(exp: Explanation, path: str) -> str:
-    """Draw f and its derivatives to ``path``.  Returns a note for the user, or "" (labels in
+def plot_explanation(exp: Explanation, data: list[Curve], path: str) -> str:
+    """Draw f and its derivatives (``data``: the curves ``tutor.explaining.explanation.curves``
+    computed) to ``path``.  Returns a note for the user, or "" (labels in
     Chinese need a CJK font; without one they are drawn in English, and the note says so)."""
     import matplotlib
 
@@ -29,7 +30,6 @@ def plot_explanation(exp: Explanation, path: str) -> str:
     lesson = exp.lesson
     title = (lesson.title if lang == current_language()
              else lesson.narrative.get(lang, {}).get("title", lesson.title))
-    data = curves(exp)
     # a font with one weight makes matplotlib log "failed to find font weight bold"
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     with speaking(lang), matplotlib.rc_context(rc):
