@@ -155,3 +155,70 @@ def test_the_wheel_holds_the_package_and_its_lessons_but_no_bare_cli(tmp_path):
     packages = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
     on_disk = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "tutor").rglob("__init__.py")}
     assert on_disk <= packages, on_disk - packages
+
+
+# -- packaging: one version, a licence file, every imported package declared ----------------
+
+def _setup_cfg():
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
+    return cfg
+
+
+def _requirement_names(block: str) -> set[str]:
+    import re
+
+    names = set()
+    for line in block.splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            names.add(re.split(r"[<>=!~;\[ ]", line)[0].lower().replace("_", "-"))
+    return names
+
+
+def _third_party_imports(folder: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.split(".")[0])
+    return {m for m in found if m not in sys.stdlib_module_names and m != "tutor"}
+
+
+def _declared_distribution(module: str, declared: set[str]) -> bool:
+    dists = importlib.metadata.packages_distributions().get(module, [])
+    return any(d.lower().replace("_", "-") in declared for d in dists)
+
+
+def test_every_package_the_library_imports_is_declared():
+    declared = _requirement_names(_setup_cfg()["options"]["install_requires"])
+    imported = _third_party_imports(ROOT / "tutor")
+    assert {"sympy", "numpy", "click", "fontTools"} <= imported
+    missing = {m for m in imported - {"tomli"} if not _declared_distribution(m, declared)}
+    assert not missing, f"imported but not in install_requires: {sorted(missing)}"
+    assert "tomli" in declared  # only for Python 3.10, where tomllib is missing
+
+
+def test_every_package_the_tests_import_is_declared():
+    cfg = _setup_cfg()
+    declared = (_requirement_names(cfg["options"]["install_requires"])
+                | _requirement_names(cfg["options.extras_require"]["test"]))
+    imported = _third_party_imports(ROOT / "tests")
+    missing = {m for m in imported if not _declared_distribution(m, declared)}
+    assert not missing, f"the tests import undeclared packages: {sorted(missing)}"
+
+
+def test_the_version_is_said_once_and_the_licence_file_matches():
+    import tutor
+
+    cfg = _setup_cfg()
+    assert cfg["metadata"]["version"].strip() == "attr: tutor.__version__"
+    assert importlib.metadata.version(DIST) == tutor.__version__
+    assert cfg["metadata"]["license"].strip() == "MIT"
+    assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
