@@ -27,7 +27,7 @@ _WHERE = {
     "derive": "calculus.derivation", "Named": "calculus.derivation",
     "Derivation": "calculus.steps", "Step": "calculus.steps",
     "explain": "explaining.explanation", "lesson_from_expression": "explaining.explanation", "Explanation": "explaining.explanation",
-    "compile_expr": "calculus.numeric", "central_difference": "calculus.numeric", "relative_error": "calculus.numeric",
+    "compile_expr": "calculus.numeric", "central_difference": "calculus.numeric", "relative_error": "calculus.agreement",
     "TutorError": "errors", "ExpressionError": "errors", "LessonError": "errors",
     "sigmoid": "calculus.functions", "softplus": "calculus.functions", "relu": "calculus.functions",
     "backprop": "backpropagation.graph", "build_graph": "backpropagation.graph", "Tensor": "backpropagation.tensor",

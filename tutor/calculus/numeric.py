@@ -16,6 +16,7 @@ import numpy as np
 import sympy
 
 from tutor.errors import TutorError
+from tutor.calculus.agreement import relative_error  # noqa: F401  (re-exported)
 from tutor.calculus.functions import stable_form  # noqa: F401  (re-exported)
 
 
@@ -79,12 +80,6 @@ def compile_expr(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable:
         return np.broadcast_to(np.asarray(out, dtype=np.float64), shape)
 
     return call
-
-
-def relative_error(a, b, tiny: float = 1e-300):
-    """|a − b| / max(|a|, |b|, tiny), elementwise (0 where both are 0)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), tiny)
 
 
 def central_difference(fn: Callable, values: Sequence[np.ndarray], index: int):

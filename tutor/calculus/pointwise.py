@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Sequence
 import sympy
 
 from tutor.errors import TutorError
+from tutor.calculus.agreement import relative_error
 from tutor.calculus.functions import stable_form
 
 _EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
@@ -55,13 +56,6 @@ def compile_scalar(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable[.
             return math.nan
 
     return call
-
-
-def relative_error(a: float, b: float, tiny: float = 1e-300) -> float:
-    """|a − b| / max(|a|, |b|, tiny); NaN when either is undefined."""
-    if not (math.isfinite(a) and math.isfinite(b)):
-        return math.nan
-    return abs(a - b) / max(abs(a), abs(b), tiny)
 
 
 def points(values: Mapping[str, object], names: Sequence[str]) -> list[tuple[float, ...]]:
