@@ -72,7 +72,3 @@ def N_(message: str) -> str:
     """Marks a text for the catalog where it is defined (a table); translated where it is used."""
     return message
 
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return _state["catalog"].ngettext(singular, plural, n)
-

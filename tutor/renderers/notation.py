@@ -154,10 +154,6 @@ def latex(expr, names: dict | None = None) -> str:
     return sympy.latex(expr, symbol_names=names)
 
 
-def derivative_label(function_name: str, wrt: sympy.Symbol) -> str:
-    return f"∂{function_name}/∂{text(wrt)}"
-
-
 HIDDEN_RULES = {"constant", "variable"}
 
 

@@ -211,13 +211,12 @@ def _softmax_form(model: Model, shown: list[sympy.Symbol]) -> None:
 
 
 #: Lessons whose gradients come from another engine (a backpropagation graph, say): lesson
-#: name -> (factory, description).  The factory is a callable or a "module:function" string
-#: imported when the lesson is trained; it takes the Lesson and returns an object with the
+#: name -> (factory, description).  The factory takes the Lesson and returns an object with the
 #: Objective interface of tutor.training.engine (param_names, prepare, init_params, loss, gradient).
-GRADIENT_SOURCES: dict[str, tuple[Callable | str, str]] = {}
+GRADIENT_SOURCES: dict[str, tuple[Callable, str]] = {}
 
 
-def register_gradient_source(lesson_name: str, factory: Callable | str, description: str) -> None:
+def register_gradient_source(lesson_name: str, factory: Callable, description: str) -> None:
     """Train ``lesson_name`` with the objective ``factory(lesson)`` instead of compiling its
     loss here; ``description`` says where its gradients come from (shown before training)."""
     GRADIENT_SOURCES[lesson_name] = (factory, description)
@@ -225,11 +224,6 @@ def register_gradient_source(lesson_name: str, factory: Callable | str, descript
 
 def _plugged(lesson: Lesson, params, data) -> Model:
     factory, description = GRADIENT_SOURCES[lesson.name]
-    if isinstance(factory, str):
-        from importlib import import_module
-
-        module, _sep, name = factory.partition(":")
-        factory = getattr(import_module(module), name)
     objective = factory(lesson)
     return Model(name=lesson.name, title=lesson.title, loss=lesson.outputs[0], params=params,
                  data=data, objective=objective, lesson=lesson, reduce=lesson.reduce,

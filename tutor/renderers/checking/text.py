@@ -93,15 +93,6 @@ def _hint_parts(v: Verdict) -> tuple[int, str, str] | None:
     return number, statement, _(RULE_NAMES.get(step.rule, step.rule))
 
 
-def hint_text(v: Verdict) -> tuple[str, str] | None:
-    """("step N: statement", rule) for the verdict's hint."""
-    parts = _hint_parts(v)
-    if parts is None:
-        return None
-    number, statement, rule = parts
-    return _("step {number}: {statement}").format(number=number, statement=statement), rule
-
-
 def hint_line(v: Verdict) -> str | None:
     """"step N: statement   (rule)", the hint row of the verdict."""
     parts = _hint_parts(v)
