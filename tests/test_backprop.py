@@ -47,6 +47,7 @@ def _random_point(variables, rng):
 LESSONS = lesson_names()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", LESSONS)
 def test_every_lesson_backward_pass_equals_symbolic_and_finite_differences(name):
     lesson = load_lesson(name)

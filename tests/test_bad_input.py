@@ -46,6 +46,7 @@ def _one_clear_error(result):
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPRESSIONS), ids=list(EXPRESSIONS))
 def test_bad_expressions(tmp_path, name):
     text = EXPRESSIONS[name]
@@ -82,6 +83,7 @@ def test_plot_in_missing_directory(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,needle", [
     (["explain", "sigmoid", "--at", "z=abc"], "not a number"),
     (["explain", "sigmoid", "--at", "z=nan"], "finite"),

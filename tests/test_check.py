@@ -132,6 +132,7 @@ def test_every_lesson_is_in_the_table():
         assert len(rights) >= 2 and len(wrongs) >= 4, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_right_answers_in_several_forms(name):
     for text in TABLE[name][1]:
@@ -140,6 +141,7 @@ def test_right_answers_in_several_forms(name):
         assert v.diagnosis is None and v.counterexample is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_wrong_answers_and_their_diagnosis(name):
     lesson, var, _ = _setup(name)
@@ -266,6 +268,7 @@ def test_enough_generated_pairs():
     assert len(PAIRS) >= 200
 
 
+@pytest.mark.slow
 def test_generated_pairs_right_and_wrong():
     x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
     from tutor.calculus.parser import parse_expression
@@ -427,6 +430,7 @@ def test_hostile_answers(name, tmp_path, monkeypatch):
     assert not (tmp_path / "PWNED").exists()
 
 
+@pytest.mark.slow
 def test_hostile_answers_through_the_installed_command(tmp_path):
     for name in ("import", "symbol injection", "tower"):
         r = subprocess.run([sys.executable, "-m", "cli", "check", "sigmoid", HOSTILE[name]],
@@ -443,6 +447,7 @@ _D = derive(_F, _X)
 _ALPHABET = "x+-*/^()0123456789.e sincoexplgqrt\\{}_σ,'"
 
 
+@pytest.mark.slow
 @settings(max_examples=10_000, deadline=timedelta(seconds=2), derandomize=True,
           suppress_health_check=list(HealthCheck))
 @given(st.one_of(st.text(max_size=40), st.text(alphabet=_ALPHABET, max_size=30)))

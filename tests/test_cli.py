@@ -88,6 +88,7 @@ def test_plot_refuses_to_overwrite_without_force(tmp_path):
     assert path.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_softmax_size_option():
     r = run("explain", "softmax", "--size", "4", "--format", "json")
     assert r.exit_code == 0, r.output

@@ -36,6 +36,7 @@ def keys(key_path):
     return read_key(key_path)
 
 
+@pytest.mark.slow
 def test_own_key_gets_full_marks_for_every_variant(keys):
     assert len(keys) == 4
     for variant in keys.values():
@@ -53,6 +54,7 @@ def _mutate(variant, number, answer):
     return ", ".join([repr(float(first) + 1.0)] + rest)
 
 
+@pytest.mark.slow
 def test_mutated_copy_flags_exactly_the_mutated_problems(keys):
     for v, variant in enumerate(keys.values()):
         mutated = {2 + v, 5 + v, 9}
@@ -115,6 +117,7 @@ def test_bad_answers_are_wrong_with_a_reason_never_a_crash(keys):
     assert result.marks[5].status == "missing" and "answers 1 of 12" in result.marks[5].reason
 
 
+@pytest.mark.slow
 def test_cli_one_student_and_a_class(key_path, keys, tmp_path):
     variants = list(keys.values())
     folder = tmp_path / "class"
@@ -164,6 +167,7 @@ def test_cli_refusals(key_path, tmp_path):
     assert r.exit_code == 2 and "no .txt answer files" in r.output
 
 
+@pytest.mark.slow
 def test_installed_command_end_to_end(tmp_path):
     """The real command in a child process: sheets, a class folder with a hostile file, CSV."""
     import os

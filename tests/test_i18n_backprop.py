@@ -256,6 +256,7 @@ def test_dot_captions_follow_the_language(tmp_path):
 
 
 # -- the installed command ---------------------------------------------------------------------
+@pytest.mark.slow
 def test_installed_command_speaks_the_chinese_locale(tmp_path):
     exe = shutil.which("tutor") or str(Path(sys.executable).parent / "tutor")
     if not Path(exe).exists():

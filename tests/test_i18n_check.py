@@ -102,6 +102,7 @@ def test_a_right_answer_and_the_revealed_derivation_in_chinese():
     assert "识别" in zh.output  # the rule names come from the core catalog
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson, wrt, answer, kind, words", [
     ("sigmoid", "z", "-exp(-z)/(1+exp(-z))^2", "sign", "符号错误：你的答案恰好是导数的 −1 倍"),
     ("sigmoid", "z", "2*sigmoid(z)*(1-sigmoid(z))", "constant_factor",
@@ -332,6 +333,7 @@ def test_quiz_empty_line_and_unreadable_answer_in_chinese():
     assert "得分：一道题也没做" in r.output
 
 
+@pytest.mark.slow
 def test_a_chinese_locale_speaks_chinese_through_a_real_process(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "LANG": "zh_CN.UTF-8"}
     r = subprocess.run([sys.executable, "-m", "cli", "check", "sigmoid", "z +"], cwd=tmp_path,

@@ -57,6 +57,7 @@ def chinese_titles():
         return [load_lesson(name).title for name in LESSONS]
 
 
+@pytest.mark.slow
 def test_markdown_reads_chinese_with_the_same_mathematics(zh, en):
     sheet = (zh / "variant-01.md").read_text("utf-8")
     key = (zh / "answers" / "variant-01.md").read_text("utf-8")
@@ -235,6 +236,7 @@ print(hashlib.sha256(sheet_pdf.sheet_pdf(ws.sheets[0], key=True)).hexdigest())
 """
 
 
+@pytest.mark.slow
 def test_a_pdf_does_not_depend_on_what_the_process_made_before():
     digests = set()
     for how, seed in (("first", "0"), ("after-others", "0"), ("first", "123")):

@@ -51,6 +51,7 @@ def _run(args, cwd):
     return out.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / "cli.py").exists(), reason="needs the source checkout")
 def test_three_ways_to_run_the_same_application(tmp_path):
     from_checkout = _run([sys.executable, "cli.py", "explain", "sigmoid"], ROOT)
@@ -81,6 +82,7 @@ def _invoke(*args):
     return result
 
 
+@pytest.mark.slow
 def test_plots_and_dot_files_follow_the_umask(tmp_path, umask_022, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _invoke("explain", "sigmoid", "--plot", "sigmoid.png")
@@ -123,6 +125,7 @@ def test_a_failed_plot_leaves_nothing_behind(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_the_package_and_its_lessons_but_no_bare_cli(tmp_path):
     """Built from a copy of the checkout, so the check holds whatever kind of install runs
     the tests (an editable one lists no files)."""

@@ -99,6 +99,7 @@ def hand(lesson, out, wrt, v):
     raise AssertionError(f"no hand formula for {name}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ALL)
 def test_derivatives_match_sympy_and_hand_formulas(name):
     lesson = load_lesson(name)
@@ -118,6 +119,7 @@ def test_derivatives_match_sympy_and_hand_formulas(name):
             assert got == pytest.approx(hand(lesson, item.output, d.wrt.name, v), rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ALL)
 def test_json_for_every_lesson(name):
     result = CliRunner().invoke(cli.main, ["explain", name, "--format", "json"])
@@ -153,6 +155,7 @@ def test_sigmoid_reference_numbers():
     assert d["recognised"] in ("σ(z)*(1 - σ(z))", "(1 - σ(z))*σ(z)")
 
 
+@pytest.mark.slow
 def test_softmax_any_size_and_general_form():
     lesson = load_lesson("softmax", size=5)
     exp = explain(lesson)
@@ -189,6 +192,7 @@ def test_linear_regression_batch_mean_is_matrix_form():
     assert by["b"] == pytest.approx(residual.mean(), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_plain_form_has_no_named_functions():
     for name in ALL:
         lesson = load_lesson(name)
@@ -196,6 +200,7 @@ def test_plain_form_has_no_named_functions():
             assert item.elementary == elementary(item.elementary)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ALL)
 def test_pointwise_and_numpy_engines_agree(name):
     """explain's float-by-float evaluation and the NumPy batch engine: two ways, one answer."""

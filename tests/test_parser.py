@@ -623,6 +623,7 @@ random_text = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=10000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_text)
 def test_random_text_parses_or_is_refused(text):

@@ -323,6 +323,7 @@ def test_softmax_regression_learns_labels(tmp_path):
 
 
 # -- plots ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_plots_one_file_per_figure_or_one_pdf(tmp_path):
     base = ["--expr", "(w*x + b - y)**2", "--params", "w,b", "--data", "x=1,2,3,4",
             "--data", "y=3,5,7,9.5", "--lr", "0.02", "--epochs", "30"]

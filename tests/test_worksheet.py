@@ -52,6 +52,7 @@ def close(a, b, tol=1e-5):
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
+@pytest.mark.slow
 def test_every_kind_appears_and_sheets_share_their_plan(sheets):
     kinds = {p.kind for s in sheets.sheets for p in s.problems}
     assert kinds == {"derive", "evaluate", "gd_step", "backward", "mistake"}
@@ -74,6 +75,7 @@ def test_evaluate_answers_match_finite_differences(sheets):
         assert math.isfinite(value)
 
 
+@pytest.mark.slow
 def test_derive_answers_match_finite_differences(sheets):
     rng = random.Random(3)
     for p in problems(sheets, "derive"):
@@ -118,6 +120,7 @@ def test_backward_adjoints_are_the_gradient(sheets):
                 assert close(got, float(n.value), 1e-9), (p.lesson, n)
 
 
+@pytest.mark.slow
 def test_gradient_descent_step_by_hand(sheets):
     for p in problems(sheets, "gd_step"):
         f_expr = p.function
@@ -192,6 +195,7 @@ def test_files_written(folder):
     assert not [p for p in folder.iterdir() if p.name.startswith(".tutor")]
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes(folder, tmp_path):
     again = tmp_path / "again"
     r = run("worksheet", "sigmoid", "softmax", "linear_regression", "neuron", "-n", "10",
@@ -365,6 +369,7 @@ def test_gift_questions_and_answers(exported):
     assert sorted(values) == pytest.approx(sorted(expected + steps))
 
 
+@pytest.mark.slow
 def test_same_bytes_in_separate_processes(tmp_path):
     """Set and dict order must not leak into the files: two processes with different hash
     seeds write the same bytes."""
