@@ -161,7 +161,8 @@ def softmax_jacobian(values: Mapping[str, object] | None = None) -> Topic:
           Matrix("vᵀ·J", v @ J, columns=zs),
           Check("vᵀJ", "backward(v)", "vᵀ·J",
                 max_relative_difference(zt.grad, v @ J, float(np.max(np.abs(v) @ np.abs(J))))))
-    t.add(Line(_("J is symmetric and each row sums to 0. A network never builds it: backward() "
+    t.add(Line(_("J is symmetric: each column sums to 0 (Σ sᵢ = 1) and so does each row "
+                 "(softmax(z + c) = softmax(z)). A network never builds it: backward() "
                  "computes vᵀJ = s ⊙ (v − (v·s)) directly, in O(n) instead of O(n²)."), "insight"))
     return t
 
@@ -240,8 +241,8 @@ def matmul_topic(values: Mapping[str, object] | None = None) -> Topic:
           Matrix(_("{name} (backward)").format(name="B.grad"), B.grad), Matrix("Aᵀ·1", A0.T @ ones),
           Check("∂L/∂A", _("backward"), "1·Bᵀ", max_relative_difference(A.grad, ones @ B0.T)),
           Check("∂L/∂B", _("backward"), "Aᵀ·1", max_relative_difference(B.grad, A0.T @ ones)),
-          Line(_("every entry of row i of ∂L/∂A is the same: Aᵢₖ meets row k of B in every "
-                 "column of Y, so its gradient is that row's sum"), "insight"))
+          Line(_("every row of ∂L/∂A is the same: Aᵢₖ meets row k of B in every column of Y, "
+                 "so its gradient is the sum of row k of B, whatever i is"), "insight"))
     return t
 
 

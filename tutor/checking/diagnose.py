@@ -6,7 +6,7 @@ would have produced is built exactly (with SymPy, from ``f`` itself) and compare
 answer at a few points at high precision.  The first kind that matches is the diagnosis:
 
 * ``sign`` — A = −E; or one term of E with its sign flipped; or the quotient rule's numerator
-  reversed (v·u′ − u·v′ written as u·v′ − v·u′), which is a sign error and is said so;
+  reversed (n′·d − n·d′ written as n·d′ − n′·d), which is a sign error and is said so;
 * ``wrong_variable`` — A is the derivative by another variable of f;
 * ``missing_chain_factor`` — for a sub-expression n = F(h) of f, the chain rule's factor dn/dx,
   or its inner part h′, or its outer part F′(h), left out;
@@ -169,11 +169,11 @@ def _quotients(f, x):
 _SIGN_DETAILS = {
     (False, False): N_("your answer is exactly −1 × the derivative"),
     (True, False): N_("your answer is exactly −1 × the derivative; the quotient rule's numerator "
-                      "reversed for {0} gives exactly this (it is v·u′ − u·v′, not u·v′ − v·u′)"),
+                      "reversed for {0} gives exactly this (for n/d it is n′·d − n·d′, not n·d′ − n′·d)"),
     (False, True): N_("your answer is exactly −1 × the derivative; so does a forgotten inner "
                       "derivative d/d{0} ({1}) = −1"),
     (True, True): N_("your answer is exactly −1 × the derivative; the quotient rule's numerator "
-                     "reversed for {0} gives exactly this (it is v·u′ − u·v′, not u·v′ − v·u′); "
+                     "reversed for {0} gives exactly this (for n/d it is n′·d − n·d′, not n·d′ − n′·d); "
                      "so does a forgotten inner derivative d/d{1} ({2}) = −1"),
 }
 
@@ -230,7 +230,7 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
             if m.matches(outer * -sympy.diff(q, x) + direct):
                 return Diagnosis(
                     "sign", N_("the quotient rule's numerator is reversed for {0}: it is "
-                               "v·u′ − u·v′ (the numerator's derivative first), not u·v′ − v·u′ "
+                               "n′·d − n·d′ for n/d (the numerator's derivative first), not n·d′ − n′·d "
                                "— a sign error in that part"), (q,), q, "quotient")
 
     # -- a missing factor of the chain rule ------------------------------------------------
