@@ -283,7 +283,7 @@ def test_hostile_expression_through_a_real_process(tmp_path):
     import os
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "cli", "backprop", "--expr", HOSTILE["deep"]],
+    r = subprocess.run([sys.executable, "-m", "tutor", "backprop", "--expr", HOSTILE["deep"]],
                        cwd=tmp_path, capture_output=True, text=True, timeout=60,
                        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert r.returncode == 2 and r.stderr.startswith("error: ") and r.stdout == ""

@@ -30,7 +30,7 @@ EXPRESSIONS = {
 
 
 def _cli(args, cwd):
-    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tutor", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=HANG_GUARD,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 

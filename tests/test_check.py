@@ -433,7 +433,7 @@ def test_hostile_answers(name, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_hostile_answers_through_the_installed_command(tmp_path):
     for name in ("import", "symbol injection", "tower"):
-        r = subprocess.run([sys.executable, "-m", "cli", "check", "sigmoid", HOSTILE[name]],
+        r = subprocess.run([sys.executable, "-m", "tutor", "check", "sigmoid", HOSTILE[name]],
                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
         assert r.returncode == 2, r.stderr

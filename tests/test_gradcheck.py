@@ -181,7 +181,7 @@ def test_bad_targets(tmp_path, spec):
 
 
 def test_subprocess(model, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "cli", "gradcheck", f"{model}:one_sign"],
+    r = subprocess.run([sys.executable, "-m", "tutor", "gradcheck", f"{model}:one_sign"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert r.returncode == 1, r.stderr

@@ -176,7 +176,7 @@ def test_installed_command_end_to_end(tmp_path):
     import sys
 
     tutor = shutil.which("tutor")
-    cmd = [tutor] if tutor else [sys.executable, "-m", "cli"]
+    cmd = [tutor] if tutor else [sys.executable, "-m", "tutor"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
     def call(*args):

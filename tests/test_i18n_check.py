@@ -337,11 +337,11 @@ def test_quiz_empty_line_and_unreadable_answer_in_chinese():
 @pytest.mark.slow
 def test_a_chinese_locale_speaks_chinese_through_a_real_process(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "LANG": "zh_CN.UTF-8"}
-    r = subprocess.run([sys.executable, "-m", "cli", "check", "sigmoid", "z +"], cwd=tmp_path,
+    r = subprocess.run([sys.executable, "-m", "tutor", "check", "sigmoid", "z +"], cwd=tmp_path,
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 2
     assert r.stderr.startswith("错误：") and "（第 4 列）" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "cli", "quiz", "relu"], input="提示\nheaviside(z)\n",
+    r = subprocess.run([sys.executable, "-m", "tutor", "quiz", "relu"], input="提示\nheaviside(z)\n",
                        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr
     assert "提示 第 1 步" in r.stdout and "✓ 正确，等于" in r.stdout

@@ -380,7 +380,7 @@ def test_same_bytes_in_separate_processes(tmp_path):
         out = tmp_path / f"h{hashseed}"
         env = {**os.environ, "PYTHONHASHSEED": hashseed,
                "PYTHONPATH": os.pathsep.join(sys.path)}
-        done = subprocess.run([sys.executable, "-m", "cli", "worksheet", "softmax", "neuron",
+        done = subprocess.run([sys.executable, "-m", "tutor", "worksheet", "softmax", "neuron",
                                "cross_entropy", "-n", "5", "-k", "2", "--seed", "4", "--out",
                                str(out), "--export", "gift"], capture_output=True, text=True,
                               env=env, timeout=300)

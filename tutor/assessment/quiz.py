@@ -4,10 +4,14 @@ The quiz is a small state machine with no input or output of its own: :meth:`Qui
 takes one line the learner typed and returns a :class:`Response`; the command line reads the
 lines (from a terminal or a pipe) and a renderer shows the responses.
 
-Lines that are not answers: ``h`` (or ``hint``, ``?``) shows one more step of the correct
-derivation, ``s`` (``skip``) shows the answer and moves on, ``q`` (``quit``) stops.  After
+Lines that are not answers: ``h`` (or ``hint``, ``?``) shows one more hint, ``s`` (``skip``) shows the answer and moves on, ``q`` (``quit``) stops.  After
 :data:`MAX_TRIES` wrong answers the answer is shown and the quiz moves on.  The same words work
 in every language; Chinese ones are understood too (提示, 跳过, 退出 …).
+
+Hints teach rather than tell: the first names the rule to use on the whole function (and the
+inner function it introduces), then each sub-derivative is first planned (its rule) and shown
+only once its own parts were, one sub-step at a time.  No hint states the final derivative:
+that needs ``s``.
 """
 
 from __future__ import annotations
@@ -62,10 +66,32 @@ class Question:
                 expr = expr.subs(n.definition, n.symbol)
         return expr
 
-    def visible_steps(self) -> list[tuple[int, Step]]:
-        """The derivation's steps a hint may show (trivial ones left out)."""
-        return [(d, s) for d, s in self.derivation.steps()
-                if not (d > 0 and s.rule in HIDDEN)]
+    def hints(self) -> list["Hint"]:
+        """The hints in the order they are given (see the module's docstring)."""
+        out: list[Hint] = []
+
+        def visit(step: Step, depth: int, root: bool) -> None:
+            parts = [sub for sub in step.substeps if sub.rule not in HIDDEN]
+            if root or parts:
+                out.append(Hint(step, depth, shows_result=False))
+            for sub in parts:
+                visit(sub, depth + 1, False)
+            if not root:
+                out.append(Hint(step, depth, shows_result=True))
+
+        visit(self.derivation.tree, 0, True)
+        out += [Hint(r, 0, shows_result=False) for r in self.derivation.rewrites]
+        return out
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One hint: a step of the derivation, either planned (its rule and the names it
+    introduces, not its result) or shown whole (``d/dx … = …``)."""
+
+    step: Step
+    depth: int
+    shows_result: bool
 
 
 def questions_for(lessons: list[Lesson], *, count: int | None = None,
@@ -92,7 +118,7 @@ def questions_for(lessons: list[Lesson], *, count: int | None = None,
 class Response:
     """What the quiz says back to one line.
 
-    kind: "right", "wrong", "unreadable" (not a formula: ``message``), "hint" (``step``,
+    kind: "right", "wrong", "unreadable" (not a formula: ``message``), "hint" (``hint``,
     ``number`` of ``total``, or none left), "reveal" (the answer, after ``s`` or too many
     tries), "empty", "quit"."""
 
@@ -101,8 +127,7 @@ class Response:
     verdict: Verdict | None = None
     message: str = ""
     detail: list[str] = field(default_factory=list)
-    step: Step | None = None
-    depth: int = 0
+    hint: Hint | None = None
     number: int = 0
     total: int = 0
     #: the quiz moved on to the next question (or ended) after this response
@@ -163,14 +188,13 @@ class Quiz:
             return Response("quit", q, advanced=True)
         self._attempted()
         if word in HINT:
-            steps = q.visible_steps()
-            if self.hints_shown >= len(steps):
-                return Response("hint", q, total=len(steps))
-            depth, step = steps[self.hints_shown]
+            hints = q.hints()
+            if self.hints_shown >= len(hints):
+                return Response("hint", q, total=len(hints))
+            hint = hints[self.hints_shown]
             self.hints_shown += 1
             self.score.hints += 1
-            return Response("hint", q, step=step, depth=depth, number=self.hints_shown,
-                            total=len(steps))
+            return Response("hint", q, hint=hint, number=self.hints_shown, total=len(hints))
         if word in SKIP:
             self.score.revealed += 1
             self._advance()

@@ -200,3 +200,52 @@ def display_name(name: str) -> str:
     if m:
         return m.group(1) + m.group(2).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
     return name
+
+
+_WHOLE = re.compile("\x02([^\x03]*)\x03")
+# where plain text may break: at spaces, and between two CJK characters (a closing mark such
+# as ，。：） stays with the character before it)
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_CLOSING = "，。、：；！？）」』》—"
+_PIECE = re.compile(f"(?:[{_CJK}][{_CLOSING}]*|[^\\s{_CJK}]+)\\s*|\\s+")
+
+
+def whole(formula: str) -> str:
+    """``formula`` marked to be kept on one line by :func:`fit` (the marks are removed there)."""
+    return f"\x02{formula}\x03"
+
+
+def fit(marked: str, width: int, indent: str = "") -> str:
+    """Lay ``marked`` out in lines of at most ``width`` terminal cells, breaking only at the
+    spaces of its plain text: a part marked with :func:`whole` (a formula) is never split
+    across lines.  Later lines start with ``indent``; a whole part wider than a line gets a
+    line of its own."""
+    from rich.cells import cell_len
+
+    tokens: list[str] = []
+    position = 0
+    for m in list(_WHOLE.finditer(marked)) + [None]:
+        plain = marked[position:m.start() if m else len(marked)]
+        tokens += _PIECE.findall(plain)
+        if m is None:
+            break
+        if tokens and not tokens[-1][-1:].isspace():
+            tokens[-1] += m.group(1)  # glued to the word before it, as written
+        else:
+            tokens.append(m.group(1))
+        position = m.end()
+        rest = marked[position:]
+        if rest and not rest[0].isspace() and rest[0] != "\x02":
+            # glued to the word after it: take that word along
+            word = re.match(f"[{_CLOSING}]+|[^\\s\x02{_CJK}]*", rest).group(0)
+            tokens[-1] += word
+            position += len(word)
+    lines, line = [], ""
+    for token in tokens:
+        if line.strip() and cell_len((line + token).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = indent + token.lstrip()
+        else:
+            line += token
+    lines.append(line.rstrip())
+    return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -11,7 +12,7 @@ from tutor.i18n import N_, _
 from tutor.assessment.quiz import MAX_TRIES, Quiz, Response
 from tutor.renderers.checking.text import render_verdict
 from tutor.renderers.notation import RULE_NAMES, text
-from tutor.renderers.notation import function_label, operand
+from tutor.renderers.notation import fit, function_label, operand, whole
 
 
 def _question(quiz: Quiz, c: Console) -> None:
@@ -43,15 +44,23 @@ def sympy_symbol(name: str):
     return sympy.Symbol(name)
 
 
-def _step_line(r: Response) -> str:
-    step = r.step
+def _hint_line(r: Response) -> str:
+    step = r.hint.step
+    rule = _(RULE_NAMES.get(step.rule, step.rule))
+    if r.hint.shows_result:
+        statement = whole(f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}")
+        return _("step {number} of {total}: {statement}   ({rule})").format(
+            number=r.number, total=r.total, statement=statement, rule=rule)
     if step.is_rewrite:
-        statement = "= " + text(step.after)
-    else:
-        statement = f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}"
-    return _("step {number} of {total}: {statement}   ({rule})").format(
-        number=r.number, total=r.total, statement=statement,
-        rule=_(RULE_NAMES.get(step.rule, step.rule)))
+        return _("step {number} of {total}: last, rewrite the result ({rule})").format(
+            number=r.number, total=r.total, rule=rule)
+    line = _("step {number} of {total}: {derivative} — use the {rule}").format(
+        number=r.number, total=r.total, rule=rule,
+        derivative=whole(f"d/d{text(step.wrt)} {operand(step.before)}"))
+    if step.bindings:
+        line += _(", with {names}").format(names=", ".join(
+            whole(f"{text(name)} = {text(value)}") for name, value in step.bindings))
+    return line
 
 
 def _answer(r: Response) -> str:
@@ -68,11 +77,13 @@ def show(r: Response, c: Console, quiz: Quiz) -> None:
         for line in r.detail:
             c.print(Text(line, style="yellow"))
     elif r.kind == "hint":
-        if r.step is None:
-            c.print(Text("  " + _("no more hints: all {total} steps shown").format(total=r.total),
+        if r.hint is None:
+            c.print(Text("  " + _("no more hints: all {total} given; s shows the answer").format(total=r.total),
                          style="dim"))
         else:
-            c.print(Text("  " + _("hint") + " " + "  " * r.depth + _step_line(r), style="cyan"))
+            lead = "  " + _("hint") + " " + "  " * r.hint.depth
+            c.print(Text(fit(lead + _hint_line(r), c.width, " " * (cell_len(lead) + 2)), style="cyan"),
+                    soft_wrap=True)
     elif r.kind == "reveal":
         c.print(Text("  " + _answer(r), style="bold"))
     elif r.kind == "right":
