@@ -301,7 +301,7 @@ def test_quiz_in_chinese_with_the_english_keywords():
     out = r.output
     for words in ("第 1 题（共 1 题）— Sigmoid 函数", "（h：提示，s：看答案，q：退出）",
                   "可以简写：用 σ(z) 表示 1/(1 + e^(−z))", "✗ 不对", "再试一次",
-                  "提示 第 1 步（共", "（链式法则）", "✓ 正确",
+                  "提示 第 1 步（共", "——用链式法则，其中 u = 1 + e^(−z)", "✓ 正确",
                   "得分：做了 1 题，答对 1 题（其中 0 题没看提示、第一次就答对），共用了 1 次提示"):
         assert words in out, (words, out)
     r = run(["quiz", "linear"], "zh", input="s\nq\n")
