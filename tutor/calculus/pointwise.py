@@ -17,7 +17,7 @@ from typing import Callable, Mapping, Sequence
 import sympy
 
 from tutor.errors import TutorError
-from tutor.calculus.agreement import relative_error
+from tutor.calculus.agreement import Agreement, floor, judge, overall, scaled_error
 from tutor.calculus.functions import stable_form
 
 _EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
@@ -82,15 +82,34 @@ class NumericCheck:
     value: list[float]
     derivative: list[float]
     finite_difference: list[float]
+    #: one-sided differences (f(x + h) − f(x))/h and (f(x) − f(x − h))/h, to tell kinks
+    forward: list[float]
+    backward: list[float]
+    #: |forward − backward| again with a step 8 times smaller (a kink's gap does not shrink)
+    narrow_gap: list[float]
 
     @property
     def relative_error(self) -> list[float]:
-        return [relative_error(a, b) for a, b in zip(self.derivative, self.finite_difference)]
+        """|d − n| / max(|d|, |n|, floor) at each point (see :mod:`tutor.calculus.agreement`)."""
+        return [scaled_error(d, n, floor(v))
+                for v, d, n in zip(self.value, self.derivative, self.finite_difference)]
 
     @property
     def max_rel_error(self) -> float:
         finite = [e for e in self.relative_error if math.isfinite(e)]
         return max(finite) if finite else math.nan
+
+    @property
+    def verdicts(self) -> list[Agreement]:
+        return [judge(*p) for p in zip(self.value, self.derivative, self.finite_difference,
+                                       self.forward, self.backward, self.narrow_gap)]
+
+    @property
+    def verdict(self) -> Agreement:
+        return overall(self.verdicts)
+
+    def points_where(self, verdict: Agreement) -> list[int]:
+        return [k for k, v in enumerate(self.verdicts) if v is verdict]
 
     def __len__(self) -> int:
         return len(self.value)
@@ -104,14 +123,26 @@ def check_numerically(function: sympy.Expr, derivative: sympy.Expr, wrt: sympy.S
     f = compile_scalar(function, symbols)
     df = compile_scalar(derivative, symbols)
     index = list(symbols).index(wrt)
-    value, der, fd = [], [], []
+    value, der, fd, forward, backward, narrow = [], [], [], [], [], []
     for p in pts:
-        value.append(f(*p))
+        here = f(*p)
+        value.append(here)
         der.append(df(*p))
         x = p[index]
         h = _EPS_CBRT * max(1.0, abs(x))
         up, down = list(p), list(p)
         up[index], down[index] = x + h, x - h
-        fd.append((f(*up) - f(*down)) / (up[index] - down[index]))
+        above, below = f(*up), f(*down)
+        fd.append((above - below) / (up[index] - down[index]))
+        forward.append((above - here) / (up[index] - x))
+        backward.append((here - below) / (x - down[index]))
+        narrow.append(_one_sided_gap(f, p, index, h / 8, here))
     at = {n: [p[k] for p in pts] for k, n in enumerate(names)}
-    return NumericCheck(at, value, der, fd)
+    return NumericCheck(at, value, der, fd, forward, backward, narrow)
+
+
+def _one_sided_gap(f, p, index: int, h: float, here: float) -> float:
+    x = p[index]
+    up, down = list(p), list(p)
+    up[index], down[index] = x + h, x - h
+    return abs((f(*up) - here) / (up[index] - x) - (here - f(*down)) / (x - down[index]))

@@ -12,7 +12,8 @@ from tutor.i18n import N_, _
 from tutor.assessment.quiz import MAX_TRIES, Quiz, Response
 from tutor.renderers.checking.text import render_verdict
 from tutor.renderers.notation import RULE_NAMES, text
-from tutor.renderers.notation import fit, function_label, operand, whole
+from tutor.renderers.notation import function_label, operand
+from tutor.renderers.prose import fit, whole
 
 
 def _question(quiz: Quiz, c: Console) -> None:

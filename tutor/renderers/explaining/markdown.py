@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
-
 from tutor.explaining.explanation import Explanation
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
 from tutor.renderers.explaining.latex import latex_name, step_latex
 from tutor.renderers.notation import RULE_NAMES, latex, paragraph
-from tutor.renderers.numbers import fmt_error, numeric_rows
+from tutor.renderers.numbers import agreement_sentence, numeric_rows
+from tutor.renderers.prose import plain
 
 
 def _step_line(depth: int, number: int, step: Step, names) -> str:
@@ -56,10 +54,8 @@ def explanation_markdown(exp: Explanation) -> str:
         out.append("|" + "---:|" * (len(cols) + 4))
         for row in numeric_rows(check, cols):
             out.append("| " + " | ".join(row) + " |")
-        err = check.max_rel_error
-        ok = math.isfinite(err) and err < 1e-6
-        verdict = _("Max relative error {error}").format(error=fmt_error(err))
-        out += ["", verdict + (" ✓" if ok else ""), ""]
+        sentence, _good = agreement_sentence(check, d.wrt.name, lambda n: f"${latex(lesson.symbols[n], names)}$")
+        out += ["", plain(sentence), ""]
     if lesson.general_text:
         heading = _("General form:")
         out += [f"**{heading}** `∂{lesson.function_name}_i/∂z_j = {lesson.general_text}`"

@@ -6,7 +6,6 @@ under the other.  Nothing here computes mathematics: every number comes from the
 
 from __future__ import annotations
 
-import math
 
 from rich import box
 from rich.console import Console, Group
@@ -16,12 +15,11 @@ from rich.text import Text
 from tutor.explaining.explanation import Explanation, Item
 from tutor.i18n import _
 from tutor.renderers.notation import display_name, function_label, paragraph, step_lines, text
-from tutor.renderers.numbers import fmt, fmt_error, fmt_input, numeric_rows
+from tutor.renderers.prose import Prose
+from tutor.renderers.numbers import agreement_sentence, fmt, fmt_error, fmt_input, numeric_rows
 
 #: below this many columns the numbers go under the steps instead of beside them
 SIDE_BY_SIDE_WIDTH = 120
-#: rel. error under this counts as agreement (central differences give ~1e-10)
-GOOD_ERROR = 1e-6
 
 
 class TextRenderer:
@@ -72,17 +70,9 @@ class TextRenderer:
             parts.append(Text(reduced.format(
                 derivative=f"∂{display_name(fname)}/∂{text(item.derivation.wrt)}",
                 value=fmt(item.batch_value)), style="bold"))
-        parts.append(self.verdict(check.max_rel_error))
+        sentence, good = agreement_sentence(check, wrt, lambda n: text(lesson.symbols[n]))
+        parts.append(Prose(sentence, style="green" if good else "yellow"))
         return Group(*parts)
-
-    def verdict(self, error: float) -> Text:
-        if math.isfinite(error) and error < GOOD_ERROR:
-            return Text(_("max relative error {error}  ✓ agrees with finite differences")
-                        .format(error=fmt_error(error)), style="green")
-        if not math.isfinite(error):
-            return Text(_("no finite values to compare here"), style="yellow")
-        return Text(_("max relative error {error}  (finite differences disagree: a kink or a "
-                      "very steep point?)").format(error=fmt_error(error)), style="yellow")
 
     # -- the whole explanation -------------------------------------------------------------
     def render(self, exp: Explanation, *, footer: str = "") -> None:
@@ -191,5 +181,5 @@ def _pretty_template(s: str) -> str:
     return (s.replace("delta_ij", "δ_ij").replace("*", "·").replace("-", "−"))
 
 
-def _paragraph(s: str) -> Text:
-    return Text(paragraph(s))
+def _paragraph(s: str) -> Prose:
+    return Prose(paragraph(s))
