@@ -1,5 +1,11 @@
-"""The ``tutor`` command line: options in, library calls, results out through a renderer."""
+"""The ``tutor`` command line: one module per command, each a thin function that turns its
+options into a call of the library and hands the result to a renderer.
 
-from tutor.cli.app import main
+:mod:`tutor.cli.base` holds the group and its error handling, :mod:`tutor.cli.options` what
+several commands read the same way; importing this package registers every command.
+"""
+
+from tutor.cli.base import main
+from tutor.cli import backprop, check, explain, gradcheck, grade, quiz, train, worksheet  # noqa: F401
 
 __all__ = ["main"]

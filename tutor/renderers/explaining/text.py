@@ -183,3 +183,16 @@ def _pretty_template(s: str) -> str:
 
 def _paragraph(s: str) -> Prose:
     return Prose(paragraph(s))
+
+
+def render_lesson_list(lessons) -> None:
+    """``tutor list``: each lesson's name beside its title and summary."""
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    table.add_column(_("lesson"), style="bold", no_wrap=True)
+    table.add_column(_("about"))
+    for lesson in lessons:
+        table.add_row(lesson.name, f"{lesson.title} — {lesson.summary}" if lesson.summary
+                      else lesson.title)
+    Console(highlight=False).print(table)
+    Console(highlight=False).print("\n" + _("explain one with: tutor explain LESSON"),
+                                   markup=False)

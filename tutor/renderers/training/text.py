@@ -247,3 +247,16 @@ def result(console: Console, model, history, comparison, bound, advice: str | No
         count=history.steps, seconds=f"{history.seconds:.3g}")))
     _rows(t, rows)
     console.print(t)
+
+
+def data_origin(session) -> str | None:
+    """Where a run's data come from, in words (None: the loss has no data)."""
+    from tutor.training.session import Origin
+
+    if session.origin is Origin.SYNTHETIC:
+        if session.model.kind == "regression":
+            return _("synthetic data, noise {noise}").format(noise=f"{session.synthetic.noise:g}")
+        return _("synthetic data")
+    if session.origin is Origin.GIVEN:
+        return ", ".join(d if "=" not in d else d.split("=")[0] + "=…" for d in session.given)
+    return None

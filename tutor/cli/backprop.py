@@ -1,0 +1,153 @@
+"""``tutor backprop``: forward and backward passes, Jacobians, the batch in matrix form."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from tutor.cli.base import UserError, command
+from tutor.cli.options import (Source, check_output_path, check_values_named, lesson_file_option,
+                               output_index, parse_at, size_option)
+from tutor.i18n import _
+
+FORMATS = ("text", "json")
+
+
+@command()
+@click.argument("what", nargs=-1, metavar="[LESSON | TOPIC …]")
+@click.option("--expr", "expr", metavar="TEXT",
+              help='Backpropagate through your own composition, e.g. "L = (sigmoid(w*x + b) - t)**2/2".')
+@lesson_file_option()
+@click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
+              help="Values of the variables instead of the example (repeatable).")
+@click.option("--wrt", multiple=True, metavar="NAME",
+              help="Report and check the gradient of these variables (default: the parameters).")
+@click.option("--sample", type=int, default=1, show_default=True, metavar="N",
+              help="Which sample of a batch the tables show.")
+@click.option("--output", "output_name", metavar="NAME", help="Which output of a vector lesson (e.g. s2).")
+@size_option()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--plot", metavar="FILE", help="Draw the graph with values and gradients (.png, .svg, .pdf).")
+@click.option("--dot", metavar="FILE", help="Write the graph as Graphviz DOT text (.dot, .gv).")
+@click.option("--force", is_flag=True, help="Replace the --plot/--dot files if they exist.")
+@click.option("--matrix", is_flag=True,
+              help="The whole batch in matrix form through the tensor engine "
+                   "(linear_regression, logistic_regression, mlp).")
+def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
+             matrix):
+    """Forward and backward pass through a graph of primitive operations.
+
+    \b
+    tutor backprop neuron                       forward and backward tables, checked
+    tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
+    tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
+    tutor backprop mlp --matrix                 the batch as a matrix: one backward pass
+    \b
+    With vectors and matrices (TOPIC):
+    tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
+    tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
+    tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
+    tutor backprop accumulate                   gradients add up until zero_grad()
+    """
+    from tutor.backpropagation.jacobian import TOPICS
+
+    options = {"--expr": expr, "--lesson-file": lesson_file, "--wrt": wrt,
+               "--output": output_name, "--size": size, "--sample": sample != 1,
+               "--plot": plot, "--dot": dot, "--matrix": matrix}
+    if what and what[0] in TOPICS:
+        _refuse(options, _("{option} goes with a lesson, not with '{command}'"),
+                command=f"backprop {what[0]}")
+        from tutor.backpropagation.jacobian import topic
+
+        values = parse_at(at)
+        return _show_topic(lambda: topic(tuple(what), values), fmt)
+    if len(what) > 1:
+        raise UserError(_("one lesson at a time, not {count} ({names})").format(
+            count=len(what), names=" ".join(what)))
+    source = Source(what[0] if what else None, expr, lesson_file, size).require_one()
+    _check_outputs(plot, dot, force)
+    values = parse_at(at)
+    if sample < 1:
+        raise UserError(_("--sample {sample}: samples are numbered from 1").format(sample=sample))
+
+    from tutor.backpropagation.graph import lesson_from_assignment
+
+    the_lesson = source.load(lesson_from_assignment)
+    check_values_named(the_lesson, values)
+    if matrix:
+        _refuse({k: options[k] for k in ("--expr", "--wrt", "--output", "--sample", "--plot",
+                                         "--dot")},
+                _("{option} does not go with --matrix (it shows the whole batch)"))
+        from tutor.backpropagation.matrix_form import matrix_form
+
+        return _show_topic(lambda: matrix_form(the_lesson, values), fmt)
+    _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
+
+
+def _refuse(options: dict, message: str, **extra) -> None:
+    """One line naming the first of ``options`` that was given, when any was."""
+    given = [option for option, value in options.items() if value]
+    if given:
+        raise UserError(message.format(option=given[0], **extra))
+
+
+def _check_outputs(plot, dot, force) -> None:
+    check_output_path(plot, force=force)
+    check_output_path(dot, force=force, suffixes=(".dot", ".gv"), option="--dot")
+    if plot and dot and os.path.abspath(plot) == os.path.abspath(dot):
+        raise UserError(_("--plot and --dot name the same file"))
+
+
+def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot) -> None:
+    """The forward and backward tables of one sample, and the graph drawn or written."""
+    from tutor.backpropagation.graph import backprop as run
+
+    chosen = [s for name in wrt for s in the_lesson.names_for(name)]
+    output = output_index(the_lesson.output_names, output_name, "--output",
+                          _("--output {name}: the outputs are {names}"))
+    result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
+    if fmt == "json":
+        from tutor.renderers.backpropagation.json import backprop_json
+
+        click.echo(backprop_json(result))
+    else:
+        from tutor.renderers.backpropagation.text import BackpropRenderer
+
+        footer = "" if plot or dot else _("draw the graph: {command}   (or {dot})").format(
+            command=f"tutor {source.command_line('backprop')} --plot graph.png",
+            dot="--dot graph.dot")
+        BackpropRenderer().render(result, footer=footer)
+    if dot:
+        from tutor.renderers.backpropagation.plot import write_dot
+
+        write_dot(result, dot)
+        click.echo(_("DOT written to {path}").format(path=dot), err=fmt == "json")
+    if plot:
+        from tutor.renderers.backpropagation.plot import plot_graph
+
+        note = plot_graph(result, plot)
+        if note:
+            click.echo(note, err=True)
+        click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
+
+
+def _show_topic(make, fmt: str) -> None:
+    """A vector/matrix topic (or a lesson's matrix form) as text or JSON.  ``make()`` builds
+    the topic; for JSON in another language it is built once more in English, so that the
+    labels a script reads (matrices, rows, columns, checks) stay English."""
+    from tutor.i18n import current_language, speaking
+
+    topic = make()
+    if fmt == "json":
+        from tutor.renderers.backpropagation.json import topic_json
+
+        english = None
+        if current_language() != "en":
+            with speaking("en"):
+                english = make()
+        click.echo(topic_json(topic, english=english))
+    else:
+        from tutor.renderers.backpropagation.text import TopicRenderer
+
+        TopicRenderer().render(topic)

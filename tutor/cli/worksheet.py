@@ -1,0 +1,59 @@
+"""``tutor worksheet``: printable sheets with randomised numbers, answer keys, a machine key."""
+
+from __future__ import annotations
+
+import click
+
+from tutor.cli.base import command
+from tutor.cli.options import Bounded
+from tutor.i18n import N_
+
+FORMATS = ("md", "tex", "html", "pdf")
+KINDS = ("derive", "evaluate", "gd_step", "backward", "mistake")
+SEED = Bounded(int, lambda v: v >= 0, N_("--seed must be 0 or more, not {value}"))
+
+
+@command()
+@click.argument("lessons", nargs=-1, required=True, metavar="LESSON...")
+@click.option("--problems", "-n", type=int, default=6, show_default=True, metavar="N",
+              help="Problems on each sheet (1–40).")
+@click.option("--variants", "-k", type=int, default=1, show_default=True, metavar="K",
+              help="How many different sheets (1–500).")
+@click.option("--seed", type=SEED, default=0, show_default=True, metavar="S",
+              help="The same seed gives the same sheets, byte for byte.")
+@click.option("--out", "out", required=True, metavar="DIR",
+              help="Folder for the sheets, the answer keys and key.json.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="md, tex, html or pdf (repeatable; default: all four).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Only these kinds of problem (repeatable; default: all the lessons offer).")
+@click.option("--export", "exports", multiple=True, type=click.Choice(("moodle", "gift")),
+              help="Also write the problems for a quiz system: quiz.xml (Moodle XML) or "
+                   "quiz.gift (GIFT). Repeatable.")
+@click.option("--force", is_flag=True, help="Replace the sheets of an earlier run in DIR.")
+def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, force):
+    """Printable worksheets with randomised numbers, answer keys and a machine key.
+
+    \b
+    tutor worksheet sigmoid softmax --variants 30 --seed 7 --out sheets/
+    tutor worksheet linear_regression neuron -n 10 -k 5 --format pdf --out week3/
+    tutor grade sheets/key.json answers/
+    """
+    from tutor.assessment.worksheet import check_counts, make_worksheets
+    from tutor.renderers.assessment.files import check_folder, render_files, write_files
+    from tutor.renderers.assessment.report import written_summary
+
+    check_counts(problems, variants)
+    folder = check_folder(out, force=force)
+    chosen = tuple(dict.fromkeys(formats)) or FORMATS
+    ws = make_worksheets(list(lessons), problems=problems, variants=variants, seed=seed,
+                         kinds=kinds or None)
+    files = render_files(ws, chosen, tuple(dict.fromkeys(exports)))
+    write_files(folder, files, force=force)
+    written_summary(out, ws, chosen, files)
+    if "pdf" in chosen:
+        from tutor.renderers.assessment.pdf import pdf_language
+
+        note = pdf_language()[1]
+        if note:
+            click.echo(note, err=True)

@@ -1,0 +1,87 @@
+"""What ``tutor worksheet`` and ``tutor grade`` say in the terminal: the files written, one
+student's marks as a table or JSON, a class's scores."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tutor.i18n import N_, _
+
+#: the kinds of problem as the grader's table names them
+KIND_NAMES = {"derive": N_("derive"), "evaluate": N_("evaluate"), "gd_step": N_("gd_step"),
+              "backward": N_("backward"), "mistake": N_("mistake")}
+
+#: how each status of a mark is shown
+MARKS = {"right": "[green]✓[/green]", "partly": "[yellow]½[/yellow]",
+         "wrong": "[red]✗[/red]", "missing": "[red]–[/red]"}
+
+
+def written_summary(out: str, ws, formats: tuple[str, ...], files) -> None:
+    """The sheets, keys and exports just written to ``out``, and how to grade them."""
+    variants, problems = len(ws.sheets), ws.problems
+    first, last = ws.sheets[0], ws.sheets[-1]
+    width = max(2, len(str(variants)))
+
+    def stem(s):
+        return f"variant-{s.variant:0{width}d}"
+
+    fmt = formats[0]
+    sheets = (_("{n} sheets") if variants > 1 else _("{n} sheet")).format(n=variants)
+    keys = (_("{n} answer keys") if variants > 1 else _("{n} answer key")).format(n=variants)
+    in_formats = (_("{n} formats") if len(formats) > 1 else _("{n} format")).format(n=len(formats))
+    click.echo(_("wrote {sheets} × {problems} problems in {formats} ({names}) + {keys} + key.json")
+               .format(sheets=sheets, problems=problems, formats=in_formats,
+                       names=", ".join(formats), keys=keys))
+    shown = os.path.join(out, f"{stem(first)}.{fmt}")
+    if variants > 1:
+        shown += f" … {stem(last)}.{fmt}"
+    click.echo(f"{shown}   {os.path.join(out, 'answers', stem(first) + '.' + fmt)} …")
+    for name, what in (("quiz.xml", "Moodle XML"), ("quiz.gift", "GIFT")):
+        if name in files:
+            click.echo(_("{format} for import: {path}").format(format=what,
+                                                               path=os.path.join(out, name)))
+    click.echo(_("grade with: {command}").format(
+        command=f"tutor grade {os.path.join(out, 'key.json')} ANSWERS"))
+
+
+def graded_json(result) -> str:
+    """One student's grading for a script to read."""
+    return json.dumps({"student": result.student, "variant": result.variant,
+                       "score": result.score, "out_of": result.out_of,
+                       "marks": [{"problem": m.number, "kind": m.kind, "score": m.score,
+                                  "status": m.status, "answer": m.answer,
+                                  "reason": m.reason} for m in result.marks]},
+                      ensure_ascii=False, indent=1)
+
+
+def render_graded(result) -> None:
+    """One student's grading: the score, then a row per problem with the reason."""
+    console = Console(highlight=False)
+    console.print(_("{student}   variant {variant}   score {score}").format(
+        student=f"[bold]{result.student}[/bold]", variant=result.variant,
+        score=f"[bold]{result.score:g} / {result.out_of}[/bold]"))
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    table.add_column("", overflow="fold")
+    table.add_column(_("problem"), overflow="fold")
+    table.add_column(_("answer"), overflow="fold")
+    table.add_column(_("why"), overflow="fold")
+    for m in result.marks:
+        partly = f" ({m.score:g})" if m.status == "partly" else ""
+        kind = _(KIND_NAMES[m.kind]) if m.kind in KIND_NAMES else m.kind
+        table.add_row(MARKS[m.status], f"{m.number}. {kind}{partly}", m.answer or "—", m.reason)
+    console.print(table)
+    if result.problem:
+        click.echo(_("note: {note}").format(note=result.problem))
+
+
+def class_summary(results, path: str) -> None:
+    """A line per student after the class's scores were written to ``path``."""
+    for r in results:
+        state = r.problem if not r.marks else f"{r.score:g} / {r.out_of}"
+        click.echo(f"{r.student:<24} {r.variant:<12} {state}")
+    click.echo(_("scores of {n} students written to {path}").format(n=len(results), path=path))
