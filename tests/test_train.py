@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tutor import cli
 from tutor.training import model as models
 from tutor.training.data import synthetic
+from tutor.training.engine import Route
 from tutor.explaining.lesson import lesson_names, load_lesson
 from tutor.calculus.numeric import compile_expr
 from tutor.training.stability import hessian_bound
@@ -413,7 +414,7 @@ def test_direct_gradients_and_their_bound():
     the Hessian written out by hand."""
     x, y = np.array([1.0, 2.0, 3.0]), np.array([3.0, 5.0, 7.0])
     m = models.from_expression("(w*x + b - y)^2 + 0.1*w^2", ["w", "b"])
-    assert m.objective.mode == "direct"
+    assert m.objective.mode is Route.DIRECT
     prep = m.objective.prepare(m.gather({"x": x, "y": y}))
     g = m.objective.gradient({"w": 0.5, "b": -1.0}, prep, "mean")
     r = 0.5 * x - 1.0 - y

@@ -25,7 +25,7 @@ from tutor.calculus.derivation import Named
 from tutor.errors import TutorError
 from tutor.i18n import _
 from tutor.calculus.functions import relu, sigmoid, softplus
-from tutor.explaining.lesson import Lesson
+from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.numeric import (batch, central_difference, compile_expr, relative_error,
                       stable_sigmoid, stable_softplus)
 
@@ -682,7 +682,7 @@ def lesson_from_assignment(text: str) -> Lesson:
                   function_latex=name, expression_text=text, outputs=[expr], output_names=[name],
                   symbols=symbols, roles={n: "input" for n in symbols}, families={},
                   wrt=list(symbols.values()), example={}, named=[], assumptions=[], text={},
-                  source="--expr")
+                  source="expression", origin=Origin.EXPRESSION)
 
 
 def lesson_graph(lesson: Lesson) -> Graph:
@@ -723,7 +723,7 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     values.update(at or {})
     defaulted = {}
     for k, name in enumerate(sorted(v for v in variables if v not in values)):
-        if lesson.source != "--expr":
+        if lesson.origin is not Origin.EXPRESSION:
             break
         defaulted[name] = DEFAULT_VALUES[k % len(DEFAULT_VALUES)]
     values.update(defaulted)

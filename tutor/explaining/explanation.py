@@ -11,7 +11,7 @@ from tutor.calculus.derivation import Named, derive, expand_named
 from tutor.errors import TutorError
 from tutor.calculus.functions import NAMED, elementary, sigmoid, stable_form
 from tutor.i18n import _
-from tutor.explaining.lesson import Lesson
+from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.pointwise import NumericCheck, check_numerically
 from tutor.calculus.parser import parse_expression
 from tutor.calculus.rules import StepCheckError
@@ -128,7 +128,8 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
                   function_name="f", function_latex="f", expression_text=text,
                   outputs=[expr], output_names=["f"], symbols=symbols,
                   roles={n: "input" for n in symbols}, families={}, wrt=chosen,
-                  example=example, named=named, assumptions=[], text={}, source="--expr",
+                  example=example, named=named, assumptions=[], text={}, source="expression",
+                  origin=Origin.EXPRESSION,
                   narrative={"en": {"title": "Your expression"}})
 
 

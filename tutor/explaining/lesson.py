@@ -14,6 +14,7 @@ two indices are equal).  The expansion happens here, on the text, before parsing
 from __future__ import annotations
 
 import difflib
+import enum
 import re
 try:
     import tomllib
@@ -43,6 +44,14 @@ _NAMED_FIELDS = {"name", "display", "latex", "expression"}
 _GENERAL_FIELDS = {"entry", "matrix"}
 
 
+class Origin(enum.Enum):
+    """Where a lesson comes from."""
+
+    BUILT_IN = "built-in"      # shipped with the tutor, loaded by name
+    FILE = "file"              # a teacher's own TOML file
+    EXPRESSION = "expression"  # made on the spot from an expression the user typed
+
+
 @dataclass
 class Lesson:
     """One lesson, with its expressions parsed and its families expanded to size ``size``."""
@@ -69,7 +78,9 @@ class Lesson:
     general_text: str = ""
     matrix_text: str = ""
     size: int | None = None
+    #: the lesson's origin in words, for messages ("lesson 'sigmoid'", "lesson file a.toml")
     source: str = ""
+    origin: Origin = Origin.BUILT_IN
     #: how per-sample values combine over a batch ("mean" or "sum"), if the lesson says
     reduce: str | None = None
     #: the narrative (title, summary, intro, insight, batch) in every language the file has
@@ -84,7 +95,7 @@ class Lesson:
             return self.symbols[name]
         except KeyError:
             template = (_("the expression has no variable '{name}'{suggestion}; its variables "
-                          "are {names}") if self.source == "--expr" else
+                          "are {names}") if self.origin is Origin.EXPRESSION else
                         _("lesson '{lesson}' has no variable '{name}'{suggestion}; its variables "
                           "are {names}"))
             raise LessonError(template.format(lesson=self.name, name=name,
@@ -137,7 +148,8 @@ def load_lesson_file(path: str | Path, *, size: int | None = None) -> Lesson:
     except (OSError, UnicodeDecodeError) as exc:
         raise LessonError(_("lesson file {path}: cannot be read ({problem})")
                           .format(path=path, problem=exc.__class__.__name__)) from None
-    return parse_lesson(text, source=_("lesson file {path}").format(path=path), size=size)
+    return parse_lesson(text, source=_("lesson file {path}").format(path=path), size=size,
+                        origin=Origin.FILE)
 
 
 def _suggest(name: str, choices) -> str:
@@ -188,7 +200,8 @@ def _kind(value) -> str:
     return _(kinds[type(value)]) if type(value) in kinds else type(value).__name__
 
 
-def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) -> Lesson:
+def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
+                 origin: Origin = Origin.BUILT_IN) -> Lesson:
     """Read a lesson from TOML text; every problem raises :class:`LessonError`."""
     r = _Reader(source)
     try:
@@ -367,7 +380,8 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None) 
                   wrt=wrt, example=example, named=named, assumptions=assumptions, text=texts,
                   general=general, general_text=general_text,
                   matrix_text=r.string(general_tbl, "matrix", "general.", required=False),
-                  size=n, source=source, reduce=reduce, narrative=narrative)
+                  size=n, source=source, origin=origin, reduce=reduce,
+                  narrative=narrative)
 
 
 _NARRATIVE_FIELDS = {"title", "summary", *_TEXT_FIELDS}

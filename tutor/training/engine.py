@@ -27,6 +27,7 @@ from somewhere else (a backpropagation graph, hand-written NumPy) plugs into
 
 from __future__ import annotations
 
+import enum
 import functools
 from dataclasses import dataclass
 from typing import Callable, Mapping, Protocol, Sequence
@@ -176,6 +177,20 @@ class Group:
     family: bool = False
 
 
+class Route(enum.Enum):
+    """How an objective computes its gradient."""
+
+    DIRECT = "direct"  # every partial derivative compiled and evaluated sample by sample
+    LAYER = "layer"    # through a linear layer: δ = ∂ℓ/∂z once, then Xᵀδ and the sum of δ
+
+
+class Inputs(enum.Enum):
+    """Where a linear layer's inputs X come from."""
+
+    DATA = "data"        # one data array, the number of features taken from the data
+    MEMBERS = "members"  # one column per symbol of the loss
+
+
 @dataclass
 class LinearLayer:
     """z_c = Σ_k W[k, c]·x_k + b_c found in a loss: which symbols fill W, x and b."""
@@ -183,8 +198,7 @@ class LinearLayer:
     #: per output c: the (parameter, input) products and the bias parameters
     nodes: list[tuple[tuple[tuple[sympy.Symbol, sympy.Symbol], ...], tuple[sympy.Symbol, ...]]]
     z: list[sympy.Symbol]
-    #: "data": X is one data array (features from the data); "members": one column per symbol
-    mode: str = "members"
+    mode: Inputs = Inputs.MEMBERS
     x_group: str | None = None
     w_group: str | None = None
     b_group: str | None = None
@@ -281,7 +295,7 @@ class CompiledObjective:
 
     # direct: every partial derivative compiled and evaluated sample by sample ------------
     def _compile_direct(self):
-        self.mode = "direct"
+        self.mode = Route.DIRECT
         self._theta = [s for g in self.params for s in g.members]
         self._dsyms = [s for g in self.data_groups for s in g.members]
         loss = stabilise(self.loss_expr)
@@ -294,7 +308,7 @@ class CompiledObjective:
 
     # matrix form through a linear layer ---------------------------------------------------
     def _setup_layer(self, layer: LinearLayer):
-        self.mode = "layer"
+        self.mode = Route.LAYER
         z = layer.z
         self.aux = sorted(self.reduced.free_symbols - set(z), key=lambda s: s.name)
         self.delta_exprs = [sympy.diff(self.reduced, zc) for zc in z]
@@ -304,7 +318,7 @@ class CompiledObjective:
 
     def _data_mode(self, layer: LinearLayer):
         """Can X be one data array, with the number of features taken from the data?"""
-        layer.mode = "members"
+        layer.mode = Inputs.MEMBERS
         nodes = layer.nodes
         inputs = {x for products, _ in nodes for _, x in products}
         groups = {self._dgroup[x].name for x in inputs}
@@ -353,7 +367,7 @@ class CompiledObjective:
             return
         if len(self.params) != 1 + (bg is not None):
             return
-        layer.mode = "data"
+        layer.mode = Inputs.DATA
         layer.x_group, layer.w_group = xg.name, wg.name
         layer.b_group = bg.name if bg else None
 
@@ -361,13 +375,13 @@ class CompiledObjective:
     def prepare(self, data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The arrays the compiled functions take, each with the samples on axis 0."""
         out: dict[str, np.ndarray] = {}
-        if self.mode == "layer" and self.layer.mode == "data":
+        if self.mode is Route.LAYER and self.layer.mode is Inputs.DATA:
             x = np.asarray(data[self.layer.x_group], dtype=np.float64)
             # a one-feature input given as an (n, 1) array makes w a vector of one
             self._x_was_2d = x.ndim == 2
             out["X"] = np.ascontiguousarray(x if x.ndim == 2 else x[:, None])
             needed = self.aux
-        elif self.mode == "layer":
+        elif self.mode is Route.LAYER:
             cols = self._layer_inputs()
             out["X"] = np.column_stack([self._column(data, s) for s in cols])
             needed = self.aux
@@ -394,7 +408,7 @@ class CompiledObjective:
 
     def param_shapes(self, prepared: Mapping[str, np.ndarray]) -> dict[str, tuple]:
         shapes = {g.name: ((len(g.members),) if g.family else ()) for g in self.params}
-        if self.mode == "layer" and self.layer.mode == "data":
+        if self.mode is Route.LAYER and self.layer.mode is Inputs.DATA:
             K = prepared["X"].shape[1]
             C = len(self.layer.nodes)
             xg = next(g for g in self.data_groups if g.name == self.layer.x_group)
@@ -439,7 +453,7 @@ class CompiledObjective:
     def _weights(self, params):
         layer = self.layer
         C = len(layer.nodes)
-        if layer.mode == "data":
+        if layer.mode is Inputs.DATA:
             W = np.asarray(params[layer.w_group], dtype=np.float64)
             W = W.reshape(-1, C)
             b = (np.asarray(params[layer.b_group], dtype=np.float64).reshape(C)
@@ -501,7 +515,7 @@ class CompiledObjective:
     _spare: np.ndarray | None = None
 
     def per_sample(self, params, batch) -> np.ndarray:
-        if self.mode == "layer":
+        if self.mode is Route.LAYER:
             Z = self.logits(params, batch)
             args = [Z[:, c] for c in range(Z.shape[1])] + [batch[s.name] for s in self.aux]
             out = self._loss_fn(*args)[0]
@@ -524,7 +538,7 @@ class CompiledObjective:
         return vals
 
     def gradient(self, params, batch, reduce: str = "mean") -> dict[str, np.ndarray]:
-        if self.mode == "direct":
+        if self.mode is Route.DIRECT:
             args = self._theta_values(params) + [batch[s.name] for s in self._dsyms]
             n = len(batch[self._dsyms[0].name]) if self._dsyms else 1
             values = self._grad_fn(*args)
@@ -539,7 +553,7 @@ class CompiledObjective:
         X = batch["X"]
         n = X.shape[0]
         layer = self.layer
-        if layer.mode == "data" and len(layer.z) == 1:
+        if layer.mode is Inputs.DATA and len(layer.z) == 1:
             # the common case (one output, features from the data), with as little Python
             # and as few fresh arrays as the hand-written X.T @ (X @ w + b - y) / n
             Z = self.logits(params, batch)
@@ -578,7 +592,7 @@ class CompiledObjective:
         if reduce == "mean":
             G /= n
             db /= n
-        if layer.mode == "data":
+        if layer.mode is Inputs.DATA:
             out = {layer.w_group: G.reshape(np.shape(params[layer.w_group]))}
             if layer.b_group:
                 out[layer.b_group] = db.reshape(np.shape(params[layer.b_group]))
@@ -603,7 +617,7 @@ class CompiledObjective:
     @functools.cached_property
     def quadratic(self) -> bool:
         """True when the loss is quadratic in the layer's outputs (squared losses)."""
-        if self.mode != "layer":
+        if self.mode is not Route.LAYER:
             return False
         for d in self.delta_exprs:
             for zc in self.layer.z:

@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 
 from tutor.training.data import DataError, gather, synthetic
-from tutor.training.engine import CompiledObjective, Group
+from tutor.training.engine import CompiledObjective, Group, Inputs, Route
 from tutor.errors import TutorError
 from tutor.i18n import N_, _
 from tutor.explaining.lesson import Lesson, load_lesson, load_lesson_file
@@ -68,14 +68,14 @@ class Model:
 
     @property
     def layer(self):
-        return self.objective.layer if getattr(self.objective, "mode", None) == "layer" else None
+        return self.objective.layer if getattr(self.objective, "mode", None) is Route.LAYER else None
 
     @property
     def kind(self) -> str:
         """``regression`` (squared loss), ``binary`` (labels 0/1), ``classes`` (one-hot), or
         ``other`` — what synthetic data and the plots look like."""
         layer = self.layer
-        if layer is None or layer.mode != "data" or len(self.targets) != 1:
+        if layer is None or layer.mode is not Inputs.DATA or len(self.targets) != 1:
             return "other"
         if len(layer.z) > 1:
             return "classes" if self.targets[0].family else "other"
@@ -90,7 +90,7 @@ class Model:
 
     @property
     def feature_name(self) -> str | None:
-        return self.layer.x_group if self.layer is not None and self.layer.mode == "data" else None
+        return self.layer.x_group if self.layer is not None and self.layer.mode is Inputs.DATA else None
 
     def data_groups(self) -> dict[str, int | None]:
         return {g.name: (len(g.members) if g.family else None) for g in self.data}
@@ -166,7 +166,7 @@ def _groups(lesson: Lesson, role_filter) -> list[Group]:
 
 def _finish(model: Model) -> Model:
     obj = model.objective
-    if obj.mode == "layer":
+    if obj.mode is Route.LAYER:
         C = len(obj.layer.z)
         shown = [sympy.Symbol("z" if C == 1 else f"z{c + 1}", real=True) for c in range(C)]
         swap = dict(zip(obj.layer.z, shown))
@@ -247,7 +247,7 @@ def from_lesson(lesson: Lesson) -> Model:
     if lesson.name in GRADIENT_SOURCES:
         return _plugged(lesson, params, data)
     objective = CompiledObjective(lesson.outputs[0], params, data)
-    if objective.mode == "direct":
+    if objective.mode is Route.DIRECT:
         # no linear layer to do in matrix form (a network): gradients by backpropagation
         from tutor.training.graph_training import BackpropObjective
 
@@ -296,7 +296,7 @@ def compare(model: Model, params: Mapping[str, np.ndarray], data: Mapping[str, n
 
     layer = model.layer
     out = []
-    if layer is None or layer.mode != "data":
+    if layer is None or layer.mode is not Inputs.DATA:
         return out
     w, b = layer.w_group, layer.b_group
     if true_w is not None:

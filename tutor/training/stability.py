@@ -17,7 +17,7 @@ from typing import Mapping
 
 import numpy as np
 
-from tutor.training.engine import CompiledObjective
+from tutor.training.engine import CompiledObjective, Inputs, Route
 from tutor.i18n import _
 
 
@@ -37,7 +37,7 @@ def hessian_bound(objective: CompiledObjective, prepared: Mapping[str, np.ndarra
 
 
 def _hessian_bound(objective, prepared, *, reduce, batch_size):
-    if isinstance(objective, CompiledObjective) and objective.mode == "direct":
+    if isinstance(objective, CompiledObjective) and objective.mode is Route.DIRECT:
         return _direct_bound(objective, prepared, reduce=reduce, batch_size=batch_size)
     if not isinstance(objective, CompiledObjective) or not objective.quadratic:
         return None
@@ -45,7 +45,7 @@ def _hessian_bound(objective, prepared, *, reduce, batch_size):
     n = X.shape[0]
     layer = objective.layer
     has_bias = any(b for _, b in layer.nodes)
-    if layer.mode == "members":
+    if layer.mode is Inputs.MEMBERS:
         # each parameter's column of ∂z/∂θ: sums of its inputs, 1 for a bias
         cols = objective._layer_inputs()
         names = [s for g in objective.params for s in g.members]

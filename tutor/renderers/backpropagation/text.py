@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor.backpropagation.graph import Backprop
+from tutor.explaining.lesson import Origin
 from tutor.i18n import N_, _
 from tutor.renderers.notation import text
 from tutor.renderers.numbers import fmt, fmt_error, fmt_input
@@ -155,7 +156,7 @@ class BackpropRenderer:
         written = (text(bp.graph.written_exprs[bp.output]) if bp.graph.written_exprs else full)
         shown = full if written == full else (f"{written} = {full}" if len(full) < 60 else written)
         head.append(f"   {label(out_name)} = {shown}")
-        head.append("      " + ("--expr" if lesson.source == "--expr" else
+        head.append("      " + ("--expr" if lesson.origin is Origin.EXPRESSION else
                                  _("lesson: {name}").format(name=lesson.name)), style="dim")
         c.print(head)
         if lesson.is_vector:

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor.explaining.explanation import Explanation, Item
+from tutor.explaining.lesson import Origin
 from tutor.i18n import _
 from tutor.renderers.notation import display_name, function_label, paragraph, step_lines, text
 from tutor.renderers.prose import Prose
@@ -86,7 +87,7 @@ class TextRenderer:
         else:
             label, body = function_label(lesson), text(lesson.outputs[0])
             head.append(label if label == body else f"{label} = {body}")
-        head.append("      " + (lesson.source if lesson.source == "--expr"
+        head.append("      " + ("--expr" if lesson.origin is Origin.EXPRESSION
                                  else _("lesson: {name}").format(name=lesson.name)), style="dim")
         c.print(head)
         if lesson.summary:
@@ -143,7 +144,7 @@ class TextRenderer:
         if c.width >= SIDE_BY_SIDE_WIDTH:
             grid = Table(box=box.SQUARE, show_header=True, header_style="bold", expand=False)
             grid.add_column(title, ratio=3)
-            grid.add_column(_("on the example batch") if exp.lesson.source != "--expr"
+            grid.add_column(_("on the example batch") if exp.lesson.origin is not Origin.EXPRESSION
                             else _("at these points"), ratio=2)
             grid.add_row(steps, numbers)
             c.print(grid)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tutor.training.engine import Inputs
 from tutor.i18n import N_, _, current_language
 from tutor.renderers.notation import text as math_text
 
@@ -52,7 +53,7 @@ def linear_text(model) -> str:
     """z = w·x + b, spelled with the model's own names."""
     layer = model.layer
     C = len(layer.z)
-    if layer.mode == "data":
+    if layer.mode is Inputs.DATA:
         x, w, b = layer.x_group, layer.w_group, layer.b_group
         if C == 1:
             return f"z = {w}·{x}" + (f" + {b}" if b else "")
@@ -85,7 +86,7 @@ def update_lines(model, reduce: str) -> list[str]:
         lines.append(f"{name} = ∂ℓ/∂{math_text(z)} = {math_text(d)}")
     if model.delta_note:
         lines.append(f"({_(model.delta_note)})")
-    if layer.mode == "data":
+    if layer.mode is Inputs.DATA:
         x, w, b = layer.x_group, layer.w_group, layer.b_group
         D = "δ" if C == 1 else "Δ"
         X = x.upper() if x.islower() and len(x) == 1 else x
