@@ -328,7 +328,7 @@ def test_claim_mistakes():
     assert check_claim(f, w, "-26", AT, reduce="sum").correct
     v = check_claim(f, w, "8.667", AT, reduce="mean")
     assert v.diagnosis.kind == "sign"
-    with pytest.raises(TutorError, match="--reduce"):
+    with pytest.raises(TutorError, match="combines them, reduce mean or reduce sum"):
         check_claim(f, w, "1", AT)
 
 

@@ -118,3 +118,38 @@ def test_range_messages_are_translated():
 def test_an_output_is_found_by_name_the_same_way(args, option):
     code, out = _run(args)
     assert code == 2 and out.startswith(f"error: {option}: ") and "s1, s2, s3" in out
+
+
+# -- the library names its parameters; the command line calls them by their options ---------
+def test_library_errors_name_the_parameter_not_an_option():
+    from tutor.errors import ParameterError
+    from tutor.training.train import Settings
+
+    with pytest.raises(ParameterError) as caught:
+        Settings(lr=0.1, epochs=1, batch_size=5).check(3)
+    assert str(caught.value) == "batch_size 5 is larger than the data (3 samples)"
+    assert caught.value.naming("--batch-size").startswith("--batch-size 5 is larger")
+
+
+def test_the_command_line_maps_the_parameter_to_its_option():
+    code, out = _run(["train", "--expr", "(w*x - y)**2", "--params", "w", "--data", "x=1,2",
+                      "--data", "y=1,2", "--batch-size", "5"])
+    assert (code, out) == (2, "error: --batch-size 5 is larger than the data (2 samples)")
+
+
+def test_no_library_message_names_a_command_line_option():
+    import re
+
+    package = CLI.parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        part = path.relative_to(package).parts[0]
+        if part in ("cli", "renderers"):
+            continue
+        # a message opening with an option, or any error message naming one
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r'_\(\s*"(--[a-z][a-z-]*)', text):
+            found.append(f"{path.relative_to(package)}: {m.group(1)}")
+        for m in re.finditer(r'(?:Error|raise)[^\n]*\n?[^\n]*_\(\s*"[^"]*(--[a-z][a-z-]*)', text):
+            found.append(f"{path.relative_to(package)}: {m.group(1)}")
+    assert not found, found

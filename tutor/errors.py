@@ -40,3 +40,23 @@ class ExpressionError(TutorError):
 
 class LessonError(TutorError):
     """A lesson that cannot be found or whose file is malformed."""
+
+
+class ParameterError(TutorError):
+    """A value given for one parameter is wrong.
+
+    The message is a template with ``{param}`` where the parameter is named, so that each front
+    end names it in its own way: a Python caller reads the parameter (``batch_size``), the
+    command line its option (``--batch-size``).
+    """
+
+    def __init__(self, param: str, template: str, **values):
+        self.param, self.template, self.values = param, template, values
+        super().__init__(self.naming(param))
+
+    def naming(self, name: str) -> str:
+        """The message with the parameter called ``name``."""
+        return self.template.format(param=name, **self.values)
+
+    def __str__(self) -> str:
+        return self.naming(self.param)

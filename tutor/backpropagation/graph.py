@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 
 from tutor.calculus.derivation import Named
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 from tutor.calculus.functions import relu, sigmoid, softplus
 from tutor.explaining.lesson import Lesson, Origin
@@ -732,8 +732,8 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     adjoints = graph.backward(fwd, output)
     n = int(np.prod(fwd.shape)) if fwd.shape else 1
     if not 0 <= sample < n:
-        raise TutorError(_("--sample {sample}: the batch has {count} sample(s)").format(
-            sample=sample + 1, count=n))
+        raise ParameterError("sample", _("{param} {sample}: the batch has {count} sample(s)"),
+                             sample=sample + 1, count=n)
 
     # every parameter's gradient (a lesson may explain only some of them), else the lesson's
     parameters = [lesson.symbols[n] for n in variables if lesson.roles.get(n) == "parameter"]

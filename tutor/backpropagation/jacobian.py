@@ -19,7 +19,7 @@ from typing import Mapping
 
 import numpy as np
 
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 from tutor.backpropagation.tensor import jacobian, tensor
 
@@ -111,14 +111,14 @@ def _vector(values: Mapping[str, object], name: str, default, shape=None) -> np.
     v = np.atleast_1d(np.asarray(values[name], dtype=np.float64))
     if shape is not None:
         if v.size != int(np.prod(shape)):
-            raise TutorError(_("--at {name}: {given} number(s) given, but {name} has shape "
-                               "{shape} ({count} numbers, row by row)").format(
-                name=name, given=v.size, shape="×".join(map(str, shape)),
-                count=int(np.prod(shape))))
+            raise ParameterError("at", _("{param} {name}: {given} number(s) given, but {name} "
+                                         "has shape {shape} ({count} numbers, row by row)"),
+                                 name=name, given=v.size, shape="×".join(map(str, shape)),
+                                 count=int(np.prod(shape)))
         v = v.reshape(shape)
     elif v.size < 2:
-        raise TutorError(_("--at {name}: give at least two numbers, like {example}").format(
-            name=name, example=f"--at {name}=1,2,0.5"))
+        raise ParameterError("at", _("{param} {name}: give at least two numbers, like {example}"),
+                             name=name, example=f"{name}=1,2,0.5")
     return v
 
 
@@ -285,9 +285,9 @@ def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) ->
                "accumulate": set()}[head]
     for name in values or {}:
         if name not in allowed:
-            raise TutorError((_("--at {name}: '{topic}' takes {names}") if allowed else
-                              _("--at {name}: '{topic}' takes no values")).format(
-                name=name, topic=" ".join(words), names=", ".join(sorted(allowed))))
+            raise ParameterError("at", _("{param} {name}: '{topic}' takes {names}") if allowed else
+                                 _("{param} {name}: '{topic}' takes no values"),
+                                 name=name, topic=" ".join(words), names=", ".join(sorted(allowed)))
     if head == "jacobian":
         which = rest.pop(0) if rest else "softmax"
         if which not in JACOBIANS:

@@ -31,7 +31,7 @@ import sympy
 
 from tutor.calculus.derivation import Named, derive, expand_named
 from tutor.checking.diagnose import Diagnosis, diagnose
-from tutor.errors import ExpressionError, TutorError
+from tutor.errors import ExpressionError, ParameterError, TutorError
 from tutor.calculus.functions import elementary
 from tutor.i18n import N_, _
 from tutor.calculus.parser import parse_expression
@@ -412,14 +412,16 @@ def claim_value(text: str) -> tuple[float, float]:
         decimals = len(m.group(2) or "")
         exponent = int(m.group(3) or 0)
         if abs(exponent) > 300 or not math.isfinite(value):
-            raise TutorError(_("--claim {text}: not a usable number").format(text=repr(text)))
+            raise ParameterError("claim", _("{param} {text}: not a usable number"),
+                                 text=repr(text))
         return value, 0.5 * 10.0 ** (exponent - decimals) * (1 + 1e-9)
     expr = parse_expression(text, symbols={}, allow_new_names=False)
     if not expr.is_number or not expr.is_real:
-        raise TutorError(_("--claim {text}: the claim must be a number").format(text=repr(text)))
+        raise ParameterError("claim", _("{param} {text}: the claim must be a number"),
+                             text=repr(text))
     value = float(expr)
     if not math.isfinite(value):
-        raise TutorError(_("--claim {text}: not a finite number").format(text=repr(text)))
+        raise ParameterError("claim", _("{param} {text}: not a finite number"), text=repr(text))
     return value, 1e-9 * max(abs(value), 1e-300)
 
 
@@ -447,15 +449,16 @@ def check_claim(function: sympy.Expr, wrt: sympy.Symbol, claim: str | float,
     names = [s.name for s in symbols]
     unknown = sorted(set(at) - set(names))
     if unknown:
-        raise TutorError(_("--at {name}: the function has no variable '{name}'; it has {names}")
-                         .format(name=unknown[0], names=", ".join(names)))
+        raise ParameterError("at", _("{param} {name}: the function has no variable '{name}'; "
+                                     "it has {names}"), name=unknown[0], names=", ".join(names))
     arrays = batch(at, names)
     size = arrays[0].size if arrays else 1
     if reduce not in (None, "mean", "sum"):
         raise TutorError(_("reduce must be mean or sum, not {reduce}").format(reduce=repr(reduce)))
     if size > 1 and reduce is None:
-        raise TutorError(_("the values form a batch of {size} samples: say how the loss "
-                           "combines them, --reduce mean or --reduce sum").format(size=size))
+        raise ParameterError("reduce", _("the values form a batch of {size} samples: say how "
+                                         "the loss combines them, {param} mean or {param} sum"),
+                             size=size)
     values = np.ravel(compile_expr(derivative, symbols)(*arrays))
     if not np.all(np.isfinite(values)):
         bad = int(np.argmin(np.isfinite(values)))

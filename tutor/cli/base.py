@@ -31,15 +31,23 @@ class UserError(click.ClickException):
             click.echo(line, file=file)
 
 
+def option_for(param: str) -> str:
+    """The option that gives a library parameter its value: ``batch_size`` → ``--batch-size``."""
+    return "--" + param.replace("_", "-")
+
+
 def user_errors(fn):
-    """Turn the library's TutorError into a UserError (imported lazily, like the library)."""
+    """Turn the library's TutorError into a UserError (imported lazily, like the library); a
+    parameter the library names is called by its option."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from tutor.errors import TutorError
+        from tutor.errors import ParameterError, TutorError
 
         try:
             return fn(*args, **kwargs)
+        except ParameterError as exc:
+            raise UserError(exc.naming(option_for(exc.param)), exc.detail_lines()) from None
         except TutorError as exc:
             raise UserError(str(exc), exc.detail_lines()) from None
 

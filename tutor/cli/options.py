@@ -157,7 +157,7 @@ class Bounded(click.ParamType):
                                 .format(option=option, value=repr(value))) from None
         if not (math.isfinite(number) and self.test(number)):
             shown = f"{number:g}" if isinstance(number, float) else str(number)
-            raise UserError(_(self.message).format(option=option, value=shown))
+            raise UserError(_(self.message).format(param=option, value=shown))
         return number
 
 

@@ -12,11 +12,11 @@ from tutor.cli.options import (Bounded, Source, check_output_path, lesson_file_o
 from tutor.i18n import N_, _
 
 SAMPLES = Bounded(int, lambda v: 1 <= v <= 10_000_000,
-                  N_("--samples must be from 1 to 10000000, not {value}"))
-NOISE = Bounded(float, lambda v: v >= 0, N_("--noise must be a number ≥ 0, not {value}"))
-RATE = Bounded(float, lambda v: v > 0, N_("--lr must be a positive number, not {value}"))
-EPOCHS = Bounded(int, lambda v: v >= 1, N_("--epochs must be at least 1, not {value}"))
-BATCH = Bounded(int, lambda v: v >= 1, N_("--batch-size must be at least 1, not {value}"))
+                  N_("{param} must be from 1 to 10000000, not {value}"))
+NOISE = Bounded(float, lambda v: v >= 0, N_("{param} must be a number ≥ 0, not {value}"))
+RATE = Bounded(float, lambda v: v > 0, N_("{param} must be a positive number, not {value}"))
+EPOCHS = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {value}"))
+BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {value}"))
 
 
 @command()

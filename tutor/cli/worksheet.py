@@ -10,7 +10,7 @@ from tutor.i18n import N_
 
 FORMATS = ("md", "tex", "html", "pdf")
 KINDS = ("derive", "evaluate", "gd_step", "backward", "mistake")
-SEED = Bounded(int, lambda v: v >= 0, N_("--seed must be 0 or more, not {value}"))
+SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}"))
 
 
 @command()

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 import sympy
 
 from tutor.calculus.derivation import Named, derive, expand_named
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.calculus.functions import NAMED, elementary, sigmoid, stable_form
 from tutor.i18n import _
 from tutor.explaining.lesson import Lesson, Origin
@@ -110,8 +110,9 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
     chosen = []
     for name in wrt:
         if name not in symbols:
-            raise TutorError(_("--wrt {name}: the expression has no variable '{name}'; "
-                               "it has {names}").format(name=name, names=", ".join(symbols)))
+            raise ParameterError("wrt", _("{param} {name}: the expression has no variable "
+                                          "'{name}'; it has {names}"),
+                                 name=name, names=", ".join(symbols))
         chosen.append(symbols[name])
     if not chosen:
         chosen = list(symbols.values())

@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 from tutor.numbers import number_list
 
@@ -45,16 +45,12 @@ def parse_literal(item: str) -> tuple[str, np.ndarray]:
     name, _sep, numbers = item.partition("=")
     name = name.strip()
     if not _NAME.fullmatch(name):
-        raise DataError(_("--data {item}: write name=v1,v2,… (like --data x=1,2,3) or a file name")
-                        .format(item=repr(item)))
+        raise ParameterError("data", _("{param} {item}: write name=v1,v2,… (like {param} "
+                                       "x=1,2,3) or a file name"), item=repr(item))
     if numbers.count(",") >= MAX_LITERAL_VALUES:
-        raise DataError(_("--data {name}: at most {count} values; use a file for more")
-                        .format(name=name, count=MAX_LITERAL_VALUES))
-    try:
-        values = number_list(numbers, f"--data {name}")
-    except TutorError as exc:
-        raise DataError(str(exc)) from None
-    return name, np.array(values)
+        raise ParameterError("data", _("{param} {name}: at most {count} values; use a file for "
+                                       "more"), name=name, count=MAX_LITERAL_VALUES)
+    return name, np.array(number_list(numbers, "{param} " + name, param="data"))
 
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
@@ -147,7 +143,7 @@ def read_data(items: Sequence[str]) -> dict[str, np.ndarray]:
         new = dict([parse_literal(item)]) if literal else read_file(item)
         for name, arr in new.items():
             if name in data:
-                raise DataError(_("--data: '{name}' is given twice").format(name=name))
+                raise ParameterError("data", _("{param}: '{name}' is given twice"), name=name)
             data[name] = arr
     return data
 

@@ -36,7 +36,7 @@ import numpy as np
 import sympy
 from sympy import Add, Function, Mul
 
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 from tutor.calculus.functions import softplus, sigmoid, stable_form
 from tutor.calculus.numeric import NUMPY_FUNCTIONS, PRINTED_MODULES, _printer
@@ -434,20 +434,20 @@ class CompiledObjective:
                         value = v.reshape(shape).copy()
                 except ValueError:
                     if not shape:
-                        message = _("--init {name}: {given} values given, the parameter is a "
-                                    "single number")
+                        message = _("{param} {name}: {given} values given, the parameter is "
+                                    "a single number")
                     else:
-                        message = _("--init {name}: {given} values given, the parameter has "
+                        message = _("{param} {name}: {given} values given, the parameter has "
                                     "{count} values (shape {shape})")
-                    raise TutorError(message.format(name=name, given=v.size,
-                                                    count=int(np.prod(shape)),
-                                                    shape=" × ".join(map(str, shape)))) from None
+                    raise ParameterError("init", message, name=name, given=v.size,
+                                         count=int(np.prod(shape)),
+                                         shape=" × ".join(map(str, shape))) from None
             params[name] = value
         if given:
             name = next(iter(given))
-            raise TutorError(_("--init {name}: the model has no parameter '{name}'; "
-                               "its parameters are {names}")
-                             .format(name=name, names=", ".join(self.param_names)))
+            raise ParameterError("init", _("{param} {name}: the model has no parameter '{name}'; "
+                                           "its parameters are {names}"),
+                                 name=name, names=", ".join(self.param_names))
         return params
 
     def _weights(self, params):

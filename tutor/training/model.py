@@ -16,7 +16,7 @@ import sympy
 
 from tutor.training.data import DataError, gather, synthetic
 from tutor.training.engine import CompiledObjective, Group, Inputs, Route
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import N_, _
 from tutor.explaining.lesson import Lesson, load_lesson, load_lesson_file
 from tutor.calculus.parser import parse_expression
@@ -107,15 +107,17 @@ class Model:
                 is_target = self.lesson is not None and self.lesson.roles.get(g.members[0].name) == "target"
                 if arr.ndim == 1 and is_target:
                     if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > m - 1:
-                        raise DataError(_("data: '{name}' must be class labels 0 … {last} or "
-                                          "{count} one-hot columns (change the classes with "
-                                          "--size)").format(name=g.name, last=m - 1, count=m))
+                        raise ParameterError("size", _("data: '{name}' must be class labels "
+                                                       "0 … {last} or {count} one-hot columns "
+                                                       "(change the classes with {param})"),
+                                             name=g.name, last=m - 1, count=m)
                     data[g.name] = np.eye(m)[arr.astype(int)]
                 elif arr.ndim == 1 or arr.shape[1] != m:
                     have = 1 if arr.ndim == 1 else arr.shape[1]
-                    raise DataError(_("data: '{name}' needs {count} columns ({name}1 … "
-                                      "{name}{count}), not {have}; for a lesson, --size changes "
-                                      "that").format(name=g.name, count=m, have=have))
+                    raise ParameterError("size", _("data: '{name}' needs {count} columns "
+                                                   "({name}1 … {name}{count}), not {have}; for a "
+                                                   "lesson, {param} changes that"),
+                                         name=g.name, count=m, have=have)
             elif arr.ndim == 2 and arr.shape[1] != 1:
                 raise DataError(_("data: '{name}' must be one column, not {count}")
                                 .format(name=g.name, count=arr.shape[1]))
@@ -124,22 +126,24 @@ class Model:
     def synthetic(self, *, true_w, true_b, samples: int, noise: float, seed) -> dict[str, np.ndarray]:
         kind = self.kind
         if kind == "other":
-            raise TutorError(_("--synthetic needs a model of the form w·x + b with one target "
-                               "({names})").format(names="linear_regression, logistic_regression, "
-                                                         "softmax_regression, neuron"))
+            raise ParameterError("synthetic", _("{param} needs a model of the form w·x + b with "
+                                                "one target ({names})"),
+                                 names="linear_regression, logistic_regression, "
+                                       "softmax_regression, neuron")
         C = len(self.layer.z)
         w = np.asarray(true_w, dtype=np.float64)
         if kind == "classes":
             if w.ndim != 2 or w.shape[1] != C:
-                raise TutorError(_("--true-w: give a features × {count} matrix, rows separated "
-                                   "by ';' (like {example} for 2 features)")
-                                 .format(count=C, example='--true-w "1,-1,0;0,2,-2"'))
+                raise ParameterError("true_w", _("{param}: give a features × {count} matrix, rows "
+                                                 "separated by ';' (like {example} for 2 "
+                                                 "features)"),
+                                     count=C, example='"1,-1,0;0,2,-2"')
         elif w.ndim != 1:
-            raise TutorError(_("--true-w: give one weight per feature, like --true-w 2,-3.4"))
+            raise ParameterError("true_w", _("{param}: give one weight per feature, like 2,-3.4"))
         b = np.asarray(true_b, dtype=np.float64).ravel()
         if b.size not in (1, C):
-            raise TutorError(_("--true-b: give one number") if C == 1 else
-                             _("--true-b: give 1 or {count} numbers").format(count=C))
+            raise ParameterError("true_b", _("{param}: give one number") if C == 1 else
+                                 _("{param}: give 1 or {count} numbers"), count=C)
         b = b[0] if C == 1 else np.broadcast_to(b, (C,))
         raw = synthetic(kind, true_w=w if w.ndim == 2 else w, true_b=b, samples=samples,
                         noise=noise, seed=seed)
@@ -271,15 +275,16 @@ def from_expression(text: str, params: Sequence[str]) -> Model:
     expr = parse_expression(text)
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     if not params:
-        raise TutorError(_("--expr needs --params: the names to train, like --params w,b"))
+        raise ParameterError("params", _("an expression to train needs {param}: the names to "
+                                         "train, like w,b"))
     chosen = []
     for name in params:
         if name not in symbols:
-            raise TutorError(_("--params {name}: the expression has no variable '{name}'; "
-                               "it has {names}").format(name=name,
-                                                        names=", ".join(symbols) or _("none")))
+            raise ParameterError("params", _("{param} {name}: the expression has no variable "
+                                             "'{name}'; it has {names}"),
+                                 name=name, names=", ".join(symbols) or _("none"))
         if name in chosen:
-            raise TutorError(_("--params {name}: named twice").format(name=name))
+            raise ParameterError("params", _("{param} {name}: named twice"), name=name)
         chosen.append(name)
     param_groups = [Group(n, [symbols[n]]) for n in chosen]
     data = [Group(n, [s]) for n, s in symbols.items() if n not in chosen]

@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from tutor.training.engine import REDUCTIONS, Objective
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 
 
@@ -38,19 +38,22 @@ class Settings:
 
     def check(self, n: int) -> None:
         if not (self.lr > 0 and np.isfinite(self.lr)):
-            raise TutorError(_("--lr must be a positive number, not {value}")
-                             .format(value=f"{self.lr:g}"))
+            raise ParameterError("lr", _("{param} must be a positive number, not {value}"),
+                                 value=f"{self.lr:g}")
         if self.epochs < 1:
-            raise TutorError(_("--epochs must be at least 1, not {value}").format(value=self.epochs))
+            raise ParameterError("epochs", _("{param} must be at least 1, not {value}"),
+                                 value=self.epochs)
         if self.batch_size is not None:
             if self.batch_size < 1:
-                raise TutorError(_("--batch-size must be at least 1, not {value}")
-                                 .format(value=self.batch_size))
+                raise ParameterError("batch_size", _("{param} must be at least 1, not {value}"),
+                                     value=self.batch_size)
             if self.batch_size > n:
-                raise TutorError(_("--batch-size {size} is larger than the data ({count} samples)")
-                                 .format(size=self.batch_size, count=n))
+                raise ParameterError("batch_size", _("{param} {size} is larger than the data "
+                                                     "({count} samples)"),
+                                     size=self.batch_size, count=n)
         if self.reduce not in REDUCTIONS:
-            raise TutorError(_("--reduce must be one of {names}").format(names=", ".join(REDUCTIONS)))
+            raise ParameterError("reduce", _("{param} must be one of {names}"),
+                                 names=", ".join(REDUCTIONS))
 
 
 @dataclass
