@@ -269,3 +269,22 @@ def test_installed_command_speaks_the_chinese_locale(tmp_path):
     r = subprocess.run([exe, "backprop", "jacobian", "nope"], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.startswith("错误：") and "Traceback" not in r.stderr
+
+
+def test_a_topic_is_computed_once_and_translated_when_shown(monkeypatch):
+    """The topic holds English phrases; Chinese JSON asks for no second, English topic."""
+    from click.testing import CliRunner
+
+    from tutor.backpropagation import jacobian
+    from tutor.cli import main
+
+    made = []
+    real = jacobian.softmax_jacobian
+    monkeypatch.setattr(jacobian, "softmax_jacobian", lambda *a: made.append(1) or real(*a))
+    result = CliRunner().invoke(main, ["backprop", "jacobian", "softmax", "--format", "json",
+                                       "--lang", "zh"])
+    assert result.exit_code == 0 and len(made) == 1
+    data = json.loads(result.output)
+    assert "雅可比" in data["title"]
+    matrices = [b["matrix"] for b in data["blocks"] if "matrix" in b]
+    assert "J (backward, one row per pass)" in matrices

@@ -10,7 +10,7 @@ import sympy
 from tutor import load_lesson
 from tutor.backpropagation.graph import lesson_graph
 from tutor.backpropagation.jacobian import Matrix, Line, matmul_topic, softmax_jacobian
-from tutor.i18n import speaking
+from tutor.i18n import shown, speaking
 
 
 def _texts(name: str) -> dict[str, str]:
@@ -108,5 +108,5 @@ def test_matmul_every_row_of_the_gradient_is_the_same_and_holds_row_sums_of_b():
     closing = [b.text for b in topic.blocks if isinstance(b, Line) and b.style == "insight"][-1]
     assert closing.startswith("every row of ∂L/∂A is the same")
     with speaking("zh"):
-        zh = [b.text for b in matmul_topic().blocks if isinstance(b, Line) and b.style == "insight"][-1]
+        zh = [shown(b.text) for b in matmul_topic().blocks if isinstance(b, Line) and b.style == "insight"][-1]
     assert "∂L/∂A 的每一行都相同" in zh

@@ -33,7 +33,8 @@ LIBRARY = {part for part, rank in RANKS.items() if rank < RANKS["tutor.renderers
 # what a renderer may take from the mathematics: data classes (CamelCase), CONSTANTS, and
 # helpers that shape or describe data without computing a derivative or a number
 SHAPING = {"elementary", "punctuation", "sheet_key", "worksheets_key", "dumps", "_folder",
-           "N_", "_", "current_language", "speaking", "atomic_path", "umask_mode", "write_text"}
+           "N_", "_", "shown", "current_language", "speaking", "atomic_path", "umask_mode",
+           "write_text"}
 # calls that compute mathematics, which a renderer must receive already done
 COMPUTING_CALLS = {"diff", "derive", "curves", "lambdify", "compile_expr", "central_difference",
                    "simplify", "integrate", "explain", "backprop", "check_gradient", "doit"}

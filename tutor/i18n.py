@@ -72,3 +72,31 @@ def N_(message: str) -> str:
     """Marks a text for the catalog where it is defined (a table); translated where it is used."""
     return message
 
+
+
+class Phrase(str):
+    """A text kept in English together with what fills it, translated only when it is shown.
+
+    As a ``str`` it is the English text (what JSON and scripts read); :func:`shown` gives it in
+    the current language.  The template is marked ``N_`` where the phrase is made, and values
+    that are phrases themselves are translated with it::
+
+        Phrase(N_("{name} (backward)"), name="J")
+    """
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values):
+        phrase = super().__new__(cls, template.format(**values) if values else template)
+        phrase.template, phrase.values = template, values
+        return phrase
+
+    def translated(self) -> str:
+        values = {k: shown(v) for k, v in self.values.items()}
+        return _(self.template).format(**values) if values else _(self.template)
+
+
+def shown(text):
+    """``text`` in the current language: a :class:`Phrase` translated, anything else as it is."""
+    return text.translated() if isinstance(text, Phrase) else text

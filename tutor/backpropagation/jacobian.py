@@ -20,7 +20,7 @@ from typing import Mapping
 import numpy as np
 
 from tutor.errors import ParameterError, TutorError
-from tutor.i18n import _
+from tutor.i18n import N_, Phrase, _
 from tutor.backpropagation.tensor import jacobian, tensor
 
 TOPICS = ("jacobian", "matmul", "accumulate")
@@ -122,75 +122,69 @@ def _vector(values: Mapping[str, object], name: str, default, shape=None) -> np.
     return v
 
 
-def _numbered(template: str, count: int) -> list[str]:
-    """["row 1", "row 2", …] from the template "row {number}" (in the current language)."""
-    return [template.format(number=k + 1) for k in range(count)]
+def _numbered(template: str, count: int) -> list[Phrase]:
+    """["row 1", "row 2", …] from the template "row {number}" (translated where shown)."""
+    return [Phrase(template, number=k + 1) for k in range(count)]
 
 
 # -- topics ------------------------------------------------------------------------------------
 def softmax_jacobian(values: Mapping[str, object] | None = None) -> Topic:
     z = _vector(values or {}, "z", [1.0, 2.0, 0.5])
     n = z.size
-    t = Topic("jacobian softmax", _("The Jacobian of softmax, and what {call} computes")
-              .format(call="backward()"))
+    t = Topic("jacobian softmax", Phrase(N_("The Jacobian of softmax, and what {call} computes"), call="backward()"))
     fn = lambda x: x.softmax()  # noqa: E731
     s, J = jacobian(fn, z)
     zs, ss = _names("z", (n,)), _names("s", (n,))
-    t.add(Line("s = softmax(z): sᵢ = e^(zᵢ) / Σⱼ e^(zⱼ), "
-               + _("{outputs} outputs of {inputs} inputs").format(outputs=n, inputs=n), "formula"),
+    t.add(Line(Phrase("{formula}, {count}", formula="s = softmax(z): sᵢ = e^(zᵢ) / Σⱼ e^(zⱼ)",
+                      count=Phrase(N_("{outputs} outputs of {inputs} inputs"), outputs=n,
+                                   inputs=n)), "formula"),
           Matrix("z", z, columns=zs), Matrix("s", s, columns=ss),
-          Line(_("{entry}, row i from one backward pass with v = the i-th unit vector")
-               .format(entry="J[i, j] = ∂sᵢ/∂zⱼ"), "heading"),
-          Matrix(_("{name} (backward, one row per pass)").format(name="J"), J, rows=ss, columns=zs))
+          Line(Phrase(N_("{entry}, row i from one backward pass with v = the i-th unit vector"), entry="J[i, j] = ∂sᵢ/∂zⱼ"), "heading"),
+          Matrix(Phrase(N_("{name} (backward, one row per pass)"), name="J"), J, rows=ss, columns=zs))
     formula = np.diag(s) - np.outer(s, s)
-    t.add(Line(_("as a formula: {formula}, that is {entry}").format(
-              formula="J = diag(s) − s sᵀ", entry="∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)"), "formula"),
+    t.add(Line(Phrase(N_("as a formula: {formula}, that is {entry}"), formula="J = diag(s) − s sᵀ", entry="∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)"), "formula"),
           Matrix("diag(s) − s sᵀ", formula, rows=ss, columns=zs),
-          Check("J", _("backward"), "diag(s) − s sᵀ", max_relative_difference(J, formula)),
-          Check("J", _("backward"), _("finite differences"),
+          Check("J", Phrase(N_("backward")), "diag(s) − s sᵀ", max_relative_difference(J, formula)),
+          Check("J", Phrase(N_("backward")), Phrase(N_("finite differences")),
                 max_relative_difference(J, _fd_jacobian(fn, z)), FD_AGREE))
-    _vjp(t, fn, z, J, zs, _("the outputs always sum to 1, so nudging z cannot change Σ sᵢ: "
-                            "every column of J sums to 0 and vᵀJ = 0 for v = ones"))
+    _vjp(t, fn, z, J, zs, Phrase(N_("the outputs always sum to 1, so nudging z cannot change Σ sᵢ: "
+                            "every column of J sums to 0 and vᵀJ = 0 for v = ones")))
     v = np.arange(1.0, n + 1)
     zt = tensor(z)
     fn(zt).backward(v)
     shown = "(" + ", ".join(f"{k:g}" for k in v) + ")"
-    t.add(Line(_("with weights v = {weights}, vᵀJ is the gradient of Σ vᵢsᵢ, a weighted score")
-               .format(weights=shown), "formula"),
+    t.add(Line(Phrase(N_("with weights v = {weights}, vᵀJ is the gradient of Σ vᵢsᵢ, a weighted score"), weights=shown), "formula"),
           Matrix(f"y.backward(v = {shown})", zt.grad, columns=zs),
           Matrix("vᵀ·J", v @ J, columns=zs),
           Check("vᵀJ", "backward(v)", "vᵀ·J",
                 max_relative_difference(zt.grad, v @ J, float(np.max(np.abs(v) @ np.abs(J))))))
-    t.add(Line(_("J is symmetric: each column sums to 0 (Σ sᵢ = 1) and so does each row "
+    t.add(Line(Phrase(N_("J is symmetric: each column sums to 0 (Σ sᵢ = 1) and so does each row "
                  "(softmax(z + c) = softmax(z)). A network never builds it: backward() "
-                 "computes vᵀJ = s ⊙ (v − (v·s)) directly, in O(n) instead of O(n²)."), "insight"))
+                 "computes vᵀJ = s ⊙ (v − (v·s)) directly, in O(n) instead of O(n²).")), "insight"))
     return t
 
 
 def rowsum_jacobian(values: Mapping[str, object] | None = None) -> Topic:
     x = _vector(values or {}, "x", [[0.1, -0.4, 0.7], [1.2, 0.0, -2.0]], shape=(2, 3))
-    t = Topic("jacobian rowsum", _("Row sums of exp(x) for a 2×3 x: a Jacobian with zero blocks"))
+    t = Topic("jacobian rowsum", Phrase(N_("Row sums of exp(x) for a 2×3 x: a Jacobian with zero blocks")))
     fn = lambda a: a.exp().sum(axis=1)  # noqa: E731
     y, J = jacobian(fn, x)
     xs, ys = _names("x", x.shape), _names("y", (2,))
-    t.add(Line(_("{formula}: two outputs, six inputs (x flattened row by row)").format(
-              formula="yᵢ = Σⱼ e^(xᵢⱼ)"), "formula"),
-          Matrix("x", x, rows=_numbered(_("row {number}"), 2),
-                 columns=_numbered(_("col {number}"), 3)),
+    t.add(Line(Phrase(N_("{formula}: two outputs, six inputs (x flattened row by row)"), formula="yᵢ = Σⱼ e^(xᵢⱼ)"), "formula"),
+          Matrix("x", x, rows=_numbered(N_("row {number}"), 2),
+                 columns=_numbered(N_("col {number}"), 3)),
           Matrix("y", y, columns=ys),
-          Line(_("{entry}, row i from one backward pass with v = the i-th unit vector")
-               .format(entry="J[i, (k, j)] = ∂yᵢ/∂xₖⱼ"), "heading"),
-          Matrix(_("{name} (backward)").format(name="J"), J, rows=ys, columns=xs,
-                 note=_("y₁ does not depend on row 2 of x, nor y₂ on row 1: those blocks are 0")))
+          Line(Phrase(N_("{entry}, row i from one backward pass with v = the i-th unit vector"), entry="J[i, (k, j)] = ∂yᵢ/∂xₖⱼ"), "heading"),
+          Matrix(Phrase(N_("{name} (backward)"), name="J"), J, rows=ys, columns=xs,
+                 note=Phrase(N_("y₁ does not depend on row 2 of x, nor y₂ on row 1: those blocks are 0"))))
     formula = np.zeros((2, 6))
     for i in range(2):
         formula[i, 3 * i:3 * i + 3] = np.exp(x[i])
-    t.add(Line(_("as a formula: {formula}, the exponentials on the diagonal blocks").format(
-              formula="∂yᵢ/∂xₖⱼ = δᵢₖ e^(xₖⱼ)"), "formula"),
-          Check("J", _("backward"), "δᵢₖ e^(xₖⱼ)", max_relative_difference(J, formula)),
-          Check("J", _("backward"), _("finite differences"),
+    t.add(Line(Phrase(N_("as a formula: {formula}, the exponentials on the diagonal blocks"), formula="∂yᵢ/∂xₖⱼ = δᵢₖ e^(xₖⱼ)"), "formula"),
+          Check("J", Phrase(N_("backward")), "δᵢₖ e^(xₖⱼ)", max_relative_difference(J, formula)),
+          Check("J", Phrase(N_("backward")), Phrase(N_("finite differences")),
                 max_relative_difference(J, _fd_jacobian(fn, x)), FD_AGREE))
-    _vjp(t, fn, x, J, xs, _("with v = ones, vᵀJ adds the rows of J: every input gets e^(xₖⱼ)"))
+    _vjp(t, fn, x, J, xs, Phrase(N_("with v = ones, vᵀJ adds the rows of J: every input gets e^(xₖⱼ)")))
     return t
 
 
@@ -206,14 +200,14 @@ def _vjp(t: Topic, fn, x: np.ndarray, J: np.ndarray, labels, why: str) -> None:
     sum_first = first.grad.ravel()
     # entries that cancel to 0 are compared on the scale of the terms that cancel
     scale = float(np.max(np.abs(v.ravel()) @ np.abs(J)))
-    t.add(Line(_("vector-Jacobian product: when the output is not a scalar, backward(v) computes "
-                 "vᵀJ without forming J"), "heading"),
+    t.add(Line(Phrase(N_("vector-Jacobian product: when the output is not a scalar, backward(v) computes "
+                 "vᵀJ without forming J")), "heading"),
           Matrix("y.backward(ones)", by_backward, columns=labels),
           Matrix("vᵀ·J, v = ones", v.ravel() @ J, columns=labels),
           Matrix("sum(y).backward()", sum_first, columns=labels,
-                 note=_("summing the outputs first, then a scalar backward")),
+                 note=Phrase(N_("summing the outputs first, then a scalar backward"))),
           Check("vᵀJ", "backward(v)", "vᵀ·J", max_relative_difference(by_backward, v.ravel() @ J, scale)),
-          Check("v = ones", "backward(ones)", _("sum first"),
+          Check("v = ones", "backward(ones)", Phrase(N_("sum first")),
                 max_relative_difference(by_backward, sum_first, scale)),
           Line(why, "insight"))
 
@@ -222,59 +216,55 @@ def matmul_topic(values: Mapping[str, object] | None = None) -> Topic:
     values = values or {}
     A0 = _vector(values, "A", [[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]], shape=(2, 3))
     B0 = _vector(values, "B", [[2.0, -1.0], [1.0, 1.0], [0.0, 4.0]], shape=(3, 2))
-    t = Topic("matmul", _("Gradients of a matrix product: {formula}").format(
-        formula="Y = A·B, L = sum(Y)"))
+    t = Topic("matmul", Phrase(N_("Gradients of a matrix product: {formula}"), formula="Y = A·B, L = sum(Y)"))
     A, B = tensor(A0), tensor(B0)
     Y = A @ B
     L = Y.sum()
     L.backward()
     ones = np.ones(Y.shape)
-    row, col = _("row {number}"), _("col {number}")
-    t.add(Line(_("{product} (2×3 times 3×2), {loss}; {adjoint} is a matrix of ones").format(
-              product="Y = A·B", loss="L = Σ Yᵢⱼ", adjoint="Ȳ = ∂L/∂Y"), "formula"),
+    row, col = N_("row {number}"), N_("col {number}")
+    t.add(Line(Phrase(N_("{product} (2×3 times 3×2), {loss}; {adjoint} is a matrix of ones"), product="Y = A·B", loss="L = Σ Yᵢⱼ", adjoint="Ȳ = ∂L/∂Y"), "formula"),
           Matrix("A", A0, rows=_numbered(row, 2), columns=_numbered(col, 3)),
           Matrix("B", B0, rows=_numbered(row, 3), columns=_numbered(col, 2)),
           Matrix("Y = A·B", Y.data), Line(f"L = sum(Y) = {float(L.data):g}", "formula"),
-          Line(_("backward: {first} and {second} (the shapes only fit one way)").format(
-              first="Ā = Ȳ·Bᵀ", second="B̄ = Aᵀ·Ȳ"), "heading"),
-          Matrix(_("{name} (backward)").format(name="A.grad"), A.grad), Matrix("1·Bᵀ", ones @ B0.T),
-          Matrix(_("{name} (backward)").format(name="B.grad"), B.grad), Matrix("Aᵀ·1", A0.T @ ones),
-          Check("∂L/∂A", _("backward"), "1·Bᵀ", max_relative_difference(A.grad, ones @ B0.T)),
-          Check("∂L/∂B", _("backward"), "Aᵀ·1", max_relative_difference(B.grad, A0.T @ ones)),
-          Line(_("every row of ∂L/∂A is the same: Aᵢₖ meets row k of B in every column of Y, "
-                 "so its gradient is the sum of row k of B, whatever i is"), "insight"))
+          Line(Phrase(N_("backward: {first} and {second} (the shapes only fit one way)"), first="Ā = Ȳ·Bᵀ", second="B̄ = Aᵀ·Ȳ"), "heading"),
+          Matrix(Phrase(N_("{name} (backward)"), name="A.grad"), A.grad), Matrix("1·Bᵀ", ones @ B0.T),
+          Matrix(Phrase(N_("{name} (backward)"), name="B.grad"), B.grad), Matrix("Aᵀ·1", A0.T @ ones),
+          Check("∂L/∂A", Phrase(N_("backward")), "1·Bᵀ", max_relative_difference(A.grad, ones @ B0.T)),
+          Check("∂L/∂B", Phrase(N_("backward")), "Aᵀ·1", max_relative_difference(B.grad, A0.T @ ones)),
+          Line(Phrase(N_("every row of ∂L/∂A is the same: Aᵢₖ meets row k of B in every column of Y, "
+                 "so its gradient is the sum of row k of B, whatever i is")), "insight"))
     return t
 
 
 def accumulate_topic(values: Mapping[str, object] | None = None) -> Topic:
-    t = Topic("accumulate", _("Gradients accumulate over backward passes until you reset them"))
+    t = Topic("accumulate", Phrase(N_("Gradients accumulate over backward passes until you reset them")))
     inp = tensor(np.eye(4, 5))
     out = ((inp + 1) ** 2).T
     ones = np.ones(out.shape)
-    t.add(Line(_("{input} (4×5, ones on the diagonal); {output}, a 5×4 matrix").format(
-              input="inp = I", output="out = ((inp + 1)²)ᵀ"), "formula"),
-          Line(_("out is not a scalar: backward(v) needs v, here v = ones, so each entry of "
-                 "inp.grad is {gradient}").format(gradient="∂(Σ out)/∂inp = 2(inp + 1)"),
+    t.add(Line(Phrase(N_("{input} (4×5, ones on the diagonal); {output}, a 5×4 matrix"), input="inp = I", output="out = ((inp + 1)²)ᵀ"), "formula"),
+          Line(Phrase(N_("out is not a scalar: backward(v) needs v, here v = ones, so each entry of "
+                 "inp.grad is {gradient}"), gradient="∂(Σ out)/∂inp = 2(inp + 1)"),
                "formula"))
     out.backward(ones)
     first = inp.grad.copy()
-    t.add(Matrix(_("after the first backward"), first))
+    t.add(Matrix(Phrase(N_("after the first backward")), first))
     out.backward(ones)
     second = inp.grad.copy()
-    t.add(Matrix(_("after a second backward, no reset"), second,
-                 note=_("the new gradient was added to the old one: 8 and 4, not 4 and 2")))
+    t.add(Matrix(Phrase(N_("after a second backward, no reset")), second,
+                 note=Phrase(N_("the new gradient was added to the old one: 8 and 4, not 4 and 2"))))
     inp.zero_grad()
     out.backward(ones)
     third = inp.grad.copy()
-    t.add(Matrix(_("after {call} and a third backward").format(call="zero_grad()"), third))
+    t.add(Matrix(Phrase(N_("after {call} and a third backward"), call="zero_grad()"), third))
     expected = 2 * (np.eye(4, 5) + 1)
-    t.add(Check(_("first pass"), _("backward"), "2(inp + 1)", max_relative_difference(first, expected)),
-          Check(_("second pass"), _("backward"), "2 × 2(inp + 1)",
+    t.add(Check(Phrase(N_("first pass")), Phrase(N_("backward")), "2(inp + 1)", max_relative_difference(first, expected)),
+          Check(Phrase(N_("second pass")), Phrase(N_("backward")), "2 × 2(inp + 1)",
                 max_relative_difference(second, 2 * expected)),
-          Check(_("after reset"), _("backward"), "2(inp + 1)", max_relative_difference(third, expected)),
-          Line(_("why it matters: a training loop must reset the gradients (zero_grad) before "
+          Check(Phrase(N_("after reset")), Phrase(N_("backward")), "2(inp + 1)", max_relative_difference(third, expected)),
+          Line(Phrase(N_("why it matters: a training loop must reset the gradients (zero_grad) before "
                  "every step, or each step uses the sum of all the gradients so far. On purpose, "
-                 "accumulation lets a large batch be processed in pieces."), "insight"))
+                 "accumulation lets a large batch be processed in pieces.")), "insight"))
     return t
 
 

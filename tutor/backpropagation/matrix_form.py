@@ -14,7 +14,7 @@ from typing import Mapping
 import numpy as np
 
 from tutor.errors import TutorError
-from tutor.i18n import _
+from tutor.i18n import N_, Phrase, _
 from tutor.backpropagation.graph import lesson_graph
 from tutor.backpropagation.jacobian import Check, Line, Matrix, Topic, max_relative_difference
 from tutor.explaining.lesson import Lesson
@@ -78,8 +78,7 @@ def _linear_model(lesson: Lesson, at) -> Topic:
     if logistic:
         L = (z.softplus() - y * z).mean()
         residual = 1.0 / (1.0 + np.exp(-(X0 @ w0 + b0))) - y0
-        model = _("{logit},  {loss} (cross-entropy on the logit),  {mean}").format(
-            logit="z = Xw + b", loss="ℓ = softplus(z) − y·z", mean="L = mean ℓ")
+        model = Phrase(N_("{logit},  {loss} (cross-entropy on the logit),  {mean}"), logit="z = Xw + b", loss="ℓ = softplus(z) − y·z", mean="L = mean ℓ")
         grad_text = "∂L/∂w = Xᵀ(σ(Xw + b) − y)/n,   ∂L/∂b = mean(σ(Xw + b) − y)"
     else:
         E = z - y
@@ -93,28 +92,26 @@ def _linear_model(lesson: Lesson, at) -> Topic:
     graph = _graph_means(lesson, {k: v[k] for k in names}, ws + ["b"])
     graph_w = np.array([graph[k] for k in ws]).reshape(d, 1)
 
-    t = Topic(f"{lesson.name} --matrix", _("{title} in matrix form: the batch as a matrix")
-              .format(title=lesson.title))
+    t = Topic(f"{lesson.name} --matrix", Phrase(N_("{title} in matrix form: the batch as a matrix"), title=lesson.title))
     samples = _samples(n)
-    ways = ["backward()", _("formula"), _("mean of per-sample graphs")]
-    t.add(Line(_("{count} samples as the rows of X ({rows}), the weights as a column w ({column})")
-               .format(count=n, rows=f"{n}×{d}", column=f"{d}×1"), "formula"),
+    ways = ["backward()", Phrase(N_("formula")), Phrase(N_("mean of per-sample graphs"))]
+    t.add(Line(Phrase(N_("{count} samples as the rows of X ({rows}), the weights as a column w ({column})"), count=n, rows=f"{n}×{d}", column=f"{d}×1"), "formula"),
           Line(model, "formula"),
           Matrix("X", X0, rows=samples, columns=xs),
           Matrix("y", y0.ravel(), columns=samples),
           Matrix("w", w0.ravel(), columns=ws), Line(f"b = {_num(b0)}    L = {_num(float(L.data))}", "formula"),
-          Line(_("backward from L: one pass gives the whole gradient"), "heading"),
+          Line(Phrase(N_("backward from L: one pass gives the whole gradient")), "heading"),
           Line(grad_text, "formula"),
           Matrix("∂L/∂w", np.vstack([w.grad.ravel(), formula_w.ravel(), graph_w.ravel()]),
                  rows=ways, columns=ws),
           Matrix("∂L/∂b", np.array([[float(b.grad)], [formula_b], [graph["b"]]]),
                  rows=ways, columns=["b"]),
-          Check("∂L/∂w", "backward()", _("the matrix formula"), max_relative_difference(w.grad, formula_w)),
-          Check("∂L/∂b", "backward()", _("the matrix formula"), max_relative_difference(b.grad, formula_b)),
-          Check("∂L/∂w, ∂L/∂b", "backward()", _("mean of the per-sample graph gradients"),
+          Check("∂L/∂w", "backward()", Phrase(N_("the matrix formula")), max_relative_difference(w.grad, formula_w)),
+          Check("∂L/∂b", "backward()", Phrase(N_("the matrix formula")), max_relative_difference(b.grad, formula_b)),
+          Check("∂L/∂w, ∂L/∂b", "backward()", Phrase(N_("mean of the per-sample graph gradients")),
                 max_relative_difference(np.append(w.grad.ravel(), float(b.grad)), np.append(graph_w.ravel(), graph["b"]))),
-          Line(_("the loop over samples disappears into one matrix product Xᵀ(…): the per-sample "
-                 "gradients (prediction error × input) summed by the product, divided by n"),
+          Line(Phrase(N_("the loop over samples disappears into one matrix product Xᵀ(…): the per-sample "
+                 "gradients (prediction error × input) summed by the product, divided by n")),
                "insight"))
     return t
 
@@ -123,7 +120,7 @@ MLP_W = [["w11", "w12"], ["w21", "w22"]]
 
 
 def _samples(n: int) -> list[str]:
-    return [_("sample {number}").format(number=i + 1) for i in range(n)]
+    return [Phrase(N_("sample {number}"), number=i + 1) for i in range(n)]
 
 
 def _mlp(lesson: Lesson, at) -> Topic:
@@ -161,39 +158,37 @@ def _mlp(lesson: Lesson, at) -> Topic:
     graph = _graph_means(lesson, {k: v[k] for k in names}, params)
     gW = np.array([[graph[k] for k in row] for row in MLP_W])
 
-    t = Topic("mlp --matrix", _("{title} in matrix form: the batch as a matrix")
-              .format(title=lesson.title))
-    units = [_("unit {number}").format(number=k) for k in (1, 2)]
-    inputs = [_("from {name}").format(name=x) for x in ("x1", "x2")]
-    formula_word = _("formula")
-    t.add(Line(_("{count} samples as the rows of X ({rows}); hidden weights as the rows of W "
-                 "({shape})").format(count=n, rows=f"{n}×2", shape="2×2"), "formula"),
+    t = Topic("mlp --matrix", Phrase(N_("{title} in matrix form: the batch as a matrix"), title=lesson.title))
+    units = [Phrase(N_("unit {number}"), number=k) for k in (1, 2)]
+    inputs = [Phrase(N_("from {name}"), name=x) for x in ("x1", "x2")]
+    formula_word = Phrase(N_("formula"))
+    t.add(Line(Phrase(N_("{count} samples as the rows of X ({rows}); hidden weights as the rows of W "
+                 "({shape})"), count=n, rows=f"{n}×2", shape="2×2"), "formula"),
           Line("Z = XWᵀ + b,  H = tanh(Z),  ŷ = Hv + c,  L = mean ½(ŷ − y)²", "formula"),
           Matrix("X", X0, rows=_samples(n), columns=["x1", "x2"]),
           Matrix("W", W0, rows=units, columns=inputs),
           Matrix("b, v", np.vstack([b0, v0.ravel()]), rows=["b", "v"], columns=units),
           Line(f"c = {_num(c0)}    L = {_num(float(L.data))}", "formula"),
-          Line(_("backward from L, layer by layer"), "heading"),
-          Line(_("{steps},  {last} = column sums of {dz}").format(
-              steps="e = (ŷ − y)/n,  ∂L/∂v = Hᵀe,  ∂L/∂c = Σ e,  ∂L/∂Z = (e vᵀ) ⊙ (1 − H²),  "
+          Line(Phrase(N_("backward from L, layer by layer")), "heading"),
+          Line(Phrase(N_("{steps},  {last} = column sums of {dz}"), steps="e = (ŷ − y)/n,  ∂L/∂v = Hᵀe,  ∂L/∂c = Σ e,  ∂L/∂Z = (e vᵀ) ⊙ (1 − H²),  "
                     "∂L/∂W = (∂L/∂Z)ᵀX", last="∂L/∂b", dz="∂L/∂Z"), "formula"),
-          Matrix(_("{name} (backward)").format(name="∂L/∂W"), W.grad, rows=units, columns=inputs),
+          Matrix(Phrase(N_("{name} (backward)"), name="∂L/∂W"), W.grad, rows=units, columns=inputs),
           Matrix("(∂L/∂Z)ᵀX", dW, rows=units, columns=inputs),
           Matrix("∂L/∂b, ∂L/∂v", np.vstack([b.grad, vv.grad.ravel(), db, dv.ravel()]),
-                 rows=["∂L/∂b backward()", "∂L/∂v backward()", f"∂L/∂b {formula_word}",
-                       f"∂L/∂v {formula_word}"],
+                 rows=["∂L/∂b backward()", "∂L/∂v backward()",
+                       Phrase("{name} {way}", name="∂L/∂b", way=formula_word),
+                       Phrase("{name} {way}", name="∂L/∂v", way=formula_word)],
                  columns=units),
-          Matrix("∂L/∂c", np.array([[float(c.grad)], [dc]]), rows=["backward()", f"{formula_word} Σ e"],
+          Matrix("∂L/∂c", np.array([[float(c.grad)], [dc]]), rows=["backward()", Phrase("{way} Σ e", way=formula_word)],
                  columns=["c"]))
     engine = np.concatenate([W.grad.ravel(), b.grad, vv.grad.ravel(), [float(c.grad)]])
     formula = np.concatenate([dW.ravel(), db, dv.ravel(), [dc]])
     per_sample = np.concatenate([gW.ravel(), [graph["b1"], graph["b2"], graph["v1"], graph["v2"],
                                               graph["c"]]])
-    t.add(Check(_("all nine gradients"), "backward()", _("the layer-by-layer formulas"),
+    t.add(Check(Phrase(N_("all nine gradients")), "backward()", Phrase(N_("the layer-by-layer formulas")),
                 max_relative_difference(engine, formula)),
-          Check(_("all nine gradients"), "backward()", _("mean of the per-sample graph gradients"),
+          Check(Phrase(N_("all nine gradients")), "backward()", Phrase(N_("mean of the per-sample graph gradients")),
                 max_relative_difference(engine, per_sample)),
-          Line(_("the factor {factor} is computed once and shared by W and b: the error at each "
-                 "hidden unit, sent back through v and the slope of tanh").format(
-                     factor="(e vᵀ) ⊙ (1 − H²)"), "insight"))
+          Line(Phrase(N_("the factor {factor} is computed once and shared by W and b: the error at each "
+                 "hidden unit, sent back through v and the slope of tanh"), factor="(e vᵀ) ⊙ (1 − H²)"), "insight"))
     return t

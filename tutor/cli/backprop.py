@@ -133,20 +133,12 @@ def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
 
 
 def _show_topic(make, fmt: str) -> None:
-    """A vector/matrix topic (or a lesson's matrix form) as text or JSON.  ``make()`` builds
-    the topic; for JSON in another language it is built once more in English, so that the
-    labels a script reads (matrices, rows, columns, checks) stay English."""
-    from tutor.i18n import current_language, speaking
-
+    """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
     topic = make()
     if fmt == "json":
         from tutor.renderers.backpropagation.json import topic_json
 
-        english = None
-        if current_language() != "en":
-            with speaking("en"):
-                english = make()
-        click.echo(topic_json(topic, english=english))
+        click.echo(topic_json(topic))
     else:
         from tutor.renderers.backpropagation.text import TopicRenderer
 

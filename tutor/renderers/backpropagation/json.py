@@ -14,6 +14,7 @@ import numpy as np
 import sympy
 
 from tutor.backpropagation.graph import Backprop
+from tutor.i18n import shown
 from tutor.renderers.backpropagation.text import ancestors
 
 
@@ -91,34 +92,30 @@ def backprop_json(bp: Backprop) -> str:
     return json.dumps(backprop_dict(bp), indent=2, ensure_ascii=False)
 
 
-def topic_dict(topic, english=None) -> dict:
-    """The topic's blocks.  Sentences (title, text, notes) are in the language the topic was
-    made in; the labels a script reads (matrices, rows, columns, checks) come from
-    ``english``, the same topic made in English, when it is given."""
+def topic_dict(topic) -> dict:
+    """The topic's blocks.  Sentences (title, text, notes) are in the current language; the
+    labels a script reads (matrices, rows, columns, checks) stay English."""
     from tutor.backpropagation.jacobian import Check, Line, Matrix
 
-    names = english.blocks if english is not None else topic.blocks
-    if len(names) != len(topic.blocks):
-        raise ValueError("the English topic does not match")
     blocks = []
-    for b, e in zip(topic.blocks, names):
+    for b in topic.blocks:
         if isinstance(b, Matrix):
-            d = {"matrix": e.label, "values": np.vectorize(_number, otypes=[object])(
+            d = {"matrix": str(b.label), "values": np.vectorize(_number, otypes=[object])(
                 np.asarray(b.values)).tolist()}
-            if e.rows:
-                d["rows"] = e.rows
-            if e.columns:
-                d["columns"] = e.columns
+            if b.rows:
+                d["rows"] = [str(r) for r in b.rows]
+            if b.columns:
+                d["columns"] = [str(c) for c in b.columns]
             if b.note:
-                d["note"] = b.note
+                d["note"] = shown(b.note)
             blocks.append(d)
         elif isinstance(b, Check):
-            blocks.append({"check": e.label, "first": e.first, "second": e.second,
+            blocks.append({"check": str(b.label), "first": str(b.first), "second": str(b.second),
                            "max_relative_difference": _number(b.error), "ok": b.ok})
         elif isinstance(b, Line):
-            blocks.append({"text": b.text, "kind": b.style or "text"})
-    return {"topic": topic.name, "title": topic.title, "blocks": blocks}
+            blocks.append({"text": shown(b.text), "kind": b.style or "text"})
+    return {"topic": topic.name, "title": shown(topic.title), "blocks": blocks}
 
 
-def topic_json(topic, english=None) -> str:
-    return json.dumps(topic_dict(topic, english), indent=2, ensure_ascii=False)
+def topic_json(topic) -> str:
+    return json.dumps(topic_dict(topic), indent=2, ensure_ascii=False)

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from tutor.backpropagation.graph import Backprop
 from tutor.explaining.lesson import Origin
-from tutor.i18n import N_, _
+from tutor.i18n import N_, _, shown
 from tutor.renderers.notation import text
 from tutor.renderers.numbers import fmt, fmt_error, fmt_input
 
@@ -294,7 +294,7 @@ class TopicRenderer:
         from tutor.backpropagation.jacobian import Check, Line, Matrix
 
         c = self.console
-        c.print(Text(topic.title, style="bold"))
+        c.print(Text(shown(topic.title), style="bold"))
         for block in topic.blocks:
             if isinstance(block, Matrix):
                 c.print(self.matrix(block))
@@ -304,7 +304,7 @@ class TopicRenderer:
                 if block.style == "heading":
                     c.print()
                 style = {"heading": "bold", "insight": "italic", "formula": ""}.get(block.style, "")
-                c.print(Text(block.text, style=style))
+                c.print(Text(shown(block.text), style=style))
         if footer:
             c.print()
             c.print(Text(footer, style="dim"))
@@ -315,7 +315,7 @@ class TopicRenderer:
         values = np.atleast_2d(m.values)
         if m.columns:
             t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-            t.add_column(Text(m.label, style="bold"), no_wrap=True)
+            t.add_column(Text(shown(m.label), style="bold"), no_wrap=True)
             for name in m.columns:
                 t.add_column(_heading(name), justify="right")
             for i, row in enumerate(values):
@@ -329,24 +329,24 @@ class TopicRenderer:
             t = Table.grid(padding=(0, 2))
             t.add_column(no_wrap=True, vertical="middle")
             t.add_column()
-            t.add_row(Text(m.label, style="bold"), inner)
+            t.add_row(Text(shown(m.label), style="bold"), inner)
         if not m.note:
             return t
         g = Table.grid()
         g.add_column()
         g.add_row(t)
-        g.add_row(Text(m.note, style="dim"))
+        g.add_row(Text(shown(m.note), style="dim"))
         return g
 
     def check(self, chk) -> Text:
         mark, style = ("✓", "green") if chk.ok else ("✗", "red")
-        return Text(f"{mark} {chk.label}: {chk.first} = {chk.second}   "
+        return Text(f"{mark} {shown(chk.label)}: {shown(chk.first)} = {shown(chk.second)}   "
                     + _("(max relative difference {error})").format(error=fmt_error(chk.error)),
                     style=style)
 
 
 def _heading(name: str) -> str:
-    return name if " " in name else label(name)
+    return shown(name) if " " in name else label(name)
 
 
 def _cell(v: float) -> str:
