@@ -34,3 +34,91 @@ def test_scalars_never_load_numpy():
             "print(relative_error(3.0, 4.0), 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0.25", "False"]
+
+
+# -- the agreement verdict: hand-worked points -------------------------------------------------
+import pytest  # noqa: E402
+import sympy  # noqa: E402
+
+from tutor.calculus.agreement import Agreement, judge  # noqa: E402
+from tutor.calculus.functions import relu  # noqa: E402
+from tutor.calculus.pointwise import check_numerically  # noqa: E402
+
+x = sympy.Symbol("x", real=True)
+
+
+def _verdicts(f, at, derivative=None):
+    d = sympy.diff(f, x) if derivative is None else derivative
+    return check_numerically(f, d, x, [x], {"x": at}).verdicts
+
+
+@pytest.mark.parametrize("f,at,expected", [
+    # smooth points where the derivative is 0: compared against the floor, they agree
+    ((x + 1) ** 2, -1.0, Agreement.AGREES),
+    (x ** 2, 0.0, Agreement.AGREES),
+    (sympy.cos(x), 0.0, Agreement.AGREES),
+    (x ** 3, 0.0, Agreement.AGREES),
+    # a steep but smooth point is not a kink: tanh(50x) at 0 has slope 50, f'' = 0 there
+    (sympy.tanh(50 * x), 0.0, Agreement.AGREES),
+    (sympy.exp(30 * x), 1.0, Agreement.AGREES),
+    # true kinks: the left and right slopes differ (0 and 1; −1 and 1)
+    (relu(x), 0.0, Agreement.AT_KINK),
+    (sympy.Abs(x), 0.0, Agreement.AT_KINK),
+    (sympy.Max(x, 2 - x), 1.0, Agreement.AT_KINK),
+    # and away from them, ordinary agreement
+    (relu(x), 0.5, Agreement.AGREES),
+    (sympy.Abs(x), -2.0, Agreement.AGREES),
+])
+def test_verdicts_at_hand_picked_points(f, at, expected):
+    assert _verdicts(f, at) == [expected]
+
+
+def test_a_wrong_derivative_disagrees_even_where_the_slope_is_zero():
+    # d/dx (x+1)² at −1 is 0; a claimed 1e-3 is well above the floor
+    assert _verdicts((x + 1) ** 2, -1.0, derivative=sympy.Float(1e-3)) == [Agreement.DISAGREES]
+    assert _verdicts(x ** 2, 3.0, derivative=2 * x + 1e-3) == [Agreement.DISAGREES]
+
+
+def test_at_a_kink_any_slope_between_the_sides_is_valid_and_outside_it_is_not():
+    # |x| at 0: one-sided slopes −1 and 1; 0, 0.5 and 1 are subgradients, 2 is not
+    for claimed in (0, 0.5, 1, -1):
+        assert _verdicts(sympy.Abs(x), 0.0, derivative=sympy.Float(claimed)) == [Agreement.AT_KINK]
+    assert _verdicts(sympy.Abs(x), 0.0, derivative=sympy.Float(2)) == [Agreement.DISAGREES]
+
+
+def test_undefined_values_are_never_agreement():
+    import math
+
+    assert judge(math.nan, 0.0, 0.0, 0.0, 0.0) is Agreement.UNDEFINED
+    assert judge(1.0, math.inf, 0.0, 0.0, 0.0) is Agreement.UNDEFINED
+    assert judge(1.0, 0.0, math.nan, 0.0, 0.0) is Agreement.UNDEFINED
+    # log at 0 and −1: outside the domain, undefined
+    assert _verdicts(sympy.log(x), [0.0, -1.0]) == [Agreement.UNDEFINED] * 2
+
+
+def test_explain_never_marks_an_undefined_value_with_a_tick():
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    out = CliRunner().invoke(main, ["explain", "--expr", "log(x)", "--at", "x=0,-1,2",
+                                    "--lang", "en"]).output
+    assert "✓" not in out
+    out = CliRunner().invoke(main, ["explain", "relu", "--at", "z=0", "--lang", "en"]).output
+    assert "✓" not in out and "at a kink" in out
+    out = CliRunner().invoke(main, ["explain", "--expr", "(x + 1)^2", "--at", "x=-1",
+                                    "--lang", "en"]).output
+    assert "✓ agrees" in out and "disagree" not in out
+
+
+def test_json_carries_the_verdict_per_point():
+    import json
+
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    out = CliRunner().invoke(main, ["explain", "relu", "--at", "z=-1,0,2", "--format", "json"]).output
+    numeric = json.loads(out)["derivatives"][0]["numeric"]
+    assert numeric["agreement"] == "kink"
+    assert numeric["agreement_at"] == ["agrees", "kink", "agrees"]

@@ -153,3 +153,10 @@ def test_no_library_message_names_a_command_line_option():
         for m in re.finditer(r'(?:Error|raise)[^\n]*\n?[^\n]*_\(\s*"[^"]*(--[a-z][a-z-]*)', text):
             found.append(f"{path.relative_to(package)}: {m.group(1)}")
     assert not found, found
+
+
+def test_gradcheck_default_tolerance_is_the_librarys_good():
+    from tutor.checking import gradcheck as library
+    from tutor.cli import gradcheck as command
+
+    assert command.GOOD == library.GOOD

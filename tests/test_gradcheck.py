@@ -145,6 +145,63 @@ def test_kink_is_flagged():
     assert entry.kink
 
 
+@pytest.mark.parametrize("slope", [0.0, 0.25, 0.5, 1.0])
+def test_a_correct_subgradient_at_a_kink_never_fails(slope):
+    # ReLU at 0: the slopes on the two sides are 0 and 1; any value between them is valid
+    x = np.array([0.0, 2.0, -1.5])
+
+    def relu_sum(x):
+        return np.sum(np.maximum(x, 0)), {"x": np.where(x > 0, 1.0, np.where(x < 0, 0.0, slope))}
+
+    report = check_gradient(relu_sum, {"x": x})
+    assert report.ok and report.params[0].max_error == 0.0
+    # |x| at 0: slopes −1 and 1
+    report = check_gradient(lambda x: (np.sum(np.abs(x)), {"x": np.sign(x) + (x == 0) * slope}),
+                            {"x": x})
+    assert report.ok
+
+
+def test_a_slope_outside_the_two_sides_of_a_kink_fails():
+    x = np.array([0.0, 2.0])
+    report = check_gradient(lambda x: (np.sum(np.maximum(x, 0)),
+                                       {"x": np.where(x > 0, 1.0, 3.0)}), {"x": x})
+    assert not report.ok and report.status == "wrong"
+
+
+def _off_by(relative):
+    """A quadratic whose gradient is off by a given relative amount: loss = Σ x², grad 2x(1+r)."""
+    return lambda x: (float(np.sum(x ** 2)), {"x": 2 * x * (1 + relative)})
+
+
+def test_suspicious_fails_by_default_and_passes_when_the_tolerance_allows():
+    x = np.array([1.0, -2.0, 0.5])
+    report = check_gradient(_off_by(1e-6), {"x": x})
+    assert report.status == "suspicious" and not report.ok
+    assert check_gradient(_off_by(1e-6), {"x": x}, tolerance=1e-4).ok
+    assert not check_gradient(_off_by(1e-3), {"x": x}, tolerance=1e-4).ok
+    assert check_gradient(_off_by(0.0), {"x": x}).ok
+
+
+def test_the_command_exits_1_on_suspicious_unless_tolerated(tmp_path):
+    path = tmp_path / "near.py"
+    path.write_text("import numpy as np\n"
+                    "def inputs():\n    return {'x': np.array([1.0, -2.0, 0.5])}\n"
+                    "def f(x):\n    return float(np.sum(x ** 2)), {'x': 2 * x * (1 + 1e-6)}\n")
+    assert _run(f"{path}:f").exit_code == 1
+    assert _run(f"{path}:f", "--tolerance", "1e-4").exit_code == 0
+    assert _run(f"{path}:f", "--tolerance", "2").exit_code == 2
+
+
+def test_pattern_lines_make_sense():
+    x = np.array([1.0, -2.0, 0.5, 3.0, -1.0, 2.5])
+    # every entry slightly off by the same tiny amount: no "1 ×" factor, no "0 of 6 wrong"
+    report = check_gradient(_off_by(1e-6), {"x": x})
+    pattern = report.params[0].pattern
+    assert "1 ×" not in pattern and "0 of" not in pattern
+    # a real factor of 2 is named
+    assert "2 ×" in check_gradient(_off_by(1.0), {"x": x}).params[0].pattern
+
+
 BAD_FILES = {
     "syntax": ("def f(:\n", "f", "syntax error at line 1"),
     "raises on import": ("raise ValueError('boom')\n", "f", "ValueError: boom"),

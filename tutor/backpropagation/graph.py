@@ -26,8 +26,9 @@ from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 from tutor.calculus.functions import relu, sigmoid, softplus
 from tutor.explaining.lesson import Lesson, Origin
-from tutor.calculus.numeric import (batch, central_difference, compile_expr, relative_error,
-                      stable_sigmoid, stable_softplus)
+from tutor.calculus.agreement import FLOOR, GOOD, Agreement, judge, overall
+from tutor.calculus.numeric import (Differences, batch, compile_expr, differences,
+                                    stable_sigmoid, stable_softplus)
 
 #: values given to the variables of a typed expression that --at does not set
 DEFAULT_VALUES = (0.5, -0.2, 1.5, 0.8, -1.0, 2.0, 0.3, -0.6)
@@ -584,14 +585,43 @@ class GradientCheck:
     symbolic: np.ndarray
     finite_difference: np.ndarray
     symbolic_expr: sympy.Expr
+    #: the loss and its one-sided differences on every sample, to judge the agreement
+    value: np.ndarray | None = None
+    differences: Differences | None = None
+
+    def _floor(self) -> np.ndarray:
+        v = np.zeros(1) if self.value is None else np.asarray(self.value, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            return FLOOR * np.maximum(1.0, np.where(np.isfinite(v), np.abs(v), 1.0))
+
+    def _scaled(self, other) -> np.ndarray:
+        a = np.asarray(self.backprop, dtype=np.float64)
+        b = np.asarray(other, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), self._floor())
+            return np.where(np.isfinite(a) & np.isfinite(b), np.abs(a - b) / scale, np.nan)
 
     @property
     def symbolic_error(self) -> np.ndarray:
-        return relative_error(self.backprop, self.symbolic)
+        """|backprop − symbolic| on the scale of agreement (relative, floored near 0)."""
+        return self._scaled(self.symbolic)
 
     @property
     def fd_error(self) -> np.ndarray:
-        return relative_error(self.backprop, self.finite_difference)
+        return self._scaled(self.finite_difference)
+
+    def verdicts(self, size: int) -> list[Agreement]:
+        """Backpropagation against finite differences on each of ``size`` samples."""
+        def each(a):
+            return np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) if size > 1 \
+                else np.ravel(np.asarray(a, dtype=np.float64))[:1]
+        if self.differences is None:
+            return [Agreement.AGREES if e < GOOD else Agreement.DISAGREES
+                    for e in each(self.fd_error)]
+        d = self.differences
+        columns = [each(self.value), each(self.backprop), each(self.finite_difference),
+                   each(d.forward), each(d.backward), each(d.narrow_gap)]
+        return [judge(*map(float, row)) for row in zip(*columns)]
 
 
 @dataclass
@@ -650,17 +680,41 @@ class Backprop:
         return {k for note in self.notes for k in note.samples}
 
     @property
+    def sample_verdicts(self) -> list[Agreement]:
+        """On each sample, how backpropagation compares with finite differences (a kink found
+        by the differences) and with the symbolic derivative (which must match away from the
+        kinks the graph hit), the worst over the gradients."""
+        size = self.batch_size
+        kinks = self.kink_samples
+        out = []
+        per_check = [c.verdicts(size) for c in self.checks]
+        symbolic = [np.broadcast_to(c.symbolic_error, self.forward.shape).ravel()
+                    if size > 1 else np.ravel(c.symbolic_error)[:1] for c in self.checks]
+        for k in range(size):
+            verdicts = [v[k] for v in per_check]
+            if any(not (e[k] < GOOD) and k not in kinks and np.isfinite(e[k]) for e in symbolic):
+                verdicts.append(Agreement.DISAGREES)
+            out.append(overall(verdicts))
+        return out
+
+    @property
+    def agreement(self) -> Agreement:
+        return overall(self.sample_verdicts)
+
+    @property
     def max_error(self) -> float:
-        """The largest relative error of backpropagation against the symbolic derivative and
-        (away from kinks) finite differences, over the whole batch."""
-        keep = np.ones(self.batch_size, dtype=bool)
-        keep[sorted(self.kink_samples)] = False
+        """The largest error of backpropagation against the symbolic derivative and finite
+        differences, over the samples where they can be compared (not at a kink, not where a
+        value is undefined)."""
+        keep = np.array([v in (Agreement.AGREES, Agreement.DISAGREES)
+                         for v in self.sample_verdicts])
         errs = [0.0]
         for c in self.checks:
-            errs.append(float(np.max(c.symbolic_error)))
-            fd = np.broadcast_to(c.fd_error, self.forward.shape).ravel()
-            if keep.any():
-                errs.append(float(np.max(fd[keep])))
+            for e in (c.symbolic_error, c.fd_error):
+                e = np.broadcast_to(e, self.forward.shape).ravel() if self.batch_size > 1 \
+                    else np.ravel(e)[:1]
+                if keep.any():
+                    errs.append(float(np.nanmax(e[keep])) if np.isfinite(e[keep]).any() else 0.0)
         return max(errs)
 
 
@@ -742,6 +796,7 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     symbols = [lesson.symbols.get(v, sympy.Symbol(v, real=True)) for v in variables]
     args = [arrays[v] for v in variables]
     f = compile_expr(expr, symbols)
+    loss = np.asarray(f(*args), dtype=np.float64)
     checks = []
     for s in chosen:
         if s.name not in variables:
@@ -752,7 +807,8 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
         # the derivative of a jump (step, sign) is 0 away from it; SymPy writes a DiracDelta
         d = sympy.diff(expr, s).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
         sym = np.asarray(compile_expr(d, symbols)(*args), dtype=np.float64)
-        fd = np.asarray(central_difference(f, args, variables.index(s.name)), dtype=np.float64)
-        checks.append(GradientCheck(s.name, adjoints[graph.node(s.name).index], sym, fd, d))
+        diffs = differences(f, args, variables.index(s.name))
+        checks.append(GradientCheck(s.name, adjoints[graph.node(s.name).index], sym,
+                                    diffs.central, d, value=loss, differences=diffs))
     return Backprop(lesson, graph, output, fwd, adjoints, checks, arrays, sample,
                     lesson.reduce, defaulted)

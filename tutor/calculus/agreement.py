@@ -44,9 +44,10 @@ class Agreement(str, Enum):
 
 #: a scaled error below this agrees (central differences are good to about 1e-10)
 GOOD = 1e-6
-#: differences cannot resolve a slope below FLOOR·max(1, |f|): two near-zero slopes are
-#: compared against that floor, not against each other
-FLOOR = 1e-5
+#: near zero a difference cannot resolve a slope much below FLOOR·max(1, |f|): slopes are
+#: measured against that scale, so two near-zero slopes agree when they differ by less than
+#: GOOD·FLOOR = 1e-9 per unit of |f| (rounding in f(x ± h) alone is about 1e-11/h·|f|)
+FLOOR = 1e-3
 #: one-sided differences are good to O(h); slopes differing by more than this share of
 #: their size mean a kink
 KINK_GAP = 1e-2
@@ -95,9 +96,9 @@ def judge(value: float, derivative: float, central: float, forward: float, backw
 
 
 def overall(verdicts) -> Agreement:
-    """One verdict for many points: undefined or disagreeing anywhere wins, then a kink."""
+    """One verdict for many points: disagreeing anywhere wins, then undefined, then a kink."""
     verdicts = set(verdicts)
-    for worst in (Agreement.UNDEFINED, Agreement.DISAGREES, Agreement.AT_KINK):
+    for worst in (Agreement.DISAGREES, Agreement.UNDEFINED, Agreement.AT_KINK):
         if worst in verdicts:
             return worst
     return Agreement.AGREES

@@ -10,12 +10,14 @@ log(1 + e^a) are replaced by them before compiling.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
 
-from tutor.errors import TutorError
+from tutor.errors import ParameterError
+from tutor.i18n import _
 from tutor.calculus.agreement import relative_error  # noqa: F401  (re-exported)
 from tutor.calculus.functions import stable_form  # noqa: F401  (re-exported)
 
@@ -95,17 +97,52 @@ def central_difference(fn: Callable, values: Sequence[np.ndarray], index: int):
     return (fn(*plus) - fn(*minus)) / step
 
 
+@dataclass
+class Differences:
+    """Finite differences of a function by one argument, elementwise over a batch."""
+
+    central: np.ndarray
+    #: (f(x + h) − f(x))/h and (f(x) − f(x − h))/h: slopes on each side, to tell kinks
+    forward: np.ndarray
+    backward: np.ndarray
+    #: |forward − backward| again with a step 8 times smaller (a kink's gap does not shrink)
+    narrow_gap: np.ndarray
+
+
+def differences(fn: Callable, values: Sequence[np.ndarray], index: int) -> Differences:
+    """Central and one-sided differences of ``fn`` by argument ``index`` (see
+    :func:`tutor.calculus.agreement.judge`)."""
+    here = np.asarray(fn(*values), dtype=np.float64)
+
+    def sides(scale: float):
+        x = np.asarray(values[index], dtype=np.float64)
+        h = scale * np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+        up, down = x + h, x - h
+        plus, minus = list(values), list(values)
+        plus[index], minus[index] = up, down
+        above = np.asarray(fn(*plus), dtype=np.float64)
+        below = np.asarray(fn(*minus), dtype=np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (above - below) / (up - down), (above - here) / (up - x), (here - below) / (x - down)
+
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        central, forward, backward = sides(1.0)
+        _, narrow_forward, narrow_backward = sides(1 / 8)
+        return Differences(central, forward, backward, np.abs(narrow_forward - narrow_backward))
+
+
 def batch(values: Mapping[str, object], names: Sequence[str]) -> list[np.ndarray]:
     """float64 arrays for ``names``, broadcast to one batch shape."""
     missing = [n for n in names if n not in values]
     if missing:
-        raise TutorError(f"no value for {', '.join(missing)}: give one with --at "
-                         f"{missing[0]}=1.5 (or a list, --at {missing[0]}=1,2,3)")
+        raise ParameterError("at", _("no value for {names}: give one with {param} {name}=1.5 "
+                                     "(or a list, {param} {name}=1,2,3)"),
+                             names=", ".join(missing), name=missing[0])
     arrays = [np.asarray(values[n], dtype=np.float64) for n in names]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         sizes = ", ".join(f"{n}: {a.size}" for n, a in zip(names, arrays) if a.ndim)
-        raise TutorError(f"values of different lengths ({sizes}); give one number or lists "
-                         "of the same length") from None
+        raise ParameterError("at", _("{param}: values of different lengths ({sizes}); give one "
+                                     "number or lists of the same length"), sizes=sizes) from None
     return [np.broadcast_to(a, shape) for a in arrays]

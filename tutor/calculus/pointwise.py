@@ -16,7 +16,8 @@ from typing import Callable, Mapping, Sequence
 
 import sympy
 
-from tutor.errors import TutorError
+from tutor.errors import ParameterError
+from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, floor, judge, overall, scaled_error
 from tutor.calculus.functions import stable_form
 
@@ -62,14 +63,15 @@ def points(values: Mapping[str, object], names: Sequence[str]) -> list[tuple[flo
     """The points of a small batch: each name's number, or list of numbers, aligned."""
     missing = [n for n in names if n not in values]
     if missing:
-        raise TutorError(f"no value for {', '.join(missing)}: give one with --at "
-                         f"{missing[0]}=1.5 (or a list, --at {missing[0]}=1,2,3)")
+        raise ParameterError("at", _("no value for {names}: give one with {param} {name}=1.5 "
+                                     "(or a list, {param} {name}=1,2,3)"),
+                             names=", ".join(missing), name=missing[0])
     columns = [values[n] if isinstance(values[n], (list, tuple)) else [values[n]] for n in names]
     lengths = {len(c) for c in columns if len(c) != 1}
     if len(lengths) > 1:
         sizes = ", ".join(f"{n}: {len(c)}" for n, c in zip(names, columns) if len(c) != 1)
-        raise TutorError(f"values of different lengths ({sizes}); give one number or lists "
-                         "of the same length")
+        raise ParameterError("at", _("{param}: values of different lengths ({sizes}); give one "
+                                     "number or lists of the same length"), sizes=sizes)
     size = lengths.pop() if lengths else 1
     return [tuple(float(c[k] if len(c) > 1 else c[0]) for c in columns) for k in range(size)]
 

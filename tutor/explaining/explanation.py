@@ -11,6 +11,7 @@ from tutor.calculus.derivation import Named, derive, expand_named
 from tutor.errors import ParameterError, TutorError
 from tutor.calculus.functions import NAMED, elementary, sigmoid, stable_form
 from tutor.i18n import _
+from tutor.calculus.agreement import Agreement, overall
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.pointwise import NumericCheck, check_numerically
 from tutor.calculus.parser import parse_expression
@@ -49,6 +50,11 @@ class Explanation:
             if it.output == output and it.derivation.wrt == wrt:
                 return it
         raise KeyError((output, wrt))
+
+    @property
+    def agreement(self) -> Agreement:
+        """How every derivative compares with finite differences, in one verdict."""
+        return overall(it.numeric.verdict for it in self.items)
 
 
 def plain_form(derivation: Derivation, lesson: Lesson) -> sympy.Expr:

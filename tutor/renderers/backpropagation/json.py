@@ -78,6 +78,8 @@ def backprop_dict(bp: Backprop) -> dict:
         "gradients": bp.gradients,
         "checks": checks,
         "max_relative_error": _number(bp.max_error),
+        "agreement": bp.agreement.value,
+        "agreement_at": [v.value for v in bp.sample_verdicts],
         "notes": [{"node": n.node, "samples": [k + 1 for k in n.samples], "message": n.message}
                   for n in bp.notes],
     }

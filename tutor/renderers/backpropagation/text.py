@@ -16,13 +16,12 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor.backpropagation.graph import Backprop
+from tutor.calculus.agreement import Agreement
 from tutor.explaining.lesson import Origin
 from tutor.i18n import N_, _, shown
 from tutor.renderers.notation import text
 from tutor.renderers.numbers import fmt, fmt_error, fmt_input
 
-#: relative error under this counts as agreement (central differences give ~1e-10)
-GOOD_ERROR = 1e-6
 
 OPERATIONS = {
     "variable": "", "constant": N_("number"), "add": N_("sum"), "mul": N_("product"),
@@ -238,8 +237,9 @@ class BackpropRenderer:
         t.add_column(_("rel. error"), justify="right", style="dim")
         for check in bp.checks:
             err = max(bp.at(check.symbolic_error), bp.at(check.fd_error))
-            shown = (_("at a kink") if bp.sample in bp.kink_samples and bp.at(check.fd_error) > GOOD_ERROR
-                     else fmt_error(err))
+            verdict = check.verdicts(bp.batch_size)[bp.sample if bp.batch_size > 1 else 0]
+            shown = (_("at a kink") if verdict is Agreement.AT_KINK
+                     else _("undefined") if verdict is Agreement.UNDEFINED else fmt_error(err))
             t.add_row(f"{partial(out_name, check.name)} = {bar(check.name)}",
                       fmt(bp.at(check.backprop)), fmt(bp.at(check.symbolic)),
                       fmt(bp.at(check.finite_difference)), shown)
@@ -248,18 +248,23 @@ class BackpropRenderer:
     def verdict(self, bp: Backprop) -> Text:
         err = bp.max_error
         where = _("the whole batch") if bp.batch_size > 1 else _("this point")
-        if bp.notes and len(bp.kink_samples) == bp.batch_size and math.isfinite(err) \
-                and err < GOOD_ERROR:
-            return Text(_("every point is at a kink: backpropagation agrees with the symbolic "
-                          "derivative there; finite differences straddle the kink"), style="yellow")
-        if math.isfinite(err) and err < GOOD_ERROR:
-            extra = _(" (away from the kink)") if bp.notes else ""
-            return Text(_("max relative error on {where} {error}{extra}  ✓ backpropagation "
-                          "agrees with the symbolic derivative and finite differences").format(
-                              where=where, error=fmt_error(err), extra=extra), style="green")
-        return Text(_("max relative error on {where} {error}: the methods disagree "
-                      "(a kink or a very steep point?)").format(where=where, error=fmt_error(err)),
-                    style="yellow")
+        verdicts = bp.sample_verdicts
+        agreement = bp.agreement
+        if agreement is Agreement.DISAGREES:
+            return Text(_("max relative error on {where} {error}: the methods disagree").format(
+                where=where, error=fmt_error(err)), style="red")
+        if agreement is Agreement.UNDEFINED:
+            return Text(_("a value is not a finite number on {count} of {size} samples: "
+                          "nothing to compare there, and nothing checked").format(
+                count=verdicts.count(Agreement.UNDEFINED), size=len(verdicts)), style="yellow")
+        if all(v is Agreement.AT_KINK for v in verdicts):
+            return Text(_("every point is at a kink: the slopes left and right differ, the "
+                          "finite difference is their average, and backpropagation gives one of "
+                          "them, as the symbolic derivative does"), style="yellow")
+        extra = _(" (away from the kink)") if Agreement.AT_KINK in verdicts else ""
+        return Text(_("max relative error on {where} {error}{extra}  ✓ backpropagation "
+                      "agrees with the symbolic derivative and finite differences").format(
+                          where=where, error=fmt_error(err), extra=extra), style="green")
 
     def comparison(self) -> Table:
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)

@@ -47,16 +47,18 @@ def render_gradcheck(report: GradReport, target: str, console: Console | None = 
             rows.add_column(col, justify=justify, no_wrap=True)
         for e in bad:
             rows.add_row(e.label, fmt(e.analytic), fmt(e.numeric), fmt_error(e.error),
-                         _("kink nearby") if e.kink else "")
+                         _("at a kink") if e.kink else "")
         c.print(rows)
     for p in report.params:
         if p.pattern:
             c.print(Text(f"{p.name}: {p.pattern}", style="bold"))
     c.print(Text(_("relative error |a − n| / max(|a|, |n|): below {good} good, {good} … {wrong} "
                    "suspicious, above {wrong} wrong; gradients smaller than {floor} are compared "
-                   "on that scale. Near a kink (ReLU at 0, max, |x|) finite differences are "
-                   "unreliable.").format(good=_e(GOOD), wrong=_e(WRONG),
-                                         floor=f"{report.floor:.1e}"), style="dim"))
+                   "on that scale. At a kink (ReLU at 0, max, |x|) any slope between the "
+                   "one-sided differences is right. Errors up to {tolerance} pass "
+                   "(--tolerance).").format(good=_e(GOOD), wrong=_e(WRONG),
+                                            floor=f"{report.floor:.1e}",
+                                            tolerance=f"{report.tolerance:g}"), style="dim"))
 
 
 def _e(v: float) -> str:
@@ -74,7 +76,8 @@ def gradcheck_json(report: GradReport, target: str) -> str:
         "ok": report.ok,
         "status": report.status,
         "loss": _f(report.loss),
-        "thresholds": {"good": GOOD, "wrong": WRONG, "floor": report.floor},
+        "thresholds": {"good": GOOD, "wrong": WRONG, "floor": report.floor,
+                       "tolerance": report.tolerance},
         "inputs": [{
             "name": p.name, "shape": list(p.shape), "checked": p.checked, "total": p.total,
             "max_error": _f(p.max_error), "status": p.status, "pattern": p.pattern or None,

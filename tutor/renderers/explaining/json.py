@@ -71,6 +71,8 @@ def explanation_dict(exp: Explanation) -> dict:
                 "derivative": _numbers(check.derivative),
                 "finite_difference": _numbers(check.finite_difference),
                 "max_rel_error": _numbers(check.max_rel_error),
+                "agreement": check.verdict.value,
+                "agreement_at": [v.value for v in check.verdicts],
             }
             if item.batch_value is not None:
                 entry["numeric"][lesson.reduce] = item.batch_value
@@ -95,6 +97,7 @@ def explanation_dict(exp: Explanation) -> dict:
             "finite_difference": [[_numbers(it.numeric.finite_difference) for it in row]
                                   for row in grid],
             "max_rel_error": _numbers(max(it.numeric.max_rel_error for row in grid for it in row)),
+            "agreement": exp.agreement.value,
         },
     }
     if lesson.general_text:
