@@ -7,7 +7,7 @@ import os
 import click
 
 from tutor.cli.base import UserError, command
-from tutor.cli.options import (Source, check_output_path, check_values_named, lesson_file_option,
+from tutor.cli.options import (Source, check_output_path, lesson_file_option,
                                output_index, parse_at, size_option)
 from tutor.i18n import _
 
@@ -74,7 +74,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     from tutor.backpropagation.graph import lesson_from_assignment
 
     the_lesson = source.load(lesson_from_assignment)
-    check_values_named(the_lesson, values)
+    values = the_lesson.values_for(values)
     if matrix:
         _refuse({k: options[k] for k in ("--expr", "--wrt", "--output", "--sample", "--plot",
                                          "--dot")},

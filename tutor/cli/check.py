@@ -7,7 +7,7 @@ import sys
 import click
 
 from tutor.cli.base import UserError, command
-from tutor.cli.options import (Source, check_values_named, expr_option, lesson_file_option,
+from tutor.cli.options import (Source, expr_option, lesson_file_option,
                                output_index, parse_at, size_option)
 from tutor.i18n import _
 
@@ -58,7 +58,7 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
     from tutor.checking.check import check_answer, check_claim, example_points
 
     the_lesson, var = _load(Source(lesson, expr, lesson_file, size).require_one(), wrt)
-    check_values_named(the_lesson, values)
+    values = the_lesson.values_for(values)
     index = output_index(the_lesson.output_names, output, "--of",
                          _("--of {output}: the function's components are {names}"))
     function = the_lesson.outputs[index]

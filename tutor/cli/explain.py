@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tutor.cli.base import command
-from tutor.cli.options import (Source, check_output_path, check_values_named, expr_option,
+from tutor.cli.options import (Source, check_output_path, expr_option,
                                lesson_file_option, parse_at, size_option)
 from tutor.i18n import _
 
@@ -52,7 +52,7 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
     the_lesson = source.load(lambda text: lesson_from_expression(text, wrt=wrt))
     chosen = (the_lesson.wrt if expr is not None
               else [s for name in wrt for s in the_lesson.names_for(name)])
-    check_values_named(the_lesson, values)
+    values = the_lesson.values_for(values)
     result = run(the_lesson, wrt=chosen or None, at=values)
 
     footer = "" if plot else _("plot it: {command}").format(

@@ -80,16 +80,11 @@ def output_index(names: list[str], name: str | None, option: str, message: str) 
     return names.index(name)
 
 
-def check_values_named(lesson, values: dict) -> None:
-    """Every name of ``--at`` is a variable of the lesson (the lesson says which are not)."""
-    for name in values:
-        lesson.symbol(name)
-
-
 # -- numbers typed on the command line ------------------------------------------------------
 def parse_at(values: tuple[str, ...], option: str = "--at") -> dict[str, object]:
-    """``--at name=1.5`` or ``--at name=1,2,3`` → {name: 1.5 or [1, 2, 3]}; ``option`` names
-    the option in messages (``--init`` reads the same syntax)."""
+    """``--at name=1.5``, ``--at name=1,2,3`` or rows ``--at "w=1,2;3,4"`` → {name: 1.5,
+    [1, 2, 3] or [[1, 2], [3, 4]]}; ``option`` names the option in messages (``--init`` reads
+    the same syntax)."""
     from tutor.errors import TutorError
     from tutor.numbers import number_list
 
@@ -104,12 +99,15 @@ def parse_at(values: tuple[str, ...], option: str = "--at") -> dict[str, object]
             raise UserError(_("{option} {name}: at most 100000 values")
                             .format(option=option, name=name))
         try:
-            nums = number_list(numbers, f"{option} {name}")
+            rows = [number_list(row, f"{option} {name}") for row in numbers.split(";")]
         except TutorError as exc:
             raise UserError(str(exc)) from None
+        if len({len(r) for r in rows}) != 1:
+            raise UserError(_("{option}: every row (between ;) needs the same number of values")
+                            .format(option=option))
         if name in out:
             raise UserError(_("{option} {name} given twice").format(option=option, name=name))
-        out[name] = nums[0] if len(nums) == 1 else nums
+        out[name] = rows if len(rows) > 1 else rows[0][0] if len(rows[0]) == 1 else rows[0]
     return out
 
 

@@ -23,12 +23,12 @@ except ModuleNotFoundError:  # Python 3.10
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import sympy
 
 from tutor.calculus.derivation import Named
-from tutor.errors import ExpressionError, LessonError
+from tutor.errors import ExpressionError, LessonError, ParameterError
 from tutor.i18n import N_, _, current_language
 from tutor.calculus.parser import parse_equation, parse_expression
 
@@ -101,6 +101,39 @@ class Lesson:
             raise LessonError(template.format(lesson=self.name, name=name,
                                               suggestion=_suggest(name, self.symbols),
                                               names=", ".join(self.symbols))) from None
+
+    def values_for(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values named by the user, with a family's values spread over its members.
+
+        A variable takes one number or a list (a batch).  A family such as ``x`` (x1 … xn)
+        takes n numbers, one per member (``x=1,2,3``), or rows of n numbers, one row per
+        sample (``x=[[1, 2, 3], [4, 5, 6]]``, typed ``x=1,2,3;4,5,6``).
+        """
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            rows = isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple))
+            if name not in self.symbols and name in self.families:
+                members = self.families[name]
+                table = value if rows else [value if isinstance(value, (list, tuple)) else [value]]
+                if any(len(row) != len(members) for row in table):
+                    raise ParameterError("at", _("{param} {name}: give {count} numbers, one for "
+                                                 "each of {members} (rows of {count} separated "
+                                                 "by ';' for a batch)"),
+                                         name=name, count=len(members), members=", ".join(members))
+                spread = {m: [row[k] for row in table] for k, m in enumerate(members)}
+                spread = {m: (v[0] if len(v) == 1 else v) for m, v in spread.items()}
+            else:
+                self.symbol(name)  # an unknown name is refused here, with a suggestion
+                if rows:
+                    raise ParameterError("at", _("{param} {name}: rows (;) are for a family like "
+                                                 "{family}; {name} takes one number or a list"),
+                                         name=name, family=next(iter(self.families), "w"))
+                spread = {name: value}
+            for member, v in spread.items():
+                if member in out:
+                    raise ParameterError("at", _("{param} {name}: given twice"), name=member)
+                out[member] = v
+        return out
 
     def names_for(self, text: str) -> list[sympy.Symbol]:
         """Symbols named by a user's ``--wrt`` value: a name, or a family such as ``w``."""

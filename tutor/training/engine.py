@@ -426,12 +426,12 @@ class CompiledObjective:
             if name in given:
                 v = np.asarray(given.pop(name), dtype=np.float64)
                 try:
-                    value = np.broadcast_to(v, shape).copy() if v.size in (1, value.size) or v.shape == shape \
-                        else None
-                    if value is None:
+                    if v.size == 1 or v.shape == shape:
+                        value = np.broadcast_to(v, shape).copy()
+                    elif v.size == value.size:
+                        value = v.reshape(shape).copy()  # the entries row by row
+                    else:
                         raise ValueError
-                    if v.size == value.size and v.shape != shape:
-                        value = v.reshape(shape).copy()
                 except ValueError:
                     if not shape:
                         message = _("{param} {name}: {given} values given, the parameter is "

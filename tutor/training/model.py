@@ -133,6 +133,8 @@ class Model:
         C = len(self.layer.z)
         w = np.asarray(true_w, dtype=np.float64)
         if kind == "classes":
+            if w.ndim == 1 and w.size == C:
+                w = w.reshape(1, C)  # one feature: a single row
             if w.ndim != 2 or w.shape[1] != C:
                 raise ParameterError("true_w", _("{param}: give a features × {count} matrix, rows "
                                                  "separated by ';' (like {example} for 2 "
