@@ -160,3 +160,14 @@ def test_gradcheck_default_tolerance_is_the_librarys_good():
     from tutor.cli import gradcheck as command
 
     assert command.GOOD == library.GOOD
+
+
+@pytest.mark.parametrize("args", [
+    ["explain", "sigmoid"], ["explain", "softmax", "--lang", "zh"], ["backprop", "neuron"],
+    ["backprop", "jacobian", "softmax"], ["check", "sigmoid", "1"], ["list"],
+    ["train", "linear_regression", "--synthetic", "--true-w", "1,2", "--epochs", "2"],
+])
+def test_piped_output_has_no_trailing_spaces(args):
+    output = CliRunner().invoke(main, args, env={"COLUMNS": "100"}).output
+    assert output.strip()
+    assert [line for line in output.splitlines() if line != line.rstrip()] == []

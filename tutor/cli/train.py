@@ -115,12 +115,11 @@ def _synthetic(true_w, true_b, samples, noise):
 
 
 def _run_and_show(session, fmt):
-    from rich.console import Console
-
+    from tutor.renderers.console import console as make_console
     from tutor.renderers.training import text as train_text
     from tutor.training.session import run
 
-    console = Console(highlight=False, stderr=fmt == "json")
+    console = make_console(stderr=fmt == "json")
     if fmt == "json":
         from tutor.renderers.training.json import history_json
 

@@ -8,6 +8,7 @@ number, exp as e^, small integer powers as superscripts, indices as subscripts).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable
 
 import sympy
@@ -76,7 +77,8 @@ class _Printer(StrPrinter):
         if m:
             return m.group(1) + m.group(2).translate(_SUB)
         if re.fullmatch(r"[A-Za-z]hat", name):
-            return name[0] + "\u0302"
+            # one precomposed letter where Unicode has it (ŷ), so that columns line up
+            return unicodedata.normalize("NFC", name[0] + "\u0302")
         return name
 
     _print_Dummy = _print_Symbol

@@ -8,6 +8,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from tutor.renderers.console import console as new_console
 from tutor.i18n import N_, _
 from tutor.assessment.quiz import MAX_TRIES, Quiz, Response
 from tutor.renderers.checking.text import render_verdict
@@ -102,7 +103,7 @@ def show(r: Response, c: Console, quiz: Quiz) -> None:
 def run_quiz(quiz: Quiz, read_line: Callable[[], str | None], console: Console | None = None,
              *, echo: bool = False) -> None:
     """Ask until the questions run out, ``q`` is typed or the input ends (None)."""
-    c = console or Console(highlight=False)
+    c = console or new_console()
     shown = -1
     while quiz.current is not None:
         if shown != quiz.position:

@@ -7,9 +7,9 @@ import json
 import os
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from tutor.renderers.console import console as new_console
 from tutor.i18n import N_, _
 
 #: the kinds of problem as the grader's table names them
@@ -61,7 +61,7 @@ def graded_json(result) -> str:
 
 def render_graded(result) -> None:
     """One student's grading: the score, then a row per problem with the reason."""
-    console = Console(highlight=False)
+    console = new_console()
     console.print(_("{student}   variant {variant}   score {score}").format(
         student=f"[bold]{result.student}[/bold]", variant=result.variant,
         score=f"[bold]{result.score:g} / {result.out_of}[/bold]"))

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tutor.renderers.console import console as new_console
 from tutor.backpropagation.graph import Backprop
 from tutor.calculus.agreement import Agreement
 from tutor.explaining.lesson import Origin
@@ -143,7 +144,7 @@ def backward_rows(bp: Backprop):
 
 class BackpropRenderer:
     def __init__(self, console: Console | None = None):
-        self.console = console or Console(highlight=False)
+        self.console = console or new_console()
 
     def render(self, bp: Backprop, *, footer: str = "") -> None:
         c = self.console
@@ -293,7 +294,7 @@ class TopicRenderer:
     """Lays out a :class:`~tutor.backpropagation.jacobian.Topic`: matrices as tables, sentences, checks."""
 
     def __init__(self, console: Console | None = None):
-        self.console = console or Console(highlight=False)
+        self.console = console or new_console()
 
     def render(self, topic, *, footer: str = "") -> None:
         from tutor.backpropagation.jacobian import Check, Line, Matrix

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tutor.renderers.console import console as new_console
 from tutor.checking.gradcheck import GOOD, WRONG, GradReport
 from tutor.i18n import N_, _
 from tutor.renderers.numbers import fmt, fmt_error
@@ -19,7 +20,7 @@ _MARK = {"good": ("✓", N_("good"), "green"), "suspicious": ("?", N_("suspiciou
 
 def render_gradcheck(report: GradReport, target: str, console: Console | None = None, *,
                      worst: int = 5) -> None:
-    c = console or Console(highlight=False)
+    c = console or new_console()
     head = Text()
     head.append(f"gradcheck {target}", style="bold")
     head.append("   " + _("loss = {loss}, central differences in float64")

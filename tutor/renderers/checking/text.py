@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tutor.renderers.console import console as new_console
 from tutor.checking.check import ClaimVerdict, Verdict
 from tutor.calculus.functions import elementary
 from tutor.i18n import N_, _
@@ -126,7 +127,7 @@ def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool =
                    hint: bool = True) -> None:
     """The verdict; ``reveal`` adds the whole derivation, ``hint=False`` leaves out the hint
     (the quiz gives hints only when asked)."""
-    c = console or Console(highlight=False)
+    c = console or new_console()
     label = _label(v)
     rows = _Rows(box=None, show_header=False, pad_edge=True, padding=(0, 2, 0, 2))
     rows.add_column(no_wrap=True)
@@ -171,7 +172,7 @@ def render_verdict(v: Verdict, console: Console | None = None, *, reveal: bool =
 
 
 def render_claim(v: ClaimVerdict, console: Console | None = None) -> None:
-    c = console or Console(highlight=False)
+    c = console or new_console()
     label = _label(v)
     where = _at(v.at)
     over = ""

@@ -12,6 +12,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from tutor.renderers.console import console as new_console
 from tutor.explaining.explanation import Explanation, Item
 from tutor.explaining.lesson import Origin
 from tutor.i18n import _
@@ -25,7 +26,7 @@ SIDE_BY_SIDE_WIDTH = 120
 
 class TextRenderer:
     def __init__(self, console: Console | None = None, *, all_steps: bool = False):
-        self.console = console or Console(highlight=False)
+        self.console = console or new_console()
         self.all_steps = all_steps
 
     # -- pieces ----------------------------------------------------------------------------
@@ -194,6 +195,6 @@ def render_lesson_list(lessons) -> None:
     for lesson in lessons:
         table.add_row(lesson.name, f"{lesson.title} — {lesson.summary}" if lesson.summary
                       else lesson.title)
-    Console(highlight=False).print(table)
-    Console(highlight=False).print("\n" + _("explain one with: tutor explain LESSON"),
+    new_console().print(table)
+    new_console().print("\n" + _("explain one with: tutor explain LESSON"),
                                    markup=False)
