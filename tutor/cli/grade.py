@@ -26,8 +26,8 @@ def grade(key, answers, csv_path, fmt, force):
     "3: 0.125", with a line "variant: s7-v03" naming the sheet (see the README).
 
     \b
-    tutor grade sheets/key.json ada.txt
-    tutor grade sheets/key.json answers/ --csv scores.csv
+    tutor grade sheets/key.json class/ada.txt
+    tutor grade sheets/key.json class/ --csv scores.csv
     """
     from tutor.assessment.grade import answer_files, grade_path, scores_csv
     from tutor.assessment.key import read_key

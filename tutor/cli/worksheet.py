@@ -37,7 +37,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, f
     \b
     tutor worksheet sigmoid softmax --variants 30 --seed 7 --out sheets/
     tutor worksheet linear_regression neuron -n 10 -k 5 --format pdf --out week3/
-    tutor grade sheets/key.json answers/
+    tutor grade sheets/key.json class/
     """
     from tutor.assessment.worksheet import check_counts, make_worksheets
     from tutor.renderers.assessment.files import check_folder, render_files, write_files

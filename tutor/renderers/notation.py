@@ -143,7 +143,7 @@ def text(expr) -> str:
     """One line of Unicode for a terminal."""
     s = _PRINTER.doprint(expr)
     s = _superscripts(s)
-    s = re.sub(r"(?<![\w.])(\d+)\*(?=[A-Za-zσ(e|\[])", r"\1", s)  # 2*x → 2x
+    s = re.sub(r"(?<![\w.])(\d+)\*(?=[A-Za-zŷσ(e|\[]|[^\W\d_])", r"\1", s)  # 2*x → 2x, 2*ŷ → 2ŷ
     s = s.replace("*", "·")
     s = s.replace("-", "−")
     return s

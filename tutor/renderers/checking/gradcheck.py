@@ -13,6 +13,7 @@ from tutor.renderers.console import console as new_console
 from tutor.checking.gradcheck import GOOD, WRONG, GradReport
 from tutor.i18n import N_, _
 from tutor.renderers.numbers import fmt, fmt_error
+from tutor.renderers.prose import Prose
 
 _MARK = {"good": ("✓", N_("good"), "green"), "suspicious": ("?", N_("suspicious"), "yellow"),
          "wrong": ("✗", N_("wrong"), "red")}
@@ -53,7 +54,7 @@ def render_gradcheck(report: GradReport, target: str, console: Console | None = 
     for p in report.params:
         if p.pattern:
             c.print(Text(f"{p.name}: {p.pattern}", style="bold"))
-    c.print(Text(_("relative error |a − n| / max(|a|, |n|): below {good} good, {good} … {wrong} "
+    c.print(Prose(_("relative error |a − n| / max(|a|, |n|): below {good} good, {good} … {wrong} "
                    "suspicious, above {wrong} wrong; gradients smaller than {floor} are compared "
                    "on that scale. At a kink (ReLU at 0, max, |x|) any slope between the "
                    "one-sided differences is right. Errors up to {tolerance} pass "

@@ -16,6 +16,7 @@ from rich.text import Text
 from tutor.training.engine import Inputs
 from tutor.i18n import N_, _, current_language
 from tutor.renderers.notation import text as math_text
+from tutor.renderers.prose import Prose, whole
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -156,9 +157,11 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             samples=_samples(samples), source=source, kind=kind, shuffle=shuffle, epochs=epochs)))
     if bound is not None:
         mark = "✓" if settings.lr < bound.lr_max else _("✗ above it: expect divergence")
-        rows.append(("step size", _("η = {lr}   (largest stable η for this data: 2/λ_max = "
-                                    "{lr_max}, λ_max of the Hessian of {of})  {mark}").format(
-            lr=fmt(settings.lr), lr_max=fmt(bound.lr_max), of=bound.of, mark=mark)))
+        rows.append(("step size", Prose(_("η = {lr}   (largest stable η for this data: "
+                                          "2/λ_max = {lr_max}, λ_max of the Hessian of {of})  "
+                                          "{mark}").format(
+            lr=fmt(settings.lr),
+            lr_max=whole(fmt(bound.lr_max)), of=bound.of, mark=whole(mark)))))
     else:
         rows.append(("step size", f"η = {fmt(settings.lr)}"))
     _rows(t, rows)
@@ -226,7 +229,7 @@ def result(console: Console, model, history, comparison, bound, advice: str | No
                 _("before the first step: {reason}").format(reason=history.stop_reason))
         t.add_row(Text(_label("stopped"), style="bold red"), Text(stop, style="red"))
         if advice:
-            t.add_row(_label("why"), advice)
+            t.add_row(_label("why"), Prose(advice))
         console.print(t)
     chart = loss_chart(history)
     if chart:
