@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: catalog entries that are mathematics only, the same in every language
 MATH_ONLY = {"d/dx x = 1", "d/du eᵘ = eᵘ", "d/du log u = 1/u", "σ′ = σ(1 − σ)", "softplus′ = σ",
+             "SiLU′ = σ(u)(1 + u(1 − σ(u)))", "softsign′ = 1/(1 + |u|)²",
              "true/false"}
 
 

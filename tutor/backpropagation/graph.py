@@ -24,11 +24,10 @@ import sympy
 from tutor.calculus.derivation import Named
 from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
-from tutor.calculus.functions import relu, sigmoid, softplus
+from tutor.calculus.table import FUNCTIONS
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.agreement import FLOOR, GOOD, Agreement, judge, overall
-from tutor.calculus.numeric import (Differences, batch, compile_expr, differences,
-                                    stable_sigmoid, stable_softplus)
+from tutor.calculus.numeric import Differences, batch, compile_expr, differences
 
 #: values given to the variables of a typed expression that --at does not set
 DEFAULT_VALUES = (0.5, -0.2, 1.5, 0.8, -1.0, 2.0, 0.3, -0.6)
@@ -50,49 +49,9 @@ class Unary:
     kink: tuple | None = None
 
 
-def _sech2(u, y):
-    return 1.0 - y * y
-
-
-UNARY: dict[str, Unary] = {
-    "exp": Unary(sympy.exp, np.exp, lambda u, y: y, lambda u, y: y),
-    "log": Unary(sympy.log, np.log, lambda u, y: 1.0 / u, lambda u, y: 1 / u),
-    "sigmoid": Unary(sigmoid, stable_sigmoid, lambda u, y: y * (1.0 - y), lambda u, y: y * (1 - y)),
-    "softplus": Unary(softplus, stable_softplus, lambda u, y: stable_sigmoid(u),
-                      lambda u, y: sigmoid(u)),
-    "tanh": Unary(sympy.tanh, np.tanh, _sech2, lambda u, y: 1 - y ** 2),
-    "relu": Unary(relu, lambda u: np.maximum(u, 0.0), lambda u, y: (u > 0).astype(np.float64),
-                  lambda u, y: sympy.Heaviside(u, 0), kink=(0.0, 1.0, 0.0)),
-    "abs": Unary(sympy.Abs, np.abs, lambda u, y: np.sign(u), lambda u, y: sympy.sign(u),
-                 kink=(-1.0, 1.0, 0.0)),
-    "step": Unary(sympy.Heaviside, lambda u: np.heaviside(u, 0.5), lambda u, y: np.zeros_like(u),
-                  lambda u, y: sympy.S.Zero, kink=(0.0, 0.0, 0.0)),
-    "sign": Unary(sympy.sign, np.sign, lambda u, y: np.zeros_like(u), lambda u, y: sympy.S.Zero,
-                  kink=(0.0, 0.0, 0.0)),
-    "sec": Unary(sympy.sec, lambda u: 1.0 / np.cos(u), lambda u, y: y * np.tan(u),
-                 lambda u, y: y * sympy.tan(u)),
-    "csc": Unary(sympy.csc, lambda u: 1.0 / np.sin(u), lambda u, y: -y / np.tan(u),
-                 lambda u, y: -y * sympy.cot(u)),
-    "cot": Unary(sympy.cot, lambda u: 1.0 / np.tan(u), lambda u, y: -1.0 - y * y,
-                 lambda u, y: -1 - y ** 2),
-    "sin": Unary(sympy.sin, np.sin, lambda u, y: np.cos(u), lambda u, y: sympy.cos(u)),
-    "cos": Unary(sympy.cos, np.cos, lambda u, y: -np.sin(u), lambda u, y: -sympy.sin(u)),
-    "tan": Unary(sympy.tan, np.tan, lambda u, y: 1.0 + y * y, lambda u, y: 1 + y ** 2),
-    "sinh": Unary(sympy.sinh, np.sinh, lambda u, y: np.cosh(u), lambda u, y: sympy.cosh(u)),
-    "cosh": Unary(sympy.cosh, np.cosh, lambda u, y: np.sinh(u), lambda u, y: sympy.sinh(u)),
-    "asin": Unary(sympy.asin, np.arcsin, lambda u, y: 1.0 / np.sqrt(1.0 - u * u),
-                  lambda u, y: 1 / sympy.sqrt(1 - u ** 2)),
-    "acos": Unary(sympy.acos, np.arccos, lambda u, y: -1.0 / np.sqrt(1.0 - u * u),
-                  lambda u, y: -1 / sympy.sqrt(1 - u ** 2)),
-    "atan": Unary(sympy.atan, np.arctan, lambda u, y: 1.0 / (1.0 + u * u),
-                  lambda u, y: 1 / (1 + u ** 2)),
-    "asinh": Unary(sympy.asinh, np.arcsinh, lambda u, y: 1.0 / np.sqrt(u * u + 1.0),
-                   lambda u, y: 1 / sympy.sqrt(u ** 2 + 1)),
-    "acosh": Unary(sympy.acosh, np.arccosh, lambda u, y: 1.0 / np.sqrt(u * u - 1.0),
-                   lambda u, y: 1 / sympy.sqrt(u ** 2 - 1)),
-    "atanh": Unary(sympy.atanh, np.arctanh, lambda u, y: 1.0 / (1.0 - u * u),
-                   lambda u, y: 1 / (1 - u ** 2)),
-}
+#: every function of the table as a node of the graph
+UNARY: dict[str, Unary] = {f.op: Unary(f.sympy, f.numpy, f.slope, f.slope_formula, f.kink)
+                           for f in FUNCTIONS}
 _UNARY_BY_CLASS = {u.sympy_fn: name for name, u in UNARY.items()}
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from tutor.errors import TutorError
 from tutor.i18n import _
-from tutor.calculus.numeric import stable_sigmoid
+from tutor.calculus.table import FUNCTIONS
 
 
 class ShapeError(TutorError):
@@ -210,34 +210,6 @@ class Tensor:
         return self.sum(axis) * (1.0 / n)
 
     # -- elementwise functions -----------------------------------------------------------------
-    def exp(self) -> "Tensor":
-        y = np.exp(self.data)
-        return self._result(y, (self,), "exp", lambda g: (g * y,))
-
-    def log(self) -> "Tensor":
-        x = self.data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.log(x)
-        return self._result(y, (self,), "log", lambda g: (g / x,))
-
-    def tanh(self) -> "Tensor":
-        y = np.tanh(self.data)
-        return self._result(y, (self,), "tanh", lambda g: (g * (1.0 - y * y),))
-
-    def sigmoid(self) -> "Tensor":
-        y = stable_sigmoid(self.data)
-        return self._result(y, (self,), "sigmoid", lambda g: (g * (y * (1.0 - y)),))
-
-    def softplus(self) -> "Tensor":
-        x = self.data
-        return self._result(np.logaddexp(0.0, x), (self,), "softplus",
-                            lambda g: (g * stable_sigmoid(x),))
-
-    def relu(self) -> "Tensor":
-        x = self.data
-        # at exactly 0 the slope used is 0 (the left-hand value)
-        return self._result(np.maximum(x, 0.0), (self,), "relu", lambda g: (g * (x > 0),))
-
     def softmax(self, axis: int = -1) -> "Tensor":
         x = self.data
         if not -x.ndim <= axis < max(x.ndim, 1):
@@ -328,3 +300,28 @@ def jacobian(fn: Callable[[Tensor], Tensor], x: np.ndarray) -> tuple[np.ndarray,
         y.backward(v.reshape(y.shape))
         rows.append(np.zeros(xt.data.size) if xt.grad is None else xt.grad.ravel().copy())
     return y.data, np.array(rows).reshape(y.data.size, xt.data.size)
+
+
+def _elementwise(function):
+    """A Tensor method applying ``function`` of the table elementwise, with its slope."""
+
+    def method(self) -> "Tensor":
+        x = self.data
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            y = np.asarray(function.numpy(x), dtype=np.float64)
+
+        def backward(g):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                return (g * function.slope(x, y),)
+
+        return self._result(y, (self,), function.name, backward)
+
+    method.__name__ = function.name
+    method.__doc__ = f"{function.display}(x), elementwise; its gradient is the table's slope."
+    return method
+
+
+# every function of the table is a method: t.exp(), t.sigmoid(), t.gelu(), …
+for _function in FUNCTIONS:
+    if not hasattr(Tensor, _function.name):
+        setattr(Tensor, _function.name, _elementwise(_function))

@@ -85,11 +85,51 @@ class relu(Function):
         return body if exp is None else r"%s^{%s}" % (body, exp)
 
 
-NAMED = (sigmoid, softplus, relu)
+def named_function(name: str, *, written, derivative=None, latex: str = "") -> type:
+    """A SymPy function ``name(u)`` defined by its elementary form ``written(u)``, with the
+    derivative ``derivative(u)`` (default: the derivative of the written form).  The class
+    carries both as ``.written`` and ``.derivative``; see :mod:`tutor.calculus.table`."""
+    if derivative is None:
+        u = sympy.Dummy("u", real=True)
+        slope = sympy.diff(written(u), u)
+
+        def derivative(arg):
+            return slope.xreplace({u: arg})
+
+    def eval(cls, arg):
+        if arg.is_zero:
+            return S.Zero
+
+    def fdiff(self, argindex=1):
+        return derivative(self.args[0])
+
+    def rewrite(self, arg, **kwargs):
+        return written(arg)
+
+    def evalf(self, prec):
+        return written(self.args[0])._eval_evalf(prec)
+
+    def to_latex(self, printer, exp=None):
+        body = r"%s\left(%s\right)" % (latex or r"\operatorname{%s}" % name,
+                                        printer._print(self.args[0]))
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+    return type(name, (Function,), {
+        "__module__": __name__, "__doc__": f"{name}(u), written out as {written(sympy.Symbol('u'))}",
+        "nargs": 1, "is_real": True, "eval": classmethod(eval), "fdiff": fdiff,
+        "_eval_rewrite_as_exp": rewrite, "_eval_evalf": evalf, "_latex": to_latex,
+        "written": staticmethod(written), "derivative": staticmethod(derivative)})
+
+
+def _named():
+    from tutor.calculus.table import NAMED
+
+    return NAMED
 
 
 def elementary(expr: sympy.Expr) -> sympy.Expr:
     """The same expression with the named functions written out (σ → 1/(1+e^(−z)), …)."""
+    NAMED = _named()
     if not expr.has(*NAMED):
         return expr
     # only the named function itself is rewritten: e.rewrite(exp) would also turn a sin or

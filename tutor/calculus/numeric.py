@@ -20,24 +20,11 @@ from tutor.errors import ParameterError
 from tutor.i18n import _
 from tutor.calculus.agreement import relative_error  # noqa: F401  (re-exported)
 from tutor.calculus.functions import stable_form  # noqa: F401  (re-exported)
+from tutor.calculus.table import FUNCTIONS, numpy_relu, stable_sigmoid, stable_softplus  # noqa: F401
 
 
-def stable_sigmoid(z):
-    z = np.asarray(z, dtype=np.float64)
-    # e^(−|z|) never overflows; pick the algebraically equal form by the sign of z
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def stable_softplus(z):
-    return np.logaddexp(0.0, np.asarray(z, dtype=np.float64))
-
-
-def numpy_relu(z):
-    return np.maximum(np.asarray(z, dtype=np.float64), 0.0)
-
-
-NUMPY_FUNCTIONS = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "relu": numpy_relu}
+#: the lambdify namespace for the functions the tutor defines itself (σ, softplus, GELU, …)
+NUMPY_FUNCTIONS = {f.name: f.numpy for f in FUNCTIONS if f.custom}
 
 #: the modules the printed code refers to: NumPy's printer writes max/min of several arguments
 #: as ``functools.reduce(numpy.maximum, [...])``

@@ -93,7 +93,7 @@ from typing import Callable, Mapping
 import sympy
 
 from tutor.errors import ExpressionError
-from tutor.calculus.functions import relu, sigmoid, softplus
+from tutor.calculus.table import FUNCTIONS
 from tutor.i18n import _
 
 __all__ = [
@@ -127,57 +127,22 @@ def _log(x, base=None):
     return sympy.log(x) if base is None else sympy.log(x, base)
 
 
-def _heaviside(x):
-    """The unit step, with the value 0 at 0 (the convention this project uses for ReLU')."""
-    return sympy.Heaviside(x, 0)
-
-
 #: An arity is an exact count, or ``(least, most)`` where ``most`` may be ``None``.
 Arity = int | tuple[int, int | None]
 
 #: Every function name a learner may call: name -> (builder, arity).  Aliases share builders.
 KNOWN_FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], Arity]] = {
-    "exp": (sympy.exp, 1),
+    **{name: (f.make or f.sympy, 1) for f in FUNCTIONS for name in f.typed},
     "log": (_log, (1, 2)),
-    "ln": (sympy.log, 1),
     "sqrt": (sympy.sqrt, 1),
-    "abs": (sympy.Abs, 1),
-    "sin": (sympy.sin, 1),
-    "cos": (sympy.cos, 1),
-    "tan": (sympy.tan, 1),
-    "sec": (sympy.sec, 1),
-    "csc": (sympy.csc, 1),
-    "cot": (sympy.cot, 1),
-    "asin": (sympy.asin, 1),
-    "arcsin": (sympy.asin, 1),
-    "acos": (sympy.acos, 1),
-    "arccos": (sympy.acos, 1),
-    "atan": (sympy.atan, 1),
-    "arctan": (sympy.atan, 1),
-    "sinh": (sympy.sinh, 1),
-    "cosh": (sympy.cosh, 1),
-    "tanh": (sympy.tanh, 1),
-    "asinh": (sympy.asinh, 1),
-    "acosh": (sympy.acosh, 1),
-    "atanh": (sympy.atanh, 1),
-    "sigmoid": (sigmoid, 1),
-    "sig": (sigmoid, 1),
-    "logistic": (sigmoid, 1),
-    "σ": (sigmoid, 1),
-    "softplus": (softplus, 1),
-    "relu": (relu, 1),
-    "ReLU": (relu, 1),
     "max": (sympy.Max, (2, None)),
     "min": (sympy.Min, (2, None)),
-    "heaviside": (_heaviside, 1),
-    "sign": (sympy.sign, 1),
 }
 
 # The names listed when an unknown function is called (aliases left out to keep it short).
-_SHOWN_FUNCTIONS = (
-    "exp, log, ln, sqrt, abs, sin, cos, tan, sec, csc, cot, asin, acos, atan, sinh, cosh, "
-    "tanh, asinh, acosh, atanh, sigmoid, softplus, relu, max, min, heaviside, sign"
-)
+_SHOWN_FUNCTIONS = ", ".join(
+    [f.name for f in FUNCTIONS if f.name not in ("sign", "heaviside")]
+    + ["ln", "sqrt", "max", "min", "heaviside", "sign"])
 
 # ---------------------------------------------------------------------------------------------
 # Characters and LaTeX commands

@@ -20,26 +20,13 @@ from tutor.errors import ParameterError
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, floor, judge, overall, scaled_error
 from tutor.calculus.functions import stable_form
+from tutor.calculus.table import FUNCTIONS
 
 _EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
 
 
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def _softplus(z: float) -> float:
-    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
-
-
-def _relu(z: float) -> float:
-    return max(z, 0.0)
-
-
-SCALAR_FUNCTIONS = {"sigmoid": _sigmoid, "softplus": _softplus, "relu": _relu}
+#: plain-float forms of the functions Python's math module lacks (σ, softplus, GELU, …)
+SCALAR_FUNCTIONS = {f.name: f.scalar for f in FUNCTIONS if f.scalar is not None}
 
 
 def compile_scalar(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable[..., float]:

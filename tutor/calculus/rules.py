@@ -25,6 +25,7 @@ from sympy import (
 from tutor.errors import TutorError
 from tutor.i18n import N_, _
 from tutor.calculus.functions import relu, sigmoid, softplus
+from tutor.calculus.table import FUNCTIONS
 from tutor.calculus.steps import Step
 from tutor.calculus.verify import same_value
 
@@ -46,35 +47,8 @@ class Outer:
     note: str = ""
 
 
-_KINK = N_("not differentiable where {u} = 0; this project uses the one-sided value {v} there")
-
-OUTER: dict[type, Outer] = {
-    exp: Outer("exp", lambda u: exp(u)),
-    log: Outer("log", lambda u: 1 / u),
-    sin: Outer("trig", lambda u: cos(u)),
-    cos: Outer("trig", lambda u: -sin(u)),
-    tan: Outer("trig", lambda u: 1 + tan(u) ** 2),
-    sec: Outer("trig", lambda u: sec(u) * tan(u)),
-    csc: Outer("trig", lambda u: -csc(u) * cot(u)),
-    cot: Outer("trig", lambda u: -1 - cot(u) ** 2),
-    asin: Outer("inverse trig", lambda u: 1 / sqrt(1 - u**2)),
-    acos: Outer("inverse trig", lambda u: -1 / sqrt(1 - u**2)),
-    atan: Outer("inverse trig", lambda u: 1 / (1 + u**2)),
-    sinh: Outer("hyperbolic", lambda u: cosh(u)),
-    cosh: Outer("hyperbolic", lambda u: sinh(u)),
-    tanh: Outer("hyperbolic", lambda u: 1 - tanh(u) ** 2),
-    asinh: Outer("inverse hyperbolic", lambda u: 1 / sqrt(u**2 + 1)),
-    # written as 1/(√(u−1)·√(u+1)), not 1/√(u²−1): the two agree on acosh's real domain
-    # u > 1, but only the first is the derivative of the principal branch everywhere
-    acosh: Outer("inverse hyperbolic", lambda u: 1 / (sqrt(u - 1) * sqrt(u + 1))),
-    atanh: Outer("inverse hyperbolic", lambda u: 1 / (1 - u**2)),
-    sigmoid: Outer("sigmoid", lambda u: sigmoid(u) * (1 - sigmoid(u))),
-    softplus: Outer("softplus", lambda u: sigmoid(u)),
-    relu: Outer("relu", lambda u: Heaviside(u, 0), _KINK),
-    Abs: Outer("abs", lambda u: sign(u), _KINK),
-    sign: Outer("step", lambda u: S.Zero, N_("a step: 0 everywhere except the jump at {u} = 0")),
-    Heaviside: Outer("step", lambda u: S.Zero, N_("a step: 0 everywhere except the jump at {u} = 0")),
-}
+#: the outer rule of every function the tutor knows, from its one declaration
+OUTER: dict[type, Outer] = {f.sympy: Outer(f.rule, f.outer, f.note) for f in FUNCTIONS}
 
 _FRESH = ("u", "v", "p", "q", "r")
 

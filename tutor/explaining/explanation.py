@@ -9,7 +9,8 @@ import sympy
 
 from tutor.calculus.derivation import Named, derive, expand_named
 from tutor.errors import ParameterError, TutorError
-from tutor.calculus.functions import NAMED, elementary, sigmoid, stable_form
+from tutor.calculus.functions import elementary, sigmoid, stable_form
+from tutor.calculus.table import NAMED
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, overall
 from tutor.explaining.lesson import Lesson, Origin

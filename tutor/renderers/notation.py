@@ -16,6 +16,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from tutor.calculus.steps import Step
+from tutor.calculus.table import FUNCTIONS
 from tutor.i18n import N_, _
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -38,16 +39,14 @@ RULE_NAMES = {
     "inverse trig": N_("inverse trig."),
     "hyperbolic": N_("hyperbolic"),
     "inverse hyperbolic": N_("inverse hyperbolic"),
-    "sigmoid": N_("σ′ = σ(1 − σ)"),
-    "softplus": N_("softplus′ = σ"),
-    "relu": N_("ReLU (kink at 0)"),
-    "abs": N_("|u|′ = sign u (kink)"),
     "step": N_("step function"),
     "max": N_("max (kink)"),
     "min": N_("min (kink)"),
     "simplify": N_("simplify"),
     "recognise": N_("recognise"),
     "assume": N_("assume"),
+    # a function's own rule, as its declaration states it (σ′ = σ(1 − σ), …)
+    **{f.rule: f.statement for f in FUNCTIONS if f.statement},
 }
 
 
@@ -68,6 +67,10 @@ def paragraph(s: str) -> str:
             out += " "
         out += line
     return out
+
+
+#: how the functions the tutor defines are shown: σ(z), ReLU(z), GELU(z)
+DISPLAY = {f.name: f.display for f in FUNCTIONS if f.custom}
 
 
 class _Printer(StrPrinter):
@@ -106,11 +109,11 @@ class _Printer(StrPrinter):
     def _print_exp(self, expr):
         return "e^" + self._group(expr.args[0])
 
-    def _print_sigmoid(self, expr):
-        return "σ(" + self._print(expr.args[0]) + ")"
-
-    def _print_relu(self, expr):
-        return "ReLU(" + self._print(expr.args[0]) + ")"
+    def _print_Function(self, expr):
+        declared = DISPLAY.get(type(expr).__name__)
+        if declared and len(expr.args) == 1:
+            return declared + "(" + self._print(expr.args[0]) + ")"
+        return super()._print_Function(expr)
 
     def _print_Heaviside(self, expr):
         arg = self._print(expr.args[0])

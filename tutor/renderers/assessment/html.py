@@ -12,12 +12,17 @@ import re
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
+from tutor.calculus.table import FUNCTIONS
 from tutor.i18n import _, current_language
 from tutor.assessment.worksheet import Sheet
 from tutor.renderers.assessment.sheet import (AnswerLine, Code, Document, Heading, Math, Name, Num, Para, Partial, Steps,
                     Table, number_text, sheet_document)
 
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+#: how the functions the tutor defines are shown: σ, ReLU, GELU, …
+DISPLAY = {f.name: f.display for f in FUNCTIONS if f.custom}
 
 
 class _Printer(MathMLPresentationPrinter):
@@ -31,14 +36,11 @@ class _Printer(MathMLPresentationPrinter):
         mrow.appendChild(self._paren_comma_separated(e.args[0]))
         return mrow
 
-    def _print_sigmoid(self, e):
-        return self._named("σ", e)
-
-    def _print_relu(self, e):
-        return self._named("ReLU", e)
-
-    def _print_softplus(self, e):
-        return self._named("softplus", e)
+    def _print_Function(self, e):
+        declared = DISPLAY.get(type(e).__name__)
+        if declared and len(e.args) == 1:
+            return self._named(declared, e)
+        return super()._print_Function(e)
 
     def _print_Heaviside(self, e):
         return self._named("θ", e)

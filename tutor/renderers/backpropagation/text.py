@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tutor.calculus.table import FUNCTIONS
 from tutor.renderers.console import console as new_console
 from tutor.backpropagation.graph import Backprop
 from tutor.calculus.agreement import Agreement
@@ -27,9 +28,9 @@ from tutor.renderers.numbers import fmt, fmt_error, fmt_input
 OPERATIONS = {
     "variable": "", "constant": N_("number"), "add": N_("sum"), "mul": N_("product"),
     "power": N_("power"), "exp_base": N_("power"), "pow": N_("power"), "max": "max", "min": "min",
-    "exp": "exp", "log": "log", "sigmoid": "σ", "softplus": "softplus", "tanh": "tanh",
-    "relu": "ReLU", "abs": "|·|", "step": N_("step"), "sign": N_("sign"), "sec": "sec",
-    "csc": "csc", "cot": "cot",
+    # every function of the table by its shown name (σ, ReLU, GELU, …)
+    **{f.op: f.display for f in FUNCTIONS},
+    "step": N_("step"), "sign": N_("sign"),
 }
 #: the roles of a graph's variables, as shown
 ROLES = {"input": N_("input"), "parameter": N_("parameter"), "target": N_("target")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 
+from tutor.calculus.table import FUNCTIONS
 from tutor.explaining.explanation import Explanation
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
@@ -98,9 +99,10 @@ def prose(s: str) -> str:
     return joined.replace("$$", "")
 
 
-RULE_LATEX = {"exp": r"\tfrac{d}{du} e^u = e^u", "sigmoid": r"\sigma' = \sigma(1 - \sigma)",
-              "softplus": r"\operatorname{softplus}' = \sigma", "abs": r"|u|' = \operatorname{sign} u",
-              "log": r"\tfrac{d}{du} \log u = 1/u", "variable": r"\tfrac{d}{dx} x = 1"}
+RULE_LATEX = {"exp": r"\tfrac{d}{du} e^u = e^u", "log": r"\tfrac{d}{du} \log u = 1/u",
+              "variable": r"\tfrac{d}{dx} x = 1",
+              # a function's own rule, as its declaration states it
+              **{f.rule: f.statement_latex for f in FUNCTIONS if f.statement_latex}}
 
 
 def latex_name(name: str) -> str:

@@ -1,0 +1,136 @@
+"""One declaration per function: GELU (tanh approximation), SiLU/swish and softsign, added to
+tutor/calculus/table.py alone, work in explain, check, backprop, train and the tensor engine.
+Every expected number comes from the formulas written out here with NumPy and from central
+finite differences of those formulas, not from the code under test."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tutor.cli import main
+
+K, C = math.sqrt(2 / math.pi), 0.044715
+
+
+def gelu(z):
+    z = np.asarray(z, dtype=np.float64)
+    return 0.5 * z * (1 + np.tanh(K * (z + C * z ** 3)))
+
+
+def silu(z):
+    z = np.asarray(z, dtype=np.float64)
+    return z / (1 + np.exp(-z))
+
+
+def softsign(z):
+    z = np.asarray(z, dtype=np.float64)
+    return z / (1 + np.abs(z))
+
+
+HAND = {"gelu": gelu, "silu": silu, "softsign": softsign}
+POINTS = np.array([-3.0, -1.0, -0.2, 0.3, 1.0, 2.5])
+
+
+def slope(f, z, h=1e-6):
+    """Central finite difference of a hand-written formula."""
+    return (f(z + h) - f(z - h)) / (2 * h)
+
+
+def _run(args):
+    result = CliRunner().invoke(main, args + ["--lang", "en"])
+    assert result.exit_code in (0, 1), result.output
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_explain_values_and_derivatives_match_the_formulas(name):
+    at = ",".join(f"{v:g}" for v in POINTS)
+    out = _run(["explain", "--expr", f"{name}(z)", "--at", f"z={at}", "--format", "json"]).output
+    numeric = json.loads(out)["derivatives"][0]["numeric"]
+    assert numeric["value"] == pytest.approx(HAND[name](POINTS), rel=1e-12, abs=1e-15)
+    assert numeric["derivative"] == pytest.approx(slope(HAND[name], POINTS), rel=1e-7)
+    assert numeric["agreement"] == "agrees"
+
+
+@pytest.mark.parametrize("name,answer", [
+    ("silu", "sigmoid(x)*(1 + x*(1 - sigmoid(x)))"),
+    ("swish", "1/(1+exp(-x)) + x*exp(-x)/(1+exp(-x))^2"),
+    ("softsign", "1/(1 + abs(x))^2"),
+])
+def test_check_accepts_a_hand_derived_derivative(name, answer):
+    assert _run(["check", "--expr", f"{name}(x)", answer]).exit_code == 0
+    assert _run(["check", "--expr", f"{name}(x)", "1"]).exit_code == 1
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_backprop_gradient_matches_finite_differences_of_the_formula(name):
+    w, x, b = 0.7, 1.3, -0.4
+    out = _run(["backprop", "--expr", f"L = {name}(w*x + b)", "--at", f"w={w}", "--at", f"x={x}",
+                "--at", f"b={b}", "--wrt", "w", "--format", "json"]).output
+    grad = json.loads(out)["gradients"]["w"]
+    assert grad == pytest.approx(x * slope(HAND[name], w * x + b), rel=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_tensor_engine_forward_and_backward(name):
+    from tutor.backpropagation.tensor import tensor
+
+    t = tensor(POINTS.copy())
+    y = getattr(t, name)()
+    assert np.allclose(y.data, HAND[name](POINTS), rtol=1e-12, atol=1e-15)
+    y.sum().backward()
+    assert np.allclose(t.grad, slope(HAND[name], POINTS), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_large_inputs_stay_finite(name):
+    from tutor.backpropagation.tensor import tensor
+
+    z = np.array([-1e4, -800.0, 800.0, 1e4])
+    t = tensor(z)
+    y = getattr(t, name)()
+    y.sum().backward()
+    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(t.grad))
+    # far out the functions are (nearly) linear or flat: their limits by hand
+    expected = {"gelu": [0.0, 0.0, 800.0, 1e4], "silu": [0.0, 0.0, 800.0, 1e4],
+                "softsign": z / (1 + np.abs(z))}[name]
+    assert np.allclose(y.data, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_one_step_of_training_through_silu():
+    # L = mean (silu(w·x) − y)²; one full-batch step from w = 0.5 with η = 0.1, by hand
+    x, y, w0, lr = np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.0, 2.0]), 0.5, 0.1
+    grad = np.mean(2 * (silu(w0 * x) - y) * x * slope(silu, w0 * x))
+    out = _run(["train", "--expr", "(silu(w*x) - y)**2", "--params", "w", "--data", "x=1,2,3",
+                "--data", "y=0.5,1,2", "--init", "w=0.5", "--lr", "0.1", "--epochs", "1",
+                "--format", "json"]).output
+    assert json.loads(out)["params"]["w"] == pytest.approx(w0 - lr * grad, rel=1e-7)
+
+
+def test_every_engine_builds_its_map_from_the_one_table():
+    from tutor.backpropagation.graph import UNARY
+    from tutor.backpropagation.tensor import Tensor
+    from tutor.calculus.numeric import NUMPY_FUNCTIONS
+    from tutor.calculus.parser import KNOWN_FUNCTIONS
+    from tutor.calculus.pointwise import SCALAR_FUNCTIONS
+    from tutor.calculus.rules import OUTER
+    from tutor.calculus.table import FUNCTIONS
+
+    assert {f.sympy for f in FUNCTIONS} == set(OUTER)
+    assert {f.op for f in FUNCTIONS} == set(UNARY)
+    assert all(callable(getattr(Tensor, f.name, None)) for f in FUNCTIONS)
+    assert {f.name for f in FUNCTIONS if f.custom} == set(NUMPY_FUNCTIONS)
+    assert {name for f in FUNCTIONS for name in f.typed} <= set(KNOWN_FUNCTIONS)
+    assert {"gelu", "silu", "softsign", "sigmoid", "softplus", "relu"} <= set(SCALAR_FUNCTIONS)
+    # the new functions are named nowhere else in the package
+    import pathlib
+
+    import tutor
+
+    root = pathlib.Path(tutor.__file__).parent
+    mentions = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
+                if "softsign" in p.read_text(encoding="utf-8")]
+    assert mentions == ["calculus/table.py"]
