@@ -20,7 +20,8 @@ from sympy.printing.str import StrPrinter
 from tutor.i18n import _
 from tutor.errors import ExpressionError, TutorError
 from tutor.calculus.parser import parse_equation, parse_expression
-from tutor.assessment.worksheet import Sheet, Worksheets
+from tutor.assessment.kinds import KINDS
+from tutor.assessment.problems import Sheet, Worksheets
 
 FORMAT = "tutor-worksheet-key"
 VERSION = 1
@@ -60,6 +61,17 @@ def _number(value: sympy.Expr) -> dict:
     return out
 
 
+def answer_entry(p) -> dict:
+    """What the key holds of a problem's answer, by its type: the expression, the numbers
+    with their tolerances, or the wrong step."""
+    if p.answer_type == "expression":
+        return {"expected": expression_text(p.expected)}
+    if p.answer_type == "numbers":
+        return {"numbers": [{"label": str(n.label), **_number(n.value), "tolerance": n.tolerance}
+                            for n in p.numbers]}
+    return {"step": p.wrong_step, "mistake": p.mistake}
+
+
 def sheet_key(sheet: Sheet) -> dict:
     problems = []
     for p in sheet.problems:
@@ -69,14 +81,7 @@ def sheet_key(sheet: Sheet) -> dict:
         names = {s.name: expression_text(d) for s, d in p.named if s.name.isidentifier()}
         if names:
             item["names"] = names
-        if p.answer_type == "expression":
-            item["expected"] = expression_text(p.expected)
-        elif p.answer_type == "numbers":
-            item["numbers"] = [{"label": str(n.label), **_number(n.value),
-                                "tolerance": n.tolerance} for n in p.numbers]
-        else:
-            item["step"] = p.wrong_step
-            item["mistake"] = p.mistake
+        item.update(KINDS[p.kind].key_entry(p))
         if p.assumptions:
             item["assume"] = [f"{expression_text(l)} = {expression_text(r)}" for l, r in p.assumptions]
         if p.expected is not None and p.answer_type != "expression":

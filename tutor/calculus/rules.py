@@ -17,14 +17,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy
-from sympy import (
-    Abs, Add, Heaviside, Max, Min, Mul, Pow, S, acos, acosh, asin, asinh, atan, atanh, cos,
-    cosh, cot, csc, exp, log, sec, sign, sin, sinh, sqrt, tan, tanh,
-)
+from sympy import Add, Heaviside, Max, Min, Mul, Pow, S, exp, log
 
 from tutor.errors import TutorError
-from tutor.i18n import N_, _
-from tutor.calculus.functions import relu, sigmoid, softplus
+from tutor.i18n import _
 from tutor.calculus.table import FUNCTIONS
 from tutor.calculus.steps import Step
 from tutor.calculus.verify import same_value

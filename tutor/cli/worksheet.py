@@ -9,6 +9,8 @@ from tutor.cli.options import Bounded
 from tutor.i18n import N_
 
 FORMATS = ("md", "tex", "html", "pdf")
+#: the kinds of problem, as tutor.assessment.kinds names them (read without loading SymPy,
+#: so that --help answers at once; tests/test_kinds.py checks they are the registry's)
 KINDS = ("derive", "evaluate", "gd_step", "backward", "mistake")
 SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}"))
 

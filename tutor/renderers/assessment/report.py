@@ -10,11 +10,9 @@ import click
 from rich.table import Table
 
 from tutor.renderers.console import console as new_console
-from tutor.i18n import N_, _
+from tutor.assessment.kinds import KINDS
+from tutor.i18n import _
 
-#: the kinds of problem as the grader's table names them
-KIND_NAMES = {"derive": N_("derive"), "evaluate": N_("evaluate"), "gd_step": N_("gd_step"),
-              "backward": N_("backward"), "mistake": N_("mistake")}
 
 #: how each status of a mark is shown
 MARKS = {"right": "[green]✓[/green]", "partly": "[yellow]½[/yellow]",
@@ -72,7 +70,7 @@ def render_graded(result) -> None:
     table.add_column(_("why"), overflow="fold")
     for m in result.marks:
         partly = f" ({m.score:g})" if m.status == "partly" else ""
-        kind = _(KIND_NAMES[m.kind]) if m.kind in KIND_NAMES else m.kind
+        kind = _(KINDS[m.kind].short) if m.kind in KINDS else m.kind
         table.add_row(MARKS[m.status], f"{m.number}. {kind}{partly}", m.answer or "—", m.reason)
     console.print(table)
     if result.problem:
