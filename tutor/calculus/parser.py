@@ -90,8 +90,8 @@ import sympy
 
 from tutor.errors import ExpressionError
 from tutor.i18n import _
-from tutor.calculus.builder import (Builder)
-from tutor.calculus.grammar import (Parser)
+from tutor.calculus.builder import Builder
+from tutor.calculus.grammar import Parser
 from tutor.calculus.tokens import (EQ, is_space, KNOWN_FUNCTIONS, MAX_LENGTH, MAX_TOKENS, NAME,
                                    Tokenizer)
 
