@@ -12,7 +12,8 @@ import sympy
 from click.testing import CliRunner
 
 from tutor import cli
-from tutor.backpropagation.graph import backprop, build_graph, lesson_from_assignment, lesson_graph
+from tutor.backpropagation.backprop import backprop
+from tutor.backpropagation.graph import build_graph, lesson_from_assignment, lesson_graph
 from tutor.explaining.lesson import lesson_names, load_lesson
 
 DIGITS = 40

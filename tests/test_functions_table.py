@@ -133,4 +133,5 @@ def test_every_engine_builds_its_map_from_the_one_table():
     root = pathlib.Path(tutor.__file__).parent
     mentions = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
                 if "softsign" in p.read_text(encoding="utf-8")]
-    assert mentions == ["calculus/table.py"]
+    # (the package's front door lists it among the public names it re-exports)
+    assert sorted(mentions) == ["__init__.py", "calculus/table.py"]

@@ -207,7 +207,7 @@ def test_chinese_graph_plot_has_every_glyph(tmp_path):
 
     if cjk_font() is None:
         pytest.skip("no CJK font installed (e.g. Debian's fonts-noto-cjk or fonts-wqy-zenhei)")
-    from tutor.backpropagation.graph import backprop
+    from tutor.backpropagation.backprop import backprop
     from tutor.explaining.lesson import load_lesson
     from tutor.renderers.backpropagation.plot import plot_graph
 

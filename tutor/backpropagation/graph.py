@@ -22,12 +22,11 @@ import numpy as np
 import sympy
 
 from tutor.calculus.derivation import Named
-from tutor.errors import ParameterError, TutorError
+from tutor.errors import TutorError
 from tutor.i18n import _
 from tutor.calculus.table import FUNCTIONS
 from tutor.explaining.lesson import Lesson, Origin
-from tutor.calculus.agreement import FLOOR, GOOD, Agreement, judge, overall
-from tutor.calculus.numeric import Differences, batch, compile_expr, differences
+from tutor.calculus.numeric import batch
 
 #: values given to the variables of a typed expression that --at does not set
 DEFAULT_VALUES = (0.5, -0.2, 1.5, 0.8, -1.0, 2.0, 0.3, -0.6)
@@ -534,149 +533,6 @@ def _num(a, k) -> str:
     return f"{float(a[k if a.size > 1 else 0]):.6g}"
 
 
-# -- a whole backpropagation, checked ----------------------------------------------------------
-@dataclass
-class GradientCheck:
-    """∂L/∂(name) on every sample: by backpropagation, symbolically, by finite differences."""
-
-    name: str
-    backprop: np.ndarray
-    symbolic: np.ndarray
-    finite_difference: np.ndarray
-    symbolic_expr: sympy.Expr
-    #: the loss and its one-sided differences on every sample, to judge the agreement
-    value: np.ndarray | None = None
-    differences: Differences | None = None
-
-    def _floor(self) -> np.ndarray:
-        v = np.zeros(1) if self.value is None else np.asarray(self.value, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            return FLOOR * np.maximum(1.0, np.where(np.isfinite(v), np.abs(v), 1.0))
-
-    def _scaled(self, other) -> np.ndarray:
-        a = np.asarray(self.backprop, dtype=np.float64)
-        b = np.asarray(other, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), self._floor())
-            return np.where(np.isfinite(a) & np.isfinite(b), np.abs(a - b) / scale, np.nan)
-
-    @property
-    def symbolic_error(self) -> np.ndarray:
-        """|backprop − symbolic| on the scale of agreement (relative, floored near 0)."""
-        return self._scaled(self.symbolic)
-
-    @property
-    def fd_error(self) -> np.ndarray:
-        return self._scaled(self.finite_difference)
-
-    def verdicts(self, size: int) -> list[Agreement]:
-        """Backpropagation against finite differences on each of ``size`` samples."""
-        def each(a):
-            return np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) if size > 1 \
-                else np.ravel(np.asarray(a, dtype=np.float64))[:1]
-        if self.differences is None:
-            return [Agreement.AGREES if e < GOOD else Agreement.DISAGREES
-                    for e in each(self.fd_error)]
-        d = self.differences
-        columns = [each(self.value), each(self.backprop), each(self.finite_difference),
-                   each(d.forward), each(d.backward), each(d.narrow_gap)]
-        return [judge(*map(float, row)) for row in zip(*columns)]
-
-
-@dataclass
-class Backprop:
-    lesson: Lesson
-    graph: Graph
-    output: int
-    forward: Forward
-    adjoints: list[np.ndarray]
-    checks: list[GradientCheck]
-    #: values of the variables, broadcast to the batch
-    values: dict[str, np.ndarray]
-    sample: int
-    reduce: str | None
-    #: the variables --at did not set and were given default values (typed expressions)
-    defaulted: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def batch_size(self) -> int:
-        return int(np.prod(self.forward.shape)) if self.forward.shape else 1
-
-    def at(self, a) -> float:
-        """Entry of a per-sample array for the chosen sample."""
-        a = np.ravel(np.asarray(a))
-        return float(a[self.sample] if a.size > 1 else a[0])
-
-    def value(self, node: Node) -> float:
-        return self.at(self.forward.values[node.index])
-
-    def adjoint(self, node: Node) -> float:
-        return self.at(self.adjoints[node.index])
-
-    def local(self, node: Node, k: int) -> float:
-        return self.at(self.forward.locals[node.index][k])
-
-    @property
-    def gradients(self) -> dict[str, float]:
-        return {c.name: self.at(c.backprop) for c in self.checks}
-
-    @property
-    def batch_gradients(self) -> dict[str, float] | None:
-        """Gradients of the reduced loss (mean or sum over the batch), when there is a batch."""
-        if self.batch_size < 2:
-            return None
-        how = self.reduce or "mean"
-        fn = np.mean if how == "mean" else np.sum
-        return {c.name: float(fn(c.backprop)) for c in self.checks}
-
-    @property
-    def notes(self) -> list[Note]:
-        return self.forward.notes
-
-    @property
-    def kink_samples(self) -> set[int]:
-        """Samples where a kink is hit exactly: finite differences straddle it there."""
-        return {k for note in self.notes for k in note.samples}
-
-    @property
-    def sample_verdicts(self) -> list[Agreement]:
-        """On each sample, how backpropagation compares with finite differences (a kink found
-        by the differences) and with the symbolic derivative (which must match away from the
-        kinks the graph hit), the worst over the gradients."""
-        size = self.batch_size
-        kinks = self.kink_samples
-        out = []
-        per_check = [c.verdicts(size) for c in self.checks]
-        symbolic = [np.broadcast_to(c.symbolic_error, self.forward.shape).ravel()
-                    if size > 1 else np.ravel(c.symbolic_error)[:1] for c in self.checks]
-        for k in range(size):
-            verdicts = [v[k] for v in per_check]
-            if any(not (e[k] < GOOD) and k not in kinks and np.isfinite(e[k]) for e in symbolic):
-                verdicts.append(Agreement.DISAGREES)
-            out.append(overall(verdicts))
-        return out
-
-    @property
-    def agreement(self) -> Agreement:
-        return overall(self.sample_verdicts)
-
-    @property
-    def max_error(self) -> float:
-        """The largest error of backpropagation against the symbolic derivative and finite
-        differences, over the samples where they can be compared (not at a kink, not where a
-        value is undefined)."""
-        keep = np.array([v in (Agreement.AGREES, Agreement.DISAGREES)
-                         for v in self.sample_verdicts])
-        errs = [0.0]
-        for c in self.checks:
-            for e in (c.symbolic_error, c.fd_error):
-                e = np.broadcast_to(e, self.forward.shape).ravel() if self.batch_size > 1 \
-                    else np.ravel(e)[:1]
-                if keep.any():
-                    errs.append(float(np.nanmax(e[keep])) if np.isfinite(e[keep]).any() else 0.0)
-        return max(errs)
-
-
 def lesson_from_assignment(text: str) -> Lesson:
     """A one-off lesson for ``--expr``: ``L = …`` (an assignment) or a bare expression."""
     from tutor.calculus.parser import parse_assignment, parse_expression
@@ -722,52 +578,3 @@ def _contract(expr: sympy.Expr, definitions, named: Sequence[Named]) -> sympy.Ex
     return out if sympy.expand(expanded - expr) == 0 else expr
 
 
-def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
-             wrt: Sequence[sympy.Symbol] | None = None, output: int = 0,
-             sample: int = 0, graph: Graph | None = None) -> Backprop:
-    """Forward and backward pass of one output of ``lesson`` on its example (or ``at``),
-    every gradient checked against ``sympy.diff`` and central finite differences."""
-    if not 0 <= output < len(lesson.outputs):
-        raise TutorError(_("the lesson has {count} output(s): {names}").format(
-            count=len(lesson.outputs), names=", ".join(lesson.output_names)))
-    graph = graph or lesson_graph(lesson)
-    variables = [n.name for n in graph.variables]
-    values = dict(lesson.example)
-    values.update(at or {})
-    defaulted = {}
-    for k, name in enumerate(sorted(v for v in variables if v not in values)):
-        if lesson.origin is not Origin.EXPRESSION:
-            break
-        defaulted[name] = DEFAULT_VALUES[k % len(DEFAULT_VALUES)]
-    values.update(defaulted)
-    arrays = dict(zip(variables, batch(values, variables)))
-    fwd = graph.forward(arrays)
-    adjoints = graph.backward(fwd, output)
-    n = int(np.prod(fwd.shape)) if fwd.shape else 1
-    if not 0 <= sample < n:
-        raise ParameterError("sample", _("{param} {sample}: the batch has {count} sample(s)"),
-                             sample=sample + 1, count=n)
-
-    # every parameter's gradient (a lesson may explain only some of them), else the lesson's
-    parameters = [lesson.symbols[n] for n in variables if lesson.roles.get(n) == "parameter"]
-    chosen = list(wrt) if wrt else (parameters or list(lesson.wrt))
-    expr = graph.output_exprs[output]
-    symbols = [lesson.symbols.get(v, sympy.Symbol(v, real=True)) for v in variables]
-    args = [arrays[v] for v in variables]
-    f = compile_expr(expr, symbols)
-    loss = np.asarray(f(*args), dtype=np.float64)
-    checks = []
-    for s in chosen:
-        if s.name not in variables:
-            # the output does not depend on it: every number is 0
-            zero = np.zeros(fwd.shape)
-            checks.append(GradientCheck(s.name, zero, zero, zero, sympy.S.Zero))
-            continue
-        # the derivative of a jump (step, sign) is 0 away from it; SymPy writes a DiracDelta
-        d = sympy.diff(expr, s).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
-        sym = np.asarray(compile_expr(d, symbols)(*args), dtype=np.float64)
-        diffs = differences(f, args, variables.index(s.name))
-        checks.append(GradientCheck(s.name, adjoints[graph.node(s.name).index], sym,
-                                    diffs.central, d, value=loss, differences=diffs))
-    return Backprop(lesson, graph, output, fwd, adjoints, checks, arrays, sample,
-                    lesson.reduce, defaulted)

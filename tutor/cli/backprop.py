@@ -101,7 +101,7 @@ def _check_outputs(plot, dot, force) -> None:
 
 def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot) -> None:
     """The forward and backward tables of one sample, and the graph drawn or written."""
-    from tutor.backpropagation.graph import backprop as run
+    from tutor.backpropagation.backprop import backprop as run
 
     chosen = [s for name in wrt for s in the_lesson.names_for(name)]
     output = output_index(the_lesson.output_names, output_name, "--output",

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import sympy
 
-from tutor.backpropagation.graph import Backprop
+from tutor.backpropagation.backprop import Backprop
 from tutor.i18n import shown
 from tutor.renderers.backpropagation.text import ancestors
 

@@ -4,7 +4,7 @@ edges short.  A small layered layout, enough for the graphs of the lessons (no g
 
 from __future__ import annotations
 
-from tutor.backpropagation.graph import Backprop
+from tutor.backpropagation.backprop import Backprop
 from tutor.renderers.backpropagation.text import ancestors
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from tutor.backpropagation.graph import Backprop
+from tutor.backpropagation.backprop import Backprop
 from tutor.files import write_text
 from tutor.i18n import _, speaking
 from tutor.renderers.backpropagation.layout import layout

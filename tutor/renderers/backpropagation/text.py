@@ -17,7 +17,7 @@ from rich.text import Text
 
 from tutor.calculus.table import FUNCTIONS
 from tutor.renderers.console import console as new_console
-from tutor.backpropagation.graph import Backprop
+from tutor.backpropagation.backprop import Backprop
 from tutor.calculus.agreement import Agreement
 from tutor.explaining.lesson import Origin
 from tutor.i18n import N_, _, shown
