@@ -200,3 +200,37 @@ def test_cli_rowsum_and_matmul_checks_pass():
 def test_cli_topic_bad_input(args, words):
     r = CliRunner().invoke(cli.main, ["backprop", *args])
     assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output
+
+
+# -- a tensor behaves like the arrays it wraps (numbers and arrays on either side) -----------
+def test_numbers_and_arrays_on_the_left():
+    from tutor.backpropagation.tensor import Tensor, tensor
+
+    x = np.array([1.0, 2.0, 0.5])
+    t = tensor(x)
+    y = 2.0 / t + 3.0 ** t + np.array([1.0, -1.0, 2.0]) * t
+    assert isinstance(y, Tensor)
+    # by hand: 2/x + 3^x + c·x
+    c = np.array([1.0, -1.0, 2.0])
+    assert np.allclose(y.data, 2 / x + 3 ** x + c * x)
+    y.sum().backward()
+    assert np.allclose(t.grad, -2 / x ** 2 + np.log(3) * 3 ** x + c)
+    assert isinstance(np.array([1.0, 2.0, 3.0]) + t, Tensor)
+    assert isinstance(np.array([1.0, 2.0, 3.0]) - t, Tensor)
+
+
+def test_the_power_zero_has_slope_zero_even_at_zero():
+    from tutor.backpropagation.tensor import tensor
+
+    t = tensor(np.array([0.0, -1.5, 3.0]))
+    y = t ** 0
+    y.sum().backward()
+    assert np.array_equal(y.data, [1.0, 1.0, 1.0]) and np.array_equal(t.grad, [0.0, 0.0, 0.0])
+
+
+def test_a_non_positive_base_is_refused_in_one_line():
+    from tutor.backpropagation.tensor import tensor
+    from tutor.errors import TutorError
+
+    with pytest.raises(TutorError, match="positive base"):
+        (-2.0) ** tensor([1.0])

@@ -48,6 +48,8 @@ class Tensor:
     """A float64 array in a computation graph."""
 
     __slots__ = ("data", "grad", "requires_grad", "name", "op", "_parents", "_backward")
+    #: NumPy defers to the tensor's own operators: array * tensor is a tensor, as in PyTorch
+    __array_ufunc__ = None
 
     def __init__(self, data, *, name: str = "", requires_grad: bool = True,
                  _parents: tuple = (), _op: str = "", _backward: Callable | None = None):
@@ -146,6 +148,9 @@ class Tensor:
     def __truediv__(self, other) -> "Tensor":
         return self * self._wrap(other) ** -1.0
 
+    def __rtruediv__(self, other) -> "Tensor":
+        return self._wrap(other) * self ** -1.0
+
     def __pow__(self, p: float) -> "Tensor":
         if isinstance(p, Tensor):
             raise TutorError(_("a tensor power needs a number exponent"))
@@ -153,9 +158,22 @@ class Tensor:
         p = float(p)
 
         def backward(g):
-            return (g * (p * x ** (p - 1.0)) if p != 2.0 else g * (2.0 * x),)
+            if p == 0.0:
+                return (np.zeros_like(g * x),)  # x⁰ = 1 everywhere, 0⁰ included: slope 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (g * (p * x ** (p - 1.0)) if p != 2.0 else g * (2.0 * x),)
 
-        return self._result(x * x if p == 2.0 else x ** p, (self,), f"pow {p:g}", backward)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = x * x if p == 2.0 else x ** p
+        return self._result(y, (self,), f"pow {p:g}", backward)
+
+    def __rpow__(self, base) -> "Tensor":
+        """``base ** t`` for a positive number ``base``: e^(t·ln base), slope ln(base)·base^t."""
+        if isinstance(base, Tensor) or not np.all(np.asarray(base, dtype=np.float64) > 0):
+            raise TutorError(_("a number raised to a tensor power needs a positive base"))
+        b = np.asarray(base, dtype=np.float64)
+        y = b ** self.data
+        return self._result(y, (self,), "exp_base", lambda g: (g * y * np.log(b),))
 
     # -- linear algebra ------------------------------------------------------------------------
     def __matmul__(self, other) -> "Tensor":
