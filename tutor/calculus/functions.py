@@ -150,10 +150,12 @@ def stable_form(expr: sympy.Expr) -> sympy.Expr:
         return None
 
     def is_logistic(e):
-        return isinstance(e, Pow) and e.exp == -1 and one_plus_exp(e.base) is not None
+        # (1 + e^(−a))^(−n) = σ(a)^n, for n = 1, 2, …
+        return (isinstance(e, Pow) and e.exp.is_Integer and e.exp < 0
+                and one_plus_exp(e.base) is not None)
 
     def is_softplus(e):
         return isinstance(e, log) and one_plus_exp(e.args[0]) is not None
 
-    expr = expr.replace(is_logistic, lambda e: sigmoid(-one_plus_exp(e.base)))
+    expr = expr.replace(is_logistic, lambda e: sigmoid(-one_plus_exp(e.base)) ** -e.exp)
     return expr.replace(is_softplus, lambda e: softplus(one_plus_exp(e.args[0])))

@@ -20,6 +20,7 @@ from tutor.errors import ParameterError
 from tutor.i18n import _
 from tutor.calculus.agreement import relative_error  # noqa: F401  (re-exported)
 from tutor.calculus.functions import stable_form  # noqa: F401  (re-exported)
+from tutor.calculus.stable import numpy_logsumexp, stabilise
 from tutor.calculus.table import FUNCTIONS, numpy_relu, stable_sigmoid, stable_softplus  # noqa: F401
 
 
@@ -58,7 +59,8 @@ def _printer():
 
 def compile_expr(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable:
     """A vectorised NumPy function of ``args`` (in that order) computing ``expr``."""
-    fn = sympy.lambdify(list(args), stable_form(expr), modules=[NUMPY_FUNCTIONS, PRINTED_MODULES],
+    fn = sympy.lambdify(list(args), stabilise(expr),
+                        modules=[{**NUMPY_FUNCTIONS, "logsumexp": numpy_logsumexp}, PRINTED_MODULES],
                         printer=_printer(), cse=True)
 
     def call(*values):

@@ -19,7 +19,7 @@ import sympy
 from tutor.errors import ParameterError
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, floor, judge, overall, scaled_error
-from tutor.calculus.functions import stable_form
+from tutor.calculus.stable import scalar_logsumexp, stabilise
 from tutor.calculus.table import FUNCTIONS
 
 _EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
@@ -31,7 +31,8 @@ SCALAR_FUNCTIONS = {f.name: f.scalar for f in FUNCTIONS if f.scalar is not None}
 
 def compile_scalar(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable[..., float]:
     """A function of floats computing ``expr``; undefined values come back as NaN."""
-    fn = sympy.lambdify(list(args), stable_form(expr), modules=[SCALAR_FUNCTIONS, "math"],
+    fn = sympy.lambdify(list(args), stabilise(expr),
+                        modules=[{**SCALAR_FUNCTIONS, "logsumexp": scalar_logsumexp}, "math"],
                         cse=True)
 
     def call(*values: float) -> float:

@@ -32,13 +32,12 @@ from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 import sympy
-from sympy import Add, Function, Mul
 
 from tutor.errors import ParameterError
 from tutor.training.layer import (  # noqa: F401  (re-exported: the trainer's vocabulary)
     Group, Inputs, LinearLayer, Route, find_linear_layer)
 from tutor.i18n import _
-from tutor.calculus.functions import softplus, sigmoid, stable_form
+from tutor.calculus.stable import logsumexp, numpy_logsumexp, stabilise  # noqa: F401
 from tutor.calculus.numeric import NUMPY_FUNCTIONS, PRINTED_MODULES, _printer
 
 REDUCTIONS = ("mean", "sum")
@@ -61,93 +60,7 @@ class Objective(Protocol):
                  reduce: str) -> dict[str, np.ndarray]: ...
 
 
-# -- numerically stable forms --------------------------------------------------------------
-class logsumexp(Function):
-    """log(e^(a₁) + … + e^(aₙ)), computed shifted by the largest aᵢ."""
-
-    def fdiff(self, argindex=1):
-        return sympy.exp(self.args[argindex - 1] - logsumexp(*self.args))
-
-    def _eval_rewrite_as_exp(self, *args, **kwargs):
-        return sympy.log(Add(*[sympy.exp(a) for a in args]))
-
-
-def numpy_logsumexp(*args):
-    arrays = np.broadcast_arrays(*[np.asarray(a, dtype=np.float64) for a in args])
-    top = arrays[0]
-    for a in arrays[1:]:
-        top = np.maximum(top, a)
-    top = np.where(np.isfinite(top), top, 0.0)
-    total = np.zeros_like(top)
-    for a in arrays:
-        total += np.exp(a - top)
-    return top + np.log(total)
-
-
 NAMESPACE = {**NUMPY_FUNCTIONS, "logsumexp": numpy_logsumexp}
-
-
-def _sum_of_exps(e) -> list | None:
-    """[a₁, …, aₙ] when ``e`` is e^(a₁) + … + e^(aₙ) (n ≥ 2), else None."""
-    if isinstance(e, Add) and len(e.args) >= 2 and all(isinstance(t, sympy.exp) for t in e.args):
-        return [t.args[0] for t in e.args]
-    return None
-
-
-def stabilise(expr: sympy.Expr) -> sympy.Expr:
-    """An equal expression that cannot overflow where the written one would:
-    log σ(z) = −softplus(−z), log(1 − σ(z)) = −softplus(z), log Σ e^(aᵢ) = logsumexp(a),
-    e^(a)/Σ e^(aᵢ) = e^(a − logsumexp(a)), 1/(1 + e^(−a)) = σ(a), log(1 + e^a) = softplus(a)."""
-    expr = stable_form(expr)
-
-    def rebuild(e):
-        if e.is_Atom:
-            return e
-        args = [rebuild(a) for a in e.args]
-        e = e.func(*args) if tuple(args) != e.args else e
-        if isinstance(e, sympy.log):
-            (a,) = e.args
-            if isinstance(a, sigmoid):
-                return -softplus(-a.args[0])
-            if isinstance(a, Add) and len(a.args) == 2 and 1 in a.args:
-                other = a.args[0] if a.args[1] == 1 else a.args[1]
-                if isinstance(other, Mul) and other.args[0] == -1 and len(other.args) == 2 \
-                        and isinstance(other.args[1], sigmoid):
-                    return -softplus(other.args[1].args[0])
-            exps = _sum_of_exps(a)
-            if exps:
-                return logsumexp(*exps)
-            if isinstance(a, Mul):
-                # log(e^u · (Σ e^(aᵢ))^(−1)) = u − logsumexp(a)
-                parts = []
-                for f in a.args:
-                    if isinstance(f, sympy.exp):
-                        parts.append(f.args[0])
-                    elif isinstance(f, sympy.Pow) and _sum_of_exps(f.base):
-                        parts.append(f.exp * logsumexp(*_sum_of_exps(f.base)))
-                    else:
-                        parts = None
-                        break
-                if parts:
-                    return Add(*parts)
-            if isinstance(a, sympy.exp):
-                return a.args[0]
-        if isinstance(e, Mul):
-            # e^(a) · (Σ e^(aᵢ))^(−1)  →  e^(a − logsumexp(a))
-            for f in e.args:
-                if isinstance(f, sympy.Pow) and f.exp == -1:
-                    exps = _sum_of_exps(f.base)
-                    if exps:
-                        rest = [g for g in e.args if g is not f]
-                        lse = logsumexp(*exps)
-                        tops = [g for g in rest if isinstance(g, sympy.exp)]
-                        if tops:
-                            others = [g for g in rest if g is not tops[0]]
-                            return Mul(*others) * sympy.exp(tops[0].args[0] - lse)
-                        return Mul(*rest) * sympy.exp(-lse)
-        return e
-
-    return rebuild(expr)
 
 
 def compile_functions(exprs: Sequence[sympy.Expr], args: Sequence[sympy.Symbol]) -> Callable:

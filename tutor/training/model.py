@@ -187,7 +187,7 @@ def _softmax_form(model: Model, shown: list[sympy.Symbol]) -> None:
     """Write δ_c as s_c − y_c (s = softmax(z)) when that is what it equals under the lesson's
     assumption that the targets sum to 1 (checked symbolically, for display only: the
     compiled form stays general)."""
-    from tutor.training.engine import logsumexp
+    from tutor.calculus.stable import logsumexp
 
     lesson = model.lesson
     targets = model.targets
