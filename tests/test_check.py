@@ -466,3 +466,29 @@ def test_a_tiny_constant_apart_is_not_equal():
     assert not v.correct
     v = _check("squared_loss", "yhat - y + 10^-30")
     assert not v.correct and v.diagnosis.kind == "extra_or_missing_term"
+
+
+def test_a_constant_term_off_is_named_not_other():
+    from tutor.checking.check import check_answer
+
+    x = sympy.Symbol("x", real=True)
+    v = check_answer(x ** 3 + 2 * x, x, "3*x**2 + 3")
+    assert not v.correct and v.diagnosis.kind == "extra_or_missing_term"
+    assert "plus 1" in v.diagnosis.describe()
+    v = check_answer(x ** 3 + 2 * x, x, "3*x**2 + 1/2")
+    assert "minus 3/2" in v.diagnosis.describe()
+
+
+def test_a_constant_has_derivative_zero_by_the_constant_rule():
+    import json
+
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    out = CliRunner().invoke(main, ["explain", "--expr", "5", "--wrt", "x", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)["derivatives"][0]
+    assert d["result"] == "0" and set(d["numeric"]["derivative"]) == {0.0}
+    out = CliRunner().invoke(main, ["explain", "--expr", "5"])
+    assert out.exit_code == 2 and "constant" in out.output

@@ -10,7 +10,7 @@ import sympy
 
 from tutor.errors import ExpressionError
 from tutor.i18n import _
-from tutor.calculus.tokens import (Arity, CLOSE, COMMA, END, EQ, ERROR, FACTOR_START, FRAC, FUNC,
+from tutor.calculus.tokens import (Arity, CLOSE, CMP, COMMA, END, EQ, ERROR, FACTOR_START, FRAC, FUNC,
                                    KNOWN_FUNCTIONS, MATCHING, MAX_DEPTH, NAME, NUM, OP, OPEN,
                                    SHOWN_FUNCTIONS, SQRT, SUB, SUP, Tok)
 
@@ -293,6 +293,9 @@ class Parser:
             if last is None:
                 self._fail(_("nothing before '='"), tok.pos)
             self._fail(_("'=' cannot follow '{previous}'").format(previous=last.text), tok.pos)
+        if kind == CMP:
+            self._fail(_("a comparison is written in square brackets, like [z > 0] "
+                         "(1 where it holds, 0 elsewhere)"), tok.pos)
         if kind == SUB:
             self._fail(_("a subscript '_' must follow a name"), tok.pos)
         if kind == SUP:
@@ -359,6 +362,18 @@ class Parser:
             self._enter(sub.pos)
             base = self._primary()
             self._leave()
+        power = None
+        if tok.kind == FUNC and self._peek().kind == OP and self._peek().value == "^":
+            # \tanh^2(z), \tanh^{2}{\left(z\right)}: the power of the function's value, as
+            # LaTeX writes it (and as the tutor prints it)
+            hat = self._advance()
+            self._enter(hat.pos)
+            power = self._postfix()
+            self._leave()
+            if power.kind != "num" or power.value <= 0:
+                self._fail(_("{shown}^… takes a positive number as its power, like {shown}^2(x) "
+                             "(write the inverse function by its name, like \\arcsin)")
+                           .format(shown=shown), hat.pos)
         nxt = self._peek()
         if nxt.kind == OPEN and (nxt.value == "(" or tok.kind == FUNC):
             args = self._arguments()
@@ -382,7 +397,8 @@ class Parser:
         elif not _arity_ok(arity, count):
             self._fail(_("{shown} takes {arguments}, got {count}")
                 .format(shown=shown, arguments=_arity_text(arity), count=count), tok.pos)
-        return ParseNode("call", tok.pos, tuple(args), fname)
+        call = ParseNode("call", tok.pos, tuple(args), fname)
+        return call if power is None else ParseNode("pow", tok.pos, (call, power))
 
     def _arguments(self) -> list[ParseNode]:
         opening = self._advance()
@@ -409,10 +425,33 @@ class Parser:
         if self._peek().kind == CLOSE:
             self._fail(_("empty brackets"), opening.pos)
         node = self._expression()
+        if self._peek().kind == CMP:
+            if opening.value != "[":
+                self._fail(_("a comparison is written in square brackets, like [z > 0] "
+                             "(1 where it holds, 0 elsewhere)"), self._peek().pos)
+            node = self._iverson(node)
         self._close(opening)
         self._leave()
         node.pos = opening.pos  # problems with the group point at its bracket
         return node
+
+    def _iverson(self, left: ParseNode) -> ParseNode:
+        """[a > b] is the step H(a − b) with the value 0 at a = b (as the tutor prints the
+        derivative of ReLU); [a ≥ b] = 1 − [b > a] takes 1 there; < and ≤ likewise."""
+        cmp = self._advance()
+        right = self._expression()
+        pos = cmp.pos
+        if cmp.value in ("<", "<="):
+            left, right = right, left
+
+        def step(a, b):
+            difference = ParseNode("add", pos, (a, ParseNode("neg", pos, (b,))))
+            return ParseNode("call", pos, (difference,), "heaviside")
+
+        if cmp.value in (">", "<"):
+            return step(left, right)
+        one = ParseNode("num", pos, (), Fraction(1))
+        return ParseNode("add", pos, (one, ParseNode("neg", pos, (step(right, left),))))
 
     def _braced(self, command: Tok, example: str) -> ParseNode:
         nxt = self._peek()

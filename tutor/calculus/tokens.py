@@ -92,6 +92,9 @@ _SUPERSCRIPTS = {
     "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-",
 }
 _TIMES_SIGNS = frozenset("·⋅×")
+_SUBSCRIPT_DIGITS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6",
+                     "₇": "7", "₈": "8", "₉": "9"}
+_COMPARISONS = {"≥": ">=", "≤": "<=", ">": ">", "<": "<"}
 MATCHING = {"(": ")", "[": "]", "{": "}"}
 
 _LATEX_SPACING = frozenset({",", ";", ":", "!", " ", "quad", "qquad"})
@@ -122,6 +125,8 @@ _CHAR_HINTS = {
 # token kinds
 NUM, NAME, FUNC, OP, OPEN, CLOSE, COMMA, EQ = "num name func op open close comma eq".split()
 SUP, SUB, FRAC, SQRT, END, ERROR = "sup sub frac sqrt end error".split()
+#: a comparison, allowed only inside an Iverson bracket [z > 0]
+CMP = "cmp"
 
 # tokens that can begin a factor (and so may follow another factor in an implicit product)
 FACTOR_START = frozenset({NUM, NAME, FUNC, OPEN, FRAC, SQRT})
@@ -212,6 +217,10 @@ class Tokenizer:
                 self.i += 1
             elif ch in _DIGITS or (ch == "." and start + 1 < n and text[start + 1] in _DIGITS):
                 self._number()
+            elif _is_hatted(ch):
+                self._hatted()
+            elif ch in _COMPARISONS:
+                self._comparison()
             elif ch in _LETTERS:
                 if self.latex:
                     self._latex_letters()
@@ -265,6 +274,16 @@ class Tokenizer:
                 hint = _CHAR_HINTS.get(ch)
                 message = f"unexpected {_describe_char(ch)}"
                 self._fail(f"{message}: {hint}" if hint else message, start)
+
+    def _comparison(self):
+        """``>``, ``≥``, ``>=``, ``<``, ``≤``, ``<=``: only inside an Iverson bracket [z > 0]."""
+        text, start = self.text, self.i
+        ch = text[start]
+        if ch in "<>" and start + 1 < len(text) and text[start + 1] == "=":
+            value, self.i = ch + "=", start + 2
+        else:
+            value, self.i = _COMPARISONS.get(ch, ch), start + 1
+        self._emit(Tok(CMP, start, text[start:self.i], value))
 
     # -- numbers ---------------------------------------------------------------------------
 
@@ -339,12 +358,34 @@ class Tokenizer:
     def _plain_name(self):
         start = self.i
         m = _PLAIN_NAME.match(self.text, start)
-        name = m.group()
+        name, end = self._marks(m.group(), m.end())
         self._check_name(name, start)
         name = self._callers_spelling(name)
         call_as = name if name in KNOWN_FUNCTIONS else None
-        self._emit(Tok(NAME, start, name, name, call_as=call_as, typed=True))
-        self.i = m.end()
+        self._emit(Tok(NAME, start, self.text[start:end], name, call_as=call_as, typed=True))
+        self.i = end
+
+    def _marks(self, name: str, end: int) -> tuple[str, int]:
+        """The marks the tutor prints after a name, read back: a hat (ŷ, y + U+0302 → yhat)
+        and subscript digits (x₁ → x1)."""
+        text = self.text
+        if len(name) == 1 and end < len(text) and text[end] == "\u0302":
+            name, end = name + "hat", end + 1
+        digits = ""
+        while end < len(text) and text[end] in _SUBSCRIPT_DIGITS:
+            digits += _SUBSCRIPT_DIGITS[text[end]]
+            end += 1
+        return name + digits, end
+
+    def _hatted(self):
+        """A letter with a hat written as one character (ŷ): the name ``yhat``."""
+        start = self.i
+        base = unicodedata.normalize("NFD", self.text[start])[0]
+        name, end = self._marks(base + "hat", start + 1)
+        self._check_name(name, start)
+        self._emit(Tok(NAME, start, self.text[start:end], self._callers_spelling(name),
+                       typed=True))
+        self.i = end
 
     def _greek(self):
         start = self.i
@@ -457,6 +498,11 @@ class Tokenizer:
             self._emit(Tok(FRAC, start, source))
         elif name == "sqrt":
             self._emit(Tok(SQRT, start, source))
+        elif name == "hat":
+            self._hat_command(start)
+        elif name in ("geq", "ge", "leq", "le", "gt", "lt"):
+            value = {"geq": ">=", "ge": ">=", "leq": "<=", "le": "<=", "gt": ">", "lt": "<"}[name]
+            self._emit(Tok(CMP, start, source, value))
         elif name in _LATEX_FUNCTIONS:
             self._emit(Tok(FUNC, start, source, _LATEX_FUNCTIONS[name]))
         elif name in _LATEX_NAMED:
@@ -467,6 +513,21 @@ class Tokenizer:
             self._emit(self._subscript(tok))
         else:
             self._fail(_("unknown LaTeX command '{source}'").format(source=source), start)
+
+    def _hat_command(self, start: int):
+        """``\\hat{y}`` (or ``\\hat y``): the name ``yhat``, as the tutor prints ŷ."""
+        text = self.text
+        k = self._skip_spaces(self.i)
+        if k + 2 < len(text) and text[k] == "{" and text[k + 1] in _LETTERS and text[k + 2] == "}":
+            letter, end = text[k + 1], k + 3
+        elif k < len(text) and text[k] in _LETTERS:
+            letter, end = text[k], k + 1
+        else:
+            self._fail(_("\\hat takes one letter, like \\hat{y}"), start)
+        self.i = end
+        name = letter + "hat"
+        self._check_name(name, start)
+        self._emit(self._subscript(Tok(NAME, start, text[start:end], name, typed=True)))
 
     def _braced_name(self, command: str, start: int):
         """``\\operatorname{softplus}``, ``\\mathrm{e}``: a function or a name in braces."""
@@ -492,6 +553,11 @@ class Tokenizer:
             self._check_name(name, start)
             tok = Tok(NAME, start, source, name, typed=True)
             self._emit(self._subscript(tok))
+
+
+def _is_hatted(ch: str) -> bool:
+    decomposed = unicodedata.normalize("NFD", ch)
+    return len(decomposed) == 2 and decomposed[0] in _LETTERS and decomposed[1] == "\u0302"
 
 
 def is_space(ch: str) -> bool:

@@ -293,17 +293,33 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
         if len(terms) > 1 and m.matches(E - 2 * t):
             return Diagnosis("sign", N_("the term {0} has the wrong sign"), (t,), None, "sum")
 
+    # -- off by a constant term: 3x² + 3 for d/dx (x³ + 2x) ---------------------------------
+    gaps = [a - e for a, e in zip(answer_values, expected_values)]
+    if len(gaps) >= 2 and all(close(g, gaps[0], 1e-10) for g in gaps) \
+            and abs(gaps[0].imag) < 1e-12 and abs(gaps[0]) > 1e-9:
+        c = _nice_number(gaps[0].real)
+        template = (N_("your answer is the derivative plus {0}: a constant term is wrong (the "
+                       "derivative of a·x is a, and of a constant 0)") if c > 0 else
+                    N_("your answer is the derivative minus {0}: a constant term is wrong (the "
+                       "derivative of a·x is a, and of a constant 0)"))
+        return Diagnosis("extra_or_missing_term", template, (abs(c),), None, "sum")
+
     # -- off by a constant factor ----------------------------------------------------------
     ratios = [a / e for a, e in zip(answer_values, expected_values) if abs(e) > 1e-12]
     if len(ratios) >= 2 and all(close(r, ratios[0], 1e-10) for r in ratios) \
             and abs(ratios[0].imag) < 1e-12 and abs(ratios[0]) > 1e-12:
-        c = ratios[0].real
-        nice = sympy.nsimplify(sympy.Float(c, 20), rational=True, tolerance=1e-10)
-        if not (nice.is_Rational and nice.q <= 1000 and abs(nice.p) <= 10**6):
-            nice = sympy.Float(c, 6)
+        nice = _nice_number(ratios[0].real)
         if nice != 1:
             return Diagnosis("constant_factor", N_("your answer is {0} × the derivative"), (nice,),
                              None, None, factor=nice)
 
     return Diagnosis("other", N_("no simple slip (sign, factor, chain factor, term, variable) "
                                  "explains the difference"), (), None, None)
+
+
+def _nice_number(c: float) -> sympy.Expr:
+    """A short exact rational close to ``c`` (3/2), else ``c`` to 6 digits."""
+    nice = sympy.nsimplify(sympy.Float(c, 20), rational=True, tolerance=1e-10)
+    if not (nice.is_Rational and nice.q <= 1000 and abs(nice.p) <= 10**6):
+        nice = sympy.Float(c, 6)
+    return nice

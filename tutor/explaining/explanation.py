@@ -112,8 +112,17 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
     """A one-off lesson for an expression typed with ``--expr``."""
     expr = parse_expression(text)
     if not expr.free_symbols:
-        raise TutorError(_("'{text}' has no variables to differentiate by").format(text=text))
-    symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
+        if not wrt:
+            raise ParameterError("wrt", _("'{text}' is a constant: name the variable with "
+                                          "{param} (its derivative by any variable is 0)"),
+                                 text=text)
+        # a constant's derivative is 0 by the constant rule, whatever the variable
+        symbols = {name: parse_expression(name) for name in dict.fromkeys(wrt)}
+        if not all(isinstance(s, sympy.Symbol) for s in symbols.values()):
+            raise ParameterError("wrt", _("{param}: '{names}' is not a variable's name"),
+                                 names=", ".join(wrt))
+    else:
+        symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     chosen = []
     for name in wrt:
         if name not in symbols:

@@ -13,6 +13,7 @@ from typing import Iterable
 
 import sympy
 from sympy.printing.precedence import precedence
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from tutor.calculus.steps import Step
@@ -156,7 +157,18 @@ def latex(expr, names: dict | None = None) -> str:
     """LaTeX for documents and notebooks; ``names`` maps placeholder symbols to LaTeX."""
     # a family member's name such as s1 is written s_{1}, as SymPy writes a symbol s1
     names = {sym: re.sub(r"^([A-Za-z]+)(\d+)$", r"\1_{\2}", tex) for sym, tex in (names or {}).items()}
-    return sympy.latex(expr, symbol_names=names)
+    return _LatexPrinter({"symbol_names": names}).doprint(expr)
+
+
+class _LatexPrinter(LatexPrinter):
+    """SymPy's LaTeX, with the step function written as the tutor writes it in text: the
+    Iverson bracket [z > 0] (or [z ≥ 0]), which the parser reads back."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        body = r"\left[%s %s 0\right]" % (self._print(expr.args[0]),
+                                           r"\geq" if at_zero == 1 else ">")
+        return body if exp is None else r"%s^{%s}" % (body, exp)
 
 
 HIDDEN_RULES = {"constant", "variable"}

@@ -13,6 +13,7 @@ import sympy
 
 from tutor.explaining.explanation import Explanation, Item
 from tutor.calculus.functions import elementary
+from tutor.renderers.notation import latex
 from tutor.calculus.steps import Step
 
 
@@ -44,7 +45,7 @@ def _item(item: Item, names) -> dict:
     return {
         "result": _plain(item.elementary),
         "recognised": sympy.sstr(d.result),
-        "latex": sympy.latex(d.result, symbol_names=names),
+        "latex": latex(d.result, names),
         "steps": [_step(depth, s) for depth, s in d.steps()],
     }
 
@@ -87,7 +88,7 @@ def explanation_dict(exp: Explanation) -> dict:
         "wrt": [w.name for w in exp.wrt],
         "result": [[_plain(it.elementary) for it in row] for row in grid],
         "recognised": [[sympy.sstr(it.derivation.result) for it in row] for row in grid],
-        "latex": [[sympy.latex(it.derivation.result, symbol_names=names) for it in row]
+        "latex": [[latex(it.derivation.result, names) for it in row]
                   for row in grid],
         "steps": [[[_step(d, s) for d, s in it.derivation.steps()] for it in row] for row in grid],
         "numeric": {

@@ -1,0 +1,70 @@
+"""The tutor reads back what it prints: every derivative and every step of every lesson, in
+the terminal's notation (σ(z)·(1 − σ(z)), x₁, ŷ, [z > 0]) and in its LaTeX (\\tanh^{2},
+\\hat{y}, \\left[z > 0\\right]), parses to an equal expression, so a learner may paste it
+back as an answer."""
+
+import pytest
+import sympy
+
+from tutor.calculus.derivation import expand_named
+from tutor.calculus.functions import elementary
+from tutor.calculus.parser import parse_expression
+from tutor.calculus.verify import same_value
+from tutor.explaining.explanation import explain
+from tutor.explaining.lesson import lesson_names, load_lesson
+from tutor.renderers.notation import latex, text
+
+
+def _forms(lesson):
+    exp = explain(lesson)
+    for item in exp.items:
+        yield item.derivation.result
+        yield item.elementary
+        for _depth, step in item.derivation.steps():
+            yield step.after
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", lesson_names())
+def test_every_printed_form_reads_back_equal(name):
+    lesson = load_lesson(name)
+    symbols = dict(lesson.symbols) | {n.symbol.name: n.symbol for n in lesson.named}
+    names = {n.symbol: n.latex for n in lesson.named if n.latex}
+    checked = 0
+    for form in _forms(lesson):
+        if form.has(sympy.Derivative):
+            continue
+        truth = elementary(expand_named(form, lesson.named))
+        # a step's own placeholders (the chain rule's u₁) are names the reader knows too
+        known = symbols | {s.name: s for s in form.free_symbols}
+        for shown in (text(form), latex(form, names)):
+            back = elementary(expand_named(parse_expression(shown, symbols=known), lesson.named))
+            assert same_value(back, truth), (shown, back, truth)
+            checked += 1
+    assert checked >= 4
+
+
+@pytest.mark.parametrize("typed,expected", [
+    (r"1 - \tanh^{2}{\left(z \right)}", "1 - tanh(z)**2"),
+    (r"\cosh^2(z)", "cosh(z)**2"),
+    (r"\tanh^2\left(\frac{z}{2}\right)", "tanh(z/2)**2"),
+    ("x₁ + 2x₂", "x1 + 2*x2"),
+    ("ŷ − y", "yhat - y"),
+    ("y\u0302 − y", "yhat - y"),
+    (r"\hat{y} - y", "yhat - y"),
+    ("[z > 0]·w", "heaviside(z)*w"),
+])
+def test_the_tutors_own_notation_is_accepted(typed, expected):
+    z, w, y, yhat, x1, x2 = sympy.symbols("z w y yhat x1 x2", real=True)
+    symbols = {s.name: s for s in (z, w, y, yhat, x1, x2)}
+    assert same_value(parse_expression(typed, symbols=symbols),
+                      parse_expression(expected, symbols=symbols))
+
+
+def test_iverson_brackets_take_the_value_at_zero_that_they_say():
+    z = sympy.Symbol("z", real=True)
+    gt = parse_expression("[z > 0]", symbols={"z": z})
+    ge = parse_expression("[z ≥ 0]", symbols={"z": z})
+    lt = parse_expression("[z < 1]", symbols={"z": z})
+    assert (gt.subs(z, 0), ge.subs(z, 0), gt.subs(z, 2), ge.subs(z, -1)) == (0, 1, 1, 0)
+    assert (lt.subs(z, 0), lt.subs(z, 1), lt.subs(z, 3)) == (1, 0, 0)
