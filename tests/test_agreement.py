@@ -122,3 +122,34 @@ def test_json_carries_the_verdict_per_point():
     numeric = json.loads(out)["derivatives"][0]["numeric"]
     assert numeric["agreement"] == "kink"
     assert numeric["agreement_at"] == ["agrees", "kink", "agrees"]
+
+
+@pytest.mark.parametrize("expr,bad", [
+    ("relu(w*x + b)", lambda v: v["w"] * v["x"] + v["b"] == 0),
+    ("(x - 1)/(x + 1)^3", lambda v: v["x"] == -1),
+    ("log(x)", lambda v: v["x"] <= 0),
+    ("sqrt(x)", lambda v: v["x"] <= 0),
+    ("x^x", lambda v: v["x"] <= 0),
+    ("abs(x - 0.5)", lambda v: v["x"] == 0.5),
+])
+def test_points_chosen_for_a_typed_expression_avoid_kinks_poles_and_the_domains_edge(expr, bad):
+    from tutor.explaining.explanation import lesson_from_expression
+
+    example = lesson_from_expression(expr).example
+    columns = {n: (v if isinstance(v, list) else [v] * 3) for n, v in example.items()}
+    points = [{n: columns[n][k] for n in columns} for k in range(3)]
+    assert not any(bad(p) for p in points), points
+
+
+def test_a_derivative_is_not_shown_where_the_function_is_undefined():
+    import json
+
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    out = CliRunner().invoke(main, ["explain", "--expr", "log(x)", "--at", "x=-1,2",
+                                    "--format", "json"]).output
+    numeric = json.loads(out)["derivatives"][0]["numeric"]
+    assert numeric["value"][0] is None and numeric["derivative"][0] is None
+    assert numeric["derivative"][1] == 0.5

@@ -117,7 +117,8 @@ def check_numerically(function: sympy.Expr, derivative: sympy.Expr, wrt: sympy.S
     for p in pts:
         here = f(*p)
         value.append(here)
-        der.append(df(*p))
+        # where the function itself is undefined, so is its derivative (ln x at x = −1)
+        der.append(df(*p) if math.isfinite(here) else math.nan)
         x = p[index]
         h = _EPS_CBRT * max(1.0, abs(x))
         up, down = list(p), list(p)

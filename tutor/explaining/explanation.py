@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -45,6 +47,8 @@ class Explanation:
     items: list[Item]
     wrt: list[sympy.Symbol]
     values: dict[str, object] = field(default_factory=dict)
+    #: the variables whose values the tutor chose (a typed expression without --at for them)
+    chosen: tuple[str, ...] = ()
 
     def item(self, output: int, wrt: sympy.Symbol) -> Item:
         for it in self.items:
@@ -97,7 +101,9 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
                 total = sum(numeric.derivative)
                 batch_value = total / len(numeric) if lesson.reduce == "mean" else total
             items.append(Item(oi, d, plain, numeric, general, batch_value))
-    return Explanation(lesson, items, wrt, values)
+    chosen = (tuple(n for n in lesson.example if n not in (at or {}))
+              if lesson.origin is Origin.EXPRESSION else ())
+    return Explanation(lesson, items, wrt, values, chosen)
 
 
 def _under(expr, lesson: Lesson):
@@ -106,6 +112,32 @@ def _under(expr, lesson: Lesson):
         target = sorted(lhs.free_symbols, key=lambda s: s.name)[-1]
         expr = expr.subs(target, sympy.solve(sympy.Eq(lhs, rhs), target)[0])
     return expr
+
+
+#: values tried for the variable differentiated by, and for the others, in this order
+POINT_CANDIDATES = (-1.0, 0.5, 2.0, 1.5, 3.0, 0.25, -0.5, 1.0, 2.5, -2.0, 0.75, 4.0)
+OTHER_CANDIDATES = (1.0, 0.5, 2.0, 1.5, 0.75, 3.0, -1.0)
+
+
+def clean_points(expr: sympy.Expr, symbols: dict, chosen: Sequence[sympy.Symbol]) -> dict:
+    """Example values for a typed expression: three points of the first chosen variable and
+    one value of each other, where the function is defined and finite and every derivative
+    asked for agrees with finite differences — inside the domain, away from kinks and poles
+    (not x = −1 for ln x, nor w·x + b = 0 for ReLU(w·x + b))."""
+    main = chosen[0]
+    for other in OTHER_CANDIDATES:
+        values = {n: (list(POINT_CANDIDATES) if s == main else other) for n, s in symbols.items()}
+        ordered = list(symbols.values())
+        good = None
+        for w in chosen:
+            check = check_numerically(expr, sympy.diff(expr, w), w, ordered, values)
+            here = {k for k, v in enumerate(check.verdicts)
+                    if v is Agreement.AGREES and math.isfinite(check.value[k])}
+            good = here if good is None else good & here
+        picked = sorted(POINT_CANDIDATES[k] for k in sorted(good)[:3])
+        if len(picked) == 3:
+            return {n: (picked if s == main else other) for n, s in symbols.items()}
+    return {n: (list(DEFAULT_POINTS) if s == main else DEFAULT_OTHERS) for n, s in symbols.items()}
 
 
 def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
@@ -132,8 +164,7 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
         chosen.append(symbols[name])
     if not chosen:
         chosen = list(symbols.values())
-    example = {n: (list(DEFAULT_POINTS) if symbols[n] == chosen[0] else DEFAULT_OTHERS)
-               for n in symbols}
+    example = clean_points(expr, symbols, chosen)
     # a written-out logistic 1/(1 + e^(−a)) is recognised as σ(a) in the results
     named = []
     for sub in sorted(stable_form(expr).atoms(sigmoid), key=sympy.default_sort_key):

@@ -91,6 +91,10 @@ class TextRenderer:
         head.append("      " + ("--expr" if lesson.origin is Origin.EXPRESSION
                                  else _("lesson: {name}").format(name=lesson.name)), style="dim")
         c.print(head)
+        if exp.chosen:
+            c.print(Prose(_("values chosen for you, where the function is defined and smooth "
+                            "(no kink, no pole): {names}; set them with --at name=value")
+                          .format(names=", ".join(exp.chosen)), style="dim"))
         if lesson.summary:
             c.print(Text(lesson.summary, style="italic"))
         if lesson.text.get("intro"):
