@@ -55,7 +55,7 @@ def test_train_in_chinese_reads_chinese_with_the_same_numbers():
     zh = train(*SYNTHETIC, "--lang", "zh")
     assert en.exit_code == zh.exit_code == 0, zh.output
     for words in ("模型", "线性回归", "损失", "一批样本上 ℓ 的平均值", "1000 个样本", "合成数据",
-                  "小批量，每批 10 个样本", "每轮打乱顺序", "共 3 轮", "步长",
+                  "小批量，每批 10 个样本", "每轮打乱顺序", "共 3 轮", "学习率",
                   "海森矩阵的最大特征值", "第 1/3 轮", "每轮结束时的损失", "结果",
                   "全部 1000 个样本的平均值", "与真实值之差", "与最小二乘解之差", "用时"):
         assert squash(words) in squash(zh.stdout), words
@@ -74,7 +74,7 @@ def test_divergence_is_explained_in_chinese():
     assert "✗超过了上限：训练很可能发散" in flat
     assert "已停止" in out and "第3轮第3步：损失连续3轮上升" in flat
     # 2/λ_max = 2/2 = 1, and the advice halves it; w after three steps: 2190 (hand-worked)
-    assert "学习率5超过了这组数据上稳定的最大步长2/λ_max=1：" in flat
+    assert "学习率5大于这组数据允许的最大学习率2/λ_max=1：" in flat
     assert "试试--lr0.5" in flat
     assert "w = 2190" in out and "9 → 4.783e+06" in out
     assert "第 2/30 轮  损失 5.905e+04" in out  # 59049

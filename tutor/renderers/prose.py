@@ -5,7 +5,8 @@ rich wraps text at spaces.  Chinese has none between words, so a Chinese sentenc
 break
 
 * at a space of English text;
-* between two Chinese characters (a closing mark such as ，。：） stays with the one before);
+* between two Chinese characters (a closing mark such as ，。：） stays with the one before,
+  an opening mark such as （ with the one after);
 
 and never inside a formula: a part marked with :func:`whole`, or, in a sentence that has
 Chinese in it, any run of non-Chinese text between Chinese characters (that is where the
@@ -27,6 +28,7 @@ from rich.text import Text
 _MARK = re.compile("\x02([^\x03]*)\x03")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u3000-\u303f\u2014"
 _CLOSING = "，。、：；！？）」』》—"
+_OPENING = "（「『《“‘"
 _HAS_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 # a Chinese character with the closing marks after it | a run of anything else
 _CJK_PIECE = re.compile(f"[{_CJK}][{_CLOSING}]*|[^{_CJK}]+")
@@ -52,7 +54,9 @@ def _pieces(marked: str) -> list[str]:
     for m in list(_MARK.finditer(marked)) + [None]:
         text = marked[position:m.start() if m else len(marked)]
         for piece in (_CJK_PIECE if cjk else _WORD).findall(text):
-            if (glue or piece[0] in _CLOSING) and out:
+            # an opening mark （「 stays with what follows it, a closing mark with what precedes
+            opened = bool(out) and out[-1].rstrip()[-1:] in _OPENING
+            if (glue or opened or piece[0] in _CLOSING) and out:
                 out[-1] += piece
             else:
                 out.append(piece)

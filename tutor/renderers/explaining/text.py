@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.table import Table
+from rich.cells import cell_len
 from rich.text import Text
 
 from tutor.renderers.console import console as new_console
@@ -51,15 +53,27 @@ class TextRenderer:
             varying.insert(0, wrt)
         fixed = [n for n in check.at if n not in varying]
         fname = lesson.output_names[item.output]
+        headers = ([text(lesson.symbols[n]) for n in varying]
+                   + [display_name(fname), f"∂{display_name(fname)}/∂{text(item.derivation.wrt)}",
+                      _("finite diff."), _("rel. error")])
+        rows = [list(row) for row in numeric_rows(check, varying)]
+        widths = [max(cell_len(str(c)) for c in column) for column in zip(headers, *rows)]
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
-        for n in varying:
-            table.add_column(text(lesson.symbols[n]), justify="right")
-        table.add_column(display_name(fname), justify="right")
-        table.add_column(f"∂{display_name(fname)}/∂{text(item.derivation.wrt)}", justify="right")
-        table.add_column(_("finite diff."), justify="right")
-        table.add_column(_("rel. error"), justify="right", style="dim")
-        for row in numeric_rows(check, varying):
+        for k, (header, width) in enumerate(zip(headers, widths)):
+            table.add_column(header, justify="right", no_wrap=True, min_width=width,
+                             style="dim" if k == len(headers) - 1 else "")
+        for row in rows:
             table.add_row(*row)
+        needed = Measurement.get(self.console, self.console.options, table).maximum
+        if needed > self.console.width - 2:
+            # too many columns for the terminal: one row per quantity, one column per point,
+            # so that no number is cut
+            table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_header=False)
+            table.add_column(style="bold", no_wrap=True)
+            for _point in rows:
+                table.add_column(justify="right", no_wrap=True)
+            for k, header in enumerate(headers):
+                table.add_row(header, *[row[k] for row in rows])
         parts = []
         if fixed:
             at = ", ".join(f"{text(lesson.symbols[n])} = {fmt_input(check.at[n][0])}"

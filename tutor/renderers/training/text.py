@@ -70,7 +70,8 @@ def linear_text(model) -> str:
 
 def update_lines(model, reduce: str) -> list[str]:
     avg = "/ n" if reduce == "mean" else ""
-    mean = "mean" if reduce == "mean" else "Σ"
+    # the mean written as mathematics, the same in every language
+    mean = "(1/n)·Σ" if reduce == "mean" else "Σ"
     layer = model.layer
     if model.gradient_source:
         return [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
@@ -92,7 +93,7 @@ def update_lines(model, reduce: str) -> list[str]:
         D = "δ" if C == 1 else "Δ"
         X = x.upper() if x.islower() and len(x) == 1 else x
         lines.append(f"{w} ← {w} − η · {X}ᵀ{D} {avg}".rstrip()
-                     + (f"      {b} ← {b} − η · {mean} {D}" if b else ""))
+                     + (f"      {b} ← {b} − η · Σ{D} {avg}".rstrip() if b else ""))
     else:
         lines.append(_("each weight ← weight − η · {mean}(δ · its input);  "
                        "each bias ← bias − η · {mean} δ").format(mean=mean))
