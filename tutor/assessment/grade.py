@@ -217,10 +217,18 @@ def scores_csv(results: list[Graded]) -> str:
         marks = {m.number: m for m in r.marks}
         notes = [r.problem] if r.problem else []
         notes += [f"{m.number}: {m.reason}" for m in r.marks if m.score < 1 and m.reason]
-        writer.writerow([r.student, Path(r.path).name, r.variant, _fmt(r.score), r.out_of]
+        writer.writerow([_cell(r.student), _cell(Path(r.path).name), _cell(r.variant),
+                         _fmt(r.score), r.out_of]
                         + [_fmt(marks[k].score) if k in marks else "" for k in range(1, problems + 1)]
-                        + [" | ".join(notes)])
+                        + [_cell(" | ".join(notes))])
     return buf.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text from a student's file as a CSV cell a spreadsheet shows as text: a cell starting
+    with = + - @ (or a tab or carriage return) would be read as a formula, so it gets a '."""
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _fmt(x: float) -> str:

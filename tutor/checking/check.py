@@ -137,7 +137,12 @@ def parse_answer(text: str, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
         raise TutorError(_("the answer must be text"))
     if not text.strip():
         raise ExpressionError(_("the answer is empty: type the derivative, like 2*x"), text, None)
-    return parse_expression(text, symbols=symbols, allow_new_names=False)
+    answer = parse_expression(text, symbols=symbols, allow_new_names=False)
+    if answer.has(sympy.S.ComplexInfinity, sympy.S.NaN, sympy.S.Infinity,
+                  sympy.S.NegativeInfinity):
+        raise ExpressionError(_("the answer has no value: it divides by zero, or takes log 0 "
+                                "or tan(π/2)"), text, None)
+    return answer
 
 
 def answer_symbols(function: sympy.Expr, named: Sequence[Named] = (),

@@ -139,7 +139,7 @@ def read_data(items: Sequence[str]) -> dict[str, np.ndarray]:
     """The ``--data`` options, each a file (.csv, .npz) or literal values ``name=v1,v2,…``."""
     data: dict[str, np.ndarray] = {}
     for item in items:
-        literal = "=" in item and not Path(item).exists()
+        literal = "=" in item and not _is_file(item)
         new = dict([parse_literal(item)]) if literal else read_file(item)
         for name, arr in new.items():
             if name in data:
@@ -221,3 +221,12 @@ def synthetic(kind: str, *, true_w: np.ndarray, true_b: np.ndarray, samples: int
     P /= P.sum(axis=1, keepdims=True)
     labels = (P.cumsum(axis=1) < rng.random((samples, 1))).sum(axis=1)
     return {"x": X, "y": np.eye(Z.shape[1])[np.minimum(labels, Z.shape[1] - 1)]}
+
+
+def _is_file(item: str) -> bool:
+    """Does ``item`` name an existing file?  A long literal like x=1,2,… is no file name (the
+    system refuses to look it up)."""
+    try:
+        return Path(item).exists()
+    except (OSError, ValueError):
+        return False

@@ -20,6 +20,8 @@ from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 
 
+#: a loss this many times its starting value means the run diverged, whatever its path
+FAR_ABOVE = 10.0
 #: per-step parameters are kept for the path plots up to this many steps
 MAX_KEPT_STEPS = 5000
 
@@ -171,6 +173,14 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
             history.stop_epoch, history.stop_step = epoch, step
             history.stop_reason = _("the loss grew for {count} epochs in a row").format(count=growing)
             break
+    last = history.epochs[-1]["loss"] if history.epochs else initial
+    if not history.diverged and last > FAR_ABOVE * max(initial, 1e-12) and last - initial > 1.0:
+        # an oscillating run: the loss jumps up and down, never three times in a row, but
+        # ends far above where it started
+        history.diverged = True
+        history.stop_epoch, history.stop_step = len(history.epochs), step
+        history.stop_reason = _("the loss went from {start} to {now}, far above where it "
+                                "started").format(start=f"{initial:.4g}", now=f"{last:.4g}")
     history.steps = step
     history.params = params
     history.seconds = time.perf_counter() - start

@@ -7,7 +7,9 @@ import json
 import os
 
 import click
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tutor.renderers.console import console as new_console
 from tutor.assessment.kinds import KINDS
@@ -61,7 +63,7 @@ def render_graded(result) -> None:
     """One student's grading: the score, then a row per problem with the reason."""
     console = new_console()
     console.print(_("{student}   variant {variant}   score {score}").format(
-        student=f"[bold]{result.student}[/bold]", variant=result.variant,
+        student=f"[bold]{escape(result.student)}[/bold]", variant=escape(result.variant),
         score=f"[bold]{result.score:g} / {result.out_of}[/bold]"))
     table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
     table.add_column("", overflow="fold")
@@ -71,7 +73,8 @@ def render_graded(result) -> None:
     for m in result.marks:
         partly = f" ({m.score:g})" if m.status == "partly" else ""
         kind = _(KINDS[m.kind].short) if m.kind in KINDS else m.kind
-        table.add_row(MARKS[m.status], f"{m.number}. {kind}{partly}", m.answer or "—", m.reason)
+        table.add_row(MARKS[m.status], Text(f"{m.number}. {kind}{partly}"),
+                      Text(m.answer or "—"), Text(m.reason))
     console.print(table)
     if result.problem:
         click.echo(_("note: {note}").format(note=result.problem))
