@@ -59,3 +59,21 @@ def test_an_oscillating_run_that_ends_far_above_its_start_is_divergence(lesson, 
     assert r.exit_code == 1
     data = json.loads(r.stdout)
     assert data["diverged"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("expr", ["(x+y+z+w)^1000", "(x+1)^999*(x-1)^999", "(x+y+z)^300"])
+def test_symbolic_work_on_typed_input_has_a_budget(expr):
+    r = _run(["explain", "--expr", expr, "--wrt", "x"])
+    assert r.exit_code == 2 and "of symbolic work" in r.output and r.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("expr,value", [
+    ("x*3.812^0.000000000000000000001", 3.812 ** 1e-21),
+    ("x*sqrt(4.34^1.140379)", (4.34 ** 1.140379) ** 0.5),
+])
+def test_a_constant_power_with_decimals_is_a_number_not_a_root_to_find(expr, value):
+    r = _run(["explain", "--expr", expr, "--wrt", "x", "--at", "x=1", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    numeric = json.loads(r.output)["derivatives"][0]["numeric"]
+    assert numeric["derivative"] == [pytest.approx(value, rel=1e-12)]

@@ -45,6 +45,10 @@ def _rational(value: Fraction) -> sympy.Rational:
     return sympy.Rational(value.numerator, value.denominator)
 
 
+#: a constant power p^(a/q) is kept exact (√2, 8^(1/3)) up to this root, a float beyond
+MAX_EXACT_ROOT = 12
+
+
 class Builder:
     """Checks each node of a tree and makes its SymPy object, children first."""
 
@@ -305,5 +309,11 @@ class Builder:
             return sympy.Mul(*[sympy.Pow(a, sympy.S.NegativeOne) if divisor else a
                                for a, divisor in zip(args, node.value)])
         if kind == "pow":
-            return sympy.Pow(args[0], args[1])
+            base, exponent = args
+            if (base.is_Rational and exponent.is_Rational and not exponent.is_Integer
+                    and exponent.q > MAX_EXACT_ROOT):
+                # 4.34^1.140379 is a number with decimals, not a 1000000th root to find
+                # exactly (SymPy would search for perfect powers for minutes)
+                return sympy.Float(base, 15) ** sympy.Float(exponent, 15)
+            return sympy.Pow(base, exponent)
         return KNOWN_FUNCTIONS[node.value][0](*args)

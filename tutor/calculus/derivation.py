@@ -17,8 +17,10 @@ import sympy
 from sympy import Add, exp
 
 from tutor.calculus.rules import Differentiator, StepCheckError
+from tutor.calculus.budget import deadline
 from tutor.calculus.steps import Derivation, Step
 from tutor.calculus.verify import same_value
+from tutor.i18n import _
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ def derive(function: sympy.Expr, wrt: sympy.Symbol, *, named: Sequence[Named] = 
     ``named`` sub-expressions are recognised in the result; ``assumptions`` are equations
     ``(lhs, rhs)`` (such as ``(y1 + y2 + y3, 1)``) used, and said, in a final step.
     """
+    with deadline(what=_("differentiating by {wrt}").format(wrt=wrt)):
+        return _derive(function, wrt, named, assumptions, name, check)
+
+
+def _derive(function, wrt, named, assumptions, name, check) -> Derivation:
     tree = Differentiator(wrt, check=check).derive(function)
     rewrites: list[Step] = []
     current = tree.after

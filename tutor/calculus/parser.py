@@ -90,6 +90,7 @@ import sympy
 
 from tutor.errors import ExpressionError
 from tutor.i18n import _
+from tutor.calculus.budget import BudgetError, deadline
 from tutor.calculus.builder import Builder
 from tutor.calculus.grammar import Parser
 from tutor.calculus.tokens import (EQ, is_space, KNOWN_FUNCTIONS, MAX_LENGTH, MAX_TOKENS, NAME,
@@ -125,9 +126,13 @@ def _prepare(text, symbols, max_length: int) -> dict:
 
 
 def _guarded(text: str, work):
-    """Runs ``work()``, turning anything unexpected into an ExpressionError."""
+    """Runs ``work()`` within the time budget, turning anything unexpected into an
+    ExpressionError."""
     try:
-        return work()
+        with deadline(what=_("reading the expression")):
+            return work()
+    except BudgetError as exc:
+        raise ExpressionError(str(exc), text, None) from None
     except ExpressionError:
         raise
     except RecursionError:

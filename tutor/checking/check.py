@@ -31,6 +31,7 @@ import sympy
 
 from tutor.calculus.derivation import Named, derive, expand_named
 from tutor.checking.diagnose import Diagnosis, diagnose
+from tutor.calculus.budget import deadline
 from tutor.errors import ExpressionError, ParameterError, TutorError
 from tutor.calculus.functions import elementary
 from tutor.i18n import N_, _
@@ -295,6 +296,12 @@ def _compare(ev_e: Evaluator, ev_a: Evaluator, ev_f: Evaluator | None, p) -> str
 
 def _judge(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
            derivation: Derivation | None, prefer, seed, assumptions=()) -> Verdict:
+    with deadline(what=_("comparing the answer with the derivative")):
+        return _judged(verdict, answer, function, derivation, prefer, seed, assumptions)
+
+
+def _judged(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
+            derivation: Derivation | None, prefer, seed, assumptions=()) -> Verdict:
     expected = verdict.expected_plain
     if answer.has(sympy.Derivative, sympy.Subs, sympy.Integral):
         verdict.diagnosis = Diagnosis("other", N_("your answer still contains a derivative: "

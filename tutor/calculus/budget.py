@@ -1,0 +1,59 @@
+"""A time budget for symbolic work on what a user typed.
+
+SymPy can take minutes (and gigabytes) on a short input such as (x + y + z + w)^1000 once it
+starts expanding.  :func:`deadline` ends such work with a :class:`BudgetError`, one clear line,
+when it runs past its time.  It uses the process's interval timer, so it works in the main
+thread of a POSIX process (the command line); elsewhere (a notebook's worker thread, Windows) it
+lets the work run.  Deadlines nest: an inner one never extends an outer one.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
+from tutor.errors import TutorError
+from tutor.i18n import _
+
+#: seconds of symbolic work allowed on one typed expression (a derivation, a comparison)
+SYMBOLIC_SECONDS = 3.0
+
+_active: list[float] = []  # the deadlines in force, as monotonic times
+
+
+class BudgetError(TutorError):
+    """Symbolic work on the user's input ran past its time."""
+
+
+def _usable() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
+    """Run the block for at most ``seconds``; past that, raise :class:`BudgetError`."""
+    if not _usable():
+        yield
+        return
+    now = time.monotonic()
+    end = min([now + seconds] + _active)
+    previous = signal.getsignal(signal.SIGALRM)
+
+    def expired(signum, frame):
+        raise BudgetError(_("this needs more than {seconds:g} s of symbolic work, the limit "
+                            "for one expression{what}; try a smaller expression")
+                          .format(seconds=seconds, what=f" ({what})" if what else ""))
+
+    _active.append(end)
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, max(end - now, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _active.pop()
+        signal.signal(signal.SIGALRM, previous)
+        if _active:  # the outer deadline keeps running
+            signal.setitimer(signal.ITIMER_REAL, max(_active[-1] - time.monotonic(), 1e-3))
