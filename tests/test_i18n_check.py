@@ -107,7 +107,7 @@ def test_a_right_answer_and_the_revealed_derivation_in_chinese():
     ("sigmoid", "z", "-exp(-z)/(1+exp(-z))^2", "sign", "符号错误：你的答案恰好是导数的 −1 倍"),
     ("sigmoid", "z", "2*sigmoid(z)*(1-sigmoid(z))", "constant_factor",
      "差一个常数倍：你的答案是导数的 2 倍"),
-    ("neuron", "w", "(a-t)*a*(1-a)", "missing_chain_factor", "漏了链式法则的因子："),
+    ("neuron", "w", "(a-t)*a*(1-a)", "missing_chain_factor", "链式法则：漏了"),
     ("squared_loss", "yhat", "yhat", "extra_or_missing_term", "多了或漏了一项：漏了 −y 这一项"),
     ("sigmoid", "z", "exp(-z)/(1+exp(-z))^2 + 1", "extra_or_missing_term",
      "多了或漏了一项：多了 1 这一项"),
