@@ -153,3 +153,33 @@ def test_a_derivative_is_not_shown_where_the_function_is_undefined():
     numeric = json.loads(out)["derivatives"][0]["numeric"]
     assert numeric["value"][0] is None and numeric["derivative"][0] is None
     assert numeric["derivative"][1] == 0.5
+
+
+def test_one_convention_at_ties_in_explain_and_backprop():
+    """At a tie of max or min each argument gets half (as PyTorch's maximum does); the Huber
+    loss written with min and max then has its true slope ±1 at x = ±1 in both engines."""
+    import json
+
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    huber = "min(abs(x), 1)^2/2 + max(abs(x) - 1, 0)"
+    # by hand: x²/2 inside [−1, 1], |x| − 1/2 outside; both one-sided slopes at ±1 are ±1
+    at = [-1.0, 1.0, 0.5, 2.0]
+    truth = [-1.0, 1.0, 0.5, 1.0]
+    out = CliRunner().invoke(main, ["explain", "--expr", huber, "--at", "x=-1,1,0.5,2",
+                                    "--format", "json"]).output
+    numeric = json.loads(out)["derivatives"][0]["numeric"]
+    assert numeric["derivative"] == pytest.approx(truth) and numeric["agreement"] == "agrees"
+    for x, slope in zip(at, truth):
+        out = CliRunner().invoke(main, ["backprop", "--expr", f"L = {huber}", "--at", f"x={x}",
+                                        "--format", "json"]).output
+        assert json.loads(out)["gradients"]["x"] == pytest.approx(slope)
+    # a plain tie: ∂/∂x max(x, y) at x = y is ½ in both
+    out = CliRunner().invoke(main, ["explain", "--expr", "max(x, y)", "--wrt", "x", "--at", "x=1",
+                                    "--at", "y=1", "--format", "json"]).output
+    assert json.loads(out)["derivatives"][0]["numeric"]["derivative"] == [0.5]
+    out = CliRunner().invoke(main, ["backprop", "--expr", "L = max(x, y)", "--at", "x=1",
+                                    "--at", "y=1", "--wrt", "x", "--format", "json"]).output
+    assert json.loads(out)["gradients"]["x"] == 0.5

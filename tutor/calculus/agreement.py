@@ -42,11 +42,12 @@ class Agreement(str, Enum):
     UNDEFINED = "undefined"
 
 
-#: a scaled error below this agrees (central differences are good to about 1e-10)
-GOOD = 1e-6
+#: a scaled error below this agrees: central differences are good to about 1e-10 where f is
+#: smooth, and to a few 1e-6 where its curvature jumps (a max or min switching branches)
+GOOD = 1e-5
 #: near zero a difference cannot resolve a slope much below FLOOR·max(1, |f|): slopes are
 #: measured against that scale, so two near-zero slopes agree when they differ by less than
-#: GOOD·FLOOR = 1e-9 per unit of |f| (rounding in f(x ± h) alone is about 1e-11/h·|f|)
+#: GOOD·FLOOR = 1e-8 per unit of |f| (rounding in f(x ± h) alone is about 1e-11/h·|f|)
 FLOOR = 1e-3
 #: one-sided differences are good to O(h); slopes differing by more than this share of
 #: their size mean a kink

@@ -213,15 +213,17 @@ def _max_min(d: Differentiator, expr):
         return d.make(sub.rule, expr, sub.after, (sub,))
     a, b = expr.args
     da, db = d.step(a), d.step(b)
+    # at a tie each argument gets half, as backprop here and PyTorch's maximum/minimum do
+    half = S.Half
     if isinstance(expr, Max):
-        after = Heaviside(a - b, 0) * da.after + Heaviside(b - a, 1) * db.after
+        after = Heaviside(a - b, half) * da.after + Heaviside(b - a, half) * db.after
     else:
-        after = Heaviside(b - a, 0) * da.after + Heaviside(a - b, 1) * db.after
+        after = Heaviside(b - a, half) * da.after + Heaviside(a - b, half) * db.after
     which = "max" if isinstance(expr, Max) else "min"
     note = (_("the derivative of the argument that is the max; where they are equal it is "
-              "not differentiable and this project takes the second one's") if which == "max" else
+              "not differentiable and each gets half, as in PyTorch") if which == "max" else
             _("the derivative of the argument that is the min; where they are equal it is "
-              "not differentiable and this project takes the second one's"))
+              "not differentiable and each gets half, as in PyTorch"))
     return d.make(which, expr, after, (da, db), note=note)
 
 

@@ -119,6 +119,8 @@ class _Printer(StrPrinter):
     def _print_Heaviside(self, expr):
         arg = self._print(expr.args[0])
         at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        if at_zero == sympy.S.Half:
+            return f"(1 + sign({arg}))/2"  # ½ where the argument is 0, as it is
         return f"[{arg} {'≥' if at_zero == 1 else '>'} 0]"
 
     def _print_Abs(self, expr):
@@ -166,6 +168,9 @@ class _LatexPrinter(LatexPrinter):
 
     def _print_Heaviside(self, expr, exp=None):
         at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        if at_zero == sympy.S.Half:
+            body = r"\frac{1 + \operatorname{sign}\left(%s\right)}{2}" % self._print(expr.args[0])
+            return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
         body = r"\left[%s %s 0\right]" % (self._print(expr.args[0]),
                                            r"\geq" if at_zero == 1 else ">")
         return body if exp is None else r"%s^{%s}" % (body, exp)
