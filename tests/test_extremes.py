@@ -112,3 +112,18 @@ def test_the_tensor_engine_and_training_stay_finite():
                                     "--init", "w=-1", "--epochs", "2", "--format", "json"]).output
     data = json.loads(out)
     assert all(math.isfinite(e["loss"]) for e in data["history"])
+
+
+@pytest.mark.parametrize("args,gradient", [
+    (["bce_logits", "--at", "z=-1e4", "--at", "y=1"], ("z", -1.0)),
+    (["bce_logits", "--at", "z=1e4", "--at", "y=0"], ("z", 1.0)),
+    (["cross_entropy", "--at", "z1=1000", "--at", "z2=-1000", "--at", "z3=0"], ("z2", -1.0)),
+])
+def test_backprop_switches_to_the_stable_form_where_the_written_one_overflows(args, gradient):
+    out = CliRunner().invoke(main, ["backprop", *args, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    name, value = gradient
+    assert data["stable_form"] is True and data["agreement"] == "agrees"
+    assert data["gradients"][name] == pytest.approx(value)
+    assert all(row["value"] is not None for row in data["forward"])

@@ -11,7 +11,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy
 
-from tutor.backpropagation.graph import DEFAULT_VALUES, Forward, Graph, Node, Note, lesson_graph
+from tutor.backpropagation.graph import (DEFAULT_VALUES, Forward, Graph, Node, Note, lesson_graph,
+                                        stable_graph)
 from tutor.calculus.agreement import FLOOR, GOOD, Agreement, judge, overall
 from tutor.calculus.numeric import Differences, batch, compile_expr, differences
 from tutor.errors import ParameterError, TutorError
@@ -81,6 +82,8 @@ class Backprop:
     reduce: str | None
     #: the variables --at did not set and were given default values (typed expressions)
     defaulted: dict[str, float] = field(default_factory=dict)
+    #: the graph is the stable form of the function, the written one overflowing here
+    stable_form: bool = False
 
     @property
     def batch_size(self) -> int:
@@ -137,6 +140,8 @@ class Backprop:
             verdicts = [v[k] for v in per_check]
             if any(not (e[k] < GOOD) and k not in kinks and np.isfinite(e[k]) for e in symbolic):
                 verdicts.append(Agreement.DISAGREES)
+            if any(not np.isfinite(e[k]) for e in symbolic):
+                verdicts.append(Agreement.UNDEFINED)  # nothing to compare: never a tick
             out.append(overall(verdicts))
         return out
 
@@ -180,7 +185,16 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
         defaulted[name] = DEFAULT_VALUES[k % len(DEFAULT_VALUES)]
     values.update(defaulted)
     arrays = dict(zip(variables, batch(values, variables)))
-    fwd = graph.forward(arrays)
+    stable = False
+    try:
+        fwd = graph.forward(arrays)
+    except TutorError:
+        # the written form overflows here (e^1000, log 0): libraries compute the stable form
+        other = stable_graph(lesson)
+        if other is None:
+            raise
+        graph, stable = other, True
+        fwd = graph.forward(arrays)
     adjoints = graph.backward(fwd, output)
     n = int(np.prod(fwd.shape)) if fwd.shape else 1
     if not 0 <= sample < n:
@@ -209,4 +223,4 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
         checks.append(GradientCheck(s.name, adjoints[graph.node(s.name).index], sym,
                                     diffs.central, d, value=loss, differences=diffs))
     return Backprop(lesson, graph, output, fwd, adjoints, checks, arrays, sample,
-                    lesson.reduce, defaulted)
+                    lesson.reduce, defaulted, stable)

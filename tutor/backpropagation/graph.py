@@ -27,6 +27,7 @@ from tutor.i18n import _
 from tutor.calculus.table import FUNCTIONS
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.numeric import batch
+from tutor.calculus.stable import logsumexp, numpy_logsumexp, stabilise
 
 #: values given to the variables of a typed expression that --at does not set
 DEFAULT_VALUES = (0.5, -0.2, 1.5, 0.8, -1.0, 2.0, 0.3, -0.6)
@@ -269,6 +270,11 @@ class _Builder:
             return self._pow(expr, sympy.S.One)
         if isinstance(expr, (sympy.Max, sympy.Min)):
             return self._maxmin(expr)
+        if isinstance(expr, logsumexp):
+            # log Σ e^(aᵢ), shifted by the largest aᵢ: ∂/∂aᵢ = e^(aᵢ − y), the softmax
+            inputs = [self.build(a) for a in expr.args]
+            return self.add("logsumexp", inputs, lambda s: logsumexp(*s),
+                            lambda s, me: [sympy.exp(x - me) for x in s], expr)
         op = _UNARY_BY_CLASS.get(type(expr))
         if op is None and isinstance(expr, sympy.Heaviside):
             op = "step"
@@ -449,6 +455,9 @@ def _evaluate(node: Node, ins: list[np.ndarray], wanted: list[bool] | None = Non
         u, v = ins
         y = np.power(u, v)
         return y, [v * np.power(u, v - 1.0), y * np.log(u)]
+    if op == "logsumexp":
+        y = numpy_logsumexp(*ins)
+        return y, [np.exp(a - y) for a in ins]
     if op in ("max", "min"):
         a, b = ins
         first = (a > b) if op == "max" else (a < b)
@@ -563,6 +572,18 @@ def lesson_graph(lesson: Lesson) -> Graph:
     written = [_contract(out, definitions, lesson.named) for out in lesson.outputs]
     return build_graph(lesson.outputs, lesson.output_names, named=lesson.named,
                        roles=lesson.roles, written=written, definitions=definitions)
+
+
+def stable_graph(lesson: Lesson) -> Graph | None:
+    """The graph of the lesson's outputs written in their numerically stable form (log σ(z) as
+    −softplus(−z), log Σ e^(zᵢ) as a log-sum-exp), or None when that is the written form."""
+    from tutor.calculus.derivation import expand_named
+
+    plain = [expand_named(out, lesson.named) for out in lesson.outputs]
+    stable = [stabilise(out) for out in plain]
+    if all(a == b for a, b in zip(stable, plain)):
+        return None
+    return build_graph(plain, lesson.output_names, roles=lesson.roles, written=stable)
 
 
 def _contract(expr: sympy.Expr, definitions, named: Sequence[Named]) -> sympy.Expr:

@@ -103,15 +103,24 @@ def stabilise(expr: sympy.Expr) -> sympy.Expr:
             folded = _fold_exp_into_sigmoid(e)
             if folded is not None:
                 return folded
-            # N · (Σ e^(aᵢ))^(−n)  →  Σ over N's terms c·e^(b) of c·e^(b − n·logsumexp(a)):
-            # the softmax e^(a)/Σ e^(aᵢ), its square and its derivatives, without overflow
-            for f in e.args:
-                if isinstance(f, sympy.Pow) and f.exp.is_Integer and f.exp < 0:
-                    exps = _sum_of_exps(f.base)
-                    if exps:
-                        lse = f.exp * logsumexp(*exps)
-                        rest = sympy.expand(Mul(*[g for g in e.args if g is not f]))
-                        return Add(*[_shifted(term, lse) for term in Add.make_args(rest)])
+            # N · (Σ e^(aᵢ))^n · e^(b): every power of a sum of exponentials becomes
+            # e^(n·logsumexp(a)) and joins the exponentials of N's terms, so no e^1000 is ever
+            # formed (the softmax e^(a)/Σ e^(aᵢ), its square, its derivatives)
+            sums = [(f, 1) if _sum_of_exps(f) else (f.base, f.exp) for f in e.args
+                    if _sum_of_exps(f) or (isinstance(f, sympy.Pow) and f.exp.is_Integer
+                                           and _sum_of_exps(f.base))]
+            if sums:
+                shift = sympy.S.Zero
+                rest = []
+                for f in e.args:
+                    if _sum_of_exps(f):
+                        shift += logsumexp(*_sum_of_exps(f))
+                    elif isinstance(f, sympy.Pow) and f.exp.is_Integer and _sum_of_exps(f.base):
+                        shift += f.exp * logsumexp(*_sum_of_exps(f.base))
+                    else:
+                        rest.append(f)
+                return Add(*[_shifted(term, shift)
+                             for term in Add.make_args(sympy.expand(Mul(*rest)))])
         return e
 
     return rebuild(expr)

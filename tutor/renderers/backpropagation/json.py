@@ -87,6 +87,8 @@ def backprop_dict(bp: Backprop) -> dict:
         result["batch_gradients"] = {"reduce": bp.reduce or "mean", **bp.batch_gradients}
     if bp.defaulted:
         result["defaulted"] = bp.defaulted
+    if bp.stable_form:
+        result["stable_form"] = True
     return result
 
 

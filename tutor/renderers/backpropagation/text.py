@@ -21,6 +21,7 @@ from tutor.backpropagation.backprop import Backprop
 from tutor.calculus.agreement import Agreement
 from tutor.explaining.lesson import Origin
 from tutor.i18n import N_, _, shown
+from tutor.renderers.prose import Prose
 from tutor.renderers.notation import text
 from tutor.renderers.numbers import fmt, fmt_error, fmt_input
 
@@ -166,6 +167,10 @@ class BackpropRenderer:
                 name=label(out_name), names=", ".join(label(n) for n in lesson.output_names),
                 option="--output NAME", command="tutor backprop jacobian softmax"), style="dim"))
         c.print(self.where(bp))
+        if bp.stable_form:
+            c.print(Prose(_("at these values the function as written overflows (e^1000, log 0), "
+                            "so the graph is its stable form, the one libraries compute: "
+                            "log σ(z) = −softplus(−z), log Σ e^(zᵢ) = logsumexp(z)"), style="dim"))
         if bp.defaulted:
             c.print(Text(_("values chosen for you: {values}   (set them with {option})").format(
                 values=", ".join(f"{label(n)} = {fmt_input(v)}" for n, v in bp.defaulted.items()),
