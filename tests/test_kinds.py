@@ -113,3 +113,40 @@ def test_kinds_offered_follow_each_kinds_own_rule():
     assert "backward" in kinds_for(load_lesson("sigmoid"))
     rng = random.Random(0)
     assert KINDS["derive"].make(load_lesson("tanh"), rng, 1).kind == "derive"
+
+
+@pytest.mark.parametrize("lesson", ["mlp", "linear_regression", "logistic_regression", "neuron"])
+def test_a_gradient_step_solved_from_its_statement_alone(lesson):
+    """The numbers a student sees (start, fixed parameters, the rows, η) give the key's answer
+    by an independent route: the loss written out and differentiated by finite differences."""
+    from tutor.calculus.derivation import expand_named
+    from tutor.calculus.functions import elementary
+
+    the_lesson = load_lesson(lesson)
+    # written out with exp and log only, so that the independent route shares no code
+    loss = elementary(expand_named(the_lesson.outputs[0], the_lesson.named))
+    for seed in range(5):
+        ws = make_worksheets([lesson], problems=1, seed=seed, kinds=["gd_step"])
+        p = ws.sheets[0].problems[0]
+        shown = {s: float(v) for s, v in p.given + p.fixed}
+        # every parameter of the lesson is either trained (given) or fixed, never a data column
+        parameters = {s for s in loss.free_symbols if the_lesson.roles.get(s.name) == "parameter"}
+        assert parameters == set(shown) and not parameters & set(p.batch_symbols)
+        f = sympy.lambdify(sorted(loss.free_symbols, key=str), loss)
+        order = sorted(loss.free_symbols, key=str)
+
+        def mean_loss(point):
+            total = 0.0
+            for row in p.batch:
+                values = {**point, **{s: float(v) for s, v in zip(p.batch_symbols, row)}}
+                total += f(*[values[s] for s in order])
+            return total / len(p.batch) if the_lesson.reduce == "mean" else total
+
+        lr = float(p.learning_rate)
+        for (param, start), number in zip(p.given, p.numbers):
+            h = 1e-6
+            up, down = dict(shown), dict(shown)
+            up[param] += h
+            down[param] -= h
+            slope = (mean_loss(up) - mean_loss(down)) / (2 * h)
+            assert float(number.value) == pytest.approx(float(start) - lr * slope, abs=1e-6)

@@ -86,6 +86,8 @@ class Problem:
     wrt: tuple[sympy.Symbol, ...]
     #: numbers given in the problem: (symbol, value) in the order shown
     given: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
+    #: parameters a gradient step does not train, with their values (the same on every row)
+    fixed: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
     #: a batch for gradient descent: one tuple of values per sample, columns = batch_symbols
     batch_symbols: tuple[sympy.Symbol, ...] = ()
     batch: tuple[tuple[sympy.Expr, ...], ...] = ()

@@ -40,11 +40,15 @@ class GradientStep(Kind):
         params = gd_parameters(lesson)
         if not params:
             raise WorksheetError(_("lesson '{lesson}' has no parameters to train").format(lesson=lesson.name))
-        data_syms = tuple(s for s in variables_of(f) if s not in params)
+        # parameters the step does not train keep one value on every row: they are not data
+        kept = tuple(s for s in variables_of(f)
+                     if lesson.roles.get(s.name) == "parameter" and s not in params)
+        data_syms = tuple(s for s in variables_of(f) if s not in params and s not in kept)
         samples = 2 if lesson.reduce == "mean" else 1
         grads = [diff_of(f, p) for p in params]
         for _try in range(80):
             start = {p: sympy.Integer(rng.randint(-2, 2)) for p in params}
+            fixed = {s: sympy.Rational(rng.randint(-4, 4), 2) for s in kept}
             rows = []
             for _sample in range(samples):
                 values = point_values(lesson, data_syms, rng)
@@ -53,7 +57,7 @@ class GradientStep(Kind):
             per_sample = []
             ok = True
             for row in rows:
-                point = {**start, **dict(zip(data_syms, row))}
+                point = {**start, **fixed, **dict(zip(data_syms, row))}
                 gs = [num(g.xreplace(point)) for g in grads]
                 if not all(finite(g.evalf(20)) for g in gs):
                     ok = False
@@ -73,7 +77,8 @@ class GradientStep(Kind):
                         for p, m in zip(params, mean))
         return Problem(number, "gd_step", lesson.name, lesson.title, shown_form(f, lesson.named),
                        lesson.output_names[0], variables_of(f), tuple(params),
-                       given=tuple((p, start[p]) for p in params), batch_symbols=data_syms,
+                       given=tuple((p, start[p]) for p in params), fixed=tuple(fixed.items()),
+                   batch_symbols=data_syms,
                        batch=tuple(rows), learning_rate=lr, answer_type="numbers",
                        numbers=numbers, working=working,
                        named=tuple((n.symbol, n.definition) for n in lesson.named),
@@ -95,6 +100,9 @@ class GradientStep(Kind):
         blocks.append(Para(fill(template.replace("{n}", str(n)), start=given(p.given),
                                 rate=Math(p.learning_rate, lhs=ETA),
                                 parameters=list_of(p.wrt))))
+        if p.fixed:
+            blocks.append(Para(fill(_("The other parameters stay as they are: {fixed}."),
+                                    fixed=given(p.fixed))))
         blocks.append(Table([[Math(s)] for s in p.batch_symbols],
                             [[[Num(v)] for v in row] for row in p.batch]))
         return blocks
