@@ -77,3 +77,9 @@ def test_a_constant_power_with_decimals_is_a_number_not_a_root_to_find(expr, val
     assert r.exit_code == 0, r.output
     numeric = json.loads(r.output)["derivatives"][0]["numeric"]
     assert numeric["derivative"] == [pytest.approx(value, rel=1e-12)]
+
+
+def test_too_many_derivatives_are_refused_before_any_work():
+    r = _run(["explain", "softmax", "--size", "12"])
+    assert r.exit_code == 2
+    assert r.output.startswith("error: that is 144 derivatives") and "--wrt" in r.output

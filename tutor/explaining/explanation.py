@@ -23,6 +23,8 @@ from tutor.calculus.steps import Derivation
 from tutor.calculus.verify import same_value
 
 #: numbers used for an expression typed with --expr when no --at is given
+#: the most derivatives one explanation derives (each is derived and checked step by step)
+MAX_DERIVATIVES = 25
 DEFAULT_POINTS = [-1.0, 0.5, 2.0]
 DEFAULT_OTHERS = 1.0
 
@@ -76,6 +78,13 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
             at: Mapping[str, object] | None = None) -> Explanation:
     """Derive every output of ``lesson`` by each variable in ``wrt`` and check the numbers."""
     wrt = list(wrt) if wrt else list(lesson.wrt)
+    count = len(lesson.outputs) * len(wrt)
+    if count > MAX_DERIVATIVES:
+        raise ParameterError("wrt", _("that is {count} derivatives ({outputs} outputs × {inputs} "
+                                      "variables); one explanation shows at most {most}: choose "
+                                      "some with {param} (like {param} {example})"),
+                             count=count, outputs=len(lesson.outputs), inputs=len(wrt),
+                             most=MAX_DERIVATIVES, example=wrt[0].name)
     values = dict(lesson.example)
     values.update(at or {})
     symbols = sorted({s for out in lesson.outputs for s in out.free_symbols} | set(wrt),
