@@ -83,3 +83,68 @@ def test_too_many_derivatives_are_refused_before_any_work():
     r = _run(["explain", "softmax", "--size", "12"])
     assert r.exit_code == 2
     assert r.output.startswith("error: that is 144 derivatives") and "--wrt" in r.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.3, 1.8, 2.5])
+def test_a_worksheet_run_killed_at_any_moment_leaves_one_whole_run(tmp_path, delay):
+    """Killed (SIGKILL) at some moment of writing over an earlier run, then the next run's
+    recovery: the folder holds the complete earlier run or the complete new one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tutor.renderers.assessment.files import recover
+
+    out = tmp_path / "sheets"
+    base = [sys.executable, "-m", "tutor", "worksheet", "sigmoid", "softmax", "--variants", "12",
+            "--out", str(out), "--format", "md", "--format", "html", "--format", "tex"]
+    subprocess.run(base + ["--seed", "1"], check=True, capture_output=True)
+    child = subprocess.Popen(base + ["--seed", "2", "--force"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    if child.poll() is None:
+        os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    recover(out)
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    seed = key["seed"]
+    assert seed in (1, 2)
+    for variant in key["variants"]:
+        one = json.loads((out / "answers" / f"variant-{variant['variant']:02d}.json").read_text())
+        assert one["seed"] == seed and one == variant
+        sheet = (out / f"variant-{variant['variant']:02d}.md").read_text(encoding="utf-8")
+        assert f"s{seed}-v{variant['variant']:02d}" in sheet
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".tutor")]
+
+
+def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, monkeypatch):
+    import os
+
+    from tutor.renderers.assessment import files as output
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    old = {"key.json": b'{"seed": 1}', "variant-01.md": b"s1-v01", "answers/variant-01.md": b"k1"}
+    new = {"key.json": b'{"seed": 2}', "variant-01.md": b"s2-v01", "answers/variant-01.md": b"k2"}
+    output.write_files(folder, old, force=False)
+    real, moved = os.replace, []
+
+    def dies_after_one_move(src, dst):
+        if str(src).endswith(output.JOURNAL + ".tmp"):
+            return real(src, dst)
+        if moved:
+            raise KeyboardInterrupt  # the process stops here
+        moved.append(dst)
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", dies_after_one_move)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_files(folder, new, force=True)
+    monkeypatch.setattr(output.os, "replace", real)
+    assert (folder / output.JOURNAL).exists()  # half moved: the journal says what remains
+    output.recover(folder)
+    assert {rel: (folder / rel).read_bytes() for rel in new} == new
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tutor")]
