@@ -243,3 +243,23 @@ def test_subprocess(model, tmp_path):
                        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert r.returncode == 1, r.stderr
     assert "b[1]" in r.stdout
+
+
+LEASHED = {
+    "loop": ("def f(x):\n    while True:\n        pass\n", "still running after 1 s"),
+    "sys.exit": ("import sys\ndef f(x):\n    sys.exit(0)\n", "raised SystemExit"),
+    "os._exit": ("import os\ndef f(x):\n    os._exit(0)\n", "ended the process (exit code 0)"),
+    "BaseException": ("class Stop(BaseException):\n    pass\ndef f(x):\n    raise Stop()\n",
+                      "raised Stop"),
+    "huge": ("import numpy as np\ndef f(x):\n    big = np.ones((20000, 20000))\n"
+             "    return float(big.sum()), {'x': 1.0}\n", "MemoryError"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEASHED))
+def test_user_code_runs_on_a_leash(tmp_path, case):
+    body, message = LEASHED[case]
+    path = tmp_path / "model.py"
+    path.write_text("def inputs():\n    return {'x': 1.0}\n" + body)
+    r = _run(f"{path}:f", "--timeout", "1")
+    assert r.exit_code == 2 and message in r.output and r.output.count("\n") == 1, r.output
