@@ -148,3 +148,37 @@ def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_pat
     output.recover(folder)
     assert {rel: (folder / rel).read_bytes() for rel in new} == new
     assert not [p for p in folder.iterdir() if p.name.startswith(".tutor")]
+
+
+@pytest.mark.parametrize("tamper,field", [
+    (lambda p: p.update(wrt=[]), "'wrt'"),
+    (lambda p: p.pop("function"), "'function'"),
+    (lambda p: p.update(kind=5), "'kind'"),
+    (lambda p: p.update(number="one"), "'number'"),
+])
+def test_a_tampered_key_is_refused_naming_the_field(tmp_path, tamper, field):
+    sheets = tmp_path / "sheets"
+    assert _run(["worksheet", "sigmoid", "--seed", "7", "--out", str(sheets), "--format", "md",
+                 "--kind", "derive"]).exit_code == 0
+    key = json.loads((sheets / "key.json").read_text(encoding="utf-8"))
+    tamper(key["variants"][0]["problems"][0])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(key), encoding="utf-8")
+    answers = tmp_path / "a.txt"
+    answers.write_text("variant: s7-v01\n1: 0\n")
+    r = _run(["grade", str(bad), str(answers)])
+    assert r.exit_code == 2 and field in r.output and r.output.count("\n") == 1, r.output
+
+
+def test_infinity_in_a_keys_numbers_is_refused(tmp_path):
+    sheets = tmp_path / "sheets"
+    assert _run(["worksheet", "sigmoid", "--seed", "7", "--out", str(sheets), "--format", "md",
+                 "--kind", "evaluate"]).exit_code == 0
+    text = (sheets / "key.json").read_text(encoding="utf-8")
+    key = json.loads(text)
+    key["variants"][0]["problems"][0]["numbers"][0]["value"] = float("inf")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(key), encoding="utf-8")
+    (tmp_path / "a.txt").write_text("variant: s7-v01\n1: 0\n")
+    r = _run(["grade", str(bad), str(tmp_path / "a.txt")])
+    assert r.exit_code == 2 and "'numbers'" in r.output

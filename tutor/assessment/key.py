@@ -17,7 +17,7 @@ from pathlib import Path
 import sympy
 from sympy.printing.str import StrPrinter
 
-from tutor.i18n import _
+from tutor.i18n import N_, _
 from tutor.errors import ExpressionError, TutorError
 from tutor.calculus.parser import parse_equation, parse_expression
 from tutor.assessment.kinds import KINDS
@@ -27,6 +27,9 @@ FORMAT = "tutor-worksheet-key"
 VERSION = 1
 #: a key file larger than this is refused before it is read
 MAX_KEY_BYTES = 20_000_000
+
+
+_KIND_WORDS = {int: N_("a whole number"), str: N_("text"), list: N_("a list")}
 
 
 class KeyFileError(TutorError):
@@ -179,6 +182,27 @@ def _variant(data, where) -> VariantKey:
 
 
 def _problem(data, where) -> KeyProblem:
+    if not isinstance(data, dict):
+        raise KeyFileError(_("{where}: malformed (edit the key only through 'tutor worksheet')")
+                           .format(where=where))
+    # the fields a grading needs, each named when it is missing or wrong
+    required = {"number": int, "kind": str, "answer": str}
+    if data.get("answer") == "expression":
+        required.update({"function": str, "expected": str, "wrt": list})
+    elif data.get("answer") == "numbers":
+        required["numbers"] = list
+    for field, kind in required.items():
+        value = data.get(field)
+        if not isinstance(value, kind) or isinstance(value, bool) or (kind in (str, list)
+                                                                     and not value):
+            raise KeyFileError(_("{where}: the field '{field}' is missing, empty or not {kind}")
+                               .format(where=where, field=field, kind=_(_KIND_WORDS[kind])))
+    for n in data.get("numbers") or []:
+        if not isinstance(n, dict) or not all(
+                isinstance(n.get(f), (int, float)) and not isinstance(n.get(f), bool)
+                and math.isfinite(n[f]) and abs(n[f]) < 1e300 for f in ("value", "tolerance")):
+            raise KeyFileError(_("{where}: the field 'numbers' holds a value that is not a "
+                                 "finite number").format(where=where))
     try:
         number, kind, answer = int(data["number"]), str(data["kind"]), str(data["answer"])
         names = data.get("variables", [])
