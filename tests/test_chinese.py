@@ -3,8 +3,12 @@ sentences, formulas never broken across lines, and tables whose labels and numbe
 cut off."""
 
 import re
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 import pytest
 from click.testing import CliRunner
