@@ -5,11 +5,6 @@ cut off."""
 import re
 from pathlib import Path
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
-
 import pytest
 from click.testing import CliRunner
 
@@ -36,14 +31,11 @@ def _catalog() -> dict[str, str]:
 
 
 def _lesson_texts() -> list[str]:
-    out = []
-    for name in lesson_names():
-        data = tomllib.loads((ROOT / "lessons" / f"{name}.toml").read_text(encoding="utf-8"))
-        zh = data.get("translations", {}).get("zh", {})
-        out += [v for v in zh.values() if isinstance(v, str)]
-        out += [v for v in zh.get("text", {}).values() if isinstance(v, str)] \
-            if isinstance(zh.get("text"), dict) else []
-    return out
+    """Every Chinese text of every lesson (title, summary, intro, insight …)."""
+    from tutor.explaining.lesson import load_lesson
+
+    return [text for name in lesson_names()
+            for text in load_lesson(name).narrative.get("zh", {}).values() if text]
 
 
 def test_the_check_can_fail():

@@ -34,13 +34,15 @@ class Named:
 
 def derive(function: sympy.Expr, wrt: sympy.Symbol, *, named: Sequence[Named] = (),
            assumptions: Sequence[tuple[sympy.Expr, sympy.Expr]] = (), name: str = "f",
-           check: bool = True) -> Derivation:
+           check: bool = True, budget: float | None = None) -> Derivation:
     """Differentiate ``function`` by ``wrt`` step by step.
 
     ``named`` sub-expressions are recognised in the result; ``assumptions`` are equations
     ``(lhs, rhs)`` (such as ``(y1 + y2 + y3, 1)``) used, and said, in a final step.
     """
-    with deadline(what=_("differentiating by {wrt}").format(wrt=wrt)):
+    if budget is None:  # the tutor's own lessons: no time limit
+        return _derive(function, wrt, named, assumptions, name, check)
+    with deadline(budget, what=_("differentiating by {wrt}").format(wrt=wrt)):
         return _derive(function, wrt, named, assumptions, name, check)
 
 

@@ -185,7 +185,8 @@ def check_answer(function: sympy.Expr, wrt: sympy.Symbol, answer_text: str, *,
                  named: Sequence[Named] = (), assumptions: Sequence[tuple] = (),
                  symbols: Mapping[str, sympy.Symbol] | None = None,
                  derivation: Derivation | None = None, name: str = "f",
-                 prefer: Sequence[Mapping[str, float]] = (), seed: int = SEED) -> Verdict:
+                 prefer: Sequence[Mapping[str, float]] = (), seed: int = SEED,
+                 budget: float | None = None) -> Verdict:
     """Is ``answer_text`` the derivative of ``function`` by ``wrt``?
 
     ``function`` is a SymPy expression (from a lesson or :func:`tutor.parse_expression`),
@@ -194,11 +195,13 @@ def check_answer(function: sympy.Expr, wrt: sympy.Symbol, answer_text: str, *,
     ``assumptions`` equations (lhs, rhs) that hold (Σ yᵢ = 1); ``symbols`` extra names the
     answer may use; ``derivation`` a ready :func:`tutor.derive` result for this pair;
     ``prefer`` points ({name: value}) to show as the counterexample first, when the answer
-    differs there (a lesson's example).  Raises :class:`~tutor.errors.TutorError` (an
+    differs there (a lesson's example); ``budget``, seconds for deriving a function the user
+    typed.  Raises :class:`~tutor.errors.TutorError` (an
     :class:`~tutor.errors.ExpressionError` with the position) when the text is not a formula.
     """
     if derivation is None:
-        derivation = derive(function, wrt, named=named, assumptions=assumptions, name=name)
+        derivation = derive(function, wrt, named=named, assumptions=assumptions, name=name,
+                            budget=budget)
     names = answer_symbols(function, named, symbols)
     expected_plain = _plain(derivation.raw, named, assumptions)
     verdict = Verdict(False, wrt, derivation.result, expected_plain, None, answer_text,

@@ -67,7 +67,8 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
     verdict = claim_verdict = None
     if answer is not None:
         verdict = check_answer(function, var, answer, symbols=the_lesson.symbols,
-                               prefer=example_points(the_lesson.example), **context)
+                               prefer=example_points(the_lesson.example),
+                               budget=_budget(the_lesson), **context)
     if claim is not None:
         point = {**(the_lesson.example if expr is None else {}), **values}
         claim_verdict = check_claim(function, var, claim, point,
@@ -131,3 +132,11 @@ def _show(verdict, claim_verdict, fmt: str, reveal: bool) -> None:
         if verdict is not None:
             click.echo()
         render_claim(claim_verdict)
+
+
+def _budget(lesson) -> float | None:
+    """A time budget for deriving what the user typed (the tutor's own lessons need none)."""
+    from tutor.calculus.budget import SYMBOLIC_SECONDS
+    from tutor.explaining.lesson import Origin
+
+    return None if lesson.origin is Origin.BUILT_IN else SYMBOLIC_SECONDS

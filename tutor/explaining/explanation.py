@@ -15,6 +15,7 @@ from tutor.calculus.functions import elementary, sigmoid, stable_form
 from tutor.calculus.table import NAMED
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, overall
+from tutor.calculus.budget import SYMBOLIC_SECONDS
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.pointwise import NumericCheck, check_numerically
 from tutor.calculus.parser import parse_expression
@@ -87,13 +88,15 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
                              most=MAX_DERIVATIVES, example=wrt[0].name)
     values = dict(lesson.example)
     values.update(at or {})
+    # what a user typed (an expression, a teacher's lesson file) works under a time budget
+    budget = None if lesson.origin is Origin.BUILT_IN else SYMBOLIC_SECONDS
     symbols = sorted({s for out in lesson.outputs for s in out.free_symbols} | set(wrt),
                      key=lambda s: s.name)
     items = []
     for oi, (output, oname) in enumerate(zip(lesson.outputs, lesson.output_names)):
         for w in wrt:
             d = derive(output, w, named=lesson.named, assumptions=lesson.assumptions,
-                       name=oname)
+                       name=oname, budget=budget)
             plain = plain_form(d, lesson)
             numeric = check_numerically(output, plain, w, symbols,
                                         values)
