@@ -85,3 +85,20 @@ def test_no_label_or_number_is_cut_off(columns, lang):
                                  env={"COLUMNS": columns}).output
         cut += [f"{name}: {line}" for line in out.splitlines() if _CUT.search(line)]
     assert not cut, cut[:10]
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_english_prose_never_breaks_beside_an_operator(width):
+    """"(1 +⏎e^(−z))" or "z =⏎0" would split a formula: a break never sits beside + − = × ·."""
+    from tutor.explaining.lesson import load_lesson
+
+    texts = [t for name in lesson_names() for t in load_lesson(name).narrative.get("en", {}).values()
+             if t and len(t) > width]
+    assert len(texts) > 20
+    bad = []
+    for t in texts:
+        lines = fit(" ".join(t.split()), width).split("\n")
+        for above, below in zip(lines, lines[1:]):
+            if above.rstrip()[-1:] in "+−=×·" or below.lstrip()[:1] in "+−=×·":
+                bad.append(f"{above!r} / {below!r}")
+    assert not bad, bad[:10]

@@ -4,7 +4,8 @@ rich wraps text at spaces.  Chinese has none between words, so a Chinese sentenc
 "word" to rich, and the breaks fall inside the formulas around it ("z =⏎0").  Here a line may
 break
 
-* at a space of English text;
+* at a space of English text, except beside an operator (+ − = × · / …), so that "1 + e^z"
+  and "z = 0" stay whole;
 * between two Chinese characters (a closing mark such as ，。：） stays with the one before,
   an opening mark such as （ with the one after);
 
@@ -29,6 +30,8 @@ _MARK = re.compile("\x02([^\x03]*)\x03")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u3000-\u303f\u2014"
 _CLOSING = "，。、：；！？）」』》—"
 _OPENING = "（「『《“‘"
+#: binary operators and relations: a line never breaks beside one
+_OPERATORS = "+−=×·/≈≤≥<>→←"
 _HAS_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 # a Chinese character with the closing marks after it | a run of anything else
 _CJK_PIECE = re.compile(f"[{_CJK}][{_CLOSING}]*|[^{_CJK}]+")
@@ -56,7 +59,10 @@ def _pieces(marked: str) -> list[str]:
         for piece in (_CJK_PIECE if cjk else _WORD).findall(text):
             # an opening mark （「 stays with what follows it, a closing mark with what precedes
             opened = bool(out) and out[-1].rstrip()[-1:] in _OPENING
-            if (glue or opened or piece[0] in _CLOSING) and out:
+            # in English, a formula's operator keeps its operands: "(1 + e^z)", "z = 0"
+            operator = (not cjk and bool(out)
+                        and (out[-1].rstrip()[-1:] in _OPERATORS or piece[:1] in _OPERATORS))
+            if (glue or opened or operator or piece[0] in _CLOSING) and out:
                 out[-1] += piece
             else:
                 out.append(piece)
