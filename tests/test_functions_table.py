@@ -135,3 +135,88 @@ def test_every_engine_builds_its_map_from_the_one_table():
                 if "softsign" in p.read_text(encoding="utf-8")]
     # (the package's front door lists it among the public names it re-exports)
     assert sorted(mentions) == ["__init__.py", "calculus/table.py"]
+
+
+# -- what the table declares besides the values: kinks, exact evaluation, sizes --------------
+def test_a_kink_note_is_written_from_the_table(monkeypatch):
+    import dataclasses
+
+    import sympy
+
+    from tutor.backpropagation import graph as g
+    from tutor.calculus.functions import relu
+
+    u = sympy.Symbol("u", real=True)
+    forward = g.build_graph([relu(u) + sympy.Abs(u)], ["L"]).forward({"u": np.array([0.0, 2.0])})
+    messages = sorted(note.message for note in forward.notes)
+    assert [note.samples for note in forward.notes] == [[0], [0]]
+    assert "used 0, between the one-sided values -1 and 1" in messages[0]
+    assert "used the left-hand value 0 (from the right it is 1)" in messages[1]
+    # a function declared to take the right-hand slope at its kink is described as such,
+    # with no name of an operation anywhere but in its entry
+    monkeypatch.setitem(g.UNARY, "relu", dataclasses.replace(g.UNARY["relu"], kink=(0.0, 1.0, 1.0)))
+    (note,) = g.build_graph([relu(u)], ["L"]).forward({"u": np.array([0.0])}).notes
+    assert "= ReLU(u) at u = 0 exactly" in note.message
+    assert "used the right-hand value 1 (from the left it is 0)" in note.message
+
+
+def test_gelu_keeps_every_digit_far_to_the_left():
+    import mpmath
+    import sympy
+
+    from tutor.calculus.table import gelu as GELU
+
+    # ½u(1 + tanh a) at u = −30 is about 10^−857: the hand formula needs 900 digits of tanh
+    with mpmath.workdps(1200):
+        u = mpmath.mpf(-30)
+        a = mpmath.sqrt(2 / mpmath.pi) * (u + mpmath.mpf(44715) / 10 ** 6 * u ** 3)
+        exact = u / 2 * (1 + mpmath.tanh(a))
+        log_exact = mpmath.log(-exact)
+    value = sympy.N(GELU(-30), 30)
+    assert value < 0
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(str(value)) / exact - 1) < 1e-25
+    # SymPy decides "is it zero?" by evaluating: log(−GELU(−30)) is a number, not zoo
+    logged = sympy.log(-GELU(-30))
+    assert logged.is_finite is not False and logged != sympy.zoo
+    assert float(sympy.N(logged, 20)) == pytest.approx(float(log_exact), rel=1e-15)
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("gelu(100)*z", False), ("gelu(-40)*z", False), ("gelu(-100)*z", True),
+    ("silu(700)*z", False), ("silu(-700)*z", False), ("silu(-10^5)*z", True),
+    ("softsign(-10^999)*z", False),
+    # the reciprocal of a tiny constant is huge: sin of it would take SymPy forever
+    ("sin(1/gelu(-10^4))*z", True), ("sin(1/silu(-10^4))*z", True),
+    ("sin(1/gelu(-40))*z", True), ("sin(1/silu(-2000))*z", False),
+])
+def test_the_parser_bounds_the_new_functions_from_their_declared_sizes(text, refused):
+    from tutor.calculus.parser import parse_expression
+    from tutor.errors import ExpressionError
+
+    if refused:
+        with pytest.raises(ExpressionError):
+            parse_expression(text)
+    else:
+        parse_expression(text)
+
+
+def test_the_declared_sizes_are_true_bounds():
+    # log10 |f(u)| ≤ mag and log10 1/|f(u)| ≤ tiny for u of the declared size and sign,
+    # at points where the hand formulas can be evaluated in floating point (or in mpmath)
+    import mpmath
+
+    from tutor.calculus.table import BY_NAME, Bound
+
+    for name in HAND:
+        for u in (-700.0, -30.0, -3.0, -0.01, 0.01, 2.0, 40.0, 1e3):
+            with mpmath.workdps(50):
+                x = mpmath.mpf(u)
+                exact = {"gelu": x / (1 + mpmath.exp(-2 * K * (x + C * x ** 3))),
+                         "silu": x / (1 + mpmath.exp(-x)),
+                         "softsign": x / (1 + abs(x))}[name]
+                size = float(mpmath.log10(abs(exact)))
+            mag, tiny = BY_NAME[name].size(Bound(max(math.log10(abs(u)), 0.0),
+                                                 max(-math.log10(abs(u)), 0.0), 0.0,
+                                                 1 if u > 0 else -1))
+            assert size <= mag + 1e-9 and -size <= tiny + 1e-9, (name, u)

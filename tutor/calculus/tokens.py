@@ -585,21 +585,11 @@ def is_space(ch: str) -> bool:
 # bound has been checked.  The numeric limits apply where SymPy would actually see numbers:
 # the builder looks at the SymPy arguments already built, so 2*x/x counts as the number 2.
 
-LOG10_E = math.log10(math.e)
 MAX_MAGNITUDE = 10_000  # log10 of the largest |value| (or 1/|value|) of a constant
 MAX_TRIG_ARGUMENT = 1000  # log10 of the largest constant argument of sin, cos, …
 MAX_CONSTANT_NESTING = 4  # functions/powers of non-rational constants inside each other
 MAX_CONSTANT_OPERATIONS = 40  # functions/powers of non-rational constants in all
 MAX_MINMAX_ARGUMENTS = 12  # arguments of max and min in all (SymPy compares them pairwise)
-
-GROWING = {"exp": "exp", "cosh": "cosh", "sinh": "sinh", "sigmoid": "sigmoid",
-            "sig": "sigmoid", "logistic": "sigmoid", "σ": "sigmoid", "softplus": "softplus",
-            "tanh": "tanh"}
-TRIG = frozenset({"sin", "cos", "tan", "sec", "csc", "cot"})
-INVERSE = frozenset({"asin", "arcsin", "acos", "arccos", "atan", "arctan",
-                      "asinh", "acosh", "atanh"})
-SAME_SIZE = frozenset({"abs", "relu", "ReLU", "max", "min"})
-UNIT = frozenset({"sign", "heaviside"})
 
 
 def _log10(n: int) -> float:
