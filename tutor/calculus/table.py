@@ -248,9 +248,12 @@ def _trig(f, d, np_f, np_slope, formula):
 
 FUNCTIONS: tuple[Function, ...] = (
     Function("exp", exp, lambda u: exp(u), "exp", lambda u: np.exp(u), lambda u, y: y,
-             lambda u, y: y, size=lambda b: (_e_to(b.mag), _e_to(b.mag))),
+             lambda u, y: y, statement=N_("d/du eᵘ = eᵘ"),
+             statement_latex=r"\tfrac{d}{du} e^u = e^u",
+             size=lambda b: (_e_to(b.mag), _e_to(b.mag))),
     Function("log", log, lambda u: 1 / u, "log",
              lambda u: np.log(u), lambda u, y: 1.0 / u, lambda u, y: 1 / u, aliases=("ln",),
+             statement=N_("d/du log u = 1/u"), statement_latex=r"\tfrac{d}{du} \log u = 1/u",
              size=_log_size),
     Function("sin", sin, lambda u: cos(u), "trig", lambda u: np.sin(u),
              lambda u, y: np.cos(u), lambda u, y: cos(u), size=_periodic),
