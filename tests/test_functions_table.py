@@ -55,7 +55,12 @@ def test_explain_values_and_derivatives_match_the_formulas(name):
     assert numeric["agreement"] == "agrees"
 
 
+GELU_SLOPE_BY_HAND = ("(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3)))/2 + x/2*(1 - tanh(sqrt(2/pi)"
+                      "*(x + 0.044715*x^3))^2)*sqrt(2/pi)*(1 + 3*0.044715*x^2)")
+
+
 @pytest.mark.parametrize("name,answer", [
+    ("gelu", GELU_SLOPE_BY_HAND),
     ("silu", "sigmoid(x)*(1 + x*(1 - sigmoid(x)))"),
     ("swish", "1/(1+exp(-x)) + x*exp(-x)/(1+exp(-x))^2"),
     ("softsign", "1/(1 + abs(x))^2"),
@@ -100,14 +105,80 @@ def test_large_inputs_stay_finite(name):
     assert np.allclose(y.data, expected, rtol=1e-9, atol=1e-9)
 
 
-def test_one_step_of_training_through_silu():
-    # L = mean (silu(w·x) − y)²; one full-batch step from w = 0.5 with η = 0.1, by hand
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_one_step_of_training_through_the_function(name):
+    # L = mean (f(w·x) − y)²; one full-batch step from w = 0.5 with η = 0.1, by hand
+    f = HAND[name]
     x, y, w0, lr = np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.0, 2.0]), 0.5, 0.1
-    grad = np.mean(2 * (silu(w0 * x) - y) * x * slope(silu, w0 * x))
-    out = _run(["train", "--expr", "(silu(w*x) - y)**2", "--params", "w", "--data", "x=1,2,3",
+    grad = np.mean(2 * (f(w0 * x) - y) * x * slope(f, w0 * x))
+    out = _run(["train", "--expr", f"({name}(w*x) - y)**2", "--params", "w", "--data", "x=1,2,3",
                 "--data", "y=0.5,1,2", "--init", "w=0.5", "--lr", "0.1", "--epochs", "1",
                 "--format", "json"]).output
     assert json.loads(out)["params"]["w"] == pytest.approx(w0 - lr * grad, rel=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_check_weighs_a_claimed_number_against_the_formula(name):
+    # ∂/∂w f(w·x) = x·f′(w·x), per sample and as the mean over the batch
+    w, x = 0.5, np.array([1.0, -2.0, 3.0])
+    per_sample = x * slope(HAND[name], w * x)
+    args = ["check", "--expr", f"{name}(w*x)", "--wrt", "w", "--at", f"w={w}", "--at",
+            "x=1,-2,3", "--reduce", "mean", "--format", "json"]
+    right = _run(args + ["--claim", f"{per_sample.mean():.6f}"])
+    assert right.exit_code == 0
+    data = json.loads(right.output)
+    assert data["correct"] is True
+    assert data["value"] == pytest.approx(per_sample.mean(), rel=1e-7)
+    assert data["per_sample"] == pytest.approx(per_sample, rel=1e-7)
+    wrong = _run(args + ["--claim", f"{per_sample.mean() * 1.2 + 0.1:.6f}"])
+    assert wrong.exit_code == 1 and json.loads(wrong.output)["correct"] is False
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_explain_in_words_shows_the_numbers(name):
+    out = _run(["explain", "--expr", f"{name}(z)", "--at", "z=-1.5,0.5,2"]).output
+    assert out.count("✓ agrees with finite differences") == 1
+    for z in (-1.5, 0.5, 2.0):
+        row = next(line.split() for line in out.splitlines()
+                   if line.split()[:1] == [f"{z:g}".replace("-", "−")])
+        value, derivative = (float(v.replace("−", "-")) for v in row[1:3])
+        assert value == pytest.approx(float(HAND[name](z)), abs=5e-5)
+        assert derivative == pytest.approx(float(slope(HAND[name], z)), abs=5e-5)
+
+
+def test_numeric_forms_are_quiet_and_finite_far_out():
+    # far out the functions are linear (z > 0) or vanish (z < 0) and so are their slopes;
+    # softsign tends to ±1 with slope 1/(1 + |z|)²
+    from tutor.calculus.numeric import NUMPY_FUNCTIONS
+    from tutor.calculus.pointwise import SCALAR_FUNCTIONS
+    from tutor.calculus.table import BY_NAME
+
+    z = np.array([-1e4, -1e3, -50.0, 50.0, 1e3, 1e4])
+    expected = {
+        "gelu": (np.where(z > 0, z, 0.0), np.where(z > 0, 1.0, 0.0)),
+        "silu": (np.where(z > 0, z, -np.abs(z) * np.exp(-np.abs(z))),
+                 np.where(z > 0, 1.0, 0.0)),
+        "softsign": (z / (1 + np.abs(z)), 1 / (1 + np.abs(z)) ** 2),
+    }
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        for name, (values, slopes) in expected.items():
+            y = NUMPY_FUNCTIONS[name](z)
+            assert np.allclose(y, values, rtol=1e-12, atol=1e-15), name
+            assert np.allclose(BY_NAME[name].slope(z, y), slopes, rtol=1e-12, atol=1e-15), name
+            scalar = [SCALAR_FUNCTIONS[name](float(v)) for v in z]
+            assert np.allclose(scalar, values, rtol=1e-12, atol=1e-15), name
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_explain_far_out(name):
+    z = np.array([-1e4, 1e4])
+    out = _run(["explain", "--expr", f"{name}(z)", "--at", "z=-10000,10000",
+                "--format", "json"]).output
+    numeric = json.loads(out)["derivatives"][0]["numeric"]
+    values = {"gelu": [0.0, 1e4], "silu": [0.0, 1e4], "softsign": z / (1 + np.abs(z))}[name]
+    slopes = {"gelu": [0.0, 1.0], "silu": [0.0, 1.0], "softsign": 1 / (1 + np.abs(z)) ** 2}[name]
+    assert numeric["value"] == pytest.approx(values, rel=1e-12, abs=1e-15)
+    assert numeric["derivative"] == pytest.approx(slopes, rel=1e-9, abs=1e-15)
 
 
 def test_every_engine_builds_its_map_from_the_one_table():
@@ -119,12 +190,36 @@ def test_every_engine_builds_its_map_from_the_one_table():
     from tutor.calculus.rules import OUTER
     from tutor.calculus.table import FUNCTIONS
 
-    assert {f.sympy for f in FUNCTIONS} == set(OUTER)
-    assert {f.op for f in FUNCTIONS} == set(UNARY)
-    assert all(callable(getattr(Tensor, f.name, None)) for f in FUNCTIONS)
-    assert {f.name for f in FUNCTIONS if f.custom} == set(NUMPY_FUNCTIONS)
-    assert {name for f in FUNCTIONS for name in f.typed} <= set(KNOWN_FUNCTIONS)
-    assert {"gelu", "silu", "softsign", "sigmoid", "softplus", "relu"} <= set(SCALAR_FUNCTIONS)
+    from tutor.calculus.builder import PERIODIC, SIZES
+    from tutor.renderers.assessment.html import DISPLAY as MATHML_NAMES
+    from tutor.renderers.backpropagation.text import OPERATIONS
+    from tutor.renderers.explaining.latex import RULE_LATEX
+    from tutor.renderers.notation import DISPLAY, RULE_NAMES
+
+    typed = {name for f in FUNCTIONS for name in f.typed}
+    custom = {f.name for f in FUNCTIONS if f.custom}
+    assert {"gelu", "silu", "swish", "softsign", "GELU", "SiLU"} <= typed
+    assert {"gelu", "silu", "softsign", "sigmoid", "softplus", "relu"} <= custom
+    assert len(typed) == sum(len(f.typed) for f in FUNCTIONS)  # no name declared twice
+    # exactly the table's functions in each engine's map
+    assert set(OUTER) == {f.sympy for f in FUNCTIONS}
+    assert set(UNARY) == {f.op for f in FUNCTIONS}
+    assert set(NUMPY_FUNCTIONS) == custom
+    assert set(SCALAR_FUNCTIONS) == {f.name for f in FUNCTIONS if f.scalar is not None} >= custom
+    # the parser knows the table's names, and besides them only sqrt, max, min (and log with a
+    # base, which is the table's log)
+    assert set(KNOWN_FUNCTIONS) == typed | {"sqrt", "max", "min"}
+    assert set(SIZES) == typed and all(f.size is not None for f in FUNCTIONS)
+    assert PERIODIC == {"sin", "cos", "tan", "sec", "csc", "cot"}
+    # every one of them a method of the tensor engine made from its entry
+    for f in FUNCTIONS:
+        assert getattr(Tensor, f.name).__qualname__.startswith("_elementwise"), f.name
+    # shown by the printers as the entry says, its rule named and stated
+    assert DISPLAY == MATHML_NAMES == {f.name: f.display for f in FUNCTIONS if f.custom}
+    assert all(f.op in OPERATIONS for f in FUNCTIONS)
+    assert all(f.rule in RULE_NAMES for f in FUNCTIONS)
+    assert all(RULE_NAMES[f.rule] == f.statement for f in FUNCTIONS if f.statement)
+    assert all(RULE_LATEX[f.rule] == f.statement_latex for f in FUNCTIONS if f.statement_latex)
     # the new functions are named nowhere else in the package
     import pathlib
 
