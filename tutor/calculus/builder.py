@@ -11,12 +11,12 @@ import sympy
 from tutor.errors import ExpressionError
 from tutor.i18n import _
 from tutor.calculus.grammar import ParseNode
-from tutor.calculus.table import Bound, FUNCTIONS
-from tutor.calculus.tokens import (Info, KNOWN_FUNCTIONS, MAX_CONSTANT_NESTING,
-                                   MAX_CONSTANT_OPERATIONS, MAX_EXPONENT, MAX_MAGNITUDE,
-                                   MAX_MINMAX_ARGUMENTS, MAX_POWER_DIGITS, MAX_TOTAL_DIGITS,
-                                   MAX_TRIG_ARGUMENT, pow10, show_digits, show_number,
-                                   show_power_of_ten, number_size)
+from tutor.calculus.sizes import (Bound, Info, MAX_CONSTANT_NESTING, MAX_CONSTANT_OPERATIONS,
+                                  MAX_MAGNITUDE, MAX_MINMAX_ARGUMENTS, MAX_TRIG_ARGUMENT,
+                                  number_size, pow10, show_digits, show_number,
+                                  show_power_of_ten)
+from tutor.calculus.table import FUNCTIONS
+from tutor.calculus.tokens import KNOWN_FUNCTIONS, MAX_EXPONENT, MAX_POWER_DIGITS, MAX_TOTAL_DIGITS
 
 #: how large and how small each function of the table may be, by every name it is called by
 SIZES = {name: f.size for f in FUNCTIONS for name in f.typed if f.size is not None}

@@ -25,6 +25,7 @@ from sympy import (
 )
 
 from tutor.calculus.functions import named_function, relu, sigmoid, softplus
+from tutor.calculus.sizes import Bound, LOG10_E, pow10
 from tutor.i18n import N_
 
 
@@ -104,30 +105,9 @@ class Function:
 
 
 # -- sizes, for the parser's limits ------------------------------------------------------------
-@dataclass(frozen=True)
-class Bound:
-    """What the parser knows of a constant argument before SymPy evaluates anything: log10 of
-    the largest |value| it may have (``mag``) and of the largest 1/|value| (``tiny``), the
-    digits of the rational numbers in it, and its sign when it is an exact number.  A
-    function's ``size`` turns this into the same two bounds for f(argument), so that the
-    parser refuses e^(e^(e^9)) or sin(1/σ(−10⁴)) before SymPy tries to compute them."""
-
-    mag: float
-    tiny: float
-    digits: float = 0.0
-    sign: int | None = None
-
-
-LOG10_E = math.log10(math.e)
-
-
-def _pow10(b: float) -> float:
-    return math.inf if b > 300 else 10.0 ** b
-
-
 def _e_to(b: float) -> float:
     """log10 of e^(10^b), the largest e^|u| when |u| ≤ 10^b."""
-    return _pow10(b) * LOG10_E
+    return pow10(b) * LOG10_E
 
 
 def _same(b: Bound) -> tuple[float, float]:
@@ -313,7 +293,7 @@ FUNCTIONS: tuple[Function, ...] = (
              lambda u, y: gelu.derivative(u), aliases=("GELU",), scalar=_scalar_gelu,
              statement=N_("GELU′, from ½u(1 + tanh a), a = √(2/π)(u + 0.044715u³)"),
              statement_latex=r"\operatorname{GELU}'", shown="GELU",
-             size=_gated_size(lambda m: 2 * _K * LOG10_E * (_pow10(m) + _C * _pow10(3 * m)))),
+             size=_gated_size(lambda m: 2 * _K * LOG10_E * (pow10(m) + _C * pow10(3 * m)))),
     Function("silu", silu, silu.derivative, "silu",
              lambda u: np.asarray(u, dtype=np.float64) * stable_sigmoid(u),
              lambda u, y: stable_sigmoid(u) * (1.0 + u * (1.0 - stable_sigmoid(u))),
