@@ -205,6 +205,17 @@ def _sech2(u, y):
     return 1.0 - y * y
 
 
+# SymPy differentiates a jump (sign, heaviside) into a Dirac delta.  As a number the engines
+# use the slope on either side of the jump, 0, and 0 at the jump itself, as the kinks of sign
+# and heaviside declare: these join the NumPy and the plain-float namespaces.
+def _numpy_no_slope(u, *order):
+    return np.zeros_like(np.asarray(u, dtype=np.float64))
+
+
+NUMPY_EXTRAS = {"DiracDelta": _numpy_no_slope}
+SCALAR_EXTRAS = {"DiracDelta": lambda u, *order: 0.0}
+
+
 # -- the functions the tutor defines itself ------------------------------------------------------
 # ½(1 + tanh a) = 1/(1 + e^(−2a)): the written form loses every digit to 1 + tanh a far left
 # (GELU(−100) would be 0, and log(−GELU(−100)) infinite), the second keeps them
