@@ -356,3 +356,17 @@ def test_a_jump_has_slope_zero_beside_it_in_explain_check_and_train(name, sides)
 def test_at_a_jump_the_verdict_is_a_kink(name):
     out = _run(["explain", "--expr", f"{name}(z)", "--at", "z=0", "--format", "json"])
     assert json.loads(out.output)["derivatives"][0]["numeric"]["agreement"] == "kink"
+
+
+def test_backprop_keeps_the_value_a_step_has_at_its_jump():
+    # heaviside(z) as typed is [z > 0]: 0 at z = 0, like the expression evaluated directly,
+    # so L = w·[z > 0] is 0 there and ∂L/∂w = [z > 0] = 0
+    out = _run(["backprop", "--expr", "L = heaviside(z)*w", "--at", "z=0", "--at", "w=1",
+                "--format", "json"])
+    data = json.loads(out.output)
+    values = {row["node"]: row["value"] for row in data["forward"]}
+    assert values["L"] == 0.0 and data["gradients"]["w"] == 0.0
+    assert any(row.get("formula") == "Heaviside(z, 0)" for row in data["forward"])
+    out = _run(["backprop", "--expr", "L = heaviside(z)*w", "--at", "z=0.5", "--at", "w=1",
+                "--format", "json"])
+    assert json.loads(out.output)["gradients"]["w"] == 1.0

@@ -284,8 +284,11 @@ class _Builder:
         if op is not None and len(expr.args) >= 1:
             u = self.build(expr.args[0])
             spec = UNARY[op]
-            return self.add(op, [u], lambda s: spec.sympy_fn(s[0]),
-                            lambda s, me: [spec.formula(s[0], me)], expr)
+            # further arguments are constants of the function (Heaviside's value at 0)
+            more = expr.args[1:]
+            return self.add(op, [u], lambda s: expr.func(s[0], *more),
+                            lambda s, me: [spec.formula(s[0], me)], expr,
+                            params={"more": tuple(float(a) for a in more)} if more else None)
         raise TutorError(_("the graph has no primitive for {name} (in {expression})").format(
             name=type(expr).__name__, expression=sympy.sstr(expr)))
 
@@ -469,7 +472,7 @@ def _evaluate(node: Node, ins: list[np.ndarray], wanted: list[bool] | None = Non
         return (np.maximum(a, b) if op == "max" else np.minimum(a, b)), [la, 1.0 - la]
     spec = UNARY[op]
     (u,) = ins
-    y = spec.forward(u)
+    y = spec.forward(u, *p.get("more", ()))
     return y, [spec.local(u, y)]
 
 
