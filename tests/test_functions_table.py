@@ -370,3 +370,13 @@ def test_backprop_keeps_the_value_a_step_has_at_its_jump():
     out = _run(["backprop", "--expr", "L = heaviside(z)*w", "--at", "z=0.5", "--at", "w=1",
                 "--format", "json"])
     assert json.loads(out.output)["gradients"]["w"] == 1.0
+
+
+def test_the_tensor_engine_reads_heaviside_as_typed():
+    from tutor.backpropagation.tensor import tensor
+
+    t = tensor(np.array([-1.0, 0.0, 1.0]))
+    y = t.heaviside()
+    assert y.data.tolist() == [0.0, 0.0, 1.0]  # [z > 0]
+    y.sum().backward()
+    assert t.grad.tolist() == [0.0, 0.0, 0.0]

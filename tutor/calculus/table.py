@@ -57,8 +57,8 @@ class Function:
     outer: Callable[[sympy.Expr], sympy.Expr]
     #: the differentiation rule's key (shown by its statement in derivation steps)
     rule: str
-    #: f on NumPy arrays, stable for large |u| (given also the further constant arguments of
-    #: a function that has them: Heaviside's value at 0)
+    #: f on NumPy arrays, stable for large |u|; a function with further constant arguments
+    #: takes them too (Heaviside's value at 0, by default 0: [u > 0], as typed)
     numpy: Callable
     #: the local derivative on arrays, from the input u and the output y = f(u)
     slope: Callable
@@ -329,7 +329,7 @@ FUNCTIONS: tuple[Function, ...] = (
              lambda u, y: np.zeros_like(u), lambda u, y: S.Zero, note=STEP,
              kink=(0.0, 0.0, 0.0), size=_unit),
     Function("heaviside", Heaviside, lambda u: S.Zero, "step",
-             lambda u, at_zero=0.5: np.heaviside(u, at_zero), lambda u, y: np.zeros_like(u),
+             lambda u, at_zero=0.0: np.heaviside(u, at_zero), lambda u, y: np.zeros_like(u),
              lambda u, y: S.Zero, make=lambda u: Heaviside(u, 0), note=STEP,
              kink=(0.0, 0.0, 0.0), node="step", shown="step", size=_unit),
 )
