@@ -47,10 +47,13 @@ class Unary:
     formula: Callable  # (u, y) -> SymPy expression of ∂y/∂u
     #: the one-sided slopes at the kink, if the function has one at 0: (left, right, used)
     kink: tuple | None = None
+    #: how the function is shown: a name, or a pattern with · for the input (|·|)
+    shown: str = ""
 
 
 #: every function of the table as a node of the graph
-UNARY: dict[str, Unary] = {f.op: Unary(f.sympy, f.numpy, f.slope, f.slope_formula, f.kink)
+UNARY: dict[str, Unary] = {f.op: Unary(f.sympy, f.numpy, f.slope, f.slope_formula, f.kink,
+                                       f.display)
                            for f in FUNCTIONS}
 _UNARY_BY_CLASS = {u.sympy_fn: name for name, u in UNARY.items()}
 
@@ -281,8 +284,11 @@ class _Builder:
         if op is not None and len(expr.args) >= 1:
             u = self.build(expr.args[0])
             spec = UNARY[op]
-            return self.add(op, [u], lambda s: spec.sympy_fn(s[0]),
-                            lambda s, me: [spec.formula(s[0], me)], expr)
+            # further arguments are constants of the function (Heaviside's value at 0)
+            more = expr.args[1:]
+            return self.add(op, [u], lambda s: expr.func(s[0], *more),
+                            lambda s, me: [spec.formula(s[0], me)], expr,
+                            params={"more": tuple(float(a) for a in more)} if more else None)
         raise TutorError(_("the graph has no primitive for {name} (in {expression})").format(
             name=type(expr).__name__, expression=sympy.sstr(expr)))
 
@@ -466,7 +472,7 @@ def _evaluate(node: Node, ins: list[np.ndarray], wanted: list[bool] | None = Non
         return (np.maximum(a, b) if op == "max" else np.minimum(a, b)), [la, 1.0 - la]
     spec = UNARY[op]
     (u,) = ins
-    y = spec.forward(u)
+    y = spec.forward(u, *p.get("more", ()))
     return y, [spec.local(u, y)]
 
 
@@ -499,18 +505,18 @@ def _kinks(graph: Graph, node: Node, ins) -> list[Note]:
         return []
     left, right, used = spec.kink
     u = graph.nodes[node.inputs[0]].name
-    what = {"relu": f"ReLU({u})", "abs": f"|{u}|", "step": f"step({u})",
-            "sign": f"sign({u})"}[node.op]
-    if node.op == "relu":
-        chosen = (_("used the left-hand value {used} (from the right it is {right})")
-                  if used == left else
-                  _("used the right-hand value {used} (from the right it is {right})")).format(
+    what = spec.shown.replace("·", u) if "·" in spec.shown else f"{spec.shown}({u})"
+    if left == right:
+        chosen = _("the jump has no derivative; used 0, the slope on either side")
+    elif used == left:
+        chosen = _("used the left-hand value {used} (from the right it is {right})").format(
             used=f"{used:g}", right=f"{right:g}")
-    elif node.op == "abs":
+    elif used == right:
+        chosen = _("used the right-hand value {used} (from the left it is {left})").format(
+            used=f"{used:g}", left=f"{left:g}")
+    else:
         chosen = _("used {used}, between the one-sided values {left} and {right}").format(
             used=f"{used:g}", left=f"{left:g}", right=f"{right:g}")
-    else:
-        chosen = _("the jump has no derivative; used 0, the slope on either side")
     return [Note(node.name, [int(k) for k in np.flatnonzero(at_zero)],
                  _("{node} at {point} exactly: no derivative there; {chosen}").format(
                      node=f"{node.name} = {what}", point=f"{u} = 0", chosen=chosen))]

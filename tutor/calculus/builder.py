@@ -11,12 +11,17 @@ import sympy
 from tutor.errors import ExpressionError
 from tutor.i18n import _
 from tutor.calculus.grammar import ParseNode
-from tutor.calculus.tokens import (GROWING, Info, INVERSE, KNOWN_FUNCTIONS, LOG10_E,
-                                   MAX_CONSTANT_NESTING, MAX_CONSTANT_OPERATIONS, MAX_EXPONENT,
-                                   MAX_MAGNITUDE, MAX_MINMAX_ARGUMENTS, MAX_POWER_DIGITS,
-                                   MAX_TOTAL_DIGITS, MAX_TRIG_ARGUMENT, pow10, SAME_SIZE,
-                                   show_digits, show_number, show_power_of_ten, number_size, TRIG,
-                                   UNIT)
+from tutor.calculus.sizes import (Bound, Info, MAX_CONSTANT_NESTING, MAX_CONSTANT_OPERATIONS,
+                                  MAX_MAGNITUDE, MAX_MINMAX_ARGUMENTS, MAX_TRIG_ARGUMENT,
+                                  number_size, pow10, show_digits, show_number,
+                                  show_power_of_ten)
+from tutor.calculus.table import FUNCTIONS
+from tutor.calculus.tokens import KNOWN_FUNCTIONS, MAX_EXPONENT, MAX_POWER_DIGITS, MAX_TOTAL_DIGITS
+
+#: how large and how small each function of the table may be, by every name it is called by
+SIZES = {name: f.size for f in FUNCTIONS for name in f.typed if f.size is not None}
+#: the functions that reduce a constant argument modulo 2π (sin(10^2000) is refused)
+PERIODIC = frozenset(name for f in FUNCTIONS if f.rule == "trig" for name in f.typed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,11 +229,13 @@ class Builder:
                 self._fail(_("too many arguments of max and min: more than {limit} in all")
                     .format(limit=MAX_MINMAX_ARGUMENTS), node.pos)
         m = sum(max(k.p, k.q) for k in kids)
-        mag, tiny = self._call_size(name, kids)
+        signs = [None if v is None else (v > 0) - (v < 0)
+                 for v in (self._exact(k, e) for k, e in zip(kids, exprs))]
+        mag, tiny = self._call_size(name, kids, signs)
         depth = max(k.depth for k in kids)
         numeric = all(self._is_number(e) for e in exprs)
         if numeric:
-            if name in TRIG and max(k.mag for k in kids) > MAX_TRIG_ARGUMENT:
+            if name in PERIODIC and max(k.mag for k in kids) > MAX_TRIG_ARGUMENT:
                 self._fail(_("the argument of {name} is too large: it may reach {value}")
                     .format(name=name, value=show_power_of_ten(max((k.mag for k in kids)))),
                             node.pos)
@@ -238,37 +245,23 @@ class Builder:
         return Info(None, m, m, mag, tiny, depth)
 
     @staticmethod
-    def _call_size(name: str, kids: list[Info]) -> tuple[float, float]:
-        """Bounds (mag, tiny) for a function of arguments with the given bounds."""
+    def _call_size(name: str, kids: list[Info], signs: list[int | None]) -> tuple[float, float]:
+        """Bounds (mag, tiny) for a function of arguments with the given bounds (and signs,
+        where they are exact numbers): the table's ``size`` of each function."""
         a = max(k.mag for k in kids)
         t = max(k.tiny for k in kids)
-        family = GROWING.get(name)
-        if family is not None:
-            grown = pow10(a) * LOG10_E  # log10 of e^|argument|
-            return {"exp": (grown, grown), "cosh": (grown, 0.0), "sinh": (grown, t),
-                    "sigmoid": (0.0, grown), "softplus": (a + 1, grown),
-                    "tanh": (0.0, t + 1)}[family]
-        if name in ("log", "ln"):
-            sizes = []
-            for k in kids:
-                near_one = k.tiny + k.mag + k.p + k.q + 1  # log(1 + small) is small
-                sizes.append((math.log10(max(k.mag, k.tiny) * 2.31 + 1) + 0.5, near_one))
-            if len(sizes) == 2:  # log(x, b) = log(x) / log(b)
-                (m1, t1), (m2, t2) = sizes
-                return m1 + t2, t1 + m2
-            return sizes[0]
+        if name in ("max", "min"):
+            return a, t
         if name == "sqrt":
             return a / 2, t / 2
-        if name in SAME_SIZE:
-            return a, t
-        if name in UNIT:
-            return 0.0, 0.0
-        if name in TRIG:
-            near_zero = a + t + 1
-            return (0.0, near_zero) if name in ("sin", "cos") else (near_zero, near_zero)
-        if name in INVERSE:
-            return math.log10(max(a, t) * 2.31 + 2) + 1, t + 1
-        return sum(k.mag for k in kids), sum(k.tiny for k in kids)
+        size = SIZES.get(name)
+        if size is None:
+            return sum(k.mag for k in kids), sum(k.tiny for k in kids)
+        sizes = [size(Bound(k.mag, k.tiny, k.p + k.q, sign)) for k, sign in zip(kids, signs)]
+        if len(sizes) == 2:  # log(x, b) = log(x) / log(b)
+            (m1, t1), (m2, t2) = sizes
+            return m1 + t2, t1 + m2
+        return sizes[0]
 
     def _constant_operation(self, depth: int, pos: int) -> int:
         """Counts one function or power of non-rational constants; its nesting depth."""

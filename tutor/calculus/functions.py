@@ -85,10 +85,14 @@ class relu(Function):
         return body if exp is None else r"%s^{%s}" % (body, exp)
 
 
-def named_function(name: str, *, written, derivative=None, latex: str = "") -> type:
+def named_function(name: str, *, written, derivative=None, evaluated=None,
+                   latex: str = "") -> type:
     """A SymPy function ``name(u)`` defined by its elementary form ``written(u)``, with the
     derivative ``derivative(u)`` (default: the derivative of the written form).  The class
-    carries both as ``.written`` and ``.derivative``; see :mod:`tutor.calculus.table`."""
+    carries both as ``.written`` and ``.derivative``; see :mod:`tutor.calculus.table`.
+    ``evaluated(u)``, if given, is an equal form evaluated to a number instead of the written
+    one, for a written form that loses every digit to cancellation somewhere."""
+    evaluated = evaluated or written
     if derivative is None:
         u = sympy.Dummy("u", real=True)
         slope = sympy.diff(written(u), u)
@@ -107,7 +111,7 @@ def named_function(name: str, *, written, derivative=None, latex: str = "") -> t
         return written(arg)
 
     def evalf(self, prec):
-        return written(self.args[0])._eval_evalf(prec)
+        return evaluated(self.args[0])._eval_evalf(prec)
 
     def to_latex(self, printer, exp=None):
         body = r"%s\left(%s\right)" % (latex or r"\operatorname{%s}" % name,

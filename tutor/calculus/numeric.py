@@ -21,11 +21,15 @@ from tutor.i18n import _
 from tutor.calculus.agreement import relative_error  # noqa: F401  (re-exported)
 from tutor.calculus.functions import stable_form  # noqa: F401  (re-exported)
 from tutor.calculus.stable import numpy_logsumexp, stabilise
-from tutor.calculus.table import FUNCTIONS, numpy_relu, stable_sigmoid, stable_softplus  # noqa: F401
+from tutor.calculus.table import (FUNCTIONS, NUMPY_EXTRAS, numpy_relu,  # noqa: F401
+                                  stable_sigmoid, stable_softplus)
 
 
-#: the lambdify namespace for the functions the tutor defines itself (σ, softplus, GELU, …)
+#: the NumPy forms of the functions the tutor defines itself (σ, softplus, GELU, …)
 NUMPY_FUNCTIONS = {f.name: f.numpy for f in FUNCTIONS if f.custom}
+#: every name compiled NumPy code may call besides NumPy's own: the functions above, the
+#: slope of a jump (SymPy's Dirac delta) and the log-sum-exp of the stable forms
+NUMPY_NAMESPACE = {**NUMPY_FUNCTIONS, **NUMPY_EXTRAS, "logsumexp": numpy_logsumexp}
 
 #: the modules the printed code refers to: NumPy's printer writes max/min of several arguments
 #: as ``functools.reduce(numpy.maximum, [...])``
@@ -60,7 +64,7 @@ def _printer():
 def compile_expr(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable:
     """A vectorised NumPy function of ``args`` (in that order) computing ``expr``."""
     fn = sympy.lambdify(list(args), stabilise(expr),
-                        modules=[{**NUMPY_FUNCTIONS, "logsumexp": numpy_logsumexp}, PRINTED_MODULES],
+                        modules=[NUMPY_NAMESPACE, PRINTED_MODULES],
                         printer=_printer(), cse=True)
 
     def call(*values):

@@ -20,19 +20,21 @@ from tutor.errors import ParameterError
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, floor, judge, overall, scaled_error
 from tutor.calculus.stable import scalar_logsumexp, stabilise
-from tutor.calculus.table import FUNCTIONS
+from tutor.calculus.table import FUNCTIONS, SCALAR_EXTRAS
 
 _EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
 
 
 #: plain-float forms of the functions Python's math module lacks (σ, softplus, GELU, …)
 SCALAR_FUNCTIONS = {f.name: f.scalar for f in FUNCTIONS if f.scalar is not None}
+#: every name compiled plain-float code may call besides ``math``'s (see numeric.NUMPY_NAMESPACE)
+SCALAR_NAMESPACE = {**SCALAR_FUNCTIONS, **SCALAR_EXTRAS, "logsumexp": scalar_logsumexp}
 
 
 def compile_scalar(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable[..., float]:
     """A function of floats computing ``expr``; undefined values come back as NaN."""
     fn = sympy.lambdify(list(args), stabilise(expr),
-                        modules=[{**SCALAR_FUNCTIONS, "logsumexp": scalar_logsumexp}, "math"],
+                        modules=[SCALAR_NAMESPACE, "math"],
                         cse=True)
 
     def call(*values: float) -> float:

@@ -1,11 +1,10 @@
 """The parser's first stage and its limits: every character it accepts becomes a token, the
-rest is refused by name; the sizes numbers may reach are checked here too.  See
-:mod:`tutor.calculus.parser` for the language read."""
+rest is refused by name (a number literal already by its size, see
+:mod:`tutor.calculus.sizes`).  See :mod:`tutor.calculus.parser` for the language read."""
 
 from __future__ import annotations
 
 import keyword
-import math
 import re
 import unicodedata
 from fractions import Fraction
@@ -14,6 +13,7 @@ from typing import Callable, Mapping
 import sympy
 
 from tutor.errors import ExpressionError
+from tutor.calculus.sizes import digits as number_digits
 from tutor.calculus.table import FUNCTIONS
 from tutor.i18n import _
 
@@ -30,7 +30,6 @@ MAX_NUMBER_LENGTH = 30  # characters of one number literal
 MAX_EXPONENT = 1000  # |exponent| of a constant power, and |e| in 1e…
 MAX_POWER_DIGITS = 1000  # digits a power of numbers may produce
 MAX_TOTAL_DIGITS = 5000  # digits any number in the expression may reach
-_LOG10_2 = math.log10(2)
 
 # ---------------------------------------------------------------------------------------------
 # Functions
@@ -312,7 +311,7 @@ class Tokenizer:
         mantissa = int(whole + frac)
         scale = exponent - len(frac)
         value = Fraction(mantissa * 10**scale) if scale >= 0 else Fraction(mantissa, 10**-scale)
-        digits = _digits(value)
+        digits = number_digits(value)
         if digits > MAX_POWER_DIGITS:
             self._fail(_("number too large: {literal} has about {digits:.0f} digits, limit "
                          "{limit}")
@@ -562,95 +561,3 @@ def _is_hatted(ch: str) -> bool:
 
 def is_space(ch: str) -> bool:
     return ch in " \t\n\r" or unicodedata.category(ch) == "Zs"
-
-
-# ---------------------------------------------------------------------------------------------
-# Sizes of numbers
-# ---------------------------------------------------------------------------------------------
-#
-# SymPy evaluates as it builds: it multiplies out powers of numbers, cancels x/x, and decides
-# questions such as "is this constant positive?" by computing it.  The builder therefore
-# knows, before each SymPy object is made, bounds that hold even if symbols cancel (a symbol
-# counts as a number of size 1):
-#
-# * P and Q: log10 of the largest numerator and denominator of any rational number SymPy could
-#   form from the node (this keeps powers such as 999^999 from being computed);
-# * mag and tiny: log10 of the largest |value| and of the largest 1/|value| (this keeps
-#   exp(exp(exp(exp(2)))) and sin(e^(10^9)) from being evaluated);
-# * depth: how deeply functions and powers of non-rational constants nest (SymPy's numeric
-#   checks on nested constants such as log(log(log(…(2)))) grow steeply with depth);
-# * power: log10 of the exponent SymPy may form by merging (x^a)^b into x^(ab).
-#
-# Exact rational constants are also carried as Fractions, computed only after their size
-# bound has been checked.  The numeric limits apply where SymPy would actually see numbers:
-# the builder looks at the SymPy arguments already built, so 2*x/x counts as the number 2.
-
-LOG10_E = math.log10(math.e)
-MAX_MAGNITUDE = 10_000  # log10 of the largest |value| (or 1/|value|) of a constant
-MAX_TRIG_ARGUMENT = 1000  # log10 of the largest constant argument of sin, cos, …
-MAX_CONSTANT_NESTING = 4  # functions/powers of non-rational constants inside each other
-MAX_CONSTANT_OPERATIONS = 40  # functions/powers of non-rational constants in all
-MAX_MINMAX_ARGUMENTS = 12  # arguments of max and min in all (SymPy compares them pairwise)
-
-GROWING = {"exp": "exp", "cosh": "cosh", "sinh": "sinh", "sigmoid": "sigmoid",
-            "sig": "sigmoid", "logistic": "sigmoid", "σ": "sigmoid", "softplus": "softplus",
-            "tanh": "tanh"}
-TRIG = frozenset({"sin", "cos", "tan", "sec", "csc", "cot"})
-INVERSE = frozenset({"asin", "arcsin", "acos", "arccos", "atan", "arctan",
-                      "asinh", "acosh", "atanh"})
-SAME_SIZE = frozenset({"abs", "relu", "ReLU", "max", "min"})
-UNIT = frozenset({"sign", "heaviside"})
-
-
-def _log10(n: int) -> float:
-    """log10(|n|) (an upper bound for huge n); 0 for 0 and ±1."""
-    n = abs(n)
-    if n <= 1:
-        return 0.0
-    bits = n.bit_length()
-    return math.log10(n) if bits < 1000 else bits * _LOG10_2
-
-
-def number_size(value: Fraction) -> tuple[float, float]:
-    return _log10(value.numerator), _log10(value.denominator)
-
-
-def _digits(value: Fraction) -> float:
-    p, q = number_size(value)
-    return p + q
-
-
-def pow10(p: float) -> float:
-    return math.inf if p > 300 else 10.0**p
-
-
-def show_number(value: Fraction) -> str:
-    """A number for a message, short even when the number is huge."""
-    p, q = number_size(value)
-    if p < 20 and q < 20:
-        return str(value)
-    return f"of about 10^{p - q:.0f}"
-
-
-def show_digits(d: float) -> str:
-    return f"about {d + 1:.0f} digits" if math.isfinite(d) else "an astronomical number of digits"
-
-
-def show_power_of_ten(m: float) -> str:
-    return f"about 10^{m:.0f}" if math.isfinite(m) and m < 1e15 else "an astronomical size"
-
-
-class Info:
-    """What the builder knows about a node (see the comment above)."""
-
-    __slots__ = ("value", "p", "q", "mag", "tiny", "depth", "power")
-
-    def __init__(self, value=None, p=0.0, q=0.0, mag=0.0, tiny=0.0, depth=0, power=0.0):
-        self.value: Fraction | None = value
-        self.p = p
-        self.q = q
-        self.mag = mag
-        self.tiny = tiny
-        self.depth = depth
-        #: log10 of the exponent SymPy may make by merging powers of powers, (x^a)^b = x^(ab)
-        self.power = power

@@ -23,9 +23,9 @@ DIGITS = 30
 
 
 def _numpy_functions():
-    from tutor.calculus.numeric import NUMPY_FUNCTIONS
+    from tutor.calculus.numeric import NUMPY_NAMESPACE
 
-    return NUMPY_FUNCTIONS
+    return NUMPY_NAMESPACE
 
 
 class Evaluator:

@@ -34,8 +34,6 @@ RULE_NAMES = {
     "exponential": N_("exponential"),
     "logarithmic": N_("log. differentiation"),
     "chain": N_("chain rule"),
-    "exp": N_("d/du eᵘ = eᵘ"),
-    "log": N_("d/du log u = 1/u"),
     "trig": N_("trigonometric"),
     "inverse trig": N_("inverse trig."),
     "hyperbolic": N_("hyperbolic"),

@@ -38,7 +38,7 @@ from tutor.training.layer import (  # noqa: F401  (re-exported: the trainer's vo
     Group, Inputs, LinearLayer, Route, find_linear_layer)
 from tutor.i18n import _
 from tutor.calculus.stable import logsumexp, numpy_logsumexp, stabilise  # noqa: F401
-from tutor.calculus.numeric import NUMPY_FUNCTIONS, PRINTED_MODULES, _printer
+from tutor.calculus.numeric import NUMPY_NAMESPACE, PRINTED_MODULES, _printer
 
 REDUCTIONS = ("mean", "sum")
 
@@ -60,7 +60,7 @@ class Objective(Protocol):
                  reduce: str) -> dict[str, np.ndarray]: ...
 
 
-NAMESPACE = {**NUMPY_FUNCTIONS, "logsumexp": numpy_logsumexp}
+NAMESPACE = NUMPY_NAMESPACE
 
 
 def compile_functions(exprs: Sequence[sympy.Expr], args: Sequence[sympy.Symbol]) -> Callable:

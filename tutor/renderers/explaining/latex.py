@@ -99,8 +99,7 @@ def prose(s: str) -> str:
     return joined.replace("$$", "")
 
 
-RULE_LATEX = {"exp": r"\tfrac{d}{du} e^u = e^u", "log": r"\tfrac{d}{du} \log u = 1/u",
-              "variable": r"\tfrac{d}{dx} x = 1",
+RULE_LATEX = {"variable": r"\tfrac{d}{dx} x = 1",
               # a function's own rule, as its declaration states it
               **{f.rule: f.statement_latex for f in FUNCTIONS if f.statement_latex}}
 
