@@ -28,6 +28,7 @@ from tutor.calculus.table import FUNCTIONS
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.numeric import batch
 from tutor.calculus.stable import logsumexp, numpy_logsumexp, stabilise
+from tutor.calculus.cost import affordable
 
 #: values given to the variables of a typed expression that --at does not set
 DEFAULT_VALUES = (0.5, -0.2, 1.5, 0.8, -1.0, 2.0, 0.3, -0.6)
@@ -602,6 +603,8 @@ def _contract(expr: sympy.Expr, definitions, named: Sequence[Named]) -> sympy.Ex
     expanded = out
     for n in reversed(named):
         expanded = expanded.xreplace({n.symbol: n.definition}) if n.symbol in definitions else expanded
+    if not affordable(expanded, expr):
+        return expr
     return out if sympy.expand(expanded - expr) == 0 else expr
 
 

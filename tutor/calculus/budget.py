@@ -58,3 +58,33 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
         signal.signal(signal.SIGALRM, previous)
         if _active:  # the outer deadline keeps running
             signal.setitimer(signal.ITIMER_REAL, max(_active[-1] - time.monotonic(), 1e-3))
+
+
+#: seconds one optional tidying step (a factor, a cancel, a recognition) may take inside a
+#: deadline before the tutor goes on without it
+OPTIONAL_SECONDS = 0.5
+
+
+def limited() -> bool:
+    """True inside a deadline that is enforced (symbolic work on typed input)."""
+    return _usable() and bool(_active)
+
+
+def within(seconds: float, fn, *args, default=None):
+    """``fn(*args)``, or ``default`` when it runs past ``seconds``.
+
+    For work that only makes a result nicer (a shorter form of a derivative): inside a
+    deadline — symbolic work on typed input — it gets a slice of the time and is given up
+    quietly when the slice ends; the deadline itself still ends everything when *it* runs
+    out.  Outside a deadline (the tutor's own lessons) the work always runs to its end, so
+    what a lesson shows never depends on how busy the machine is."""
+    if not limited():
+        return fn(*args)
+    outer = _active[-1]
+    try:
+        with deadline(seconds):
+            return fn(*args)
+    except BudgetError:
+        if time.monotonic() >= outer - 1e-3:  # the enclosing deadline is what ran out
+            raise
+        return default

@@ -10,6 +10,7 @@ sub-expressions such as σ(z) or s_i ("recognise"), and the lesson's stated assu
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -17,7 +18,8 @@ import sympy
 from sympy import Add, exp
 
 from tutor.calculus.rules import Differentiator, StepCheckError
-from tutor.calculus.budget import deadline
+from tutor.calculus.budget import OPTIONAL_SECONDS, deadline, limited, within
+from tutor.calculus.cost import affordable
 from tutor.calculus.steps import Derivation, Step
 from tutor.calculus.verify import same_value
 from tutor.i18n import _
@@ -56,13 +58,14 @@ def _derive(function, wrt, named, assumptions, name, check) -> Derivation:
         rewrites.append(_rewrite("simplify", current, tidy, check=check))
         current = tidy
 
-    recognised = _recognise(current, named)
+    recognised = within(OPTIONAL_SECONDS, _recognise, current, named)
     if recognised is not None and recognised != current:
         rewrites.append(_rewrite("recognise", current, recognised, named=named, check=check))
         current = recognised
 
     for lhs, rhs in assumptions:
-        used = _best_under(current, [(lhs, rhs)] + _normaliser_constraints(named))
+        used = within(OPTIONAL_SECONDS, _best_under, current,
+                      [(lhs, rhs)] + _normaliser_constraints(named), default=current)
         if used != current:
             rewrites.append(_rewrite("assume", current, used, named=named,
                                      assumption=(lhs, rhs), check=check))
@@ -99,13 +102,19 @@ def _size(expr) -> int:
 
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
     """The shortest of a few cheap equal forms (SymPy's full simplify is too slow here)."""
-    if _size(expr) > 400:
+    if _size(expr) > 400 or not affordable(expr):
         return expr
     best, best_size = expr, _size(expr)
+    end = time.monotonic() + OPTIONAL_SECONDS  # for all the forms together
     for transform in (sympy.factor_terms, sympy.together, sympy.cancel, _factor):
+        left = end - time.monotonic()
+        if left <= 0 and limited():
+            break
         try:
-            candidate = transform(expr)
+            candidate = within(max(left, 1e-3), transform, expr)
         except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
+            continue
+        if candidate is None:  # too slow to be worth it
             continue
         size = _size(candidate)
         # only a clear gain is worth a step: e^(−z)/(1 + e^(−z))² is as good as e^z/(e^z + 1)²
@@ -115,8 +124,13 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _factor(expr: sympy.Expr) -> sympy.Expr:
+    if not affordable(expr):
+        return expr
     try:
-        factored = _positive_first(sympy.factor(expr))
+        factored = within(OPTIONAL_SECONDS, sympy.factor, expr)
+        if factored is None:
+            return expr
+        factored = _positive_first(factored)
     except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
         return expr
     return factored if _size(factored) <= _size(expr) else expr
@@ -181,6 +195,8 @@ def _best_under(expr: sympy.Expr, constraints) -> sympy.Expr:
         for pick in choice:
             if pick is not None:
                 candidate = candidate.subs(pick[0], pick[1])
+        if not affordable(candidate):
+            continue
         expanded = sympy.expand(candidate)
         for form in (expanded, _positive_first(sympy.factor(expanded))):
             if _simplicity(form) < _simplicity(best):
@@ -222,7 +238,7 @@ def _exp_atoms(expr):
 def _by_kernel(expr, n: Named):
     """σ-like names: one exponential kernel k = e^a in the definition, solved for k."""
     kernels = _exp_atoms(n.definition)
-    if len(kernels) != 1:
+    if len(kernels) != 1 or not affordable(expr):
         return None
     a = kernels[0].args[0]
     K = sympy.Dummy("K", positive=True)

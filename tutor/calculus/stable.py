@@ -17,6 +17,7 @@ from sympy import Add, Function, Mul
 
 from tutor.calculus.functions import sigmoid, softplus, stable_form
 from tutor.calculus.table import np
+from tutor.calculus.cost import affordable
 
 
 class logsumexp(Function):
@@ -119,8 +120,12 @@ def stabilise(expr: sympy.Expr) -> sympy.Expr:
                         shift += f.exp * logsumexp(*_sum_of_exps(f.base))
                     else:
                         rest.append(f)
-                return Add(*[_shifted(term, shift)
-                             for term in Add.make_args(sympy.expand(Mul(*rest)))])
+                numerator = Mul(*rest)
+                # each term of the numerator is shifted on its own; one too costly to multiply
+                # out is shifted whole
+                terms = (Add.make_args(sympy.expand(numerator)) if affordable(numerator)
+                         else [numerator])
+                return Add(*[_shifted(term, shift) for term in terms])
         return e
 
     return rebuild(expr)

@@ -17,6 +17,7 @@ from typing import Sequence
 
 import sympy
 
+from tutor.calculus.cost import affordable
 from tutor.calculus.functions import elementary, stable_form
 
 DIGITS = 30
@@ -138,7 +139,7 @@ def as_mapping(symbols: Sequence[sympy.Symbol], point: tuple) -> dict[str, float
 
 def size_ok(expr: sympy.Expr, limit: int = 80) -> bool:
     """Small enough for SymPy's symbolic machinery (expand, simplify) to be quick."""
-    if sympy.count_ops(expr, visual=False) > limit:
+    if sympy.count_ops(expr, visual=False) > limit or not affordable(expr):
         return False
     for p in expr.atoms(sympy.Pow):
         e = p.exp

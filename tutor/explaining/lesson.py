@@ -449,7 +449,8 @@ def _family_position(symbol: sympy.Symbol, families) -> int | None:
 
 def _parse(r: _Reader, where: str, text: str, symbols: dict) -> sympy.Expr:
     try:
-        return parse_expression(text, symbols=symbols, allow_new_names=False, max_length=20000)
+        return parse_expression(text, symbols=symbols, allow_new_names=False,
+                                max_length=EXPANDED_LENGTH)
     except ExpressionError as exc:
         r.fail(where, str(exc))
 
@@ -496,6 +497,10 @@ def _read_example(r: _Reader, data, symbols, families, n, resized=False) -> dict
 
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+
+#: the longest a lesson's expression may grow once its sums are written out, in characters
+EXPANDED_LENGTH = 20000
 
 
 class _Expander:
@@ -546,8 +551,15 @@ class _Expander:
         if depth:
             self.r.fail(where, _("unbalanced parentheses after sum_{letter}").format(letter=letter))
         body = text[start:pos - 1]
-        terms = " + ".join("(" + self(body, {**bound, letter: v}, where) + ")"
-                           for v in range(1, self.n + 1))
+        pieces, length = [], len(text)
+        for v in range(1, self.n + 1):
+            pieces.append("(" + self(body, {**bound, letter: v}, where) + ")")
+            length += len(pieces[-1]) + 3
+            if length > EXPANDED_LENGTH:  # nested sums grow as size^depth: stop early
+                self.r.fail(where, _("written out for size {n}, the sums are longer than "
+                                     "{limit} characters; use fewer nested sums or a smaller "
+                                     "size").format(n=self.n, limit=EXPANDED_LENGTH))
+        terms = " + ".join(pieces)
         return text[:m.start()] + "(" + terms + ")" + self._sums(text[pos:], bound, where)
 
     def display(self, text: str, bound: dict) -> str:

@@ -39,6 +39,7 @@ from tutor.training.layer import (  # noqa: F401  (re-exported: the trainer's vo
 from tutor.i18n import _
 from tutor.calculus.stable import logsumexp, numpy_logsumexp, stabilise  # noqa: F401
 from tutor.calculus.numeric import NUMPY_NAMESPACE, PRINTED_MODULES, _printer
+from tutor.calculus.cost import affordable
 
 REDUCTIONS = ("mean", "sum")
 
@@ -301,7 +302,8 @@ class CompiledObjective:
             if len(self.delta_exprs) == 1:
                 z = self.layer.z[0]
                 self._residual = next((t for t in self.aux
-                                       if sympy.expand(self.delta_exprs[0] - (z - t)) == 0), None)
+                                       if affordable(self.delta_exprs[0])
+                                       and sympy.expand(self.delta_exprs[0] - (z - t)) == 0), None)
         return self._residual
 
     def logits(self, params, batch) -> np.ndarray:

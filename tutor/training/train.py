@@ -24,6 +24,10 @@ from tutor.i18n import _
 FAR_ABOVE = 10.0
 #: per-step parameters are kept for the path plots up to this many steps
 MAX_KEPT_STEPS = 5000
+#: the most steps one run may take, and the most sample-gradients it may compute (steps ×
+#: batch): a run a learner watches, well under a minute; more is refused before it starts
+MAX_STEPS = 1_000_000
+MAX_SAMPLE_GRADIENTS = 1_000_000_000
 
 
 @dataclass
@@ -53,6 +57,16 @@ class Settings:
                 raise ParameterError("batch_size", _("{param} {size} is larger than the data "
                                                      "({count} samples)"),
                                      size=self.batch_size, count=n)
+        batch = n if self.batch_size is None else self.batch_size
+        steps = self.epochs * -(-n // batch)
+        if steps > MAX_STEPS or self.epochs * n > MAX_SAMPLE_GRADIENTS:
+            raise ParameterError("epochs", _("{param} {epochs} with {count} samples means {steps} "
+                                             "steps ({total} sample gradients); one run may take "
+                                             "at most {max_steps} steps and {max_total} sample "
+                                             "gradients"),
+                                 epochs=self.epochs, count=n, steps=f"{steps:,}",
+                                 total=f"{self.epochs * n:,}", max_steps=f"{MAX_STEPS:,}",
+                                 max_total=f"{MAX_SAMPLE_GRADIENTS:,}")
         if self.reduce not in REDUCTIONS:
             raise ParameterError("reduce", _("{param} must be one of {names}"),
                                  names=", ".join(REDUCTIONS))
