@@ -263,3 +263,32 @@ def test_a_polynomial_inside_a_function_is_differentiated_and_left_unfactored():
     expected = sig * (1 - sig) * 40 * 0.99 ** 39  # σ′(u)·du/dx, by hand
     d = json.loads(r.output)["derivatives"][0]
     assert d["numeric"]["derivative"][0] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("command", [
+    ["check", "--expr", "(((z+z+z+z+x)^300)^0.5)^3.812 + 1.000001", "--wrt", "x", "x"],
+    ["check", "--expr", "((x+y+x)^300)^x", "--wrt", "x", "x"],
+    ["check", "--expr", "max(e, (w+x+x+y)^300)", "--wrt", "x", "x"],
+])
+def test_fuzzed_answers_to_heavy_functions_get_a_verdict(command):
+    # each once ended in a traceback (SymPy asked for a derivative by x + 4z) or took seconds
+    r = _run(command)
+    assert r.exit_code == 1 and r.output.startswith("✗"), r.output
+
+
+@pytest.mark.parametrize("command", [
+    ["explain", "--expr", "x/tan(0)"], ["check", "--expr", "x/tan(0)", "--wrt", "x", "1"],
+    ["backprop", "--expr", "log(0)*x"],
+    ["train", "--expr", "(w*x)/tan(0)", "--params", "w", "--data", "x=1,2"],
+])
+def test_a_function_with_no_value_is_refused_in_one_line(command):
+    r = _run(command)
+    assert r.exit_code == 2 and r.output.count("\n") == 1
+    assert r.output.startswith("error: the expression has no value")
+
+
+def test_a_function_whose_derivative_has_no_real_value_anywhere_is_one_line():
+    # 0^x is 0 for x > 0, but its derivative 0^x·log 0 has no value at any point
+    r = _run(["explain", "--expr", "0^x + x", "--wrt", "x"])
+    assert r.exit_code == 2 and r.output.count("\n") == 1
+    assert "no real value at any point" in r.output

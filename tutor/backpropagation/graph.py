@@ -551,12 +551,12 @@ def _num(a, k) -> str:
 
 def lesson_from_assignment(text: str) -> Lesson:
     """A one-off lesson for ``--expr``: ``L = …`` (an assignment) or a bare expression."""
-    from tutor.calculus.parser import parse_assignment, parse_expression
+    from tutor.calculus.parser import parse_assignment, parse_function
 
     if "=" in text:
         name, expr = parse_assignment(text)
     else:
-        name, expr = "f", parse_expression(text)
+        name, expr = "f", parse_function(text)
     if not expr.free_symbols:
         raise TutorError(_("'{text}' has no variables to backpropagate to").format(text=text))
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}

@@ -63,3 +63,8 @@ def expanded_terms(expr: sympy.Expr) -> int:
 def affordable(*exprs: sympy.Expr, terms: int = TERMS) -> bool:
     """True when multiplying out each of ``exprs`` stays within ``terms`` terms."""
     return all(expanded_terms(e) <= terms for e in exprs)
+
+
+# Common-subexpression elimination (lambdify's ``cse``) rebuilds every node it touches, and
+# SymPy re-evaluates a rebuilt Heaviside or Abs of a large power by multiplying it out: the
+# compilers use it only on affordable expressions.

@@ -23,6 +23,7 @@ from tutor.calculus.functions import stable_form  # noqa: F401  (re-exported)
 from tutor.calculus.stable import numpy_logsumexp, stabilise
 from tutor.calculus.table import (FUNCTIONS, NUMPY_EXTRAS, numpy_relu,  # noqa: F401
                                   stable_sigmoid, stable_softplus)
+from tutor.calculus.cost import affordable
 
 
 #: the NumPy forms of the functions the tutor defines itself (σ, softplus, GELU, …)
@@ -65,7 +66,7 @@ def compile_expr(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable:
     """A vectorised NumPy function of ``args`` (in that order) computing ``expr``."""
     fn = sympy.lambdify(list(args), stabilise(expr),
                         modules=[NUMPY_NAMESPACE, PRINTED_MODULES],
-                        printer=_printer(), cse=True)
+                        printer=_printer(), cse=affordable(expr))
 
     def call(*values):
         values = [np.asarray(v, dtype=np.float64) for v in values]

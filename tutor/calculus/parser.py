@@ -167,6 +167,18 @@ def parse_expression(text: str, *, symbols: Mapping[str, sympy.Symbol] | None = 
     return _read(text, symbols, allow_new_names, max_length, max_tokens, 1)[0]
 
 
+def parse_function(text: str, **options) -> sympy.Expr:
+    """A function the user typed (``--expr``, a lesson file's expression): read like
+    :func:`parse_expression`, and refused when it has no value at all (it divides by zero,
+    takes log 0 or tan(π/2)), since there would be nothing to differentiate."""
+    expr = parse_expression(text, **options)
+    if expr.has(sympy.S.ComplexInfinity, sympy.S.NaN, sympy.S.Infinity,
+                sympy.S.NegativeInfinity):
+        raise ExpressionError(_("the expression has no value: it divides by zero, or takes "
+                                "log 0 or tan(π/2)"), text, None)
+    return expr
+
+
 def parse_equation(text: str, *, symbols: Mapping[str, sympy.Symbol] | None = None,
                    allow_new_names: bool = True, max_length: int = MAX_LENGTH,
                    max_tokens: int = MAX_TOKENS) -> tuple[sympy.Expr, sympy.Expr]:

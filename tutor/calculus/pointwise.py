@@ -21,6 +21,7 @@ from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, floor, judge, overall, scaled_error
 from tutor.calculus.stable import scalar_logsumexp, stabilise
 from tutor.calculus.table import FUNCTIONS, SCALAR_EXTRAS
+from tutor.calculus.cost import affordable
 
 _EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
 
@@ -35,7 +36,7 @@ def compile_scalar(expr: sympy.Expr, args: Sequence[sympy.Symbol]) -> Callable[.
     """A function of floats computing ``expr``; undefined values come back as NaN."""
     fn = sympy.lambdify(list(args), stabilise(expr),
                         modules=[SCALAR_NAMESPACE, "math"],
-                        cse=True)
+                        cse=affordable(expr))
 
     def call(*values: float) -> float:
         try:

@@ -92,7 +92,12 @@ class Differentiator:
 
     def _verify(self, step: Step) -> None:
         truth = sympy.diff(step.before, step.wrt)
-        if not same_value(step.after, truth):
+        try:
+            same = same_value(step.after, truth)
+        except ValueError:  # neither side has a real value anywhere: nothing to show
+            raise TutorError(_("d/d{wrt} {expression} has no real value at any point").format(
+                wrt=step.wrt, expression=sympy.sstr(step.before).replace("**", "^"))) from None
+        if not same:
             raise StepCheckError(
                 f"rule '{step.rule}' gave d/d{step.wrt} {step.before} = {step.after}, "
                 f"but SymPy finds {truth}"

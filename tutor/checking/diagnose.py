@@ -106,12 +106,15 @@ def _nodes(f: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
 
 def _split(f, n, x):
     """(∂f/∂n, the rest of df/dx not through n), both as expressions in the original terms."""
-    T = sympy.Dummy("T")
+    T = sympy.Dummy("T", real=True)
     fT = f.xreplace({n: T})
     if fT == f:
         return None
-    outer = sympy.diff(fT, T).xreplace({T: n})
-    direct = sympy.diff(fT, x).xreplace({T: n})
+    try:
+        outer = sympy.diff(fT, T).xreplace({T: n})
+        direct = sympy.diff(fT, x).xreplace({T: n})
+    except ValueError:  # a function SymPy cannot differentiate by T (|T| with T complex, …)
+        return None
     return outer, direct
 
 
@@ -126,8 +129,11 @@ def _outer_inner(n, x):
         return None
     if isinstance(n, sympy.Function) and len(n.args) == 1 and n.args[0] != x:
         h = n.args[0]
-        H = sympy.Dummy("H")
-        return h, sympy.diff(n.func(H), H).xreplace({H: h})
+        H = sympy.Dummy("H", real=True)
+        try:
+            return h, sympy.diff(n.func(H), H).xreplace({H: h})
+        except ValueError:  # SymPy has no derivative of this function
+            return None
     return None
 
 

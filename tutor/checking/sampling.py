@@ -51,7 +51,7 @@ class Evaluator:
             self._fn = sympy.lambdify(self.symbols, stable_form(self.expr),
                                       modules=[_numpy_functions(),
                                                {"numpy": np, "functools": functools}],
-                                      printer=_printer(), cse=True)
+                                      printer=_printer(), cse=affordable(self.expr))
         return self._fn
 
     def f64(self, point: tuple[float, ...]) -> float | None:

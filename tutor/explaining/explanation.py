@@ -18,7 +18,7 @@ from tutor.calculus.agreement import Agreement, overall
 from tutor.calculus.budget import SYMBOLIC_SECONDS
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.pointwise import NumericCheck, check_numerically
-from tutor.calculus.parser import parse_expression
+from tutor.calculus.parser import parse_expression, parse_function
 from tutor.calculus.rules import StepCheckError
 from tutor.calculus.steps import Derivation
 from tutor.calculus.verify import same_value
@@ -154,7 +154,7 @@ def clean_points(expr: sympy.Expr, symbols: dict, chosen: Sequence[sympy.Symbol]
 
 def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
     """A one-off lesson for an expression typed with ``--expr``."""
-    expr = parse_expression(text)
+    expr = parse_function(text)
     if not expr.free_symbols:
         if not wrt:
             raise ParameterError("wrt", _("'{text}' is a constant: name the variable with "

@@ -30,7 +30,7 @@ import sympy
 from tutor.calculus.derivation import Named
 from tutor.errors import ExpressionError, LessonError, ParameterError
 from tutor.i18n import N_, _, current_language
-from tutor.calculus.parser import parse_equation, parse_expression
+from tutor.calculus.parser import parse_equation, parse_function
 
 ROLES = ("input", "parameter", "target")
 INDEX_LETTERS = "ijk"
@@ -449,8 +449,8 @@ def _family_position(symbol: sympy.Symbol, families) -> int | None:
 
 def _parse(r: _Reader, where: str, text: str, symbols: dict) -> sympy.Expr:
     try:
-        return parse_expression(text, symbols=symbols, allow_new_names=False,
-                                max_length=EXPANDED_LENGTH)
+        return parse_function(text, symbols=symbols, allow_new_names=False,
+                              max_length=EXPANDED_LENGTH)
     except ExpressionError as exc:
         r.fail(where, str(exc))
 

@@ -67,7 +67,7 @@ NAMESPACE = NUMPY_NAMESPACE
 def compile_functions(exprs: Sequence[sympy.Expr], args: Sequence[sympy.Symbol]) -> Callable:
     """One NumPy function of ``args`` returning the list of ``exprs`` (shared CSE)."""
     fn = sympy.lambdify(list(args), list(exprs), modules=[NAMESPACE, PRINTED_MODULES],
-                        printer=_printer(), cse=True)
+                        printer=_printer(), cse=affordable(*exprs))
 
     def call(*values):
         with np.errstate(all="ignore"):

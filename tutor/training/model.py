@@ -19,7 +19,7 @@ from tutor.training.engine import CompiledObjective, Group, Inputs, Route
 from tutor.errors import ParameterError, TutorError
 from tutor.i18n import N_, _
 from tutor.explaining.lesson import Lesson, load_lesson, load_lesson_file
-from tutor.calculus.parser import parse_expression
+from tutor.calculus.parser import parse_function
 
 
 @dataclass
@@ -274,7 +274,7 @@ def load(name: str | None = None, *, lesson_file: str | None = None, size: int |
 
 def from_expression(text: str, params: Sequence[str]) -> Model:
     """A model for a loss typed by the user: ``params`` are trained, the rest is data."""
-    expr = parse_expression(text)
+    expr = parse_function(text)
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     if not params:
         raise ParameterError("params", _("an expression to train needs {param}: the names to "
