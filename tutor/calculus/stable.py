@@ -141,7 +141,9 @@ def _fold_exp_into_sigmoid(e: Mul):
         for j, g in enumerate(factors):
             base, power = (g.base, g.exp) if isinstance(g, sympy.Pow) else (g, sympy.S.One)
             if isinstance(base, sigmoid) and power.is_Integer and power >= 1 \
-                    and sympy.expand(f.args[0] + base.args[0]) == 0:
+                    and (f.args[0] == -base.args[0]
+                         or (affordable(f.args[0], base.args[0])
+                             and sympy.expand(f.args[0] + base.args[0]) == 0)):
                 rest = [h for k, h in enumerate(factors) if k not in (i, j)]
                 return Mul(sigmoid(-base.args[0]), base ** (power - 1), *rest)
     return None

@@ -30,8 +30,8 @@ from typing import Mapping, Sequence
 import sympy
 
 from tutor.calculus.derivation import Named, derive, expand_named
-from tutor.checking.diagnose import Diagnosis, diagnose
-from tutor.calculus.budget import deadline
+from tutor.checking.diagnose import Diagnosis, diagnose, no_simple_slip
+from tutor.calculus.budget import deadline, within
 from tutor.errors import ExpressionError, ParameterError, TutorError
 from tutor.calculus.functions import elementary
 from tutor.i18n import N_, _
@@ -44,6 +44,9 @@ from tutor.calculus.steps import Derivation, Step
 TRIES = 80
 ENOUGH = 24
 SEED = 20261123
+
+#: seconds the search for a slip may take inside the deadline of a check
+DIAGNOSIS_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -371,11 +374,15 @@ def _judged(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
                                                   "compute) where the derivative is defined"),
                                       (), None, None)
     else:
-        verdict.diagnosis = diagnose(expected, answer, x=x, points=pts, answer_values=a_vals,
-                                     expected_values=e_vals, function=function,
-                                     raw=elementary(derivation.raw) if derivation else None,
-                                     forms=[_plain(r.after, verdict.named, assumptions)
-                                            for r in (derivation.rewrites if derivation else ())])
+        # looking for the slip is worth a second of a deadline, not more
+        verdict.diagnosis = within(
+            DIAGNOSIS_SECONDS, lambda: diagnose(
+                expected, answer, x=x, points=pts, answer_values=a_vals,
+                expected_values=e_vals, function=function,
+                raw=elementary(derivation.raw) if derivation else None,
+                forms=[_plain(r.after, verdict.named, assumptions)
+                       for r in (derivation.rewrites if derivation else ())]),
+            default=no_simple_slip())
     if derivation is not None:
         verdict.hint = hint_for(derivation, verdict.diagnosis)
     return verdict

@@ -319,6 +319,12 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
             return Diagnosis("constant_factor", N_("your answer is {0} × the derivative"), (nice,),
                              None, None, factor=nice)
 
+    return no_simple_slip()
+
+
+def no_simple_slip() -> Diagnosis:
+    """The diagnosis when no slip the tutor knows explains the difference (or looking for one
+    took longer than it is worth)."""
     return Diagnosis("other", N_("no simple slip (sign, factor, chain factor, term, variable) "
                                  "explains the difference"), (), None, None)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -15,7 +16,7 @@ from tutor.calculus.functions import elementary, sigmoid, stable_form
 from tutor.calculus.table import NAMED
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, overall
-from tutor.calculus.budget import SYMBOLIC_SECONDS
+from tutor.calculus.budget import SYMBOLIC_SECONDS, deadline
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.pointwise import NumericCheck, check_numerically
 from tutor.calculus.parser import parse_expression, parse_function
@@ -93,13 +94,16 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
     symbols = sorted({s for out in lesson.outputs for s in out.free_symbols} | set(wrt),
                      key=lambda s: s.name)
     items = []
-    for oi, (output, oname) in enumerate(zip(lesson.outputs, lesson.output_names)):
-        for w in wrt:
+    # the numbers too: one deadline over the whole explanation of typed input
+    with (nullcontext() if budget is None else
+          deadline(budget, what=_("explaining {name}").format(name=lesson.function_name))):
+        for oi, output, oname, w in [(oi, output, oname, w) for oi, (output, oname)
+                                     in enumerate(zip(lesson.outputs, lesson.output_names))
+                                     for w in wrt]:
             d = derive(output, w, named=lesson.named, assumptions=lesson.assumptions,
                        name=oname, budget=budget)
             plain = plain_form(d, lesson)
-            numeric = check_numerically(output, plain, w, symbols,
-                                        values)
+            numeric = check_numerically(output, plain, w, symbols, values)
             general = lesson.general.get((oi, lesson.wrt.index(w))) if w in lesson.wrt else None
             if general is not None:
                 # the lesson's general formula must be this very entry
@@ -176,7 +180,8 @@ def lesson_from_expression(text: str, *, wrt: Sequence[str] = ()) -> Lesson:
         chosen.append(symbols[name])
     if not chosen:
         chosen = list(symbols.values())
-    example = clean_points(expr, symbols, chosen)
+    with deadline(what=_("choosing points for {expression}").format(expression=text)):
+        example = clean_points(expr, symbols, chosen)
     # a written-out logistic 1/(1 + e^(−a)) is recognised as σ(a) in the results
     named = []
     for sub in sorted(stable_form(expr).atoms(sigmoid), key=sympy.default_sort_key):
