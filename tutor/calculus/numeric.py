@@ -58,6 +58,16 @@ def _printer():
                     out += " - " + self.parenthesize(-t, level, strict=True)
             return out
 
+        def _print_Integer(self, expr):
+            # an integer beyond float64's exact range (2^64) would be a Python int, which
+            # NumPy's functions take as an object array and cannot evaluate: write a float
+            if abs(expr.p) > 2**53:
+                try:
+                    return repr(float(expr.p))
+                except OverflowError:
+                    return "numpy.inf" if expr.p > 0 else "(-numpy.inf)"
+            return super()._print_Integer(expr)
+
     return Printer({"fully_qualified_modules": True, "inline": True,
                     "allow_unknown_functions": True, "user_functions": {}})
 
