@@ -49,7 +49,7 @@ x = sympy.Symbol("x", real=True)
 
 def _verdicts(f, at, derivative=None):
     d = sympy.diff(f, x) if derivative is None else derivative
-    return check_numerically(f, d, x, [x], {"x": at}).verdicts
+    return check_numerically(f, d, x, [x], {"x": at}, from_left=derivative is None).verdicts
 
 
 @pytest.mark.parametrize("f,at,expected", [
@@ -156,8 +156,8 @@ def test_a_derivative_is_not_shown_where_the_function_is_undefined():
 
 
 def test_one_convention_at_ties_in_explain_and_backprop():
-    """At a tie of max or min each argument gets half (as PyTorch's maximum does); the Huber
-    loss written with min and max then has its true slope ±1 at x = ±1 in both engines."""
+    """At a kink or a tie both engines give the derivative from the left; the Huber loss
+    written with min and max then has its true slope ±1 at x = ±1 in both."""
     import json
 
     from click.testing import CliRunner
@@ -176,10 +176,35 @@ def test_one_convention_at_ties_in_explain_and_backprop():
         out = CliRunner().invoke(main, ["backprop", "--expr", f"L = {huber}", "--at", f"x={x}",
                                         "--format", "json"]).output
         assert json.loads(out)["gradients"]["x"] == pytest.approx(slope)
-    # a plain tie: ∂/∂x max(x, y) at x = y is ½ in both
-    out = CliRunner().invoke(main, ["explain", "--expr", "max(x, y)", "--wrt", "x", "--at", "x=1",
-                                    "--at", "y=1", "--format", "json"]).output
-    assert json.loads(out)["derivatives"][0]["numeric"]["derivative"] == [0.5]
-    out = CliRunner().invoke(main, ["backprop", "--expr", "L = max(x, y)", "--at", "x=1",
-                                    "--at", "y=1", "--wrt", "x", "--format", "json"]).output
-    assert json.loads(out)["gradients"]["x"] == 0.5
+
+
+@pytest.mark.parametrize("expr,f,point", [
+    ("relu(x)", lambda x: max(x, 0.0), 0.0),
+    ("max(0, x)", lambda x: max(0.0, x), 0.0),
+    ("relu(-x)", lambda x: max(-x, 0.0), 0.0),
+    ("abs(x)", abs, 0.0),
+    ("3*abs(2 - x)", lambda x: 3 * abs(2 - x), 2.0),
+    ("max(x, 2 - x)", lambda x: max(x, 2 - x), 1.0),
+    ("min(x, 2 - x)", lambda x: min(x, 2 - x), 1.0),
+    ("max(x, 1)", lambda x: max(x, 1.0), 1.0),
+    ("relu(x)^2 + abs(x - 1)", lambda x: max(x, 0.0) ** 2 + abs(x - 1), 1.0),
+    ("max(relu(x), -x)", lambda x: max(max(x, 0.0), -x), 0.0),
+])
+def test_at_kinks_and_ties_every_engine_gives_the_derivative_from_the_left(expr, f, point):
+    """The slope of the piece just left of the point, by a one-sided difference of the plain
+    Python function, in explain and backprop alike (relu(z) and max(0, z) agree)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    h = 1e-7
+    left = (f(point) - f(point - h)) / h
+    out = CliRunner().invoke(main, ["explain", "--expr", expr, "--wrt", "x", "--at",
+                                    f"x={point}", "--format", "json"]).output
+    assert json.loads(out)["derivatives"][0]["numeric"]["derivative"][0] == \
+        pytest.approx(left, abs=1e-6)
+    out = CliRunner().invoke(main, ["backprop", "--expr", f"L = {expr}", "--at", f"x={point}",
+                                    "--format", "json"]).output
+    assert json.loads(out)["gradients"]["x"] == pytest.approx(left, abs=1e-6)

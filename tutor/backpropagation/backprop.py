@@ -15,6 +15,7 @@ from tutor.backpropagation.graph import (DEFAULT_VALUES, Forward, Graph, Node, N
                                         stable_graph)
 from tutor.calculus.agreement import FLOOR, GOOD, Agreement, judge, overall
 from tutor.calculus.numeric import Differences, batch, compile_expr, differences
+from tutor.calculus.onesided import left_derivative
 from tutor.errors import ParameterError, TutorError
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.i18n import _
@@ -84,6 +85,19 @@ class Backprop:
     defaulted: dict[str, float] = field(default_factory=dict)
     #: the graph is the stable form of the function, the written one overflowing here
     stable_form: bool = False
+    #: samples where a kink or a tie is hit exactly: the gradients there are derivatives
+    #: from the left, from a forward pass
+    left_samples: list[int] = field(default_factory=list)
+    #: the gradients on those samples: {variable: per-sample gradient}
+    left: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def from_left(self, name: str) -> float | None:
+        """The gradient by ``name`` from the left on the chosen sample, when that sample is
+        at a kink and it differs from what the backward pass found."""
+        if self.sample not in self.left_samples or name not in self.left:
+            return None
+        value = self.at(self.left[name])
+        return None if value == self.at(self.adjoints[self.graph.node(name).index]) else value
 
     @property
     def batch_size(self) -> int:
@@ -209,6 +223,8 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     args = [arrays[v] for v in variables]
     f = compile_expr(expr, symbols)
     loss = np.asarray(f(*args), dtype=np.float64)
+    kinked, left = _left_at_kinks(graph, fwd, adjoints, expr, variables, symbols, arrays,
+                                  chosen)
     checks = []
     for s in chosen:
         if s.name not in variables:
@@ -220,7 +236,39 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
         d = sympy.diff(expr, s).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
         sym = np.asarray(compile_expr(d, symbols)(*args), dtype=np.float64)
         diffs = differences(f, args, variables.index(s.name))
-        checks.append(GradientCheck(s.name, adjoints[graph.node(s.name).index], sym,
+        checks.append(GradientCheck(s.name, left.get(s.name, adjoints[graph.node(s.name).index]),
+                                    sym,
                                     diffs.central, d, value=loss, differences=diffs))
     return Backprop(lesson, graph, output, fwd, adjoints, checks, arrays, sample,
-                    lesson.reduce, defaulted, stable)
+                    lesson.reduce, defaulted, stable, kinked, left)
+
+
+def _left_at_kinks(graph, fwd, adjoints, expr, variables, symbols, arrays,
+                   chosen) -> tuple[list[int], dict[str, np.ndarray]]:
+    """On the samples where a kink or a tie is hit exactly, each chosen variable's gradient is
+    the derivative from the left (the tutor's convention, see ``onesided``), which a backward
+    pass with one fixed slope per kink cannot always give: those samples, and the gradients
+    with their entries replaced (the adjoints themselves stay as the backward pass found
+    them)."""
+    samples = sorted({k for note in fwd.notes for k in note.samples})
+    if not samples:
+        return [], {}
+    size = int(np.prod(fwd.shape)) if fwd.shape else 1
+
+    def entry(a, k):
+        flat = np.ravel(np.asarray(a, dtype=np.float64))
+        return float(flat[k] if flat.size > 1 else flat[0])
+
+    left = {}
+    for s in chosen:
+        if s.name not in variables:
+            continue
+        a = np.array(np.broadcast_to(adjoints[graph.node(s.name).index], fwd.shape),
+                     dtype=np.float64)
+        for k in samples:
+            point = {sym: entry(arrays[v], k) for sym, v in zip(symbols, variables)}
+            found = left_derivative(expr, s, point)
+            if found is not None:
+                a.reshape(-1)[k if size > 1 else 0] = found[0]
+        left[s.name] = a
+    return samples, left

@@ -20,6 +20,7 @@ from tutor.errors import ParameterError
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, floor, judge, overall, scaled_error
 from tutor.calculus.stable import scalar_logsumexp, stabilise
+from tutor.calculus.onesided import has_kinks, left_derivative
 from tutor.calculus.table import FUNCTIONS, SCALAR_EXTRAS
 from tutor.calculus.cost import affordable
 
@@ -109,19 +110,30 @@ class NumericCheck:
 
 
 def check_numerically(function: sympy.Expr, derivative: sympy.Expr, wrt: sympy.Symbol,
-                      symbols: Sequence[sympy.Symbol], values: Mapping[str, object]) -> NumericCheck:
-    """Evaluate ``function`` and ``derivative`` at ``values``; compare with finite differences."""
+                      symbols: Sequence[sympy.Symbol], values: Mapping[str, object], *,
+                      from_left: bool = True) -> NumericCheck:
+    """Evaluate ``function`` and ``derivative`` at ``values``; compare with finite differences.
+
+    At a kink or a tie hit exactly the derivative has no value, and with ``from_left`` the one
+    shown is the derivative from the left, the tutor's convention (``onesided``); without it,
+    ``derivative`` is evaluated there as it is (a claimed value, checked as it stands)."""
     names = [s.name for s in symbols]
     pts = points(values, names)
     f = compile_scalar(function, symbols)
     df = compile_scalar(derivative, symbols)
     index = list(symbols).index(wrt)
+    kinks = from_left and has_kinks(function)
     value, der, fd, forward, backward, narrow = [], [], [], [], [], []
     for p in pts:
         here = f(*p)
         value.append(here)
         # where the function itself is undefined, so is its derivative (ln x at x = −1)
         der.append(df(*p) if math.isfinite(here) else math.nan)
+        if kinks and math.isfinite(here):
+            # at a kink or a tie, the derivative from the left, the tutor's convention
+            left = left_derivative(function, wrt, dict(zip(symbols, p)))
+            if left is not None and left[1]:
+                der[-1] = left[0]
         x = p[index]
         h = _EPS_CBRT * max(1.0, abs(x))
         up, down = list(p), list(p)

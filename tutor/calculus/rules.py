@@ -218,17 +218,18 @@ def _max_min(d: Differentiator, expr):
         return d.make(sub.rule, expr, sub.after, (sub,))
     a, b = expr.args
     da, db = d.step(a), d.step(b)
-    # at a tie each argument gets half, as backprop here and PyTorch's maximum/minimum do
+    # the formula gives each argument half at a tie (its average of the two sides); the
+    # numbers at a tie are the derivative from the left (see onesided)
     half = S.Half
     if isinstance(expr, Max):
         after = Heaviside(a - b, half) * da.after + Heaviside(b - a, half) * db.after
     else:
         after = Heaviside(b - a, half) * da.after + Heaviside(a - b, half) * db.after
     which = "max" if isinstance(expr, Max) else "min"
-    note = (_("the derivative of the argument that is the max; where they are equal it is "
-              "not differentiable and each gets half, as in PyTorch") if which == "max" else
-            _("the derivative of the argument that is the min; where they are equal it is "
-              "not differentiable and each gets half, as in PyTorch"))
+    note = (_("the derivative of the argument that is the max; where they are equal there "
+              "is no derivative, and the tutor shows the one from the left") if which == "max"
+            else _("the derivative of the argument that is the min; where they are equal there "
+                   "is no derivative, and the tutor shows the one from the left"))
     return d.make(which, expr, after, (da, db), note=note)
 
 

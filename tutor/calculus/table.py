@@ -41,7 +41,8 @@ class _LazyNumpy:
 np = _LazyNumpy()
 
 #: the note of a rule whose function has a kink at 0
-KINK = N_("not differentiable where {u} = 0; this project uses the one-sided value {v} there")
+KINK = N_("not differentiable where {u} = 0; at such a point the tutor shows the derivative "
+         "from the left")
 STEP = N_("a step: 0 everywhere except the jump at {u} = 0")
 
 

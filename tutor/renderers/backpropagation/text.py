@@ -139,8 +139,14 @@ def backward_rows(bp: Backprop):
         pad = " " * len(label(node.name))
         lines = [head + terms[0]] + [f"{pad} + {t}" for t in terms[1:]]
         lines += [f"{pad} = {numbers[0]}"] + [f"{pad} + {n}" for n in numbers[1:]]
+        value = bp.adjoint(node)
+        left = bp.from_left(node.name)
+        if left is not None:
+            # at a kink the gradient is the derivative from the left (a forward pass)
+            lines.append(f"{pad} → {_num(left)}  " + _("from the left"))
+            value = left
         adjoint = "\n".join(lines)
-        rows.append((node, locals_, adjoint, bp.adjoint(node)))
+        rows.append((node, locals_, adjoint, value))
     return rows
 
 
@@ -181,6 +187,12 @@ class BackpropRenderer:
         for note in bp.notes:
             c.print(Text(_("note") + "  " + note.message + _samples(bp, note.samples),
                          style="yellow"))
+        if any(bp.from_left(n.name) is not None for n in bp.graph.variables):
+            c.print(Prose(_("at a kink the tutor gives the derivative from the left, the slope "
+                            "of the piece just left of the point, found by a forward pass along "
+                            "each variable: a backward pass with one fixed slope per kink cannot "
+                            "always give a one-sided derivative of the whole function"),
+                          style="yellow"))
         self.show(self.gradient_table(bp))
         c.print(self.verdict(bp))
         batch = bp.batch_gradients
