@@ -124,6 +124,13 @@ class _Printer(StrPrinter):
     def _print_Abs(self, expr):
         return "|" + self._print(expr.args[0]) + "|"
 
+    def _print_Max(self, expr):
+        # as typed: max(x, 2 − x), not SymPy's class name
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
     def _print_Exp1(self, expr):
         return "e"
 
