@@ -46,7 +46,7 @@ ENOUGH = 24
 SEED = 20261123
 
 #: seconds the search for a slip may take inside the deadline of a check
-DIAGNOSIS_SECONDS = 1.0
+DIAGNOSIS_SECONDS = 0.6
 
 
 @dataclass(frozen=True)
@@ -357,7 +357,18 @@ def _judged(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
 
     verdict.counterexample = _counterexample(ev_e, ev_a, ev_f, symbols, differing[0], prefer)
 
-    # a few points where both are defined, at high precision, for the diagnosis
+    # looking for the slip is worth a second of a deadline, not more
+    verdict.diagnosis = within(
+        DIAGNOSIS_SECONDS, _slip, verdict, expected, answer, function, derivation, x, symbols,
+        valid, seed, assumptions, ev_e, ev_a, ev_f, default=no_simple_slip())
+    if derivation is not None:
+        verdict.hint = hint_for(derivation, verdict.diagnosis)
+    return verdict
+
+
+def _slip(verdict, expected, answer, function, derivation, x, symbols, valid, seed,
+          assumptions, ev_e, ev_a, ev_f) -> Diagnosis:
+    """The kind of slip, from a few points where both sides are defined, at high precision."""
     pts, a_vals, e_vals = [], [], []
     for p in valid + random_points(symbols, TRIES, seed=seed + 1):
         eh, ah = ev_e.high_complex(p), ev_a.high_complex(p)
@@ -370,22 +381,13 @@ def _judged(verdict: Verdict, answer: sympy.Expr, function: sympy.Expr | None,
         if len(pts) >= 5:
             break
     if len(pts) < 2:
-        verdict.diagnosis = Diagnosis("other", N_("your answer is undefined (or too large to "
-                                                  "compute) where the derivative is defined"),
-                                      (), None, None)
-    else:
-        # looking for the slip is worth a second of a deadline, not more
-        verdict.diagnosis = within(
-            DIAGNOSIS_SECONDS, lambda: diagnose(
-                expected, answer, x=x, points=pts, answer_values=a_vals,
-                expected_values=e_vals, function=function,
-                raw=elementary(derivation.raw) if derivation else None,
-                forms=[_plain(r.after, verdict.named, assumptions)
-                       for r in (derivation.rewrites if derivation else ())]),
-            default=no_simple_slip())
-    if derivation is not None:
-        verdict.hint = hint_for(derivation, verdict.diagnosis)
-    return verdict
+        return Diagnosis("other", N_("your answer is undefined (or too large to compute) where "
+                                     "the derivative is defined"), (), None, None)
+    return diagnose(expected, answer, x=x, points=pts, answer_values=a_vals,
+                    expected_values=e_vals, function=function,
+                    raw=elementary(derivation.raw) if derivation else None,
+                    forms=[_plain(r.after, verdict.named, assumptions)
+                           for r in (derivation.rewrites if derivation else ())])
 
 
 def _counterexample(ev_e, ev_a, ev_f, symbols, found, prefer) -> Counterexample:

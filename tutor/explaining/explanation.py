@@ -146,7 +146,8 @@ def clean_points(expr: sympy.Expr, symbols: dict, chosen: Sequence[sympy.Symbol]
         ordered = list(symbols.values())
         good = None
         for w in chosen:
-            check = check_numerically(expr, sympy.diff(expr, w), w, ordered, values)
+            check = check_numerically(expr, sympy.diff(expr, w), w, ordered, values,
+                                      from_left=False)
             here = {k for k, v in enumerate(check.verdicts)
                     if v is Agreement.AGREES and math.isfinite(check.value[k])}
             good = here if good is None else good & here
