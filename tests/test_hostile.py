@@ -292,3 +292,10 @@ def test_a_function_whose_derivative_has_no_real_value_anywhere_is_one_line():
     r = _run(["explain", "--expr", "0^x + x", "--wrt", "x"])
     assert r.exit_code == 2 and r.output.count("\n") == 1
     assert "no real value at any point" in r.output
+
+
+def test_synthetic_data_too_large_for_memory_is_refused_before_it_is_drawn():
+    r = _run(["train", "linear_regression", "--synthetic", "--true-w", "1,2,3", "--true-b", "0",
+              "--samples", "5000000"])
+    # 5,000,000 samples × 3 features = 15,000,000 numbers, over the 10,000,000 allowed
+    assert r.exit_code == 2 and "15,000,000 numbers" in r.output and r.output.count("\n") == 1

@@ -21,6 +21,10 @@ from tutor.i18n import N_, _
 from tutor.explaining.lesson import Lesson, load_lesson, load_lesson_file
 from tutor.calculus.parser import parse_function
 
+#: the most numbers synthetic inputs may hold (samples × features): 80 MB of float64,
+#: so a run with its copies stays well under a gigabyte
+MAX_SYNTHETIC_VALUES = 10_000_000
+
 
 @dataclass
 class Model:
@@ -147,6 +151,14 @@ class Model:
             raise ParameterError("true_b", _("{param}: give one number") if C == 1 else
                                  _("{param}: give 1 or {count} numbers"), count=C)
         b = b[0] if C == 1 else np.broadcast_to(b, (C,))
+        features = w.shape[0] if w.ndim == 2 else w.size
+        if samples * features > MAX_SYNTHETIC_VALUES:
+            raise ParameterError("samples", _("{param} {samples} × {features} features is "
+                                              "{values} numbers; synthetic data holds at most "
+                                              "{most}"),
+                                 samples=samples, features=features,
+                                 values=f"{samples * features:,}",
+                                 most=f"{MAX_SYNTHETIC_VALUES:,}")
         raw = synthetic(kind, true_w=w if w.ndim == 2 else w, true_b=b, samples=samples,
                         noise=noise, seed=seed)
         return {self.layer.x_group: raw["x"], self.targets[0].name: raw["y"]}
