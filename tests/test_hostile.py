@@ -299,3 +299,15 @@ def test_synthetic_data_too_large_for_memory_is_refused_before_it_is_drawn():
               "--samples", "5000000"])
     # 5,000,000 samples × 3 features = 15,000,000 numbers, over the 10,000,000 allowed
     assert r.exit_code == 2 and "15,000,000 numbers" in r.output and r.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("expr,ok", [
+    ("log(x)*y", lambda v: v["x"] > 0),
+    ("sqrt(x - 1)", lambda v: v["x"] > 1),
+    ("relu(w*x + b)", lambda v: v["w"] * v["x"] + v["b"] != 0),
+])
+def test_backprop_chooses_values_inside_the_domain_and_off_the_kinks(expr, ok):
+    r = _run(["backprop", "--expr", expr, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert ok(data["at"]) and set(data["defaulted"]) == set(data["at"])

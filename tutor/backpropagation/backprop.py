@@ -192,11 +192,9 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
     variables = [n.name for n in graph.variables]
     values = dict(lesson.example)
     values.update(at or {})
-    defaulted = {}
-    for k, name in enumerate(sorted(v for v in variables if v not in values)):
-        if lesson.origin is not Origin.EXPRESSION:
-            break
-        defaulted[name] = DEFAULT_VALUES[k % len(DEFAULT_VALUES)]
+    missing = sorted(v for v in variables if v not in values)
+    defaulted = (_clean_defaults(graph.output_exprs[output], lesson, missing, values)
+                 if lesson.origin is Origin.EXPRESSION and missing else {})
     values.update(defaulted)
     arrays = dict(zip(variables, batch(values, variables)))
     stable = False
@@ -241,6 +239,47 @@ def backprop(lesson: Lesson, *, at: Mapping[str, object] | None = None,
                                     diffs.central, d, value=loss, differences=diffs))
     return Backprop(lesson, graph, output, fwd, adjoints, checks, arrays, sample,
                     lesson.reduce, defaulted, stable, kinked, left)
+
+
+#: scales tried on the default values, in turn, until the function is clean there
+_SCALES = (1.0, 0.5, 0.1, 2.0, -1.0, 0.25)
+
+
+def _clean_defaults(expr: sympy.Expr, lesson: Lesson, missing: list[str],
+                    given: Mapping[str, object]) -> dict[str, float]:
+    """Values for the variables of a typed expression that --at did not set: the first of a
+    few candidate sets where the function and every derivative are finite real numbers and no
+    kink or tie is hit (ln x is not evaluated at −0.2, ReLU(w·x + b) not at its kink)."""
+    from tutor.calculus.onesided import has_kinks
+    from tutor.calculus.pointwise import compile_scalar
+
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    f = compile_scalar(expr, symbols)
+    slopes = [compile_scalar(sympy.diff(expr, s).replace(sympy.DiracDelta,
+                                                         lambda *a: sympy.S.Zero), symbols)
+              for s in symbols]
+    kinks = has_kinks(expr)
+    first = None
+    for scale in _SCALES:
+        for shift in range(len(DEFAULT_VALUES)):
+            candidate = {name: scale * DEFAULT_VALUES[(k + shift) % len(DEFAULT_VALUES)]
+                         for k, name in enumerate(missing)}
+            first = first or candidate
+            point = {**given, **candidate}
+            try:
+                p = [float(np.ravel(np.asarray(point[s.name], dtype=np.float64))[0])
+                     for s in symbols]
+            except (KeyError, TypeError, ValueError):
+                return first
+            values = [f(*p)] + [g(*p) for g in slopes]
+            if not all(np.isfinite(values)):
+                continue
+            if kinks:
+                found = left_derivative(expr, symbols[0], dict(zip(symbols, p)))
+                if found is None or found[1]:
+                    continue
+            return candidate
+    return first
 
 
 def _left_at_kinks(graph, fwd, adjoints, expr, variables, symbols, arrays,
