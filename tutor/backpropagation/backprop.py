@@ -100,6 +100,14 @@ class Backprop:
         return None if value == self.at(self.adjoints[self.graph.node(name).index]) else value
 
     @property
+    def gates(self):
+        """The add, max, multiply and fork patterns of the graph, with this sample's numbers
+        (see ``gates``)."""
+        from tutor.backpropagation.gates import gates
+
+        return gates(self)
+
+    @property
     def batch_size(self) -> int:
         return int(np.prod(self.forward.shape)) if self.forward.shape else 1
 

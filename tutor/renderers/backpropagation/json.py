@@ -82,6 +82,12 @@ def backprop_dict(bp: Backprop) -> dict:
         "agreement_at": [v.value for v in bp.sample_verdicts],
         "notes": [{"node": n.node, "samples": [k + 1 for k in n.samples], "message": n.message}
                   for n in bp.notes],
+        # add, max/min, multiply and fork: what each passes back (winner: the max's input)
+        "gates": [{"kind": gate.kind, "node": gate.node, "inputs": list(gate.inputs),
+                   "adjoint": _number(gate.adjoint),
+                   **({"winner": gate.winner} if gate.winner else {}),
+                   **({"values": [_number(v) for v in gate.values]} if gate.values else {})}
+                  for gate in bp.gates],
     }
     if bp.batch_gradients:
         result["batch_gradients"] = {"reduce": bp.reduce or "mean", **bp.batch_gradients}

@@ -187,6 +187,12 @@ class BackpropRenderer:
         for note in bp.notes:
             c.print(Text(_("note") + "  " + note.message + _samples(bp, note.samples),
                          style="yellow"))
+        lines = gate_lines(bp)
+        if lines:
+            c.print(Text(_("the gates"), style="bold"))
+            for line in lines:
+                c.print(Prose("· " + line, indent="  "))
+            c.print()
         if any(bp.from_left(n.name) is not None for n in bp.graph.variables):
             c.print(Prose(_("at a kink the tutor gives the derivative from the left, the slope "
                             "of the piece just left of the point, found by a forward pass along "
@@ -294,6 +300,44 @@ class BackpropRenderer:
         for row in FORWARD_VS_BACKWARD:
             t.add_row(*[_(cell) for cell in row])
         return t
+
+
+def gate_lines(bp: Backprop) -> list[str]:
+    """One sentence per gate of the graph, on this sample's numbers (add, max, multiply,
+    fork: the patterns of the backward pass)."""
+    lines = []
+    for gate in bp.gates:
+        node, ins = label(gate.node), [label(i) for i in gate.inputs]
+        if gate.kind == "add":
+            lines.append(_("{node} is an add gate: it passes its adjoint {adjoint} unchanged to "
+                           "each input ({inputs})").format(
+                node=node, adjoint=f"{bar(gate.node)} = {_num(gate.adjoint)}",
+                inputs=", ".join(ins)))
+        elif gate.kind in ("max", "min"):
+            loser = next(i for i in gate.inputs if i != gate.winner)
+            message = (_("{node} is a max gate: it routes its adjoint {adjoint} to the larger "
+                         "input {winner} only; {loser} gets 0") if gate.kind == "max" else
+                       _("{node} is a min gate: it routes its adjoint {adjoint} to the smaller "
+                         "input {winner} only; {loser} gets 0"))
+            lines.append(message.format(node=node, adjoint=f"{bar(gate.node)} = "
+                                        f"{_num(gate.adjoint)}", winner=label(gate.winner),
+                                        loser=label(loser)))
+        elif gate.kind == "multiply":
+            (a, b), (va, vb) = gate.inputs, gate.values
+            lines.append(_("{node} is a multiply gate: each input gets the adjoint times the "
+                           "other input, {first} and {second}: the inputs swap").format(
+                node=node,
+                first=f"{bar(a)} ← {bar(gate.node)}·{label(b)} = {_factor(gate.adjoint)} × "
+                      f"{_factor(vb)}",
+                second=f"{bar(b)} ← {bar(gate.node)}·{label(a)} = {_factor(gate.adjoint)} × "
+                       f"{_factor(va)}"))
+        else:
+            lines.append(_("{node} feeds {count} nodes ({users}): the adjoints coming back add "
+                           "up, {sum}").format(
+                node=node, count=len(gate.inputs), users=", ".join(ins),
+                sum=f"{bar(gate.node)} = " + " + ".join(_factor(v) for v in gate.values)
+                    + f" = {_num(gate.adjoint)}"))
+    return lines
 
 
 def _factor(v: float) -> str:
