@@ -27,7 +27,7 @@ import sympy
 
 from tutor.calculus.functions import elementary
 from tutor.i18n import N_, _
-from tutor.checking.sampling import DIGITS, close, size_ok
+from tutor.checking.sampling import DIGITS, close, mpmath_value, size_ok
 
 KINDS = ("sign", "constant_factor", "missing_chain_factor", "extra_or_missing_term",
          "wrong_variable", "other")
@@ -70,6 +70,9 @@ class _Matcher:
         self.points = list(points)
 
     def value(self, expr, k: int):
+        quick = mpmath_value(elementary(expr), self.points[k])
+        if quick is not False:
+            return quick
         try:
             r = elementary(expr).evalf(DIGITS, subs=self.points[k])
         except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):

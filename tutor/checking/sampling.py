@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 import warnings
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import sympy
 
@@ -89,17 +89,33 @@ class Evaluator:
         if self.f64(point) is not None:
             if self._plain is None:
                 self._plain = elementary(self.expr)
-            subs = {s: sympy.Float(repr(v), DIGITS) for s, v in zip(self.symbols, point)}
-            try:
-                r = self._plain.evalf(DIGITS, subs=subs)
-                if r.is_number and not r.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-                    re, im = r.as_real_imag()
-                    if re.is_Number and im.is_Number:
-                        value = re + sympy.I * im if im != 0 else re
-            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
-                value = None
+            value = self._mpmath(point)
+            if value is False:  # mpmath cannot compute it: SymPy's own evaluation
+                subs = {s: sympy.Float(repr(v), DIGITS) for s, v in zip(self.symbols, point)}
+                try:
+                    r = self._plain.evalf(DIGITS, subs=subs)
+                    value = None
+                    if r.is_number and not r.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+                        re, im = r.as_real_imag()
+                        if re.is_Number and im.is_Number:
+                            value = re + sympy.I * im if im != 0 else re
+                except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+                    value = None
         self._cache_hp[point] = value
         return value
+
+    def _mpmath(self, point: tuple[float, ...]):
+        """The value by mpmath (far quicker than SymPy's evalf on a large expression): a SymPy
+        number, None where it is undefined, False where mpmath cannot evaluate it."""
+        import mpmath
+
+        r = mpmath_high(self._plain, {s: repr(v) for s, v in zip(self.symbols, point)})
+        if r is None or r is False:
+            return r
+        with mpmath.workdps(2 * DIGITS):
+            re = sympy.Float(mpmath.re(r), DIGITS)
+            im = sympy.Float(mpmath.im(r), DIGITS)
+        return re + sympy.I * im if im != 0 else re
 
     def high_complex(self, point: tuple[float, ...]) -> complex | None:
         v = self.high(point)
@@ -147,3 +163,80 @@ def size_ok(expr: sympy.Expr, limit: int = 80) -> bool:
             return False
     return True
 
+
+def mpmath_value(expr: sympy.Expr, point: Mapping) -> complex | None | bool:
+    """``expr`` at ``point`` ({symbol: number}) by mpmath at twice the digits the checks need,
+    walking the expression (no code to generate, so a candidate costs microseconds): a
+    complex number, None where it is undefined, False where it holds something the walk does
+    not know (the caller then asks SymPy)."""
+    r = mpmath_high(expr, point)
+    return r if r is None or r is False else complex(r)
+
+
+def mpmath_high(expr: sympy.Expr, point: Mapping):
+    """Like :func:`mpmath_value`, the mpmath number itself (2 × DIGITS digits)."""
+    import mpmath
+
+    try:
+        with mpmath.workdps(2 * DIGITS):
+            env = {s: mpmath.mpf(str(v)) for s, v in point.items()}
+            r = _walk(expr, env, mpmath)
+            if not mpmath.isfinite(r):
+                return None
+            return r
+    except _Unknown:
+        return False
+    except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+        return None
+
+
+class _Unknown(Exception):
+    """A node the mpmath walk does not evaluate."""
+
+
+#: SymPy functions of one argument and their mpmath counterparts
+_MPMATH_NAMES = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "tan",
+                 "cot": "cot", "sec": "sec", "csc": "csc", "asin": "asin", "acos": "acos",
+                 "atan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+                 "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "Abs": "fabs",
+                 "sign": "sign", "sqrt": "sqrt"}
+
+
+def _walk(e, env, mp):
+    if e.is_Symbol:
+        if e not in env:
+            raise _Unknown
+        return env[e]
+    if e.is_Number:
+        if e.is_Rational:
+            return mp.mpf(e.p) / e.q
+        if e.is_Float:
+            return mp.mpf(e._mpf_)
+        raise _Unknown  # nan, ∞
+    if e is sympy.pi:
+        return +mp.pi
+    if e is sympy.E:
+        return +mp.e
+    if e is sympy.I:
+        return mp.mpc(0, 1)
+    args = [_walk(a, env, mp) for a in e.args]
+    if e.is_Add:
+        return mp.fsum(args)
+    if e.is_Mul:
+        return mp.fprod(args)
+    if e.is_Pow:
+        base, power = args
+        if e.exp.is_Integer:
+            return base ** int(e.exp)
+        if mp.im(base) == 0 and base < 0:
+            base = mp.mpc(base)  # a real power of a negative number: its principal value
+        return mp.power(base, power)
+    name = type(e).__name__
+    if name in _MPMATH_NAMES and len(args) == 1:
+        return getattr(mp, _MPMATH_NAMES[name])(args[0])
+    if name in ("Max", "Min") and all(mp.im(a) == 0 for a in args):
+        return max(args) if name == "Max" else min(args)
+    if name == "Heaviside" and mp.im(args[0]) == 0:
+        at_zero = args[1] if len(args) > 1 else mp.mpf(1) / 2
+        return mp.mpf(1) if args[0] > 0 else (mp.mpf(0) if args[0] < 0 else at_zero)
+    raise _Unknown
