@@ -586,3 +586,19 @@ def test_progress_bar_on_a_terminal():
             progress(epoch, loss)
     out = buf.getvalue()
     assert "━" in out and "epoch 3/3" in out and "0.125" in out
+
+
+def test_a_sum_loss_states_the_mean_learning_rate_that_takes_the_same_steps():
+    main = cli.main
+    base = ["train", "linear_regression", "--synthetic", "--true-w", "2,-3.4", "--true-b", "4.2",
+            "--samples", "100", "--batch-size", "20", "--epochs", "3", "--seed", "5", "--lang",
+            "en"]
+    text = CliRunner().invoke(main, base + ["--reduce", "sum", "--lr", "0.003"]).output
+    flat = " ".join(text.split())
+    assert "sum over each batch of 20" in flat and "same steps as η = 0.06 on the mean loss" in flat
+    # the sentence is true: both runs end at the same parameters
+    runs = [json.loads(CliRunner().invoke(main, base + ["--reduce", how, "--lr", lr,
+                                                         "--format", "json"]).output)
+            for how, lr in (("sum", "0.003"), ("mean", "0.06"))]
+    for name, value in runs[0]["params"].items():
+        assert value == pytest.approx(runs[1]["params"][name], rel=1e-9)

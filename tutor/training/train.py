@@ -72,6 +72,16 @@ class Settings:
                                  names=", ".join(REDUCTIONS))
 
 
+    def mean_lr(self, n: int) -> float:
+        """The learning rate that takes the same steps on the mean loss: a sum over a batch of
+        ``n`` has n times the mean's gradient, so η on the sum is n·η on the mean."""
+        return self.lr * self.batch_of(n) if self.reduce == "sum" else self.lr
+
+    def batch_of(self, n: int) -> int:
+        """Samples per step on data of ``n`` samples."""
+        return n if self.batch_size is None else min(self.batch_size, n)
+
+
 @dataclass
 class History:
     """What happened: the loss after each epoch, the parameters, the timings."""

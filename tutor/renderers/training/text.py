@@ -165,6 +165,12 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             lr_max=whole(fmt(bound.lr_max)), of=bound.of, mark=whole(mark)))))
     else:
         rows.append(("step size", f"η = {fmt(settings.lr)}"))
+    if settings.reduce == "sum" and samples:
+        rows.append(("", Prose(_("the loss is a sum over each batch of {n}, so its gradient is "
+                                 "{n} times the mean's: η = {lr} here takes the same steps as "
+                                 "η = {mean_lr} on the mean loss").format(
+            n=settings.batch_of(samples), lr=fmt(settings.lr),
+            mean_lr=fmt(settings.mean_lr(samples))))))
     _rows(t, rows)
     console.print(t)
 
