@@ -72,10 +72,14 @@ class Settings:
                                  names=", ".join(REDUCTIONS))
 
 
-    def mean_lr(self, n: int) -> float:
-        """The learning rate that takes the same steps on the mean loss: a sum over a batch of
-        ``n`` has n times the mean's gradient, so η on the sum is n·η on the mean."""
-        return self.lr * self.batch_of(n) if self.reduce == "sum" else self.lr
+    def mean_lr(self, n: int) -> float | None:
+        """The learning rate that takes the same steps on the mean loss, for data of ``n``
+        samples: a sum over a batch of b has b times the mean's gradient, so η on the sum is
+        b·η on the mean; None when the batches differ in size (no one rate does it)."""
+        if self.reduce != "sum":
+            return self.lr
+        b = self.batch_of(n)
+        return self.lr * b if n % b == 0 else None
 
     def batch_of(self, n: int) -> int:
         """Samples per step on data of ``n`` samples."""

@@ -165,7 +165,7 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             lr_max=whole(fmt(bound.lr_max)), of=bound.of, mark=whole(mark)))))
     else:
         rows.append(("step size", f"η = {fmt(settings.lr)}"))
-    if settings.reduce == "sum" and samples:
+    if settings.reduce == "sum" and samples and settings.mean_lr(samples) is not None:
         rows.append(("", Prose(_("the loss is a sum over each batch of {n}, so its gradient is "
                                  "{n} times the mean's: η = {lr} here takes the same steps as "
                                  "η = {mean_lr} on the mean loss").format(
