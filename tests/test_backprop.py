@@ -305,3 +305,39 @@ def test_a_teachers_lesson_file(tmp_path):
     assert r.exit_code == 0, r.output
     # L = (w x)³: ∂L/∂w = 3 (w x)² x = 3 · 1 · 0.5
     assert json.loads(r.output)["gradients"] == {"w": 1.5}
+
+
+def _matrix_blocks(*args):
+    import json
+
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    r = CliRunner().invoke(main, ["backprop", *args, "--matrix", "--format", "json",
+                                  "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    return {b["matrix"]: b for b in json.loads(r.output)["blocks"] if "matrix" in b}
+
+
+def test_the_matrix_form_shows_the_residual_and_takes_the_seeds_summed_loss():
+    # the seed's manual backprop for linear regression: one feature, L = ½ Σ (ŷ − y)²,
+    # ∂L/∂w = Xᵀ(ŷ − y), worked here with plain Python on the lesson's example batch
+    import numpy as np
+
+    from tutor.explaining.lesson import load_lesson
+
+    lesson = load_lesson("linear_regression", size=1)
+    ex = lesson.example
+    xs, ys = list(ex["x1"]), list(ex["y"])
+    w, b = float(np.ravel(ex["w1"])[0]), float(np.ravel(ex["b"])[0])
+    residual = [w * x + b - y for x, y in zip(xs, ys)]
+    blocks = _matrix_blocks("linear_regression", "--size", "1", "--reduce", "sum")
+    assert blocks["ŷ − y"]["values"] == pytest.approx(residual)
+    assert blocks["Xᵀ(ŷ − y)"]["values"] == pytest.approx([sum(r * x for r, x in zip(residual, xs))])
+    grad_w = blocks["∂L/∂w"]["values"]
+    assert all(row == pytest.approx([sum(r * x for r, x in zip(residual, xs))]) for row in grad_w)
+    # the mean divides every gradient by n
+    mean = _matrix_blocks("linear_regression", "--size", "1")
+    n = len(xs)
+    assert mean["∂L/∂w"]["values"][0] == pytest.approx([grad_w[0][0] / n])

@@ -13,7 +13,7 @@ from typing import Mapping
 
 import numpy as np
 
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import N_, Phrase, _
 from tutor.backpropagation.graph import lesson_graph
 from tutor.backpropagation.jacobian import Check, Line, Matrix, Topic, max_relative_difference
@@ -43,21 +43,46 @@ def _num(v: float) -> str:
     return f"{v:.6g}".replace("-", "−")
 
 
-def _graph_means(lesson: Lesson, values: Mapping[str, np.ndarray], wrt) -> dict[str, float]:
+def _graph_means(lesson: Lesson, values: Mapping[str, np.ndarray], wrt,
+                 reduce: str = "mean") -> dict[str, float]:
     grads = lesson_graph(lesson).gradients(values, wrt)
-    return {k: float(np.mean(v)) for k, v in grads.items()}
+    combine = np.mean if reduce == "mean" else np.sum
+    return {k: float(combine(v)) for k, v in grads.items()}
 
 
-def matrix_form(lesson: Lesson, at: Mapping[str, object] | None = None) -> Topic:
+def _per_sample(reduce: str) -> Phrase:
+    return Phrase(N_("mean of the per-sample graph gradients") if reduce == "mean" else
+                  N_("sum of the per-sample graph gradients"))
+
+
+def _factor(n: int, reduce: str) -> Line:
+    """What the reduction does to the gradient, said once."""
+    if reduce == "mean":
+        return Line(Phrase(N_("with the mean over the {n} samples every gradient carries 1/n; "
+                              "the sum of the samples' losses instead gives gradients {n} times "
+                              "larger, so the same steps need a learning rate {n} times "
+                              "smaller"), n=n), "insight")
+    return Line(Phrase(N_("with the sum over the {n} samples there is no 1/n; the mean instead "
+                          "gives gradients {n} times smaller, so the same steps need a learning "
+                          "rate {n} times larger"), n=n), "insight")
+
+
+def matrix_form(lesson: Lesson, at: Mapping[str, object] | None = None,
+                reduce: str | None = None) -> Topic:
+    """The lesson's batch in matrix form; ``reduce`` ("mean" or "sum", default the lesson's)
+    says how the samples' losses make the batch loss."""
     if lesson.name not in MATRIX_LESSONS:
         raise TutorError(_("lesson '{lesson}' has no matrix form here; these do: {names}").format(
             lesson=lesson.name, names=", ".join(MATRIX_LESSONS)))
+    reduce = reduce or lesson.reduce or "mean"
+    if reduce not in ("mean", "sum"):
+        raise ParameterError("reduce", _("{param} must be one of {names}"), names="mean, sum")
     if lesson.name == "mlp":
-        return _mlp(lesson, at)
-    return _linear_model(lesson, at)
+        return _mlp(lesson, at, reduce)
+    return _linear_model(lesson, at, reduce)
 
 
-def _linear_model(lesson: Lesson, at) -> Topic:
+def _linear_model(lesson: Lesson, at, reduce: str) -> Topic:
     logistic = lesson.name == "logistic_regression"
     xs, ws = lesson.families.get("x", []), lesson.families.get("w", [])
     if not xs or len(xs) != len(ws):
@@ -75,26 +100,34 @@ def _linear_model(lesson: Lesson, at) -> Topic:
     X, y = tensor(X0, requires_grad=False), tensor(y0, requires_grad=False)
     w, b = tensor(w0), tensor(np.array(b0))
     z = X @ w + b
+    mean = reduce == "mean"
     if logistic:
-        L = (z.softplus() - y * z).mean()
+        losses = z.softplus() - y * z
+        L = losses.mean() if mean else losses.sum()
         residual = 1.0 / (1.0 + np.exp(-(X0 @ w0 + b0))) - y0
-        model = Phrase(N_("{logit},  {loss} (cross-entropy on the logit),  {mean}"), logit="z = Xw + b", loss="ℓ = softplus(z) − y·z", mean="L = mean ℓ")
-        grad_text = "∂L/∂w = Xᵀ(σ(Xw + b) − y)/n,   ∂L/∂b = mean(σ(Xw + b) − y)"
+        model = Phrase(N_("{logit},  {loss} (cross-entropy on the logit),  {mean}"),
+                       logit="z = Xw + b", loss="ℓ = softplus(z) − y·z",
+                       mean="L = mean ℓ" if mean else "L = Σ ℓ")
+        error = "σ(Xw + b) − y"
     else:
         E = z - y
-        L = (E * E).mean() * 0.5
+        L = ((E * E).mean() if mean else (E * E).sum()) * 0.5
         residual = X0 @ w0 + b0 - y0
-        model = "ŷ = Xw + b,  L = mean ½(ŷ − y)²"
-        grad_text = "∂L/∂w = Xᵀ(Xw + b − y)/n,   ∂L/∂b = mean(Xw + b − y)"
+        model = "ŷ = Xw + b,  " + ("L = mean ½(ŷ − y)²" if mean else "L = ½ Σ (ŷ − y)²")
+        error = "ŷ − y"
+    grad_text = (f"∂L/∂w = Xᵀ({error})/n,   ∂L/∂b = mean({error})" if mean else
+                 f"∂L/∂w = Xᵀ({error}),   ∂L/∂b = Σ ({error})")
     L.backward()
-    formula_w = X0.T @ residual / n
-    formula_b = float(residual.mean())
-    graph = _graph_means(lesson, {k: v[k] for k in names}, ws + ["b"])
+    divide = n if mean else 1
+    formula_w = X0.T @ residual / divide
+    formula_b = float(residual.sum() / divide)
+    graph = _graph_means(lesson, {k: v[k] for k in names}, ws + ["b"], reduce)
     graph_w = np.array([graph[k] for k in ws]).reshape(d, 1)
 
     t = Topic(f"{lesson.name} --matrix", Phrase(N_("{title} in matrix form: the batch as a matrix"), title=lesson.title))
     samples = _samples(n)
-    ways = ["backward()", Phrase(N_("formula")), Phrase(N_("mean of per-sample graphs"))]
+    ways = ["backward()", Phrase(N_("formula")),
+            Phrase(N_("mean of per-sample graphs") if mean else N_("sum of per-sample graphs"))]
     t.add(Line(Phrase(N_("{count} samples as the rows of X ({rows}), the weights as a column w ({column})"), count=n, rows=f"{n}×{d}", column=f"{d}×1"), "formula"),
           Line(model, "formula"),
           Matrix("X", X0, rows=samples, columns=xs),
@@ -102,17 +135,24 @@ def _linear_model(lesson: Lesson, at) -> Topic:
           Matrix("w", w0.ravel(), columns=ws), Line(f"b = {_num(b0)}    L = {_num(float(L.data))}", "formula"),
           Line(Phrase(N_("backward from L: one pass gives the whole gradient")), "heading"),
           Line(grad_text, "formula"),
+          Matrix(error, residual.ravel(), columns=samples),
+          Matrix(f"Xᵀ({error})", (X0.T @ residual).ravel(), columns=ws),
           Matrix("∂L/∂w", np.vstack([w.grad.ravel(), formula_w.ravel(), graph_w.ravel()]),
                  rows=ways, columns=ws),
           Matrix("∂L/∂b", np.array([[float(b.grad)], [formula_b], [graph["b"]]]),
                  rows=ways, columns=["b"]),
           Check("∂L/∂w", "backward()", Phrase(N_("the matrix formula")), max_relative_difference(w.grad, formula_w)),
           Check("∂L/∂b", "backward()", Phrase(N_("the matrix formula")), max_relative_difference(b.grad, formula_b)),
-          Check("∂L/∂w, ∂L/∂b", "backward()", Phrase(N_("mean of the per-sample graph gradients")),
+          Check("∂L/∂w, ∂L/∂b", "backward()", _per_sample(reduce),
                 max_relative_difference(np.append(w.grad.ravel(), float(b.grad)), np.append(graph_w.ravel(), graph["b"]))),
           Line(Phrase(N_("the loop over samples disappears into one matrix product Xᵀ(…): the per-sample "
-                 "gradients (prediction error × input) summed by the product, divided by n")),
-               "insight"))
+                 "gradients (prediction error × input) summed by the product, divided by n")
+                      if mean else
+                      N_("the loop over samples disappears into one matrix product Xᵀ(…): the "
+                         "per-sample gradients (prediction error × input) summed by the "
+                         "product")),
+               "insight"),
+          _factor(n, reduce))
     return t
 
 
@@ -123,7 +163,7 @@ def _samples(n: int) -> list[str]:
     return [Phrase(N_("sample {number}"), number=i + 1) for i in range(n)]
 
 
-def _mlp(lesson: Lesson, at) -> Topic:
+def _mlp(lesson: Lesson, at, reduce: str) -> Topic:
     names = ["x1", "x2", "w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c", "y"]
     _need(lesson, names)
     v = _values(lesson, at, names)
@@ -143,19 +183,20 @@ def _mlp(lesson: Lesson, at) -> Topic:
     W, b, vv, c = tensor(W0), tensor(b0), tensor(v0), tensor(np.array(c0))
     H = (X @ W.T + b).tanh()
     E = H @ vv + c - y
-    L = (E * E).mean() * 0.5
+    mean = reduce == "mean"
+    L = ((E * E).mean() if mean else (E * E).sum()) * 0.5
     L.backward()
 
     # the textbook backward pass, written out with NumPy
     H0 = np.tanh(X0 @ W0.T + b0)
-    e = (H0 @ v0 + c0 - y0) / n
+    e = (H0 @ v0 + c0 - y0) / (n if mean else 1)
     dv = H0.T @ e
     dc = float(e.sum())
     dZ = (e @ v0.T) * (1.0 - H0 * H0)
     dW = dZ.T @ X0
     db = dZ.sum(axis=0)
     params = ["w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c"]
-    graph = _graph_means(lesson, {k: v[k] for k in names}, params)
+    graph = _graph_means(lesson, {k: v[k] for k in names}, params, reduce)
     gW = np.array([[graph[k] for k in row] for row in MLP_W])
 
     t = Topic("mlp --matrix", Phrase(N_("{title} in matrix form: the batch as a matrix"), title=lesson.title))
@@ -164,13 +205,14 @@ def _mlp(lesson: Lesson, at) -> Topic:
     formula_word = Phrase(N_("formula"))
     t.add(Line(Phrase(N_("{count} samples as the rows of X ({rows}); hidden weights as the rows of W "
                  "({shape})"), count=n, rows=f"{n}×2", shape="2×2"), "formula"),
-          Line("Z = XWᵀ + b,  H = tanh(Z),  ŷ = Hv + c,  L = mean ½(ŷ − y)²", "formula"),
+          Line("Z = XWᵀ + b,  H = tanh(Z),  ŷ = Hv + c,  "
+               + ("L = mean ½(ŷ − y)²" if mean else "L = ½ Σ (ŷ − y)²"), "formula"),
           Matrix("X", X0, rows=_samples(n), columns=["x1", "x2"]),
           Matrix("W", W0, rows=units, columns=inputs),
           Matrix("b, v", np.vstack([b0, v0.ravel()]), rows=["b", "v"], columns=units),
           Line(f"c = {_num(c0)}    L = {_num(float(L.data))}", "formula"),
           Line(Phrase(N_("backward from L, layer by layer")), "heading"),
-          Line(Phrase(N_("{steps},  {last} = column sums of {dz}"), steps="e = (ŷ − y)/n,  ∂L/∂v = Hᵀe,  ∂L/∂c = Σ e,  ∂L/∂Z = (e vᵀ) ⊙ (1 − H²),  "
+          Line(Phrase(N_("{steps},  {last} = column sums of {dz}"), steps=("e = (ŷ − y)/n,  " if mean else "e = ŷ − y,  ") + "∂L/∂v = Hᵀe,  ∂L/∂c = Σ e,  ∂L/∂Z = (e vᵀ) ⊙ (1 − H²),  "
                     "∂L/∂W = (∂L/∂Z)ᵀX", last="∂L/∂b", dz="∂L/∂Z"), "formula"),
           Matrix(Phrase(N_("{name} (backward)"), name="∂L/∂W"), W.grad, rows=units, columns=inputs),
           Matrix("(∂L/∂Z)ᵀX", dW, rows=units, columns=inputs),
@@ -187,8 +229,9 @@ def _mlp(lesson: Lesson, at) -> Topic:
                                               graph["c"]]])
     t.add(Check(Phrase(N_("all nine gradients")), "backward()", Phrase(N_("the layer-by-layer formulas")),
                 max_relative_difference(engine, formula)),
-          Check(Phrase(N_("all nine gradients")), "backward()", Phrase(N_("mean of the per-sample graph gradients")),
+          Check(Phrase(N_("all nine gradients")), "backward()", _per_sample(reduce),
                 max_relative_difference(engine, per_sample)),
           Line(Phrase(N_("the factor {factor} is computed once and shared by W and b: the error at each "
-                 "hidden unit, sent back through v and the slope of tanh"), factor="(e vᵀ) ⊙ (1 − H²)"), "insight"))
+                 "hidden unit, sent back through v and the slope of tanh"), factor="(e vᵀ) ⊙ (1 − H²)"), "insight"),
+          _factor(n, reduce))
     return t

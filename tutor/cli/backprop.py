@@ -34,8 +34,11 @@ FORMATS = ("text", "json")
 @click.option("--matrix", is_flag=True,
               help="The whole batch in matrix form through the tensor engine "
                    "(linear_regression, logistic_regression, mlp).")
+@click.option("--reduce", type=click.Choice(("mean", "sum")), default=None,
+              help="With --matrix: the batch loss as the mean (default) or the sum of the "
+                   "samples' losses.")
 def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
-             matrix):
+             matrix, reduce):
     """Forward and backward pass through a graph of primitive operations.
 
     \b
@@ -43,6 +46,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop neuron --at x=2 --at t=1 --plot neuron.png --dot neuron.dot
     tutor backprop --expr "L = (sigmoid(w*x + b) - t)**2/2" --at w=0.5
     tutor backprop mlp --matrix                 the batch as a matrix: one backward pass
+    tutor backprop linear_regression --matrix --reduce sum --size 1
     \b
     With vectors and matrices (TOPIC):
     tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
@@ -76,13 +80,19 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     the_lesson = source.load(lesson_from_assignment)
     values = the_lesson.values_for(values)
     if matrix:
-        _refuse({k: options[k] for k in ("--expr", "--wrt", "--output", "--sample", "--plot",
-                                         "--dot")},
-                _("{option} does not go with --matrix (it shows the whole batch)"))
-        from tutor.backpropagation.matrix_form import matrix_form
-
-        return _show_topic(lambda: matrix_form(the_lesson, values), fmt)
+        return _matrix(options, the_lesson, values, reduce, fmt)
+    _refuse({"--reduce": reduce}, _("{option} goes with --matrix (a batch loss)"))
     _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
+
+
+def _matrix(options, the_lesson, values, reduce, fmt) -> None:
+    """The lesson's batch in matrix form, one backward pass for every gradient."""
+    _refuse({k: options[k] for k in ("--expr", "--wrt", "--output", "--sample", "--plot",
+                                     "--dot")},
+            _("{option} does not go with --matrix (it shows the whole batch)"))
+    from tutor.backpropagation.matrix_form import matrix_form
+
+    _show_topic(lambda: matrix_form(the_lesson, values, reduce), fmt)
 
 
 def _refuse(options: dict, message: str, **extra) -> None:

@@ -36,8 +36,8 @@ ROLES = ("input", "parameter", "target")
 INDEX_LETTERS = "ijk"
 MAX_SIZE = 12
 _TEXT_FIELDS = ("intro", "insight", "batch")
-_TOP_FIELDS = {"name", "title", "summary", "size", "wrt", "assume", "function", "symbols",
-               "example", "named", "text", "general", "reduce", "translations"}
+_TOP_FIELDS = {"name", "title", "summary", "size", "min_size", "wrt", "assume", "function",
+               "symbols", "example", "named", "text", "general", "reduce", "translations"}
 REDUCTIONS = ("mean", "sum")
 _FUNCTION_FIELDS = {"name", "latex", "expression", "index"}
 _NAMED_FIELDS = {"name", "display", "latex", "expression"}
@@ -252,12 +252,17 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
     if default_size is not None and (not isinstance(default_size, int) or isinstance(default_size, bool)
                                      or not 1 <= default_size <= MAX_SIZE):
         r.fail("size", _("must be a whole number from 1 to {limit}").format(limit=MAX_SIZE))
+    smallest = data.get("min_size", 1)
+    if not isinstance(smallest, int) or isinstance(smallest, bool) \
+            or not 1 <= smallest <= (default_size or MAX_SIZE):
+        r.fail("min_size", _("must be a whole number from 1 to the lesson's size"))
     if size is not None:
         if default_size is None:
             raise LessonError(_("{source} has no indexed variables, so it takes no size")
                               .format(source=source))
-        if not 2 <= size <= MAX_SIZE:
-            raise LessonError(_("size must be from 2 to {limit}, not {size}").format(limit=MAX_SIZE, size=size))
+        if not smallest <= size <= MAX_SIZE:
+            raise LessonError(_("size must be from {smallest} to {limit}, not {size}").format(
+                smallest=smallest, limit=MAX_SIZE, size=size))
     n = size if size is not None else default_size
 
     # symbols and roles
