@@ -150,7 +150,7 @@ def test_english_output_is_the_same_whatever_the_locale(args):
     (["jacobian", "rowsum", "--at", "x=1,2"], "错误：--at x：给了 2 个数，但 x 的形状是 2×3"),
     (["jacobian", "softmax", "--at", "z=1"], "错误：--at z：至少要给两个数"),
     (["matmul", "--at", "z=1"], "错误：--at z：'matmul' 只接受 A, B"),
-    (["accumulate", "--at", "z=1"], "错误：--at z：'accumulate' 不接受任何取值"),
+    (["accumulate", "--at", "z=1"], "错误：--at z：'accumulate' 只接受 inp, v"),
     (["matmul", "--plot", "m.png"], "错误：--plot 只用于课程，不能用于 'backprop matmul'"),
     (["neuron", "mlp"], "错误：一次只能讲一个课程"),
     ([], "错误：请指定一个课程"),

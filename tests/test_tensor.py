@@ -192,7 +192,9 @@ def test_cli_rowsum_and_matmul_checks_pass():
 
 @pytest.mark.parametrize("args, words", [
     (["jacobian", "nosuch"], "there are: softmax, rowsum"),
-    (["matmul", "--at", "A=1,2"], "A has shape 2×3"),
+    (["matmul", "--at", "A=1,2"], "A is 1×2 and B is 3×2"),
+    (["matmul", "--at", "G=1,2"], "has the shape of Y = A·B, 2×2, not 1×2"),
+    (["accumulate", "--at", "v=1,2"], "so v must be 5×4 too, not 1×2"),
     (["jacobian", "softmax", "--at", "x=1,2"], "takes z"),
     (["accumulate", "--plot", "a.png"], "--plot goes with a lesson"),
     (["matmul", "extra"], "unexpected 'extra'"),
@@ -234,3 +236,28 @@ def test_a_non_positive_base_is_refused_in_one_line():
 
     with pytest.raises(TutorError, match="positive base"):
         (-2.0) ** tensor([1.0])
+
+
+def test_matmul_takes_the_learners_matrices_and_upstream_gradient():
+    # Y = A·B with A 2×2, B 2×3 and an upstream G: Ā = G·Bᵀ and B̄ = Aᵀ·G, by plain loops
+    A = [[1.0, 2.0], [3.0, 4.0]]
+    B = [[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]]
+    G = [[1.0, 0.0, 0.0], [0.0, 2.0, 1.0]]
+    d = _topic("matmul", "--at", "A=1,2;3,4", "--at", "B=1,0,2;0,1,1", "--at", "G=1,0,0;0,2,1")
+    grad_a = [[sum(G[i][j] * B[k][j] for j in range(3)) for k in range(2)] for i in range(2)]
+    grad_b = [[sum(A[i][k] * G[i][j] for i in range(2)) for j in range(3)] for k in range(2)]
+    assert np.array_equal(_matrix(d, "A.grad (backward)"), grad_a)
+    assert np.array_equal(_matrix(d, "B.grad (backward)"), grad_b)
+    assert all(b["ok"] for b in d["blocks"] if "check" in b)
+    # rows of Ā differ here, so the "every row is the same" sentence is not said
+    insight = " ".join(b.get("text", "") for b in d["blocks"])
+    assert "is the same" not in insight and "row i of the upstream gradient" in insight
+
+
+def test_accumulate_takes_the_learners_matrix_and_v():
+    inp = [[1.0, -1.0], [0.5, 2.0]]
+    v = [[1.0, 2.0], [0.0, 3.0]]  # the shape of out = ((inp + 1)²)ᵀ, 2×2
+    d = _topic("accumulate", "--at", "inp=1,-1;0.5,2", "--at", "v=1,2;0,3")
+    first = [[2 * (inp[i][j] + 1) * v[j][i] for j in range(2)] for i in range(2)]
+    assert np.allclose(_matrix(d, "after the first backward"), first)
+    assert np.allclose(_matrix(d, "after a second backward, no reset"), 2 * np.array(first))

@@ -212,56 +212,129 @@ def _vjp(t: Topic, fn, x: np.ndarray, J: np.ndarray, labels, why: str) -> None:
           Line(why, "insight"))
 
 
+#: the largest matrix a topic takes from --at (rows and columns)
+MAX_SIDE = 12
+
+
+def _matrix(values: Mapping[str, object], name: str, default) -> np.ndarray:
+    """The learner's matrix ``name`` (rows split by ';'), or the default."""
+    if name not in values:
+        return np.array(default, dtype=np.float64)
+    m = np.asarray(values[name], dtype=np.float64)
+    if m.ndim < 2:
+        # a flat list as long as the default matrix fills it row by row; otherwise one row
+        shape = np.shape(default)
+        m = m.reshape(shape) if m.size == int(np.prod(shape)) else m.reshape(1, -1)
+    if max(m.shape) > MAX_SIDE:
+        raise ParameterError("at", _("{param} {name}: at most {most} rows and columns"),
+                             name=name, most=MAX_SIDE)
+    return m
+
+
+def _shape(m: np.ndarray) -> str:
+    return "×".join(map(str, m.shape))
+
+
 def matmul_topic(values: Mapping[str, object] | None = None) -> Topic:
+    """Y = A·B and an upstream gradient G = ∂L/∂Y (ones by default: L = sum(Y)), with the
+    learner's matrices: Ā = G·Bᵀ and B̄ = Aᵀ·G, by backward and by the formula."""
     values = values or {}
-    A0 = _vector(values, "A", [[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]], shape=(2, 3))
-    B0 = _vector(values, "B", [[2.0, -1.0], [1.0, 1.0], [0.0, 4.0]], shape=(3, 2))
-    t = Topic("matmul", Phrase(N_("Gradients of a matrix product: {formula}"), formula="Y = A·B, L = sum(Y)"))
+    A0 = _matrix(values, "A", [[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+    B0 = _matrix(values, "B", [[2.0, -1.0], [1.0, 1.0], [0.0, 4.0]])
+    if A0.shape[1] != B0.shape[0]:
+        raise ParameterError("at", _("{param}: A is {a} and B is {b}; A·B needs as many columns "
+                                     "in A as rows in B"), a=_shape(A0), b=_shape(B0))
+    m, n = A0.shape[0], B0.shape[1]
+    G0 = _matrix(values, "G", np.ones((m, n)))
+    if G0.shape != (m, n):
+        raise ParameterError("at", _("{param} G: the upstream gradient ∂L/∂Y has the shape of "
+                                     "Y = A·B, {shape}, not {given}"),
+                             shape=f"{m}×{n}", given=_shape(G0))
+    ones = bool(np.all(G0 == 1.0))
+    t = Topic("matmul", Phrase(N_("Gradients of a matrix product: {formula}"),
+                               formula="Y = A·B, L = sum(Y)" if ones else "Y = A·B, ∂L/∂Y = G"))
     A, B = tensor(A0), tensor(B0)
     Y = A @ B
-    L = Y.sum()
-    L.backward()
-    ones = np.ones(Y.shape)
+    Y.backward(G0)
     row, col = N_("row {number}"), N_("col {number}")
-    t.add(Line(Phrase(N_("{product} (2×3 times 3×2), {loss}; {adjoint} is a matrix of ones"), product="Y = A·B", loss="L = Σ Yᵢⱼ", adjoint="Ȳ = ∂L/∂Y"), "formula"),
-          Matrix("A", A0, rows=_numbered(row, 2), columns=_numbered(col, 3)),
-          Matrix("B", B0, rows=_numbered(row, 3), columns=_numbered(col, 2)),
-          Matrix("Y = A·B", Y.data), Line(f"L = sum(Y) = {float(L.data):g}", "formula"),
-          Line(Phrase(N_("backward: {first} and {second} (the shapes only fit one way)"), first="Ā = Ȳ·Bᵀ", second="B̄ = Aᵀ·Ȳ"), "heading"),
-          Matrix(Phrase(N_("{name} (backward)"), name="A.grad"), A.grad), Matrix("1·Bᵀ", ones @ B0.T),
-          Matrix(Phrase(N_("{name} (backward)"), name="B.grad"), B.grad), Matrix("Aᵀ·1", A0.T @ ones),
-          Check("∂L/∂A", Phrase(N_("backward")), "1·Bᵀ", max_relative_difference(A.grad, ones @ B0.T)),
-          Check("∂L/∂B", Phrase(N_("backward")), "Aᵀ·1", max_relative_difference(B.grad, A0.T @ ones)),
-          Line(Phrase(N_("every row of ∂L/∂A is the same: Aᵢₖ meets row k of B in every column of Y, "
-                 "so its gradient is the sum of row k of B, whatever i is")), "insight"))
+    shapes = Phrase(N_("{product} ({a} times {b})"), product="Y = A·B", a=_shape(A0),
+                    b=_shape(B0))
+    upstream = (Phrase(N_("{loss}; {adjoint} is a matrix of ones"), loss="L = Σ Yᵢⱼ",
+                       adjoint="Ȳ = ∂L/∂Y") if ones else
+                Phrase(N_("the upstream gradient {adjoint} is G, given"), adjoint="Ȳ = ∂L/∂Y"))
+    grad_a, grad_b = G0 @ B0.T, A0.T @ G0
+    g = "1" if ones else "G"
+    t.add(Line(shapes, "formula"), Line(upstream, "formula"),
+          Matrix("A", A0, rows=_numbered(row, m), columns=_numbered(col, A0.shape[1])),
+          Matrix("B", B0, rows=_numbered(row, B0.shape[0]), columns=_numbered(col, n)),
+          Matrix("Y = A·B", Y.data))
+    if not ones:
+        t.add(Matrix("G = ∂L/∂Y", G0))
+    t.add(Line(Phrase(N_("backward: {first} and {second} (the shapes only fit one way)"),
+                      first="Ā = Ȳ·Bᵀ", second="B̄ = Aᵀ·Ȳ"), "heading"),
+          Matrix(Phrase(N_("{name} (backward)"), name="A.grad"), A.grad),
+          Matrix(f"{g}·Bᵀ", grad_a),
+          Matrix(Phrase(N_("{name} (backward)"), name="B.grad"), B.grad),
+          Matrix(f"Aᵀ·{g}", grad_b),
+          Check("∂L/∂A", Phrase(N_("backward")), f"{g}·Bᵀ", max_relative_difference(A.grad, grad_a)),
+          Check("∂L/∂B", Phrase(N_("backward")), f"Aᵀ·{g}", max_relative_difference(B.grad, grad_b)))
+    if np.all(grad_a == grad_a[0]):
+        t.add(Line(Phrase(N_("every row of ∂L/∂A is the same: Aᵢₖ meets row k of B in every "
+                             "column of Y, each time with the same upstream weight, so its "
+                             "gradient is the sum of row k of B, whatever i is")), "insight"))
+    else:
+        t.add(Line(Phrase(N_("row i of ∂L/∂A is row i of the upstream gradient times Bᵀ: Aᵢₖ "
+                             "meets row k of B in row i of Y, each entry weighted by how much L "
+                             "cares about it")), "insight"))
     return t
 
 
 def accumulate_topic(values: Mapping[str, object] | None = None) -> Topic:
+    """Gradients add up over backward passes until zero_grad(), on the learner's matrix inp
+    (default the 4×5 identity of the seed) and upstream v (default ones)."""
+    values = values or {}
+    inp0 = _matrix(values, "inp", np.eye(4, 5))
+    v0 = _matrix(values, "v", np.ones(inp0.T.shape))
+    if v0.shape != inp0.T.shape:
+        raise ParameterError("at", _("{param} v: out = ((inp + 1)²)ᵀ is {shape}, so v must be "
+                                     "{shape} too, not {given}"),
+                             shape=_shape(inp0.T), given=_shape(v0))
+    ones = bool(np.all(v0 == 1.0))
     t = Topic("accumulate", Phrase(N_("Gradients accumulate over backward passes until you reset them")))
-    inp = tensor(np.eye(4, 5))
+    inp = tensor(inp0)
     out = ((inp + 1) ** 2).T
-    ones = np.ones(out.shape)
-    t.add(Line(Phrase(N_("{input} (4×5, ones on the diagonal); {output}, a 5×4 matrix"), input="inp = I", output="out = ((inp + 1)²)ᵀ"), "formula"),
+    described = (Phrase(N_("{input} (4×5, ones on the diagonal); {output}, a 5×4 matrix"),
+                        input="inp = I", output="out = ((inp + 1)²)ᵀ")
+                 if "inp" not in values else
+                 Phrase(N_("{input} ({shape}, given); {output}"), input="inp",
+                        shape=_shape(inp0), output="out = ((inp + 1)²)ᵀ"))
+    t.add(Line(described, "formula"),
           Line(Phrase(N_("out is not a scalar: backward(v) needs v, here v = ones, so each entry of "
-                 "inp.grad is {gradient}"), gradient="∂(Σ out)/∂inp = 2(inp + 1)"),
+                 "inp.grad is {gradient}"), gradient="∂(Σ out)/∂inp = 2(inp + 1)") if ones else
+               Phrase(N_("out is not a scalar: backward(v) needs v, here given, so inp.grad is "
+                         "{gradient}"), gradient="2(inp + 1) ⊙ vᵀ"),
                "formula"))
-    out.backward(ones)
+    if not ones:
+        t.add(Matrix("v", v0))
+    out.backward(v0)
     first = inp.grad.copy()
     t.add(Matrix(Phrase(N_("after the first backward")), first))
-    out.backward(ones)
+    out.backward(v0)
     second = inp.grad.copy()
     t.add(Matrix(Phrase(N_("after a second backward, no reset")), second,
-                 note=Phrase(N_("the new gradient was added to the old one: 8 and 4, not 4 and 2"))))
+                 note=Phrase(N_("the new gradient was added to the old one: twice the first"))))
     inp.zero_grad()
-    out.backward(ones)
+    out.backward(v0)
     third = inp.grad.copy()
     t.add(Matrix(Phrase(N_("after {call} and a third backward"), call="zero_grad()"), third))
-    expected = 2 * (np.eye(4, 5) + 1)
-    t.add(Check(Phrase(N_("first pass")), Phrase(N_("backward")), "2(inp + 1)", max_relative_difference(first, expected)),
-          Check(Phrase(N_("second pass")), Phrase(N_("backward")), "2 × 2(inp + 1)",
+    expected = 2 * (inp0 + 1) * v0.T
+    formula = "2(inp + 1)" if ones else "2(inp + 1) ⊙ vᵀ"
+    t.add(Check(Phrase(N_("first pass")), Phrase(N_("backward")), formula,
+                max_relative_difference(first, expected)),
+          Check(Phrase(N_("second pass")), Phrase(N_("backward")), f"2 × {formula}",
                 max_relative_difference(second, 2 * expected)),
-          Check(Phrase(N_("after reset")), Phrase(N_("backward")), "2(inp + 1)", max_relative_difference(third, expected)),
+          Check(Phrase(N_("after reset")), Phrase(N_("backward")), formula,
+                max_relative_difference(third, expected)),
           Line(Phrase(N_("why it matters: a training loop must reset the gradients (zero_grad) before "
                  "every step, or each step uses the sum of all the gradients so far. On purpose, "
                  "accumulation lets a large batch be processed in pieces.")), "insight"))
@@ -271,8 +344,8 @@ def accumulate_topic(values: Mapping[str, object] | None = None) -> Topic:
 def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) -> Topic:
     """The topic named by the command-line words, e.g. ("jacobian", "softmax")."""
     head, rest = words[0], list(words[1:])
-    allowed = {"jacobian": {"x"} if rest[:1] == ["rowsum"] else {"z"}, "matmul": {"A", "B"},
-               "accumulate": set()}[head]
+    allowed = {"jacobian": {"x"} if rest[:1] == ["rowsum"] else {"z"}, "matmul": {"A", "B", "G"},
+               "accumulate": {"inp", "v"}}[head]
     for name in values or {}:
         if name not in allowed:
             raise ParameterError("at", _("{param} {name}: '{topic}' takes {names}") if allowed else
