@@ -261,3 +261,17 @@ def test_accumulate_takes_the_learners_matrix_and_v():
     first = [[2 * (inp[i][j] + 1) * v[j][i] for j in range(2)] for i in range(2)]
     assert np.allclose(_matrix(d, "after the first backward"), first)
     assert np.allclose(_matrix(d, "after a second backward, no reset"), 2 * np.array(first))
+
+
+def test_forward_mode_gives_columns_and_reverse_mode_rows_of_the_same_jacobian():
+    import math
+
+    # y = (x₁x₂, sin x₁ + x₂, x₁²x₂) at (2, −0.5), differentiated by hand
+    x1, x2 = 2.0, -0.5
+    J = [[x2, x1], [math.cos(x1), 1.0], [2 * x1 * x2, x1 * x1]]
+    d = _topic("modes", "--at", "x1=2", "--at", "x2=-0.5")
+    assert np.allclose(_matrix(d, "J by forward mode"), J, rtol=1e-12)
+    assert np.allclose(_matrix(d, "J by reverse mode"), J, rtol=1e-12)
+    assert all(b["ok"] for b in d["blocks"] if "check" in b)
+    text = " ".join(b.get("text", "") for b in d["blocks"])
+    assert "2 inputs, 2 passes" in text and "3 outputs, 3 passes" in text

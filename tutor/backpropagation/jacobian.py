@@ -23,7 +23,7 @@ from tutor.errors import ParameterError, TutorError
 from tutor.i18n import N_, Phrase, _
 from tutor.backpropagation.tensor import jacobian, tensor
 
-TOPICS = ("jacobian", "matmul", "accumulate")
+TOPICS = ("jacobian", "matmul", "accumulate", "modes")
 JACOBIANS = ("softmax", "rowsum")
 #: rel. error under this counts as agreement
 AGREE = 1e-9
@@ -345,7 +345,7 @@ def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) ->
     """The topic named by the command-line words, e.g. ("jacobian", "softmax")."""
     head, rest = words[0], list(words[1:])
     allowed = {"jacobian": {"x"} if rest[:1] == ["rowsum"] else {"z"}, "matmul": {"A", "B", "G"},
-               "accumulate": {"inp", "v"}}[head]
+               "accumulate": {"inp", "v"}, "modes": {"x1", "x2"}}[head]
     for name in values or {}:
         if name not in allowed:
             raise ParameterError("at", _("{param} {name}: '{topic}' takes {names}") if allowed else
@@ -363,4 +363,8 @@ def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) ->
     if rest:
         raise TutorError(_("unexpected '{words}' after '{topic}'").format(
             words=" ".join(rest), topic=head))
+    if head == "modes":
+        from tutor.backpropagation.modes import modes_topic
+
+        return modes_topic(values)
     return matmul_topic(values) if head == "matmul" else accumulate_topic(values)

@@ -53,6 +53,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
     tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
     tutor backprop accumulate                   gradients add up until zero_grad()
+    tutor backprop modes --at x1=2              forward mode (columns) beside reverse (rows)
     """
     from tutor.backpropagation.jacobian import TOPICS
 
