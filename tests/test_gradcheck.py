@@ -263,3 +263,77 @@ def test_user_code_runs_on_a_leash(tmp_path, case):
     path.write_text("def inputs():\n    return {'x': 1.0}\n" + body)
     r = _run(f"{path}:f", "--timeout", "1")
     assert r.exit_code == 2 and message in r.output and r.output.count("\n") == 1, r.output
+
+
+AUTOGRAD = textwrap.dedent("""
+    import numpy as np
+
+
+    class MyReLU:
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.maximum(x, 0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * (x > 0)
+
+
+    class MySigmoid:
+        def forward(self, x):
+            self.y = 1 / (1 + np.exp(-x))
+            return self.y
+
+        def backward(self, grad_output):
+            return grad_output * self.y * (1 - self.y)
+
+
+    class ForgotAFactor(MySigmoid):
+        def backward(self, grad_output):
+            return grad_output * self.y
+
+
+    class TwoGrads(MySigmoid):
+        def backward(self, grad_output):
+            return grad_output, grad_output
+
+
+    def inputs():
+        return {"x": np.array([[-1.5, 0.0, 2.0], [0.3, -0.2, 1.0]])}
+""")
+
+
+@pytest.mark.parametrize("name,code,verdict", [
+    ("MyReLU", 0, "good"), ("MySigmoid", 0, "good"), ("ForgotAFactor", 1, "wrong"),
+])
+def test_a_custom_autograd_function_is_checked_through_its_backward(tmp_path, name, code,
+                                                                    verdict):
+    (tmp_path / "ops.py").write_text(AUTOGRAD)
+    r = CliRunner().invoke(cli.main, ["gradcheck", f"{tmp_path / 'ops.py'}:{name}",
+                                      "--format", "json", "--lang", "en"])
+    assert r.exit_code == code, r.output
+    d = json.loads(r.output)
+    assert d["autograd"] == name and d["inputs"][0]["status"] == verdict
+
+
+def test_a_custom_relu_at_its_kink_is_a_valid_subgradient_and_said_so(tmp_path):
+    (tmp_path / "ops.py").write_text(AUTOGRAD)
+    r = CliRunner().invoke(cli.main, ["gradcheck", f"{tmp_path / 'ops.py'}:MyReLU",
+                                      "--format", "json", "--lang", "en"])
+    kink = json.loads(r.output)["inputs"][0]["kinks"]
+    # x[0, 1] = 0: ReLU's slope is 0 on the left and v on the right; backward gave 0
+    assert [e["index"] for e in kink] == [[0, 1]]
+    assert kink[0]["left"] == pytest.approx(0.0, abs=1e-9) and kink[0]["analytic"] == 0.0
+    text = CliRunner().invoke(cli.main, ["gradcheck", f"{tmp_path / 'ops.py'}:MyReLU",
+                                         "--lang", "en"]).output
+    assert "x[0, 1] sits at a kink" in " ".join(text.split())
+
+
+def test_a_backward_with_the_wrong_number_of_gradients_is_one_line(tmp_path):
+    (tmp_path / "ops.py").write_text(AUTOGRAD)
+    r = CliRunner().invoke(cli.main, ["gradcheck", f"{tmp_path / 'ops.py'}:TwoGrads",
+                                      "--lang", "en"])
+    assert r.exit_code == 2 and "returned 2 gradient(s) for 1 input(s)" in r.output
+    assert r.output.count("\n") == 1

@@ -38,6 +38,7 @@ import numpy as np
 from tutor.calculus.agreement import is_kink
 from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
+from tutor.checking.autograd import as_loss_and_grad, is_autograd_function
 
 GOOD = 1e-7
 WRONG = 1e-4
@@ -59,6 +60,9 @@ class Entry:
     numeric: float
     error: float
     kink: bool = False
+    #: at a kink, the one-sided difference slopes from the left and from the right
+    left: float = float("nan")
+    right: float = float("nan")
 
     @property
     def label(self) -> str:
@@ -91,6 +95,9 @@ class GradReport:
     floor: float
     #: the largest error that passes (good is below GOOD; suspicious passes only if allowed)
     tolerance: float = GOOD
+    #: a custom autograd function (forward and backward) was checked through
+    #: L = Σ v ⊙ forward(…) with a random v: its class name
+    autograd: str = ""
 
     @property
     def status(self) -> str:
@@ -270,7 +277,8 @@ def check_gradient(fn: Callable, inputs: Mapping[str, object], *,
             else:
                 error = float(abs(a - n4) / scale)
             n4 = float(n4)
-            entries.append(Entry(w, tuple(int(i) for i in index), a, n4, error, kink))
+            entries.append(Entry(w, tuple(int(i) for i in index), a, n4, error, kink,
+                                 *((float(backward), float(forward)) if kink else ())))
         max_error = max(e.error for e in entries)
         report = ParamReport(w, tuple(x.shape), len(entries), total, max_error,
                              status_of(max_error), entries)
@@ -372,11 +380,14 @@ class Target:
     inputs: dict
     path: str
     name: str
+    #: the class, when the target is a custom autograd function (see ``autograd``)
+    autograd: str = ""
 
 
 def load_target(spec: str, *, inputs_name: str = "inputs") -> Target:
-    """``FILE.py:FUNCTION`` (returns (loss, grads)) or ``FILE.py:LOSS,GRAD`` (a pair); the
-    file also defines ``inputs()`` (or another name) returning the dict of arrays, or a dict
+    """``FILE.py:FUNCTION`` (returns (loss, grads)), ``FILE.py:LOSS,GRAD`` (a pair) or
+    ``FILE.py:CLASS`` (a custom autograd function with forward and backward); the file also
+    defines ``inputs()`` (or another name) returning the dict of arrays, or a dict
     named ``INPUTS``."""
     path, sep, names = spec.rpartition(":")
     if not sep or not path:
@@ -413,6 +424,10 @@ def load_target(spec: str, *, inputs_name: str = "inputs") -> Target:
     if bad:
         raise GradcheckError(_("{inputs}: the names must be identifiers, not {name}")
                              .format(inputs=inputs_name, name=repr(bad[0])))
+    if len(functions) == 1 and is_autograd_function(functions[0]):
+        # forward and backward: checked through L = Σ v ⊙ forward(…), gradient backward(v)
+        return Target(as_loss_and_grad(functions[0], list(inputs)), None, dict(inputs), path,
+                      parts[0], autograd=parts[0])
     return Target(functions[0], functions[1] if len(functions) == 2 else None, dict(inputs),
                   path, parts[0] if len(parts) == 1 else f"{parts[0]}/{parts[1]}")
 

@@ -55,9 +55,11 @@ def check_file(spec: str, *, inputs_name: str = "inputs", wrt=None, samples: int
 
 def _check(spec, inputs_name, wrt, samples, seed, tolerance) -> GradReport:
     t = load_target(spec, inputs_name=inputs_name)
-    return check_gradient(t.fn, t.inputs, grad_fn=t.grad_fn, wrt=list(wrt) if wrt else None,
-                          samples=samples, seed=seed, path=t.path, name=t.name,
-                          tolerance=tolerance)
+    report = check_gradient(t.fn, t.inputs, grad_fn=t.grad_fn, wrt=list(wrt) if wrt else None,
+                            samples=samples, seed=seed, path=t.path, name=t.name,
+                            tolerance=tolerance)
+    report.autograd = t.autograd
+    return report
 
 
 def _child(send, spec, inputs_name, wrt, samples, seed, tolerance, memory_mb) -> None:

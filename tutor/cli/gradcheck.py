@@ -41,6 +41,9 @@ def gradcheck(target, inputs_name, wrt, samples, seed, timeout, tolerance, fmt):
     or a pair
       LOSS(**inputs) -> loss, GRAD(**inputs) -> grads
                                                      tutor gradcheck model.py:loss,grad
+    or a class with forward and backward (a custom autograd function, checked
+    through L = Σ v ⊙ forward(…), whose gradient is backward(v))
+                                                     tutor gradcheck relu.py:MyReLU
     and inputs() returning a dict {name: array} (or a dict INPUTS).
     grads is a dict {name: array} or a tuple in the order of the inputs.
 

@@ -27,6 +27,11 @@ def render_gradcheck(report: GradReport, target: str, console: Console | None = 
     head.append("   " + _("loss = {loss}, central differences in float64")
                 .format(loss=fmt(report.loss)), style="dim")
     c.print(head)
+    if report.autograd:
+        c.print(Prose(_("{name} is a custom autograd function: its output is not a scalar, so "
+                        "it is checked through L = Σ v ⊙ forward(…) for a fixed random v, whose "
+                        "gradient is backward(v), the vector-Jacobian product a backward pass "
+                        "computes").format(name=report.autograd), style="dim"))
     table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="bold")
     for col, justify in ((_("input"), "left"), (_("shape"), "left"), (_("checked"), "right"),
                          (_("max rel. error"), "right"), (_("verdict"), "left")):
@@ -39,6 +44,12 @@ def render_gradcheck(report: GradReport, target: str, console: Console | None = 
         table.add_row(p.name, str(p.shape), checked, fmt_error(p.max_error),
                       Text(f"{mark} {_(word)}", style=style))
     c.print(table)
+    kinks = [e for p in report.params for e in p.entries if e.kink and e.error < GOOD]
+    for e in kinks[:3]:
+        c.print(Prose(_("{entry} sits at a kink: your gradient {yours} lies between the slopes "
+                        "from the left, {left}, and from the right, {right}: a valid choice "
+                        "(a subgradient), not an error").format(
+            entry=e.label, yours=fmt(e.analytic), left=fmt(e.left), right=fmt(e.right))))
     bad = [e for e in report.worst(worst) if e.error >= GOOD]
     if bad:
         c.print(Text(_("worst entries"), style="bold"))
@@ -75,6 +86,7 @@ def _f(v):
 def gradcheck_json(report: GradReport, target: str) -> str:
     return json.dumps({
         "target": target,
+        **({"autograd": report.autograd} if report.autograd else {}),
         "ok": report.ok,
         "status": report.status,
         "loss": _f(report.loss),
@@ -84,7 +96,11 @@ def gradcheck_json(report: GradReport, target: str) -> str:
             "name": p.name, "shape": list(p.shape), "checked": p.checked, "total": p.total,
             "max_error": _f(p.max_error), "status": p.status, "pattern": p.pattern or None,
             "worst": [{"index": list(e.index), "analytic": _f(e.analytic),
-                       "numeric": _f(e.numeric), "error": _f(e.error), "kink": e.kink}
+                       "numeric": _f(e.numeric), "error": _f(e.error), "kink": e.kink,
+                       **({"left": _f(e.left), "right": _f(e.right)} if e.kink else {})}
                       for e in sorted(p.entries, key=lambda e: -e.error)[:5]],
+            "kinks": [{"index": list(e.index), "analytic": _f(e.analytic), "left": _f(e.left),
+                       "right": _f(e.right), "error": _f(e.error)}
+                      for e in p.entries if e.kink][:20],
         } for p in report.params],
     }, indent=2)
