@@ -311,3 +311,28 @@ def test_backprop_chooses_values_inside_the_domain_and_off_the_kinks(expr, ok):
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     assert ok(data["at"]) and set(data["defaulted"]) == set(data["at"])
+
+
+def _softmax_lesson(tmp_path, old, new):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "lessons" / "softmax.toml").read_text()
+    assert old in text
+    path = tmp_path / "mine.toml"
+    path.write_text(text.replace(old, new, 1))
+    return str(path)
+
+
+@pytest.mark.parametrize("old,new,field,words", [
+    ('index = "i"', "index = 5", "function.index", "must be one of i, j, k"),
+    ('entry = "s_i*(delta_ij - s_j)"', 'entry = "s_i*(delta_ij + s_j)"', "general.entry",
+     "is not the derivative of s1 by z1"),
+    ('wrt = ["z_j"]', 'wrt = ["z_j"]\nassume = ["sum_i(z_i^2) = -1"]', "assume",
+     "cannot be solved for z3 with one solution"),
+    ('wrt = ["z_j"]', 'wrt = ["z_j"]\nassume = ["z_1 = z_1 + 1"]', "assume", "cannot be solved"),
+    ('display = "s_i"', 'display = "x"', "named[1].display", "would name two things"),
+])
+def test_lesson_file_mistakes_name_the_field(tmp_path, old, new, field, words):
+    r = _run(["explain", "--lesson-file", _softmax_lesson(tmp_path, old, new)])
+    assert r.exit_code == 2 and r.output.count("\n") == 1, r.output
+    assert f": {field}: " in r.output and words in r.output

@@ -301,6 +301,7 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
     named_list = data.get("named", [])
     if not isinstance(named_list, list):
         r.fail("named", _("must be a list of tables ([[named]])"))
+    shown_names: set[str] = set()
     for k, entry in enumerate(named_list):
         where = f"named[{k + 1}]."
         if not isinstance(entry, dict):
@@ -324,6 +325,13 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
                           {**symbols, **{s.name: s for s in definitions}})
             sym = sympy.Symbol(member)
             shown = expand.display(display, bound)
+            if shown != member and (shown in symbols or shown in shown_names):
+                r.fail(where + "display", _("{shown} would name two things; each member needs "
+                                            "its own display, different from the variables' "
+                                            "names (use the index, like {example})").format(
+                    shown=repr(shown), example=f"{m.group(1)}_{m.group(2)}" if m.group(2)
+                    else m.group(1)))
+            shown_names.add(shown)
             named.append(Named(sympy.Symbol(shown) if shown != member else sym,
                                expr.xreplace(definitions), expand.display(latex, bound)))
             definitions[sym] = expr.xreplace(definitions)
@@ -338,7 +346,8 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
     index = fn.get("index")
     outputs, output_names = [], []
     if index is not None:
-        if index not in INDEX_LETTERS or n is None:
+        if not isinstance(index, str) or len(index) != 1 or index not in INDEX_LETTERS \
+                or n is None:
             r.fail("function.index", _("must be one of i, j, k, in a lesson with a 'size'"))
         for v in range(1, n + 1):
             e = _parse(r, "function.expression", expand(ftext, {index: v}, "function.expression"),
@@ -376,6 +385,7 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
             lhs, rhs = parse_equation(expand(a, {}, "assume"), symbols=symbols, allow_new_names=False)
         except ExpressionError as exc:
             r.fail("assume", str(exc))
+        _solvable(r, a, lhs, rhs)
         assumptions.append((lhs, rhs))
 
     example = _read_example(r, data, symbols, families, n, resized=size is not None)
@@ -498,6 +508,23 @@ def _read_example(r: _Reader, data, symbols, families, n, resized=False) -> dict
     if len(lengths) > 1:
         r.fail("example", _("batches of different lengths {lengths}").format(lengths=sorted(lengths)))
     return example
+
+
+def _solvable(r: "_Reader", text: str, lhs: sympy.Expr, rhs: sympy.Expr) -> None:
+    """An assumption is used by solving it for the last of its variables (by name): it must
+    have one, and exactly one solution for it."""
+    names = sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name)
+    if not names:
+        r.fail("assume", _("{equation} has no variable to use").format(equation=repr(text)))
+    target = sorted(lhs.free_symbols, key=lambda s: s.name)[-1] if lhs.free_symbols else None
+    try:
+        solutions = sympy.solve(sympy.Eq(lhs, rhs), target) if target is not None else []
+    except (NotImplementedError, ValueError, TypeError):
+        solutions = []
+    if len(solutions) != 1:
+        r.fail("assume", _("{equation} cannot be solved for {name} with one solution; write an "
+                           "equation linear in its last variable, like {example}").format(
+            equation=repr(text), name=target or names[-1], example='"sum_i(y_i) = 1"'))
 
 
 def _is_number(v) -> bool:
