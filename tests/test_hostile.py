@@ -336,3 +336,58 @@ def test_lesson_file_mistakes_name_the_field(tmp_path, old, new, field, words):
     r = _run(["explain", "--lesson-file", _softmax_lesson(tmp_path, old, new)])
     assert r.exit_code == 2 and r.output.count("\n") == 1, r.output
     assert f": {field}: " in r.output and words in r.output
+
+
+def _train_on(path):
+    return _run(["train", "--expr", "(w*x - y)^2", "--params", "w", "--data", str(path),
+                 "--epochs", "1"])
+
+
+def test_hostile_npz_archives_are_refused_before_they_are_read(tmp_path):
+    import io
+    import zipfile
+
+    import numpy as np
+
+    cases = {}
+    # a member of Python objects (a pickle): never loaded
+    np.savez(tmp_path / "objects.npz", x=np.array([{"a": 1}, 2], dtype=object),
+             y=np.arange(2.0))
+    cases["objects.npz"] = "holds Python objects"
+    # a header that claims 10¹⁰ elements over a few bytes of data
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (10**10,)})
+    with zipfile.ZipFile(tmp_path / "claims.npz", "w") as z:
+        z.writestr("x.npy", header.getvalue() + b"\0" * 64)
+        z.writestr("y.npy", header.getvalue() + b"\0" * 64)
+    cases["claims.npz"] = "more than 10,000,000 values"
+    # a zip bomb: a member that says it is 10 numbers and unpacks to 100 MB of zeros, in a
+    # few hundred kilobytes
+    small = io.BytesIO()
+    np.lib.format.write_array_header_1_0(small, {"descr": "<f8", "fortran_order": False,
+                                                 "shape": (10,)})
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("x.npy", small.getvalue() + bytes(100_000_000))
+    assert (tmp_path / "bomb.npz").stat().st_size < 1_000_000
+    cases["bomb.npz"] = "unpacks to more than 10,000,000 numbers"
+    # not a zip at all, and a zip with something else inside
+    (tmp_path / "corrupt.npz").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    cases["corrupt.npz"] = "not a readable .npz archive"
+    with zipfile.ZipFile(tmp_path / "other.npz", "w") as z:
+        z.writestr("notes.txt", "hello")
+    cases["other.npz"] = "is not a NumPy array"
+    for name, words in cases.items():
+        r = _train_on(tmp_path / name)
+        assert r.exit_code == 2 and r.output.count("\n") == 1, (name, r.output)
+        assert words in r.output, (name, r.output)
+
+
+def test_hostile_csv_files_are_refused_in_one_line(tmp_path):
+    (tmp_path / "wide.csv").write_text("x," * 600_000 + "y\n")
+    (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 8)
+    for name, words in {"wide.csv": "line 1 is longer than 1,000,000 characters",
+                        "binary.csv": "cannot be read"}.items():
+        r = _train_on(tmp_path / name)
+        assert r.exit_code == 2 and r.output.count("\n") == 1, (name, r.output)
+        assert words in r.output, (name, r.output)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import zipfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -21,6 +22,10 @@ from tutor.i18n import _
 from tutor.numbers import number_list
 
 MAX_LITERAL_VALUES = 100_000
+#: the most numbers a data file may hold (80 MB as float64), like synthetic data
+MAX_FILE_VALUES = 10_000_000
+#: the longest line of a CSV file, in characters (a line of 10⁸ columns is refused at once)
+MAX_LINE = 1_000_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 
 
@@ -53,11 +58,29 @@ def parse_literal(item: str) -> tuple[str, np.ndarray]:
     return name, np.array(number_list(numbers, "{param} " + name, param="data"))
 
 
+def _lines(fh, where: str):
+    """The file's lines, each at most MAX_LINE characters (refused past it, before it is read
+    whole), and at most MAX_FILE_VALUES cells in all."""
+    cells = 0
+    for k in range(1, 1 << 62):
+        line = fh.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE:
+            raise DataError(_("{where}: line {line} is longer than {most} characters")
+                            .format(where=where, line=k, most=f"{MAX_LINE:,}"))
+        cells += line.count(",") + 1
+        if cells > MAX_FILE_VALUES:
+            raise DataError(_("{where}: more than {most} values; a data file holds at most that "
+                              "many").format(where=where, most=f"{MAX_FILE_VALUES:,}"))
+        yield line
+
+
 def read_csv(path: Path) -> dict[str, np.ndarray]:
     where = _("data file {path}").format(path=path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's BOM is fine
-            rows = list(csv.reader(fh))
+            rows = list(csv.reader(_lines(fh, where)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(_("{where}: cannot be read ({problem})")
                         .format(where=where, problem=exc.__class__.__name__)) from None
@@ -96,8 +119,47 @@ def read_csv(path: Path) -> dict[str, np.ndarray]:
     return {h: values[:, j].copy() for j, h in enumerate(header)}
 
 
+def _check_archive(path: Path, where: str) -> None:
+    """Before NumPy reads anything: a real zip whose members are .npy arrays of numbers, none
+    claiming or unpacking to more than MAX_FILE_VALUES numbers in all (a header that claims
+    10¹⁰ elements, or a zip bomb, is refused from the archive's directory and the headers)."""
+    from numpy.lib import format as npy
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > 8 * MAX_FILE_VALUES + 4096 * len(members):
+                raise DataError(_("{where}: unpacks to more than {most} numbers; a data file "
+                                  "holds at most that many").format(
+                    where=where, most=f"{MAX_FILE_VALUES:,}"))
+            total = 0
+            for m in members:
+                if not m.filename.endswith(".npy"):
+                    raise DataError(_("{where}: member '{name}' is not a NumPy array (.npy)")
+                                    .format(where=where, name=m.filename))
+                with archive.open(m) as fh:
+                    version = npy.read_magic(fh)
+                    read_header = (npy.read_array_header_1_0 if version == (1, 0) else
+                                   npy.read_array_header_2_0)
+                    shape, _fortran, dtype = read_header(fh)
+                if dtype.hasobject:
+                    raise DataError(_("{where}: array '{name}' holds Python objects, which are "
+                                      "never loaded").format(where=where, name=m.filename[:-4]))
+                total += int(np.prod(shape, dtype=np.float64))
+                if total > MAX_FILE_VALUES:
+                    raise DataError(_("{where}: more than {most} values; a data file holds at "
+                                      "most that many").format(
+                        where=where, most=f"{MAX_FILE_VALUES:,}"))
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as exc:
+        raise DataError(_("{where}: not a readable .npz archive ({problem})")
+                        .format(where=where, problem=exc.__class__.__name__)) from None
+
+
 def read_npz(path: Path) -> dict[str, np.ndarray]:
     where = _("data file {path}").format(path=path)
+    _check_archive(path, where)
     try:
         with np.load(path, allow_pickle=False) as archive:
             out = {}
@@ -113,7 +175,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
                 out[name] = _finite(name, arr.astype(np.float64), where)
     except DataError:
         raise
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as exc:
         raise DataError(_("{where}: not a readable .npz archive ({problem})")
                         .format(where=where, problem=exc.__class__.__name__)) from None
     if not out:
