@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -177,8 +178,13 @@ def test_fuzzed_command_lines_end_in_an_answer_or_one_line(chunk, tmp_path, monk
     runner = CliRunner()
     for _ in range(30):
         args = _cli_call(rng, out)
-        r = runner.invoke(main, args + ["--lang", "en"])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = runner.invoke(main, args + ["--lang", "en"])
         where = f"tutor {' '.join(args)}"
+        # NumPy's overflow and invalid-value warnings would print on the terminal
+        leaked = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+        assert not leaked, f"{where}: {leaked[0].message} ({leaked[0].filename}:{leaked[0].lineno})"
         assert r.exception is None or isinstance(r.exception, SystemExit), \
             f"{where}: {r.exception!r}"
         assert r.exit_code in (0, 1, 2), where

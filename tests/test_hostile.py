@@ -391,3 +391,69 @@ def test_hostile_csv_files_are_refused_in_one_line(tmp_path):
         r = _train_on(tmp_path / name)
         assert r.exit_code == 2 and r.output.count("\n") == 1, (name, r.output)
         assert words in r.output, (name, r.output)
+
+
+@pytest.mark.parametrize("command", [
+    "train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2 --lr 1e10 --epochs 5",
+    "train logistic_regression --synthetic --true-w 2,-1 --true-b 0 --lr 1000 --plot {out}/a.png",
+    "explain --expr 1/(x-1) --at x=1,2 --plot {out}/b.png",
+    "explain --expr log(x) --at x=0,-1,2 --plot {out}/c.png",
+    "backprop --expr log(x)*x --at x=0",
+    "explain --expr exp(x)^100 --at x=800",
+    "train --expr (w*x-y)^2 --params w --data x=1e200,2 --data y=1,2 --epochs 3",
+    "explain sigmoid --at z=-800,800 --plot {out}/d.png",
+    "backprop softmax --at z=1000,0,-1000",
+    "train softmax_regression --synthetic --true-w 1,2,3;4,5,6 --lr 1e8 --epochs 3 --plot {out}/e.png",
+])
+def test_no_numpy_warning_reaches_the_terminal(command, tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = _run(command.format(out=tmp_path).split())
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.output
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert "Warning" not in r.output
+
+
+def test_training_plots_are_replaced_as_a_set(tmp_path, monkeypatch):
+    import os
+
+    args = ["train", "linear_regression", "--synthetic", "--true-w", "2", "--true-b", "1",
+            "--epochs", "2", "--plot", str(tmp_path / "t.png")]
+    assert _run(args).exit_code == 0
+    names = {"t.png", "t-fit.png", "t-landscape.png"}
+    assert {p.name for p in tmp_path.iterdir()} == names
+    before = {n: (tmp_path / n).read_bytes() for n in names}
+    # the third figure fails to save: the three old files stay, whole, and no temporary is left
+    from matplotlib.figure import Figure
+
+    real, calls = Figure.savefig, []
+
+    def failing(self, *a, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", failing)
+    r = _run(args + ["--epochs", "3", "--force"])
+    assert r.exit_code == 2 and r.output.splitlines()[-1] == "error: disk full; nothing was replaced"
+    assert {p.name for p in tmp_path.iterdir()} == names
+    assert {n: (tmp_path / n).read_bytes() for n in names} == before
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_written_files_follow_the_umask(tmp_path, mask):
+    import os
+    import stat
+
+    old = os.umask(mask)
+    try:
+        assert _run(["explain", "sigmoid", "--plot", str(tmp_path / "p.png")]).exit_code == 0
+        assert _run(["train", "linear_regression", "--synthetic", "--true-w", "2", "--epochs",
+                     "1", "--plot", str(tmp_path / "t.png")]).exit_code == 0
+    finally:
+        os.umask(old)
+    for path in tmp_path.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path.name

@@ -82,6 +82,11 @@ class TutorGroup(click.Group):
         except RecursionError:
             click.echo(_("error: the input is nested too deeply"), err=True)
             sys.exit(2)
+        except OSError as exc:  # a file that cannot be written or read: the disk, a folder
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(_("error: {where}{problem}; nothing was replaced").format(
+                where=where, problem=exc.strerror or exc), err=True)
+            sys.exit(2)
 
 
 @click.group(cls=TutorGroup, context_settings={"help_option_names": ["-h", "--help"]})

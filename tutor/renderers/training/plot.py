@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from tutor.files import atomic_path
+from tutor.files import atomic_path, atomic_paths
 from tutor.i18n import _, current_language, speaking
 from tutor.renderers.fonts import plot_language
 from tutor.renderers.figures import save_figure
@@ -207,10 +207,19 @@ def _draw(plt, path, history, view, scape, title) -> list[str]:
                         pdf.savefig(fig, bbox_inches="tight")
             written.append(path)
         else:
+            # the loss, fit and landscape figures are replaced together or not at all
+            pairs = [(target, fig) for target, fig in zip(plot_paths(path), figures)
+                     if fig is not None]
+            with atomic_paths([target for target, _ in pairs]) as temps:
+                for tmp, (target, fig) in zip(temps, pairs):
+                    fig.savefig(tmp, format=os.path.splitext(target)[1][1:].lower(),
+                                bbox_inches="tight")
+            written.extend(target for target, _ in pairs)
+            # a companion this run has no figure for (no landscape for three parameters) would
+            # be left from an earlier run, and the set would be mixed: it goes
             for target, fig in zip(plot_paths(path), figures):
-                if fig is not None:
-                    save_figure(fig, target)
-                    written.append(target)
+                if fig is None and os.path.exists(target):
+                    os.unlink(target)
     finally:
         for fig in figures:
             if fig is not None:
