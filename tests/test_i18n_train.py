@@ -145,18 +145,18 @@ def test_a_ragged_csv_in_chinese(tmp_path):
 
 def _capture_labels(monkeypatch):
     """Record every text drawn on the figures the train plot saves."""
-    from tutor.renderers.training import plot as train_plot
+    from tutor.renderers import figures
 
     seen = []
-    original = train_plot.save_figure
+    original = figures.draw_to
 
-    def save(fig, path):
+    def draw(fig, tmp, path):
         for text in fig.findobj(matplotlib.text.Text):
             if text.get_text().strip():
                 seen.append((text.get_text(), text.get_fontfamily()))
-        original(fig, path)
+        original(fig, tmp, path)
 
-    monkeypatch.setattr(train_plot, "save_figure", save)
+    monkeypatch.setattr(figures, "draw_to", draw)
     return seen
 
 

@@ -11,10 +11,10 @@ import os
 
 import numpy as np
 
-from tutor.files import atomic_path, atomic_paths
+from tutor.files import atomic_path
 from tutor.i18n import _, current_language, speaking
 from tutor.renderers.fonts import plot_language
-from tutor.renderers.figures import save_figure
+from tutor.renderers.figures import save_figures
 from tutor.renderers.training.text import fmt
 
 
@@ -208,13 +208,10 @@ def _draw(plt, path, history, view, scape, title) -> list[str]:
             written.append(path)
         else:
             # the loss, fit and landscape figures are replaced together or not at all
-            pairs = [(target, fig) for target, fig in zip(plot_paths(path), figures)
+            pairs = [(fig, target) for target, fig in zip(plot_paths(path), figures)
                      if fig is not None]
-            with atomic_paths([target for target, _ in pairs]) as temps:
-                for tmp, (target, fig) in zip(temps, pairs):
-                    fig.savefig(tmp, format=os.path.splitext(target)[1][1:].lower(),
-                                bbox_inches="tight")
-            written.extend(target for target, _ in pairs)
+            save_figures(pairs)
+            written.extend(target for _, target in pairs)
             # a companion this run has no figure for (no landscape for three parameters) would
             # be left from an earlier run, and the set would be mixed: it goes
             for target, fig in zip(plot_paths(path), figures):
