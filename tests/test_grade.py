@@ -199,3 +199,51 @@ def test_installed_command_end_to_end(tmp_path):
                                                            "st1.txt": "4"}
     r = call("worksheet", "tanh", "--out", "s")
     assert r.returncode == 2 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
+
+
+FORMS = ["{n}: {a}", "{n}. {a}", "{n}) {a}", "({n}) {a}", "Q{n}: {a}", "q{n} {a}",
+         "Problem {n}: {a}", "problem {n} - {a}", "第{n}题：{a}", "第 {n} 题: {a}",
+         "（{n}）{a}", "Exercise {n}. {a}"]
+
+
+def _answer_lines(variant):
+    """The key's own answers, {number: answer text}."""
+    lines = key_answers(variant).splitlines()[2:]
+    return {int(line.split(":", 1)[0]): line.split(":", 1)[1].strip() for line in lines}
+
+
+def test_every_numbering_students_write_is_read(keys):
+    variant = next(iter(keys.values()))
+    answers = _answer_lines(variant)
+    for k, form in enumerate(FORMS):
+        # the answers in shuffled order, each numbered in this form
+        order = sorted(answers, key=lambda n: (n * 7 + k) % len(answers))
+        text = f"variant: {variant.id.upper()}\n" + "\n".join(
+            form.format(n=n, a=answers[n]) for n in order)
+        result = grade(variant, parse_answers(text))
+        assert result.score == result.out_of == len(answers), (form, result.problem)
+        assert result.problem == ""
+
+
+def test_an_answer_that_names_no_problem_or_a_missing_one_is_reported_not_moved(keys, key_path,
+                                                                                tmp_path):
+    variant = next(iter(keys.values()))
+    answers = _answer_lines(variant)
+    last = max(answers)
+    # problem 3 is answered by a line with no number, and a "Q{last + 1}" answers a problem
+    # the sheet lacks; problem 1 is answered twice
+    lines = [f"variant: {variant.id}"] + [f"{n}: {answers[n]}" for n in answers if n != 3]
+    lines += [answers[3], f"Q{last + 1}: 0.137", "1: 12345"]
+    (tmp_path / "ada.txt").write_text("\n".join(lines) + "\n")
+    result = grade(variant, parse_answers("\n".join(lines)))
+    marks = {m.number: m for m in result.marks}
+    assert marks[3].status == "missing" and marks[3].score == 0
+    assert all(marks[n].score == 1 for n in answers if n != 3)
+    assert f"problems the sheet does not have: {last + 1}" in result.problem
+    assert "lines with no problem number, not graded" in result.problem
+    assert "answered twice" in marks[1].reason
+    # and the class CSV says so in its notes
+    r = run("grade", str(key_path), str(tmp_path))
+    row = next(csv.DictReader(io.StringIO(r.output)))
+    assert "lines with no problem number" in row["notes"] and str(last + 1) in row["notes"]
+

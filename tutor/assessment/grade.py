@@ -37,7 +37,17 @@ from tutor.assessment.worksheet import punctuation
 MAX_ANSWERS_BYTES = 1_000_000
 #: the most answer files in one class folder
 MAX_FILES = 2000
-_NUMBERED = re.compile(r"\s*(\d{1,3})\s*[:)]\s*(.*)")
+#: how students number answers: "1:", "1.", "1)", "(1)", "Q1:", "q1 …", "Problem 1 -",
+#: "Exercise 1.", "第1题：", "第 1 题 …" (a "." only before a space, so "1.5" is an answer, and
+#: a bare "1 - x" is an answer too)
+_NUMBERED = re.compile(
+    r"\s*(?:"
+    r"(?:q|question|problem|exercise|ex|no)\.?\s*\(?\s*(?P<a>\d{1,3})\s*\)?"
+    r"(?:\s*[:)：、）]\s*|\.(?=\s|$)\s*|\s+-\s+|\s+|$)"
+    r"|第\s*(?P<b>\d{1,3})\s*题\s*[:：、）)]?\s*"
+    r"|[（(]\s*(?P<c>\d{1,3})\s*[)）]\s*[:：]?\s*"
+    r"|(?P<d>\d{1,3})\s*(?:[:)：、）]|\.(?=\s|$))\s*"
+    r")(?P<answer>.*)", re.IGNORECASE)
 _HEADER = re.compile(r"\s*(variant|name|student)\s*:\s*(.*)", re.IGNORECASE)
 
 
@@ -83,6 +93,8 @@ class Answers:
     variant: str | None
     answers: dict[int, str]
     notes: dict[int, str]
+    #: lines that name no problem in a file whose other answers are numbered: never guessed
+    unassigned: list[str] = field(default_factory=list)
 
 
 # -- reading an answers file ---------------------------------------------------------------
@@ -110,11 +122,23 @@ def read_answers(path: str | Path) -> Answers:
     return parse_answers(text, default_name=path.stem)
 
 
+def numbered(line: str) -> tuple[int, str] | None:
+    """(problem number, answer) when ``line`` starts with a problem's number in any of the
+    ways students write it, else None."""
+    m = _NUMBERED.fullmatch(line)
+    if not m:
+        return None
+    number = next(m.group(g) for g in "abcd" if m.group(g) is not None)
+    return int(number), m.group("answer").strip()
+
+
 def parse_answers(text: str, *, default_name: str = "student") -> Answers:
+    """A student's answers: header lines (variant:, name:), then one answer per line, each
+    numbered (any usual form) or, in a file with no numbers at all, in the order of the
+    problems.  A line without a number among numbered ones, and a second answer to a problem,
+    are kept as notes: never given to a problem they may not belong to."""
     student, variant = default_name, None
-    answers: dict[int, str] = {}
-    notes: dict[int, str] = {}
-    following = 1
+    lines = []
     for line in text.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -126,15 +150,22 @@ def parse_answers(text: str, *, default_name: str = "student") -> Answers:
             elif value:
                 student = value
             continue
-        m = _NUMBERED.fullmatch(line)
-        number, answer = (int(m.group(1)), m.group(2).strip()) if m else (following, line.strip())
+        lines.append((line.strip(), numbered(line)))
+    in_order = not any(n is not None for _, n in lines)
+    answers: dict[int, str] = {}
+    notes: dict[int, str] = {}
+    unassigned: list[str] = []
+    for k, (line, found) in enumerate(lines, start=1):
+        if found is None and not in_order:
+            unassigned.append(line)
+            continue
+        number, answer = found if found is not None else (k, line)
         if number in answers:
             notes[number] = (_("answered twice (line “{line}”); the first answer is graded")
                              .format(line=answer[:40]))
         else:
             answers[number] = answer
-        following = number + 1
-    return Answers(student, variant, answers, notes)
+    return Answers(student, variant, answers, notes, unassigned)
 
 
 # -- grading -------------------------------------------------------------------------------
@@ -145,6 +176,10 @@ def pick_variant(keys: dict[str, VariantKey], answers: Answers, where: str) -> V
         raise AnswersError(_("{where}: say which variant the student had, with a line like "
                              "'variant: {id}'").format(where=where, id=next(iter(keys))))
     if answers.variant not in keys:
+        # variant ids in any case: S7-V01 is s7-v01
+        same = [k for k in keys if k.lower() == answers.variant.lower()]
+        if len(same) == 1:
+            return keys[same[0]]
         some = ", ".join(list(keys)[:3])
         raise AnswersError(_("{where}: variant {variant} is not in the key (it has {some})")
                            .format(where=where, variant=repr(answers.variant),
@@ -174,9 +209,15 @@ def grade(variant: VariantKey, answers: Answers, *, path: str = "") -> Graded:
             reason = reason + punctuation("; ") + note if reason else note
         result.marks.append(Mark(problem.number, problem.kind, score, text, reason))
     extra = sorted(n for n in answers.answers if n not in {p.number for p in variant.problems})
+    problems = []
     if extra:
-        result.problem = (_("answers to problems the sheet does not have: {numbers}")
-                          .format(numbers=", ".join(map(str, extra))))
+        problems.append(_("answers to problems the sheet does not have: {numbers}")
+                        .format(numbers=", ".join(map(str, extra))))
+    if answers.unassigned:
+        problems.append(_("lines with no problem number, not graded: {lines}").format(
+            lines=", ".join(f"“{line[:40]}”" for line in answers.unassigned[:5])
+            + (" …" if len(answers.unassigned) > 5 else "")))
+    result.problem = punctuation("; ").join(problems)
     return result
 
 

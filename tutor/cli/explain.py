@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tutor.cli.base import command
-from tutor.cli.options import (Source, check_output_path, expr_option,
+from tutor.cli.options import (FormatChoice, Source, check_output_path, expr_option,
                                lesson_file_option, parse_at, size_option)
 from tutor.i18n import _
 
@@ -30,7 +30,7 @@ def list_lessons():
 @click.option("--at", "at", multiple=True, metavar="NAME=V[,V…]",
               help="Evaluate at these values instead of the example (repeatable).")
 @size_option()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=FormatChoice(FORMATS), default="text", show_default=True)
 @click.option("--plot", metavar="FILE", help="Plot f and its derivative to FILE (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace the --plot file if it exists.")
 @click.option("--all-steps", is_flag=True, help="Also show trivial steps (constants, d/dx x = 1).")

@@ -188,3 +188,17 @@ def check_output_path(path: str | None, *, force: bool, suffixes=PLOT_SUFFIXES,
 def written(what: str, path: str, *, to_stderr: bool) -> None:
     """The line saying a file was written (on stderr when stdout carries JSON)."""
     click.echo(what.format(path=path), err=to_stderr)
+
+
+class FormatChoice(click.Choice):
+    """A --format choice that also takes a format's other spelling: md or markdown, tex or
+    latex, whichever the command names it."""
+
+    ALIASES = {"md": "markdown", "markdown": "md", "tex": "latex", "latex": "tex"}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value not in self.choices:
+            other = self.ALIASES.get(value.lower(), value.lower())
+            if other in self.choices:
+                value = other
+        return super().convert(value, param, ctx)

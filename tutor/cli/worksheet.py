@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tutor.cli.base import command
-from tutor.cli.options import Bounded
+from tutor.cli.options import FormatChoice, Bounded
 from tutor.i18n import N_
 
 FORMATS = ("md", "tex", "html", "pdf")
@@ -25,7 +25,7 @@ SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}
               help="The same seed gives the same sheets, byte for byte.")
 @click.option("--out", "out", required=True, metavar="DIR",
               help="Folder for the sheets, the answer keys and key.json.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+@click.option("--format", "formats", multiple=True, type=FormatChoice(FORMATS),
               help="md, tex, html or pdf (repeatable; default: all four).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only these kinds of problem (repeatable; default: all the lessons offer).")
