@@ -247,3 +247,54 @@ def test_an_answer_that_names_no_problem_or_a_missing_one_is_reported_not_moved(
     row = next(csv.DictReader(io.StringIO(r.output)))
     assert "lines with no problem number" in row["notes"] and str(last + 1) in row["notes"]
 
+
+
+def _class_folder(keys, folder, students=24):
+    """Students' files: each variant's key answers, with some answers changed."""
+    import random
+
+    folder.mkdir()
+    rng = random.Random(4)
+    variants = list(keys.values())
+    changed = {}
+    for i in range(students):
+        v = variants[i % len(variants)]
+        lines = key_answers(v).splitlines()
+        out = [lines[0], f"name: student {i:02d}"]
+        changed[f"student {i:02d}"] = 0
+        for line in lines[2:]:
+            n, a = line.split(":", 1)
+            keep = rng.random() < 0.9
+            changed[f"student {i:02d}"] += not keep
+            out.append(f"{n}: {a.strip() if keep else '2*(' + a.strip() + ') + 1'}")
+        (folder / f"s{i:02d}.txt").write_text("\n".join(out) + "\n")
+    return folder, changed
+
+
+def test_a_class_graded_on_two_processes_gets_the_same_csv_as_on_one(keys, key_path, tmp_path):
+    folder, changed = _class_folder(keys, tmp_path / "class")
+    one = run("grade", str(key_path), str(folder), "--jobs", "1").output
+    two = run("grade", str(key_path), str(folder), "--jobs", "2").output
+    assert one == two
+    rows = list(csv.DictReader(io.StringIO(one)))
+    assert [r["student"] for r in rows] == [f"student {i:02d}" for i in range(24)]
+    # full marks exactly for the students whose answers are all the key's own
+    assert {r["student"] for r in rows if float(r["score"]) == float(r["out_of"])} == \
+        {name for name, count in changed.items() if count == 0}
+    assert 0 < sum(1 for c in changed.values() if c == 0) < 24
+
+
+@pytest.mark.slow
+def test_the_installed_command_grades_a_class_in_parallel(keys, key_path, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    folder, _ = _class_folder(keys, tmp_path / "class", students=16)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    outs = [subprocess.run([sys.executable, "-m", "tutor", "grade", str(key_path), str(folder),
+                            "--jobs", jobs], capture_output=True, text=True, env=env,
+                           timeout=300)
+            for jobs in ("1", "2")]
+    assert all(o.returncode == 0 for o in outs), outs[0].stderr
+    assert outs[0].stdout == outs[1].stdout and outs[0].stderr == outs[1].stderr == ""

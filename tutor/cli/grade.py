@@ -19,7 +19,10 @@ from tutor.i18n import _
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
               show_default=True, help="How to show one student's grading.")
 @click.option("--force", is_flag=True, help="Replace the --csv file if it exists.")
-def grade(key, answers, csv_path, fmt, force):
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+              help="Processes grading a folder at once (default: every core); the results "
+                   "are the same for any N.")
+def grade(key, answers, csv_path, fmt, force, jobs):
     """Grade answers against a worksheet's key (key.json, or one variant's key).
 
     ANSWERS is one student's answers file, or a folder of them (*.txt): one answer per line,
@@ -28,7 +31,9 @@ def grade(key, answers, csv_path, fmt, force):
     \b
     tutor grade sheets/key.json class/ada.txt
     tutor grade sheets/key.json class/ --csv scores.csv
+    tutor grade sheets/key.json class/ --jobs 2 --csv scores.csv --force
     """
+    from tutor.assessment.classroom import grade_files
     from tutor.assessment.grade import answer_files, grade_path, scores_csv
     from tutor.assessment.key import read_key
     from tutor.files import write_text
@@ -40,7 +45,9 @@ def grade(key, answers, csv_path, fmt, force):
     if not target.exists():
         raise UserError(_("answers {path}: no such file or folder").format(path=answers))
     if target.is_dir():
-        results = [grade_path(keys, f, strict=False) for f in answer_files(target)]
+        files = answer_files(target)
+        with report.GradingProgress(len(files)) as done:
+            results = grade_files(keys, files, jobs=jobs, on_done=done)
         if not csv_path:
             return click.echo(scores_csv(results), nl=False)
         write_text(csv_path, scores_csv(results))

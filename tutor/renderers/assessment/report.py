@@ -86,3 +86,33 @@ def class_summary(results, path: str) -> None:
         state = r.problem if not r.marks else f"{r.score:g} / {r.out_of}"
         click.echo(f"{r.student:<24} {r.variant:<12} {state}")
     click.echo(_("scores of {n} students written to {path}").format(n=len(results), path=path))
+
+
+class GradingProgress:
+    """A progress bar over a class's answer files, on a terminal only (nothing when the
+    output is piped or in CI): ``with GradingProgress(n) as done: … done(result)``."""
+
+    def __init__(self, total: int):
+        self.total, self.bar, self.task = total, None, None
+
+    def __enter__(self):
+        console = new_console(stderr=True)
+        if console.is_terminal and self.total > 1:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            # the bar writes through the console itself: no redirection of sys.stderr, which
+            # the console's own file follows
+            self.bar = Progress(TextColumn(_("grading")), BarColumn(), MofNCompleteColumn(),
+                                console=console, transient=True, redirect_stdout=False,
+                                redirect_stderr=False)
+            self.bar.start()
+            self.task = self.bar.add_task("grade", total=self.total)
+        return self.advance
+
+    def advance(self, _result=None) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
