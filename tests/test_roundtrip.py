@@ -68,3 +68,26 @@ def test_iverson_brackets_take_the_value_at_zero_that_they_say():
     lt = parse_expression("[z < 1]", symbols={"z": z})
     assert (gt.subs(z, 0), ge.subs(z, 0), gt.subs(z, 2), ge.subs(z, -1)) == (0, 1, 1, 0)
     assert (lt.subs(z, 0), lt.subs(z, 1), lt.subs(z, 3)) == (1, 0, 0)
+
+
+def test_absolute_values_print_as_lvert_and_read_back():
+    import sympy
+
+    from tutor.calculus.parser import parse_expression
+    from tutor.renderers.notation import latex
+
+    z, x = sympy.symbols("z x", real=True)
+    for expr in (sympy.Abs(z), sympy.Abs(z) ** 3 * 3, sympy.Abs(x - sympy.Abs(z)) + 1):
+        printed = latex(expr)
+        assert r"\lvert" in printed and "|" not in printed
+        assert sympy.simplify(parse_expression(printed, symbols={"z": z, "x": x}) - expr) == 0
+
+
+def test_a_negative_constant_is_differentiated_in_parentheses():
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    out = CliRunner().invoke(main, ["explain", "--expr", "3*x - 8", "--wrt", "x",
+                                    "--all-steps", "--lang", "en"]).output
+    assert "d/dx (−8) = 0" in out and "d/dx −8" not in out

@@ -485,6 +485,8 @@ class Tokenizer:
             return
         if name in _LATEX_SIZES:
             k = self._skip_spaces(end)
+            if text.startswith(("\\lvert", "\\rvert"), k):  # \left\lvert z \right\rvert
+                return
             if k >= len(text) or text[k] not in "()[]":
                 self._fail(_("{source} must be followed by a bracket: ( ) [ ]")
                     .format(source=source), start)
@@ -497,6 +499,11 @@ class Tokenizer:
             self._emit(Tok(FRAC, start, source))
         elif name == "sqrt":
             self._emit(Tok(SQRT, start, source))
+        elif name == "lvert":  # |z| as the tutor prints it: \lvert z \rvert is abs(z)
+            self._emit(Tok(FUNC, start, source, "abs"))
+            self._emit(Tok(OPEN, start, source, "("))
+        elif name == "rvert":
+            self._emit(Tok(CLOSE, start, source, ")"))
         elif name == "hat":
             self._hat_command(start)
         elif name in ("geq", "ge", "leq", "le", "gt", "lt"):

@@ -168,8 +168,13 @@ def latex(expr, names: dict | None = None) -> str:
 
 
 class _LatexPrinter(LatexPrinter):
-    """SymPy's LaTeX, with the step function written as the tutor writes it in text: the
-    Iverson bracket [z > 0] (or [z ≥ 0]), which the parser reads back."""
+    r"""SymPy's LaTeX, with the step function written as the tutor writes it in text: the
+    Iverson bracket [z > 0] (or [z ≥ 0]), which the parser reads back, and |z| as
+    \lvert zvert (unambiguous delimiters, read back too)."""
+
+    def _print_Abs(self, expr, exp=None):
+        body = r"\left\lvert %s \right\rvert" % self._print(expr.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
 
     def _print_Heaviside(self, expr, exp=None):
         at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
@@ -185,11 +190,13 @@ HIDDEN_RULES = {"constant", "variable"}
 
 
 def operand(expr) -> str:
-    """An expression after d/dx, in parentheses when it is a sum or a product."""
+    """An expression after d/dx, in parentheses when it is a sum, a product or negative."""
     import sympy
 
     s = text(expr)
     if isinstance(expr, (sympy.Add, sympy.Mul)) and not s.startswith("1/"):
+        return f"({s})"
+    if s.startswith("−") or s.startswith("-"):  # d/dz (−2), not d/dz −2
         return f"({s})"
     return s
 
