@@ -170,8 +170,7 @@ def latex(expr, names: dict | None = None) -> str:
 class _LatexPrinter(LatexPrinter):
     r"""SymPy's LaTeX, with the step function written as the tutor writes it in text: the
     Iverson bracket [z > 0] (or [z ≥ 0]), which the parser reads back, and |z| as
-    \lvert z
-vert (unambiguous delimiters, read back too)."""
+    \lvert z\rvert (unambiguous delimiters, read back too)."""
 
     def _print_Abs(self, expr, exp=None):
         body = r"\left\lvert %s \right\rvert" % self._print(expr.args[0])
