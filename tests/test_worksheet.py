@@ -412,3 +412,23 @@ def test_printed_html_starts_each_sheet_on_a_new_page(folder, tmp_path):
     for k, start in enumerate(starts, start=1):
         assert pages[start].lstrip().startswith(f"Worksheet s7-v0{k}")
     assert all(text.count("Worksheet s7-v0") <= 1 for text in pages)
+
+
+def test_a_leading_minus_in_mathml_is_a_sign_without_operator_space():
+    import xml.etree.ElementTree as ET
+
+    import sympy
+
+    from tutor.renderers.assessment.html import mathml
+
+    z = sympy.Symbol("z", real=True)
+    ns = "{http://www.w3.org/1998/Math/MathML}"
+    for expr in (-2 * z, 1 / (1 + sympy.exp(-2 * z)), -sympy.tanh(3 * z - 1), z - 1):
+        root = ET.fromstring(f'<math xmlns="http://www.w3.org/1998/Math/MathML">'
+                             f"{mathml(expr)}</math>")
+        for row in root.iter(f"{ns}mrow"):
+            children = list(row)
+            for k, child in enumerate(children):
+                if child.tag == f"{ns}mo" and child.text == "−":
+                    # first in its group: a sign; between two operands: a subtraction
+                    assert (child.get("form") == "prefix") == (k == 0), sympy.sstr(expr)

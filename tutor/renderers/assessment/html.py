@@ -93,7 +93,12 @@ def mathml(expr, display=()) -> str:
     """Presentation MathML of ``expr``; ``display`` replaces named symbols by what they show."""
     if display:
         expr = sympy.sympify(expr).xreplace(dict(display))
-    return _characters(_PRINTER.doprint(expr))
+    # a minus that opens a group is a sign, not a subtraction: no operator space around it
+    # (−2z, e^(−z)), as a reader writes it
+    return _characters(_PRINTER.doprint(expr)).replace("<mrow><mo>−</mo>", _UNARY_MINUS)
+
+
+_UNARY_MINUS = '<mrow><mo form="prefix" lspace="0" rspace="0">−</mo>'
 
 
 def _mi(text: str) -> str:
