@@ -432,3 +432,24 @@ def test_a_leading_minus_in_mathml_is_a_sign_without_operator_space():
                 if child.tag == f"{ns}mo" and child.text == "−":
                     # first in its group: a sign; between two operands: a subtraction
                     assert (child.get("form") == "prefix") == (k == 0), sympy.sstr(expr)
+
+
+def test_exponents_are_superscripts_in_the_pdf(tmp_path):
+    import shutil
+    import subprocess
+
+    from tutor.renderers.assessment.pdf import _scripts
+
+    assert _scripts("1/(1 + e^(−2z − 2))") == (("1/(1 + e", False), ("−2z − 2", True),
+                                               (")", False))
+    assert _scripts("x^2 + e^z₁") == (("x", False), ("2", True), (" + e", False), ("z₁", True))
+    assert _scripts("no exponent") == (("no exponent", False),)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler) is not installed")
+    out = tmp_path / "sheets"
+    r = CliRunner().invoke(main, ["worksheet", "sigmoid", "softmax", "--seed", "0",
+                                      "--format", "pdf", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", str(out / "variant-01.pdf"), "-"],
+                          capture_output=True, text=True).stdout
+    assert "1/(1 + e" in text and "^" not in text

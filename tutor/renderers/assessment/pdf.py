@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import datetime
 import functools
+import re
 import io
 import logging
 import shutil
@@ -228,13 +229,60 @@ class _Fonts:
     cjk = False
 
 
+#: an exponent is set smaller and raised: its size and its rise, as shares of the text's size
+SUP_SIZE, SUP_RISE = 0.7, 0.38
+_EXPONENT_TOKEN = re.compile(r"[−\-]?[\w.ᵀ′]+")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _scripts(text: str) -> tuple[tuple[str, bool], ...]:
+    """``text`` split into (part, is an exponent): e^(−2z − 2) → ("e", False), ("−2z − 2",
+    True); x^2 → ("x", False), ("2", True).  The brackets of a bracketed exponent go: raised
+    and smaller, it needs none."""
+    parts: list[tuple[str, bool]] = []
+    plain, i = "", 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "^" and i + 1 < len(text):
+            if text[i + 1] == "(":
+                depth, j = 0, i + 1
+                while j < len(text):
+                    depth += {"(": 1, ")": -1}.get(text[j], 0)
+                    if depth == 0:
+                        break
+                    j += 1
+                if depth == 0:
+                    parts += [(plain, False), (text[i + 2:j], True)]
+                    plain, i = "", j + 1
+                    continue
+            else:
+                m = _EXPONENT_TOKEN.match(text, i + 1)
+                if m:
+                    parts += [(plain, False), (m.group(), True)]
+                    plain, i = "", m.end()
+                    continue
+        plain += ch
+        i += 1
+    parts.append((plain, False))
+    return tuple((t, sup) for t, sup in parts if t)
+
+
 def _width(text: str, size: float, style: str = "R") -> float:
+    if "^" in text:
+        return sum(_width(t, size * SUP_SIZE if sup else size, style)
+                   for t, sup in _scripts(text))
     return _pieces(text, style, _Fonts.cjk)[1] * size / 1000.0
 
 
 def _place(page: _Page, text: str, x: float, y: float, size: float, style: str = "R",
            gray: float = 0.0) -> float:
-    """Draw ``text`` with its left end at x on baseline y; returns the x after it."""
+    """Draw ``text`` with its left end at x on baseline y; returns the x after it.  An
+    exponent written with ^ is set as a superscript."""
+    if "^" in text and len(_scripts(text)) > 1:
+        for part, sup in _scripts(text):
+            x = (_place(page, part, x, y + size * SUP_RISE, size * SUP_SIZE, style, gray) if sup
+                 else _place(page, part, x, y, size, style, gray))
+        return x
     pieces, width = _pieces(text, style, _Fonts.cjk)
     k = size / 1000.0
     for n, (dx, family, st, chunk) in enumerate(pieces):
@@ -303,7 +351,7 @@ def _words(segments, display, style="R") -> list[tuple[str, str]]:
     for s in segments:
         text = s if isinstance(s, str) else _segment_text(s, display)
         st = style
-        pieces = text.split(" ")
+        pieces = _keep_exponents(text.split(" "))
         for k, piece in enumerate(pieces):
             last = k == len(pieces) - 1
             word = piece + ("" if last else " ")
@@ -313,6 +361,22 @@ def _words(segments, display, style="R") -> list[tuple[str, str]]:
                 out[-1] = (out[-1][0] + word, st)  # glue to the previous word (no space between)
             else:
                 out.append((word, st))
+    return out
+
+
+def _keep_exponents(pieces: list[str]) -> list[str]:
+    """Words rejoined where a bracketed exponent spans spaces (e^(−2z − 2)), so that a line
+    never breaks inside it."""
+    out: list[str] = []
+    open_group = 0
+    for piece in pieces:
+        if open_group > 0:
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+        if "^(" in piece or open_group > 0:
+            tail = out[-1][out[-1].index("^("):] if "^(" in out[-1] else out[-1]
+            open_group = tail.count("(") - tail.count(")")
     return out
 
 
