@@ -33,14 +33,70 @@ def cjk_font(sample: str = SAMPLE) -> str | None:
     """The family name of an installed font with every character of ``sample``, or None."""
     if sample in _found:
         return _found[sample]
-    from matplotlib import font_manager, ft2font
+    from matplotlib import font_manager
 
-    def rank(entry):
-        hits = [k for k, hint in enumerate(CJK_NAMES) if hint.lower() in entry.name.lower()]
-        return (hits[0] if hits else len(CJK_NAMES), entry.name, entry.fname)
+    name = _search(font_manager.fontManager.ttflist, sample)
+    if name is None and not _refreshed and _fonts_newer_than_cache():
+        # a font installed after matplotlib built its cache is not in it yet: rebuild the
+        # cache once and look again, rather than ask for a font the user already has
+        _refreshed.append(True)
+        try:
+            font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        except Exception:  # a private function of matplotlib: without it, no second look
+            pass
+        else:
+            name = _search(font_manager.fontManager.ttflist, sample)
+    _found[sample] = name
+    return name
 
-    name = None
-    for entry in sorted(font_manager.fontManager.ttflist, key=rank):
+
+_refreshed: list = []
+
+
+def _fonts_newer_than_cache() -> bool:
+    """Whether a font folder changed after matplotlib wrote its font cache (a font was
+    installed since): only then is the cache worth rebuilding."""
+    import glob
+    import os
+
+    import matplotlib
+    from matplotlib import font_manager
+
+    caches = glob.glob(os.path.join(matplotlib.get_cachedir(), "fontlist-*.json"))
+    if not caches:
+        return True
+    written = max(os.path.getmtime(c) for c in caches)
+    folders = list(getattr(font_manager, "X11FontDirectories", [])) + [
+        os.path.expanduser("~/.local/share/fonts"), os.path.expanduser("~/.fonts")]
+    for top in folders:
+        for folder, _dirs, _files in os.walk(top):
+            try:
+                if os.path.getmtime(folder) > written:
+                    return True
+            except OSError:
+                continue
+    return False
+#: parts of the names of the Simplified Chinese faces of font families that have several
+_SIMPLIFIED = (" sc", " cn", " gb", "simplified", "simhei", "simsun", "yahei", "pingfang sc")
+
+
+def rank(entry) -> tuple:
+    """How good a CJK font is for Chinese text, smaller first: a known family, then its
+    Simplified Chinese face (Noto Sans CJK SC, not JP or HK), then the regular weight and an
+    upright style (body text is not set in bold)."""
+    name = entry.name.lower()
+    hits = [k for k, hint in enumerate(CJK_NAMES) if hint.lower() in name]
+    weight = entry.weight if isinstance(entry.weight, (int, float)) else \
+        {"normal": 400, "regular": 400, "book": 400, "medium": 500}.get(str(entry.weight), 700)
+    return (hits[0] if hits else len(CJK_NAMES),
+            0 if any(part in name + " " for part in _SIMPLIFIED) else 1,
+            abs(weight - 400), entry.style != "normal", entry.name, entry.fname)
+
+
+def _search(entries, sample: str) -> str | None:
+    from matplotlib import ft2font
+
+    for entry in sorted(entries, key=rank):
         if rank(entry)[0] == len(CJK_NAMES):
             break
         try:
@@ -48,11 +104,9 @@ def cjk_font(sample: str = SAMPLE) -> str | None:
         except (OSError, RuntimeError, ValueError):
             continue
         if all(ord(ch) in charmap for ch in sample):
-            name = entry.name
             _faces[sample] = (entry.fname, getattr(entry, "index", 0) or 0)
-            break
-    _found[sample] = name
-    return name
+            return entry.name
+    return None
 
 
 def plot_language() -> tuple[str, dict, str]:
