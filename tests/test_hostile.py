@@ -457,3 +457,24 @@ def test_written_files_follow_the_umask(tmp_path, mask):
         os.umask(old)
     for path in tmp_path.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path.name
+
+
+def test_the_deadline_is_not_lost_in_code_that_swallows_exceptions():
+    import time
+
+    from tutor.calculus.budget import deadline, within
+
+    def stubborn():
+        # like some SymPy internals: every exception inside the try is swallowed, so a single
+        # alarm landing there would be lost and the work would run to its end
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            try:
+                sum(range(5000))
+            except Exception:
+                pass
+            sum(range(5000))
+        return "finished"
+
+    with deadline(30):
+        assert within(0.3, stubborn, default="given up") == "given up"

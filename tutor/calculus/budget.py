@@ -22,6 +22,8 @@ from tutor.i18n import _
 SYMBOLIC_SECONDS = 10.0
 
 _active: list[float] = []  # the deadlines in force, as monotonic times
+#: seconds between repeated alarms once a deadline has passed
+REPEAT = 0.1
 
 
 class BudgetError(TutorError):
@@ -43,13 +45,17 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
     previous = signal.getsignal(signal.SIGALRM)
 
     def expired(signum, frame):
+        if time.monotonic() < end - 1e-3:  # an early tick: not yet
+            return
         raise BudgetError(_("this needs more than {seconds:g} s of symbolic work, the limit "
                             "for one expression{what}; try a smaller expression")
                           .format(seconds=seconds, what=f" ({what})" if what else ""))
 
     _active.append(end)
     signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, max(end - now, 1e-3))
+    # the alarm repeats until the block ends: SymPy catches every exception in some places,
+    # and a single alarm raised there would be swallowed and the work would go on
+    signal.setitimer(signal.ITIMER_REAL, max(end - now, 1e-3), REPEAT)
     try:
         yield
     finally:
@@ -57,7 +63,8 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
         _active.pop()
         signal.signal(signal.SIGALRM, previous)
         if _active:  # the outer deadline keeps running
-            signal.setitimer(signal.ITIMER_REAL, max(_active[-1] - time.monotonic(), 1e-3))
+            signal.setitimer(signal.ITIMER_REAL, max(_active[-1] - time.monotonic(), 1e-3),
+                             REPEAT)
 
 
 #: seconds one optional tidying step (a factor, a cancel, a recognition) may take inside a
