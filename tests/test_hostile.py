@@ -478,3 +478,25 @@ def test_the_deadline_is_not_lost_in_code_that_swallows_exceptions():
 
     with deadline(30):
         assert within(0.3, stubborn, default="given up") == "given up"
+
+
+def test_work_that_swallows_every_alarm_still_ends_a_command_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "stubborn.py"
+    script.write_text(
+        "from tutor.calculus import budget\n"
+        "budget.HARD_STOP, budget.HARD_STOP_GRACE = True, 0.5\n"
+        "with budget.deadline(0.5):\n"
+        "    while True:\n"
+        "        try:\n"
+        "            sum(range(10**6))\n"
+        "        except BaseException:\n"
+        "            pass\n")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=60, env={**__import__("os").environ,
+                                        "PYTHONPATH": __import__("os").pathsep.join(sys.path)})
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.startswith("error: this needs more than 0.5 s of symbolic work")
+    assert r.stderr.count("\n") == 1

@@ -24,6 +24,24 @@ SYMBOLIC_SECONDS = 10.0
 _active: list[float] = []  # the deadlines in force, as monotonic times
 #: seconds between repeated alarms once a deadline has passed
 REPEAT = 0.1
+#: set by the command line: a deadline passed by HARD_STOP_GRACE seconds ends the process
+#: (never set for a library caller, whose process is its own)
+HARD_STOP = False
+HARD_STOP_GRACE = 5.0
+
+
+def _hard_stop(seconds: float, what: str) -> None:
+    import os
+    import sys
+
+    message = _("this needs more than {seconds:g} s of symbolic work, the limit for one "
+                "expression{what}; try a smaller expression").format(
+        seconds=seconds, what=f" ({what})" if what else "")
+    try:
+        sys.stderr.write(_("error: {message}").format(message=message) + "\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(2)
 
 
 class BudgetError(TutorError):
@@ -52,6 +70,14 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
                           .format(seconds=seconds, what=f" ({what})" if what else ""))
 
     _active.append(end)
+    # the last resort of a command line: if even the repeated alarms cannot end the work
+    # (a long computation inside C), the process ends with the same one line
+    guard = None
+    if HARD_STOP and len(_active) == 1:
+        guard = threading.Timer(end - now + HARD_STOP_GRACE, _hard_stop,
+                                args=(seconds, what))
+        guard.daemon = True
+        guard.start()
     signal.signal(signal.SIGALRM, expired)
     # the alarm repeats until the block ends: SymPy catches every exception in some places,
     # and a single alarm raised there would be swallowed and the work would go on
@@ -60,6 +86,8 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        if guard is not None:
+            guard.cancel()
         _active.pop()
         signal.signal(signal.SIGALRM, previous)
         if _active:  # the outer deadline keeps running

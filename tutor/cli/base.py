@@ -57,6 +57,10 @@ def user_errors(fn):
 class TutorGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         set_language(None)  # the locale's language until a command's --lang says otherwise
+        from tutor.calculus import budget
+
+        # a real command line (not a test's CliRunner, which replaces the standard streams)
+        budget.HARD_STOP = standalone_mode and sys.stderr is sys.__stderr__
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except UserError as exc:
