@@ -150,3 +150,26 @@ def test_a_gradient_step_solved_from_its_statement_alone(lesson):
             down[param] -= h
             slope = (mean_loss(up) - mean_loss(down)) / (2 * h)
             assert float(number.value) == pytest.approx(float(start) - lr * slope, abs=1e-6)
+
+
+def test_spot_the_mistake_fits_half_a_page_and_its_answer_is_the_planted_step():
+    import random
+
+    from tutor.assessment.kinds import KINDS
+    from tutor.assessment.kinds.mistake import MAX_SHOWN
+    from tutor.calculus.verify import differ_at
+    from tutor.explaining.lesson import lesson_names, load_lesson
+
+    for name in lesson_names():
+        lesson = load_lesson(name)
+        for seed in range(3):
+            try:
+                p = KINDS["mistake"].make(lesson, random.Random(seed), 1)
+            except Exception as exc:  # a lesson too short for a mistake says so
+                assert "too short" in str(exc) or "no mistake" in str(exc), (name, exc)
+                continue
+            assert len(p.shown_steps) <= MAX_SHOWN, (name, seed, len(p.shown_steps))
+            shown = p.shown_steps[p.wrong_step - 1][1]
+            # the numbered step is the one planted: same statement, a different result
+            assert shown.before == p.correct_step.before
+            assert differ_at(shown.after, p.correct_step.after) is not None, (name, seed)

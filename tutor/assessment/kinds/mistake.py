@@ -69,14 +69,19 @@ class Mistake(Kind):
             raise WorksheetError(_("lesson '{lesson}': its derivation is too short for a mistake").format(lesson=lesson.name))
         choices = [(k, m) for k in candidates for m in _mutations(steps[k][1])]
         rng.shuffle(choices)
+        # a mistake whose lines fit half a page, else the one with the fewest lines
+        choices.sort(key=lambda c: len(_around(steps, c[0])) > MAX_SHOWN)
         for k, (kind, wrong, why) in choices:
             step = steps[k][1]
             if not _differs(step.after, wrong):
                 continue
             bad = Step(step.rule, step.before, wrong, step.wrt, (), step.bindings, "")
-            shown = tuple((depth, bad if j == k else s) for j, (depth, s) in enumerate(steps))
+            kept = _around(steps, k)
+            shown = tuple((depth, bad if j == k else s) for j, (depth, s) in enumerate(steps)
+                          if j in kept)
+            position = sorted(kept).index(k) + 1
             return Problem(number, "mistake", lesson.name, lesson.title, shown_form(f, named), name,
-                           variables_of(f), (wrt,), answer_type="step", wrong_step=k + 1,
+                           variables_of(f), (wrt,), answer_type="step", wrong_step=position,
                            shown_steps=shown, correct_step=step, mistake=why, derivation=d,
                            expected=expand_named(d.result, named), expected_shown=d.result,
                            named=tuple((n.symbol, n.definition) for n in named),
@@ -101,6 +106,33 @@ class Mistake(Kind):
                     step=p.wrong_step, why=_sentence(p.explanation))]),
                 Para(fill(_("The correct step: {step}. The result: {result}."),
                           step=correct, result=Math(p.expected_shown, lhs=partial(p, p.wrt[0]))))]
+
+
+#: the most steps a spot-the-mistake problem shows (about half a printed page)
+MAX_SHOWN = 12
+
+
+def _around(steps: list, k: int) -> set[int]:
+    """The steps worth showing around step ``k``: the path from the top down to it, and at
+    each level of that path the other steps one level down, each standing for its own
+    sub-derivation (which is right, so its inside need not be shown), plus the rewrites at the
+    end.  A long derivation (softmax regression's forty steps) shrinks to a dozen lines with
+    the mistake among them."""
+    depths = [d for d, _ in steps]
+    parents: list[int | None] = []
+    stack: list[int] = []
+    for j, d in enumerate(depths):
+        while stack and depths[stack[-1]] >= d:
+            stack.pop()
+        parents.append(stack[-1] if stack else None)
+        stack.append(j)
+    path, j = set(), k
+    while j is not None:
+        path.add(j)
+        j = parents[j]
+    rewrites = {j for j, (_, s) in enumerate(steps) if s.is_rewrite}
+    return {j for j in range(len(steps))
+            if j in path or parents[j] is None or parents[j] in path or j in rewrites}
 
 
 def _sentence(text: str) -> str:

@@ -268,7 +268,7 @@ def _scripts(text: str) -> tuple[tuple[str, bool], ...]:
 
 
 def _width(text: str, size: float, style: str = "R") -> float:
-    if "^" in text:
+    if "^" in text and _scripts(text) != ((text, False),):
         return sum(_width(t, size * SUP_SIZE if sup else size, style)
                    for t, sup in _scripts(text))
     return _pieces(text, style, _Fonts.cjk)[1] * size / 1000.0
@@ -278,7 +278,7 @@ def _place(page: _Page, text: str, x: float, y: float, size: float, style: str =
            gray: float = 0.0) -> float:
     """Draw ``text`` with its left end at x on baseline y; returns the x after it.  An
     exponent written with ^ is set as a superscript."""
-    if "^" in text and len(_scripts(text)) > 1:
+    if "^" in text and _scripts(text) != ((text, False),):
         for part, sup in _scripts(text):
             x = (_place(page, part, x, y + size * SUP_RISE, size * SUP_SIZE, style, gray) if sup
                  else _place(page, part, x, y, size, style, gray))
@@ -368,15 +368,15 @@ def _keep_exponents(pieces: list[str]) -> list[str]:
     """Words rejoined where a bracketed exponent spans spaces (e^(−2z − 2)), so that a line
     never breaks inside it."""
     out: list[str] = []
-    open_group = 0
+    unclosed = False
     for piece in pieces:
-        if open_group > 0:
+        if unclosed:
             out[-1] += " " + piece
         else:
             out.append(piece)
-        if "^(" in piece or open_group > 0:
-            tail = out[-1][out[-1].index("^("):] if "^(" in out[-1] else out[-1]
-            open_group = tail.count("(") - tail.count(")")
+        # an exponent group not yet closed is left in a plain part by _scripts
+        unclosed = "^(" in out[-1] and any("^(" in part for part, sup in _scripts(out[-1])
+                                           if not sup)
     return out
 
 
