@@ -602,3 +602,20 @@ def test_a_sum_loss_states_the_mean_learning_rate_that_takes_the_same_steps():
             for how, lr in (("sum", "0.003"), ("mean", "0.06"))]
     for name, value in runs[0]["params"].items():
         assert value == pytest.approx(runs[1]["params"][name], rel=1e-9)
+
+
+def test_a_run_that_stopped_before_converging_says_so_and_a_converged_one_does_not():
+    import json
+
+    main = cli.main
+    base = ["train", "linear_regression", "--synthetic", "--true-w", "2,-3.4", "--true-b",
+            "4.2", "--format", "json"]
+    short = json.loads(CliRunner().invoke(main, base).stdout)
+    losses = [short["initial_loss"]] + [e["loss"] for e in short["history"]]
+    drop = (losses[-2] - losses[-1]) / losses[-2]
+    assert drop > 1e-3 and short["not_converged"].startswith("not converged")
+    assert f"{100 * drop:.2g}%" in short["not_converged"]
+    done = json.loads(CliRunner().invoke(main, base + ["--lr", "0.5", "--epochs", "50"]).stdout)
+    assert done["not_converged"] is None
+    # and the parameters really are at the least-squares answer then
+    assert abs(done["params"]["w"][0] - 2) < 0.01 and abs(done["params"]["b"] - 4.2) < 0.01

@@ -125,14 +125,14 @@ def _run_and_show(session, fmt):
 
         outcome = run(session)
         click.echo(history_json(session.model, outcome.history, outcome.comparison,
-                                session.bound, outcome.advice))
+                                session.bound, outcome.advice, outcome.unfinished))
         return outcome
     train_text.header(console, session.model, session.settings, session.bound, session.samples,
                       train_text.data_origin(session))
     with train_text.Progress(console, session.settings.epochs) as progress:
         outcome = run(session, on_epoch=progress)
     train_text.result(console, session.model, outcome.history, outcome.comparison,
-                      session.bound, outcome.advice)
+                      session.bound, outcome.advice, outcome.unfinished)
     return outcome
 
 

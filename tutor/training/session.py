@@ -14,6 +14,7 @@ import numpy as np
 from tutor.training import model as models
 from tutor.training.data import read_data
 from tutor.training.stability import StepBound, divergence_advice, hessian_bound
+from tutor.i18n import _
 from tutor.training.train import History, Landscape, Settings, landscape, train
 
 
@@ -60,6 +61,8 @@ class Outcome:
     comparison: list
     #: why it diverged, in one sentence (None when it did not)
     advice: str | None
+    #: why the run has not converged yet, in one sentence (None when it has, or diverged)
+    unfinished: str | None = None
 
 
 def prepare(model: models.Model, settings: Settings, *, data: Sequence[str] = (),
@@ -99,7 +102,41 @@ def run(session: Session, on_epoch: Callable[[int, float], None] | None = None) 
     advice = (divergence_advice(session.settings.lr, session.bound,
                                 at_start=history.stop_step == 0)
               if history.diverged else None)
-    return Outcome(history, comparison, advice)
+    unfinished = None if history.diverged else not_converged(history, comparison,
+                                                             session.bound)
+    return Outcome(history, comparison, advice, unfinished)
+
+
+#: a loss still falling by more than this share in its last epoch has not converged
+STILL_FALLING = 1e-3
+#: parameters further than this share of their size from the least-squares answer are not there
+FAR = 1e-3
+
+
+def not_converged(history: History, comparison, bound: StepBound | None) -> str | None:
+    """A sentence when the run ended before it converged: the loss still falling in the last
+    epoch, or the parameters still far from the least-squares answer; None otherwise."""
+    losses = [history.initial_loss] + history.losses
+    reasons = []
+    if len(losses) >= 2 and np.isfinite(losses[-2]) and losses[-2] > 0:
+        drop = (losses[-2] - losses[-1]) / losses[-2]
+        if drop > STILL_FALLING:
+            reasons.append(_("the loss still fell {share} in the last epoch").format(
+                share=f"{100 * drop:.2g}%"))
+    for label, errors in comparison:
+        if label == "vs least squares":
+            size = max(1.0, max(float(np.max(np.abs(v))) for v in history.params.values()))
+            gap = max(float(np.max(np.abs(e))) for e in errors.values())
+            if gap > FAR * size:
+                reasons.append(_("the parameters are still {gap} from the least-squares "
+                                 "answer").format(gap=f"{gap:.3g}"))
+    if not reasons:
+        return None
+    advice = (_("try more epochs, or a larger η below the bound {bound}").format(
+        bound=f"{bound.lr_max:.4g}") if bound is not None and history.settings.lr < bound.lr_max
+        else _("try more epochs"))
+    return _("not converged: {reasons}; {advice}").format(
+        reasons=_(", and ").join(reasons), advice=advice)
 
 
 def pictures(session: Session, outcome: Outcome) -> tuple[Landscape | None, object]:

@@ -23,13 +23,15 @@ def _plain(v):
     return v
 
 
-def history_json(model, history, comparison, bound, advice) -> str:
+def history_json(model, history, comparison, bound, advice, unfinished=None) -> str:
     s = history.settings
     out = {
         "model": model.name,
         "history": [{"epoch": e["epoch"], "loss": e["loss"]} for e in history.epochs],
         "params": dict(history.params),
         "initial_loss": history.initial_loss,
+        # why the run has not converged, or null when it has (or diverged)
+        "not_converged": unfinished,
         "final_loss": history.final_loss,
         "settings": {"lr": s.lr, "epochs": s.epochs, "batch_size": s.batch_size or history.samples,
                      "shuffle": s.shuffle, "seed": s.seed, "reduce": s.reduce},

@@ -105,7 +105,8 @@ def update_lines(model, reduce: str) -> list[str]:
 LABELS = {"model": N_("model"), "loss": N_("loss"), "where": N_("where|the named parts of the loss"),
           "layer": N_("layer"),
           "update": N_("update"), "data": N_("data"), "step size": N_("step size"),
-          "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time")}
+          "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time"),
+          "note": N_("note")}
 #: how the trained parameters are compared (labels made by tutor.training.model.compare)
 COMPARISONS = {"error vs true": N_("error vs true"),
                "error vs true (centred)": N_("error vs true (centred)"),
@@ -227,7 +228,8 @@ def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
     return _ANSI.sub("", plt.build()).rstrip()
 
 
-def result(console: Console, model, history, comparison, bound, advice: str | None) -> None:
+def result(console: Console, model, history, comparison, bound, advice: str | None,
+           unfinished: str | None = None) -> None:
     if history.diverged:
         t = _grid()
         stop = (_("at epoch {epoch}, step {step}: {reason}").format(
@@ -256,6 +258,8 @@ def result(console: Console, model, history, comparison, bound, advice: str | No
     rows.append(("time", (_("1 step in {seconds} s") if history.steps == 1 else
                           _("{count} steps in {seconds} s")).format(
         count=history.steps, seconds=f"{history.seconds:.3g}")))
+    if unfinished:
+        rows.append(("note", Prose(unfinished, style="yellow")))
     _rows(t, rows)
     console.print(t)
 
