@@ -619,3 +619,31 @@ def test_a_run_that_stopped_before_converging_says_so_and_a_converged_one_does_n
     assert done["not_converged"] is None
     # and the parameters really are at the least-squares answer then
     assert abs(done["params"]["w"][0] - 2) < 0.01 and abs(done["params"]["b"] - 4.2) < 0.01
+
+
+def test_trace_prints_the_first_steps_of_per_sample_descent_as_the_seed_works_them():
+    import json
+
+    xs, ys, w, lr = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 1.0, 0.01
+    # per-sample SGD on (w·x − y)², by hand: the seed's grad 2.0·x·(w·x − y) … −2, −7.84, …
+    expected = []
+    for epoch in range(2):
+        for x, y in zip(xs, ys):
+            g = 2 * x * (w * x - y)
+            w -= lr * g
+            expected.append((g, w))
+    r = CliRunner().invoke(cli.main, [
+        "train", "--expr", "(w*x - y)**2", "--params", "w", "--data", "x=1,2,3", "--data",
+        "y=2,4,6", "--init", "w=1", "--lr", "0.01", "--epochs", "2", "--batch-size", "1",
+        "--no-shuffle", "--trace", "4", "--format", "json"])
+    trace = json.loads(r.stdout)["trace"]
+    assert [t["step"] for t in trace] == [1, 2, 3, 4]
+    for t, (g, after) in zip(trace, expected):
+        assert t["gradient"]["w"] == pytest.approx(g, rel=1e-12)
+        assert t["after"]["w"] == pytest.approx(after, rel=1e-12)
+    assert trace[1]["gradient"]["w"] == pytest.approx(-7.84)
+    text = CliRunner().invoke(cli.main, [
+        "train", "--expr", "(w*x - y)**2", "--params", "w", "--data", "x=1,2,3", "--data",
+        "y=2,4,6", "--init", "w=1", "--lr", "0.01", "--epochs", "2", "--batch-size", "1",
+        "--no-shuffle", "--trace", "4", "--lang", "en"]).output
+    assert "4 of 6 steps shown (--trace 4)" in text and "−7.84" in text

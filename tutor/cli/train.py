@@ -36,6 +36,8 @@ BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {valu
               help="Standard deviation of the synthetic noise.")
 @click.option("--lr", type=RATE, default=0.03, show_default=True, help="Learning rate η.")
 @click.option("--epochs", type=EPOCHS, default=10, show_default=True)
+@click.option("--trace", type=click.IntRange(1, 1000), default=None, metavar="N",
+              help="Print the first N steps whole: each gradient and the update it makes.")
 @click.option("--batch-size", type=BATCH, metavar="N",
               help="Samples per step: all (default, full-batch), fewer (mini-batch), 1 (SGD).")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True,
@@ -49,14 +51,14 @@ BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {valu
 @click.option("--plot", metavar="FILE", help="Plots: loss, fit, landscape (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace existing plot files.")
 def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true_b, samples,
-          noise, lr, epochs, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
+          noise, lr, epochs, trace, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
     """Run gradient descent with a lesson's compiled gradients.
 
     \b
     tutor train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2 --samples 1000
             --batch-size 10 --lr 0.03 --epochs 3
     tutor train --expr "(w*x - y)**2" --params w --data x=1,2,3 --data y=2,4,6
-            --init w=1 --lr 0.01 --epochs 10 --batch-size 1 --no-shuffle
+            --init w=1 --lr 0.01 --epochs 10 --batch-size 1 --no-shuffle --trace 6
     tutor train logistic_regression --data points.csv --plot fit.png
     """
     source = Source(lesson, expr, lesson_file, size).require_one(
@@ -80,6 +82,7 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
     settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
                         reduce=reduce or the_model.reduce or "mean")
     session = prepare(the_model, settings, data=data, synthetic=truth, init=starts, seed=seed)
+    session.trace = trace or 0
     outcome = _run_and_show(session, fmt)
     if plot and outcome.history.epochs:
         _plot(session, outcome, plot, fmt)
@@ -125,12 +128,15 @@ def _run_and_show(session, fmt):
 
         outcome = run(session)
         click.echo(history_json(session.model, outcome.history, outcome.comparison,
-                                session.bound, outcome.advice, outcome.unfinished))
+                                session.bound, outcome.advice, outcome.unfinished,
+                                outcome.trace))
         return outcome
     train_text.header(console, session.model, session.settings, session.bound, session.samples,
                       train_text.data_origin(session))
     with train_text.Progress(console, session.settings.epochs) as progress:
         outcome = run(session, on_epoch=progress)
+    if outcome.trace:
+        train_text.trace(console, outcome.trace, session.settings.lr, outcome.history.steps)
     train_text.result(console, session.model, outcome.history, outcome.comparison,
                       session.bound, outcome.advice, outcome.unfinished)
     return outcome

@@ -48,6 +48,8 @@ class Session:
     #: the data as given (file names, or name=… for literal values)
     given: list[str] = field(default_factory=list)
     synthetic: Synthetic | None = None
+    #: how many of the first steps to record whole (gradient and parameters after it)
+    trace: int = 0
 
     @property
     def samples(self) -> int:
@@ -63,6 +65,8 @@ class Outcome:
     advice: str | None
     #: why the run has not converged yet, in one sentence (None when it has, or diverged)
     unfinished: str | None = None
+    #: the first steps, whole: (step, {name: gradient}, {name: value after the step})
+    trace: list = field(default_factory=list)
 
 
 def prepare(model: models.Model, settings: Settings, *, data: Sequence[str] = (),
@@ -93,8 +97,16 @@ def prepare(model: models.Model, settings: Settings, *, data: Sequence[str] = ()
 
 def run(session: Session, on_epoch: Callable[[int, float], None] | None = None) -> Outcome:
     """Gradient descent with the session's settings, and what came of it."""
+    trace: list = []
+
+    def record(step, grads, params):
+        if step <= session.trace:
+            trace.append((step, {k: np.array(g, copy=True) for k, g in grads.items()},
+                          {k: np.array(v, copy=True) for k, v in params.items()}))
+
     history = train(session.model.objective, session.arrays, session.settings,
-                    init=session.init, on_epoch=on_epoch, prepared=session.prepared)
+                    init=session.init, on_epoch=on_epoch, prepared=session.prepared,
+                    on_step=record if session.trace else None)
     truth = session.synthetic
     comparison = models.compare(session.model, history.params, session.arrays,
                                 true_w=truth.true_w if truth else None,
@@ -104,7 +116,7 @@ def run(session: Session, on_epoch: Callable[[int, float], None] | None = None) 
               if history.diverged else None)
     unfinished = None if history.diverged else not_converged(history, comparison,
                                                              session.bound)
-    return Outcome(history, comparison, advice, unfinished)
+    return Outcome(history, comparison, advice, unfinished, trace)
 
 
 #: a loss still falling by more than this share in its last epoch has not converged

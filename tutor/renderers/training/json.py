@@ -23,7 +23,7 @@ def _plain(v):
     return v
 
 
-def history_json(model, history, comparison, bound, advice, unfinished=None) -> str:
+def history_json(model, history, comparison, bound, advice, unfinished=None, trace=()) -> str:
     s = history.settings
     out = {
         "model": model.name,
@@ -32,6 +32,8 @@ def history_json(model, history, comparison, bound, advice, unfinished=None) -> 
         "initial_loss": history.initial_loss,
         # why the run has not converged, or null when it has (or diverged)
         "not_converged": unfinished,
+        "trace": [{"step": step, "gradient": dict(grads), "after": dict(params)}
+                  for step, grads, params in trace],
         "final_loss": history.final_loss,
         "settings": {"lr": s.lr, "epochs": s.epochs, "batch_size": s.batch_size or history.samples,
                      "shuffle": s.shuffle, "seed": s.seed, "reduce": s.reduce},

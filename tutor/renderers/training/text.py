@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -226,6 +227,27 @@ def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
     plt.xlabel(_("epoch"))
     plt.title(_("loss per epoch (log scale)") if log else _("loss per epoch"))
     return _ANSI.sub("", plt.build()).rstrip()
+
+
+def trace(console: Console, rows, lr: float, steps: int) -> None:
+    """The first steps whole: each parameter's gradient and the update it makes,
+    w ← w − η·∂L/∂w, with the value after the step."""
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column(_("step|a step of gradient descent").split("|")[0], justify="right")
+    names = list(rows[0][1])
+    for name in names:
+        t.add_column(f"∂L/∂{name}", justify="right")
+        t.add_column(f"{name} ← {name} − η·∂L/∂{name}", justify="right")
+    for step, grads, params in rows:
+        cells = [str(step)]
+        for name in names:
+            cells += [fmt_array(grads[name]), fmt_array(params[name])]
+        t.add_row(*cells)
+    console.print(Text(_("the first steps, whole (η = {lr})").format(lr=fmt(lr)), style="bold"))
+    console.print(t)
+    if len(rows) < steps:
+        console.print(Text(_("… {shown} of {steps} steps shown (--trace {shown})").format(
+            shown=len(rows), steps=steps), style="dim"))
 
 
 def result(console: Console, model, history, comparison, bound, advice: str | None,
