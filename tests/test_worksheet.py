@@ -453,3 +453,25 @@ def test_exponents_are_superscripts_in_the_pdf(tmp_path):
     text = subprocess.run(["pdftotext", str(out / "variant-01.pdf"), "-"],
                           capture_output=True, text=True).stdout
     assert "1/(1 + e" in text and "^" not in text
+
+
+def test_a_teacher_sets_the_title_the_header_lines_and_room_to_work(tmp_path):
+    out = tmp_path / "week3"
+    r = CliRunner().invoke(main, ["worksheet", "sigmoid", "tanh", "-n", "2", "--title",
+                                  "Week 3", "--field", "Course", "--field", "Date=12 May",
+                                  "--space", "5", "--format", "md", "--format", "html",
+                                  "--format", "tex", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    md = (out / "variant-01.md").read_text()
+    assert md.startswith("# Week 3\n") and "Course: ______________" in md
+    assert "Date: 12 May" in md and md.count("&nbsp;") == 2 * 5  # 5 lines after each of 2
+    html_text = (out / "variant-01.html").read_text()
+    assert html_text.count('class="room" style="height: 7.5em"') == 2
+    tex = (out / "variant-01.tex").read_text()
+    assert tex.count(r"\vspace*{5\baselineskip}") == 2
+    # the answer key keeps its own title and no blanks
+    key_md = (out / "answers" / "variant-01.md").read_text()
+    assert key_md.startswith("# Week 3 — answer key") and "Course:" not in key_md
+    bad = CliRunner().invoke(main, ["worksheet", "sigmoid", "--field", "=x", "--out",
+                                    str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "--field '=x': write a label" in bad.output

@@ -103,6 +103,10 @@ class Document:
     intro: list
     problems: list
     names: dict = field(default_factory=dict)
+    #: lines of the header a teacher fills or has filled: (label, value or "" for a blank)
+    fields: tuple = ()
+    #: blank lines left after each problem's answer line, room to work
+    space: int = 0
 
 
 ETA = Name("η", r"\eta")

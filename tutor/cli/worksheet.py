@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from tutor.cli.base import command
+from tutor.cli.base import UserError, command
 from tutor.cli.options import FormatChoice, Bounded
-from tutor.i18n import N_
+from tutor.i18n import N_, _
 
 FORMATS = ("md", "tex", "html", "pdf")
 #: the kinds of problem, as tutor.assessment.kinds names them (read without loading SymPy,
@@ -32,14 +32,22 @@ SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}
 @click.option("--export", "exports", multiple=True, type=click.Choice(("moodle", "gift")),
               help="Also write the problems for a quiz system: quiz.xml (Moodle XML) or "
                    "quiz.gift (GIFT). Repeatable.")
+@click.option("--title", metavar="TEXT", help='The sheets\' title (default "Worksheet <id>").')
+@click.option("--field", "fields", multiple=True, metavar="LABEL[=VALUE]",
+              help='A header line under Name: "Course" leaves a blank to fill, "Date=12 May" '
+                   "fills it (repeatable).")
+@click.option("--space", type=click.IntRange(0, 40), default=0, show_default=True, metavar="N",
+              help="Blank lines left after each problem, room to work.")
 @click.option("--force", is_flag=True, help="Replace the sheets of an earlier run in DIR.")
-def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, force):
+def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, title, fields,
+              space, force):
     """Printable worksheets with randomised numbers, answer keys and a machine key.
 
     \b
     tutor worksheet sigmoid softmax --variants 30 --seed 7 --out sheets/
     tutor worksheet linear_regression neuron -n 10 -k 5 --format pdf --out week3/
     tutor grade sheets/key.json class/
+    tutor worksheet sigmoid --title "Week 3" --field Course --field "Date=12 May" --space 6 --out week3b/
     """
     from tutor.assessment.worksheet import check_counts, make_worksheets
     from tutor.renderers.assessment.files import check_folder, render_files, write_files
@@ -50,7 +58,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, f
     chosen = tuple(dict.fromkeys(formats)) or FORMATS
     ws = make_worksheets(list(lessons), problems=problems, variants=variants, seed=seed,
                          kinds=kinds or None)
-    files = render_files(ws, chosen, tuple(dict.fromkeys(exports)))
+    files = render_files(ws, chosen, tuple(dict.fromkeys(exports)), _page(title, fields, space))
     write_files(folder, files, force=force)
     written_summary(out, ws, chosen, files)
     if "pdf" in chosen:
@@ -59,3 +67,17 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, f
         note = pdf_language()[1]
         if note:
             click.echo(note, err=True)
+
+
+def _page(title, fields, space):
+    """How the sheets look, from --title, --field and --space."""
+    from tutor.renderers.assessment.sheet import Page
+
+    pairs = []
+    for item in fields:
+        label, _sep, value = item.partition("=")
+        if not label.strip():
+            raise UserError(_("--field {item}: write a label, like --field Course or "
+                              '--field "Date=12 May"').format(item=repr(item)))
+        pairs.append((label.strip()[:60], value.strip()[:120]))
+    return Page((title or "").strip()[:120], tuple(pairs), space)

@@ -76,8 +76,19 @@ def check_folder(out: str | os.PathLike, *, force: bool) -> Path:
 EXPORTS = ("moodle", "gift")
 
 
-def render_files(ws: Worksheets, formats=FORMATS, exports=()) -> dict[str, bytes]:
-    """Every file of the run, by its path inside the output folder."""
+def render_files(ws: Worksheets, formats=FORMATS, exports=(), page=None) -> dict[str, bytes]:
+    """Every file of the run, by its path inside the output folder; ``page`` is how the sheets
+    look (a title, header lines, room to work: see ``sheet.Page``)."""
+    from tutor.renderers.assessment import sheet as sheets
+
+    sheets.PAGE[0] = page or sheets.Page()
+    try:
+        return _render_files(ws, formats, exports)
+    finally:
+        sheets.PAGE[0] = sheets.Page()
+
+
+def _render_files(ws: Worksheets, formats, exports) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     renderers = {}
     if "md" in formats:

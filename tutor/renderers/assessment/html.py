@@ -195,6 +195,10 @@ def _sheet_body(doc: Document, display_of, names_of) -> str:
     if not doc.is_key:
         out.append('<p class="name">' + html.escape(_("Name:"))
                    + ' <span class="blank">\u00a0</span></p>')
+        for label, value in doc.fields:
+            out.append('<p class="name">' + html.escape(f"{label}:") + " "
+                       + (html.escape(value) if value else
+                          '<span class="blank">\u00a0</span>') + "</p>")
     for line in doc.intro:
         out.append(f"<p>{html.escape(line)}</p>")
     for prob in doc.problems:
@@ -232,6 +236,9 @@ def _sheet_body(doc: Document, display_of, names_of) -> str:
                 answer = html.escape(_("Answer {label}").format(label=b.label))
                 out.append(f'<p class="answer"><strong>{answer}</strong> '
                            '<span class="blank">\u00a0</span></p>')
+                if doc.space:  # room to work
+                    out.append(f'<div class="room" style="height: {1.5 * doc.space:g}em">'
+                               "</div>")
         out.append("</section>")
     out.append("</div>")
     return "\n".join(out)

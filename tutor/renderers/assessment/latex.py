@@ -51,6 +51,8 @@ def document_latex(doc: Document, names_of) -> str:
     if not doc.is_key:
         out.append(prose(_("Name:")) + r" \rule{8cm}{0.4pt}")
         out.append("")
+        for label, value in doc.fields:
+            out += [prose(f"{label}: ") + (prose(value) if value else r"\rule{5cm}{0.4pt}"), ""]
     for line in doc.intro:
         out += [prose(line), ""]
     for prob in doc.problems:
@@ -79,6 +81,8 @@ def document_latex(doc: Document, names_of) -> str:
             elif isinstance(b, AnswerLine):
                 answer = _("Answer {label}").format(label=b.label)
                 out += [r"\textbf{" + prose(answer) + r"} \rule{10cm}{0.4pt}", ""]
+                if doc.space:  # room to work
+                    out += [rf"\vspace*{{{doc.space}\baselineskip}}", ""]
     if any(_wide(ch) for line in out for ch in line):
         # Chinese with pdflatex: the CJK package's UTF-8 environment and its Song font
         return "\n".join([*PREAMBLE, r"\usepackage{CJKutf8}", r"\begin{document}",

@@ -79,6 +79,8 @@ def document_markdown(doc: Document, names_of) -> str:
     out = [f"# {doc.title}", "", f"**{doc.subtitle}** · {variant}", ""]
     if not doc.is_key:
         out += [_("Name:") + " ______________________________", ""]
+        for label, value in doc.fields:
+            out += [f"{_escape(label)}: {_escape(value) if value else '______________'}", ""]
     for line in doc.intro:
         out += [_escape(line), ""]
     for prob in doc.problems:
@@ -104,6 +106,7 @@ def document_markdown(doc: Document, names_of) -> str:
             elif isinstance(b, AnswerLine):
                 answer = _("Answer {label}").format(label=b.label)
                 out += [f"**{answer}** ______________________________", ""]
+                out += ["&nbsp;", ""] * doc.space  # room to work
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import sympy
 
 from tutor.i18n import _, current_language, speaking
-from tutor.assessment.worksheet import Sheet
+from tutor.assessment.worksheet import Sheet, punctuation
 from tutor.renderers.assessment.sheet import (AnswerLine, Document, Heading, Math, Name, Para, Partial, Steps, Table,
                     sheet_document)
 
@@ -486,7 +486,9 @@ def _layout(doc: Document, display_of) -> list[_Page]:
     lay = _Layout(doc)
     lay.y -= 18
     _place(lay.page, doc.title, MARGIN_X, lay.y, 17, "B")
-    lay.text_lines(_words([doc.subtitle], ()), MARGIN_X, WIDTH, 11)
+    subtitle = doc.subtitle if doc.variant in doc.title else (
+        doc.subtitle + punctuation(" · ") + _("variant {id}").format(id=doc.variant))
+    lay.text_lines(_words([subtitle], ()), MARGIN_X, WIDTH, 11)
     lay.page.rules.append((MARGIN_X, lay.y - 6, MARGIN_X + WIDTH, lay.y - 6, 1.0))
     lay.y -= 12
     if not doc.is_key:
@@ -494,6 +496,14 @@ def _layout(doc: Document, display_of) -> list[_Page]:
         x = _place(lay.page, _("Name:"), MARGIN_X, lay.y, BODY + 0.5, "B")
         lay.page.rules.append((x + 6, lay.y - 2, MARGIN_X + 300, lay.y - 2, 0.5))
         lay.y -= 8
+        for label, value in doc.fields:
+            lay.y -= 18
+            x = _place(lay.page, f"{label}:", MARGIN_X, lay.y, BODY + 0.5, "B")
+            if value:
+                _place(lay.page, value, x + 6, lay.y, BODY + 0.5)
+            else:
+                lay.page.rules.append((x + 6, lay.y - 2, MARGIN_X + 300, lay.y - 2, 0.5))
+            lay.y -= 8
     for line in doc.intro:
         lay.para([line], ())
     for prob in doc.problems:
@@ -510,6 +520,7 @@ def _layout(doc: Document, display_of) -> list[_Page]:
                 lay.steps(b, display)
             elif isinstance(b, AnswerLine):
                 lay.answer_line(b.label)
+                lay.y -= BODY * 1.38 * doc.space  # room to work
     return lay.pages
 
 
@@ -558,7 +569,8 @@ def pdf_bytes(pages: list[_Page], title: str, variant: str) -> bytes:
 
 def _characters(doc: Document) -> frozenset:
     """The CJK characters a document's fixed texts and titles use."""
-    texts = [doc.title, doc.subtitle, *doc.intro]
+    texts = [doc.title, doc.subtitle, *doc.intro,
+             *(f"{label}: {value}" for label, value in doc.fields)]
     for prob in doc.problems:
         texts.append(prob.title)
         for b in prob.blocks:

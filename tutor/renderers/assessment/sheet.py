@@ -10,6 +10,8 @@ worksheet.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import functools
 import re
 from decimal import Decimal
@@ -58,7 +60,7 @@ def sheet_document(sheet: Sheet, *, key: bool = False) -> Document:
     lays out the same document."""
     from tutor.i18n import current_language
 
-    where = (id(sheet), key, current_language())
+    where = (id(sheet), key, current_language(), PAGE[0])
     found = _DOCS.get(where)
     if found is not None and found[0] is sheet:
         return found[1]
@@ -78,12 +80,29 @@ def _named_rules(blocks: list) -> list:
     return blocks
 
 
+@dataclass(frozen=True)
+class Page:
+    """How a teacher's sheets look: a title instead of "Worksheet <id>", header lines to fill
+    (course, date, … with a value or blank) and lines of room after each problem."""
+
+    title: str = ""
+    fields: tuple = ()
+    space: int = 0
+
+
+#: the page settings of the sheets being rendered (set by render_files)
+PAGE = [Page()]
+
+
 def _sheet_document(sheet: Sheet, key: bool) -> Document:
     titles = []
     for p in sheet.problems:
         if p.shown_lesson_title not in titles:
             titles.append(p.shown_lesson_title)
+    page = PAGE[0]
     title = (_("Answer key {id}") if key else _("Worksheet {id}")).format(id=sheet.id)
+    if page.title:
+        title = (_("{title} — answer key") if key else "{title}").format(title=page.title)
     subtitle = punctuation(", ").join(titles)
     intro = ([_("Answers and worked steps for variant {id} (seed {seed}).")
               .format(id=sheet.id, seed=sheet.seed)] if key
@@ -95,7 +114,8 @@ def _sheet_document(sheet: Sheet, key: bool) -> Document:
         item.blocks += _named_rules(kind.statement(p, key))
         item.blocks += _named_rules(kind.solution(p)) if key else [AnswerLine(f"{p.number}:")]
         problems.append(item)
-    return Document(title, subtitle, sheet.id, key, intro, problems)
+    return Document(title, subtitle, sheet.id, key, intro, problems,
+                    fields=() if key else page.fields, space=0 if key else page.space)
 
 
 @functools.lru_cache(maxsize=50_000)
