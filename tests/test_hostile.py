@@ -387,7 +387,7 @@ def test_hostile_csv_files_are_refused_in_one_line(tmp_path):
     (tmp_path / "wide.csv").write_text("x," * 600_000 + "y\n")
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 8)
     for name, words in {"wide.csv": "line 1 is longer than 1,000,000 characters",
-                        "binary.csv": "cannot be read"}.items():
+                        "binary.csv": "is not text in UTF-8"}.items():
         r = _train_on(tmp_path / name)
         assert r.exit_code == 2 and r.output.count("\n") == 1, (name, r.output)
         assert words in r.output, (name, r.output)

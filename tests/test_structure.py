@@ -33,7 +33,7 @@ LIBRARY = {part for part, rank in RANKS.items() if rank < RANKS["tutor.renderers
 # what a renderer may take from the mathematics: data classes (CamelCase), CONSTANTS, and
 # helpers that shape or describe data without computing a derivative or a number
 SHAPING = {"elementary", "punctuation", "sheet_key", "worksheets_key", "dumps", "_folder",
-           "N_", "_", "shown", "current_language", "speaking", "atomic_path", "atomic_paths", "umask_mode",
+           "N_", "_", "shown", "current_language", "speaking", "atomic_path", "file_set", "recover",
            "write_text"}
 # calls that compute mathematics, which a renderer must receive already done
 COMPUTING_CALLS = {"diff", "derive", "curves", "lambdify", "compile_expr", "central_difference",

@@ -5,13 +5,19 @@ goes to a hidden temporary file beside the target, which is renamed over the tar
 it is complete, so an interrupted run never leaves half a file.  ``tempfile`` makes that
 temporary file private (0600); it is opened up to what ``open()`` would have given (0666 less
 the umask) before the rename, so a plot is as readable as any other file the user makes.
+
+A set of files that belong together (a run of worksheets and its keys, a training run's loss,
+fit and landscape plots) is written with :func:`file_set`: staged in a hidden folder, then
+moved into place under a journal, so the set is replaced whole even if the run is killed.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -27,9 +33,11 @@ def umask_mode(base: int = 0o666) -> int:
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """A temporary path beside ``path`` (same suffix) to write to; moved onto ``path`` when
-    the block ends without an exception, removed otherwise."""
+    the block ends without an exception, removed otherwise.  A set of files a killed run was
+    moving into the folder is finished first (:func:`recover`)."""
     target = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(target)
+    recover(folder)
     fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(target)[1], dir=folder, prefix=".tutor-")
     os.close(fd)
     try:
@@ -52,53 +60,117 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-#: a temporary file of ours older than this, left by a run that was killed, is removed
-STALE_SECONDS = 600
+#: the journal of a set of files being moved into a folder: its stage and what to move/remove
+JOURNAL = ".tutor-commit.json"
+#: a set of files is made in a hidden folder of this name (and 8 random characters) first
+STAGE_PREFIX = ".tutor-stage-"
 
 
 @contextmanager
-def atomic_paths(paths: Sequence[str | os.PathLike]) -> Iterator[list[str]]:
-    """Temporary paths beside each of ``paths``, all moved onto their targets together when
-    the block ends without an exception, none of them otherwise: a set of files (a plot and its
-    -fit and -landscape companions) is replaced as one, never left half old and half new by a
-    failure.  Temporary files a killed run left beside the targets are removed first."""
-    targets = [os.path.abspath(os.fspath(p)) for p in paths]
-    for target in targets:
-        _remove_stale(target)
-    temps: list[str] = []
-    try:
-        for target in targets:
-            fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(target)[1],
-                                       dir=os.path.dirname(target),
-                                       prefix=_prefix(target))
-            os.close(fd)
-            temps.append(tmp)
-        yield list(temps)
-        mode = umask_mode()
-        for tmp in temps:
-            os.chmod(tmp, mode)
-        for tmp, target in zip(temps, targets):
-            os.replace(tmp, target)
-    finally:
-        for tmp in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
-def _prefix(target: str) -> str:
-    return f".tutor-{os.path.basename(target)}-"
-
-
-def _remove_stale(target: str) -> None:
-    folder, prefix = os.path.dirname(target), _prefix(target)
-    try:
-        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(folder, name)
+def file_set(folder: str | os.PathLike, names: Sequence[str], *,
+             remove: Sequence[str] = ()) -> Iterator[dict[str, str]]:
+    """Write a set of files into ``folder`` as one: yields, for each of ``names`` (paths inside
+    the folder, like ``answers/variant-01.md``), a path in a hidden staging folder to write it
+    to.  When the block ends without an exception, a journal naming the staged files (and the
+    files in ``remove``, an earlier set's that this one has no place for) is written, then the
+    files are moved into place; on an exception the stage is removed and the folder keeps the
+    earlier set.  Killed while staging, the next set written to the folder removes the stage;
+    killed while moving, the next one finishes the move from the journal (:func:`recover`).
+    So the folder holds the whole earlier set or the whole new one, never a mix.  Writers of
+    sets in one folder take turns (a lock on the folder, where the system has one)."""
+    folder = Path(folder)
+    with _turn(folder):
+        _recover(folder)
+        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
         try:
-            if time.time() - os.path.getmtime(path) > STALE_SECONDS:
-                os.unlink(path)
+            staged = {}
+            for rel in names:
+                path = stage / _inside(rel)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                staged[rel] = str(path)
+            yield dict(staged)
+            mode = umask_mode()
+            for path in staged.values():
+                os.chmod(path, mode)
+            journal = {"stage": stage.name, "move": sorted(staged), "remove": sorted(remove)}
+            tmp = folder / (JOURNAL + ".tmp")
+            tmp.write_text(json.dumps(journal), encoding="utf-8")
+            os.replace(tmp, folder / JOURNAL)  # from here on the new set is the one that counts
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            (folder / (JOURNAL + ".tmp")).unlink(missing_ok=True)
+            raise
+        _recover(folder)
+
+
+def recover(folder: str | os.PathLike) -> None:
+    """Finish a set of files that was moving into ``folder`` when its run stopped, and remove
+    the stages of runs that never got that far."""
+    folder = Path(folder)
+    with _turn(folder):
+        _recover(folder)
+
+
+def _recover(folder: Path) -> None:
+    journal_path = folder / JOURNAL
+    if journal_path.exists():
+        journal = _read_journal(journal_path)
+        if journal is not None:
+            stage = folder / journal["stage"]
+            for rel in journal["remove"]:
+                (folder / rel).unlink(missing_ok=True)
+            for rel in journal["move"]:
+                if (stage / rel).exists():
+                    (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(stage / rel, folder / rel)
+        journal_path.unlink()
+    for leftover in folder.glob(STAGE_PREFIX + "*"):
+        if _STAGE.fullmatch(leftover.name):
+            shutil.rmtree(leftover, ignore_errors=True)
+    if (folder / (JOURNAL + ".tmp")).exists():
+        (folder / (JOURNAL + ".tmp")).unlink()
+
+
+_STAGE = re.compile(re.escape(STAGE_PREFIX) + r"[a-z0-9_]{8}")
+
+
+def _read_journal(path: Path) -> dict | None:
+    """The journal at ``path``, or None when there is none, or when it is not one this module
+    wrote (it names a path outside the folder, or is not a journal at all): such a file is
+    never followed."""
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+        assert _STAGE.fullmatch(journal["stage"])
+        for rel in journal["move"] + journal["remove"]:
+            _inside(rel)
+        return journal
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        return None
+
+
+def _inside(rel: str) -> str:
+    """``rel`` when it names a path inside a folder (relative, without ..); ValueError if not."""
+    if not isinstance(rel, str) or not rel or Path(rel).is_absolute() \
+            or ".." in Path(rel).parts:
+        raise ValueError(rel)
+    return rel
+
+
+@contextmanager
+def _turn(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s lock (an advisory lock on the folder itself, released by the system
+    if the process dies; without one, as on Windows, writers are not kept apart)."""
+    try:
+        import fcntl
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError:
             pass
+        yield
+    finally:
+        os.close(fd)

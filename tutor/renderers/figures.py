@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from tutor.files import atomic_path, atomic_paths
+from tutor.files import atomic_path, file_set
 
 
 def draw_to(fig, tmp: str, path: str) -> None:
@@ -20,8 +20,13 @@ def save_figure(fig, path: str) -> None:
         draw_to(fig, tmp, path)
 
 
-def save_figures(pairs: Sequence[tuple[object, str]]) -> None:
-    """Write each (figure, path) so that the files are replaced together, or none is."""
-    with atomic_paths([path for _, path in pairs]) as temps:
-        for (fig, path), tmp in zip(pairs, temps):
-            draw_to(fig, tmp, path)
+def save_figures(pairs: Sequence[tuple[object, str]], *, remove: Sequence[str] = ()) -> None:
+    """Write each (figure, path), all in one folder, as one set (:func:`tutor.files.file_set`):
+    the files are replaced together or not at all, and the files in ``remove`` (an earlier
+    set's that this one has no figure for) go with them."""
+    folder = os.path.dirname(os.path.abspath(pairs[0][1]))
+    names = [os.path.basename(path) for _, path in pairs]
+    gone = [os.path.basename(path) for path in remove if os.path.lexists(path)]
+    with file_set(folder, names, remove=gone) as staged:
+        for (fig, path), name in zip(pairs, names):
+            draw_to(fig, staged[name], path)

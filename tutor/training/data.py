@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import stat
 import zipfile
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -60,7 +61,7 @@ def parse_literal(item: str) -> tuple[str, np.ndarray]:
 
 def _lines(fh, where: str):
     """The file's lines, each at most MAX_LINE characters (refused past it, before it is read
-    whole), and at most MAX_FILE_VALUES cells in all."""
+    whole) and free of NUL bytes, and at most MAX_FILE_VALUES cells in all."""
     cells = 0
     for k in range(1, 1 << 62):
         line = fh.readline(MAX_LINE + 1)
@@ -69,6 +70,9 @@ def _lines(fh, where: str):
         if len(line) > MAX_LINE:
             raise DataError(_("{where}: line {line} is longer than {most} characters")
                             .format(where=where, line=k, most=f"{MAX_LINE:,}"))
+        if "\0" in line:
+            raise DataError(_("{where}: line {line} holds a NUL byte; a data file is text (is it "
+                              "a binary file?)").format(where=where, line=k))
         cells += line.count(",") + 1
         if cells > MAX_FILE_VALUES:
             raise DataError(_("{where}: more than {most} values; a data file holds at most that "
@@ -76,108 +80,222 @@ def _lines(fh, where: str):
         yield line
 
 
+#: the data rows are converted this many characters at a time, so memory stays near the size
+#: of the numbers themselves
+CHUNK = 1 << 20
+
+
 def read_csv(path: Path) -> dict[str, np.ndarray]:
     where = _("data file {path}").format(path=path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's BOM is fine
-            rows = list(csv.reader(_lines(fh, where)))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            lines = _lines(fh, where)
+            header, first = _header(lines, where)
+            blocks = []
+            for number, chunk in _chunks(lines, first + 1):
+                blocks.append(_numbers(chunk, number, header, where))
+    except UnicodeDecodeError:
+        raise DataError(_("{where}: is not text in UTF-8 (a binary file, or another encoding)")
+                        .format(where=where)) from None
+    except (OSError, csv.Error) as exc:
         raise DataError(_("{where}: cannot be read ({problem})")
-                        .format(where=where, problem=exc.__class__.__name__)) from None
-    rows = [r for r in rows if r and any(c.strip() for c in r)]
-    if not rows:
-        raise DataError(_("{where}: is empty; it needs a header row naming the columns")
-                        .format(where=where))
-    header = [h.strip() for h in rows[0]]
-    for h in header:
-        if not _NAME.fullmatch(h):
-            raise DataError(_("{where}: header {name} is not a column name; the first row must "
-                              "name the columns (like x1,x2,y)").format(where=where, name=repr(h)))
-    if len(set(header)) != len(header):
-        raise DataError(_("{where}: a column name appears twice in the header").format(where=where))
-    if len(rows) == 1:
+                        .format(where=where, problem=getattr(exc, "strerror", None) or exc)) \
+            from None
+    values = np.concatenate(blocks) if blocks else np.empty((0, len(header)))
+    if not len(values):
         raise DataError(_("{where}: has a header but no data rows").format(where=where))
-    values = np.empty((len(rows) - 1, len(header)))
-    for i, row in enumerate(rows[1:], start=2):
+    return {h: values[:, j].copy() for j, h in enumerate(header)}
+
+
+def _header(lines, where: str) -> tuple[list[str], int]:
+    """The names in the first row that is not blank, and its line number."""
+    for number, line in enumerate(lines, start=1):
+        row = next(csv.reader([line]), [])
+        if not any(c.strip() for c in row):
+            continue
+        header = [h.strip() for h in row]
+        for h in header:
+            if not _NAME.fullmatch(h):
+                raise DataError(_("{where}: header {name} is not a column name; the first row "
+                                  "must name the columns (like x1,x2,y)").format(where=where,
+                                                                                 name=repr(h)))
+        if len(set(header)) != len(header):
+            raise DataError(_("{where}: a column name appears twice in the header")
+                            .format(where=where))
+        return header, number
+    raise DataError(_("{where}: is empty; it needs a header row naming the columns")
+                    .format(where=where))
+
+
+def _chunks(lines, number: int):
+    """(line number of the first, lines) for the lines in pieces of about CHUNK characters."""
+    chunk, size = [], 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line)
+        if size >= CHUNK:
+            yield number, chunk
+            number, chunk, size = number + len(chunk), [], 0
+    if chunk:
+        yield number, chunk
+
+
+def _numbers(chunk: list[str], number: int, header: list[str], where: str) -> np.ndarray:
+    """The rows of ``chunk`` (its first line is line ``number``) as an array of finite numbers:
+    NumPy's reader first; where it objects, or finds a value that is not finite, the rows are
+    read again one cell at a time to say which line and column is wrong."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a chunk of blank lines: no data, no warning
+            values = np.loadtxt(chunk, delimiter=",", comments=None, ndmin=2, dtype=np.float64)
+        if values.shape[1:] == (len(header),) and np.isfinite(values).all():
+            return values
+    except ValueError:
+        pass
+    return _numbers_by_cell(chunk, number, header, where)
+
+
+def _numbers_by_cell(chunk, number, header, where) -> np.ndarray:
+    rows = []
+    reader = csv.reader(chunk)
+    for row in reader:
+        line = number + reader.line_num - 1
+        if not row or not any(c.strip() for c in row):
+            continue
         if len(row) != len(header):
             raise DataError(_("{where}: line {line} has {count} values, the header has "
-                              "{expected} (a ragged file)").format(where=where, line=i,
+                              "{expected} (a ragged file)").format(where=where, line=line,
                                                                    count=len(row),
                                                                    expected=len(header)))
-        for j, cell in enumerate(row):
+        values = []
+        for cell, column in zip(row, header):
             try:
-                values[i - 2, j] = float(cell)
+                value = float(cell)
             except ValueError:
                 raise DataError(_("{where}: line {line}, column '{column}': {value} "
-                                  "is not a number").format(where=where, line=i, column=header[j],
+                                  "is not a number").format(where=where, line=line, column=column,
                                                             value=repr(cell.strip()))) from None
-            if not math.isfinite(values[i - 2, j]):
+            if not math.isfinite(value):
                 raise DataError(_("{where}: line {line}, column '{column}': {value} "
-                                  "is not a finite number").format(where=where, line=i,
-                                                                   column=header[j],
+                                  "is not a finite number").format(where=where, line=line,
+                                                                   column=column,
                                                                    value=repr(cell.strip())))
-    return {h: values[:, j].copy() for j, h in enumerate(header)}
+            values.append(value)
+        rows.append(values)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(header))
+
+
+#: the most arrays a .npz data file may hold, and the largest its zip directory may be
+MAX_ARRAYS = 1000
+MAX_DIRECTORY = 1 << 20
+
+
+def _check_directory(path: Path, where: str) -> None:
+    """Before the zip directory is read: the end of the archive says how many members it has
+    and how large its directory is; an archive of more than MAX_ARRAYS members, or one that
+    needs the 64-bit extension (beyond 4 GB or 65,535 members), is refused from these few
+    bytes (otherwise a file of a million empty members takes seconds and a gigabyte to list)."""
+    import struct
+
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        fh.seek(max(0, size - (22 + 65535)))
+        tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return  # not a zip archive: zipfile says so
+    _sig, _disk, _first, _here, members, directory, _offset, _note = struct.unpack(
+        "<4s4H2LH", tail[at:at + 22])
+    zip64 = at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07"
+    if zip64 or members > MAX_ARRAYS or directory > MAX_DIRECTORY:
+        raise DataError(_("{where}: holds more than {most} arrays; a data file holds at most "
+                          "that many").format(where=where, most=f"{MAX_ARRAYS:,}"))
 
 
 def _check_archive(path: Path, where: str) -> None:
     """Before NumPy reads anything: a real zip whose members are .npy arrays of numbers, none
-    claiming or unpacking to more than MAX_FILE_VALUES numbers in all (a header that claims
-    10¹⁰ elements, or a zip bomb, is refused from the archive's directory and the headers)."""
+    claiming or unpacking to more than MAX_FILE_VALUES numbers (8 bytes each) in all (a header
+    that claims 10¹⁰ elements, or a zip bomb, is refused from the archive's directory and the
+    headers)."""
     from numpy.lib import format as npy
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if sum(m.file_size for m in members) > 8 * MAX_FILE_VALUES + 4096 * len(members):
-                raise DataError(_("{where}: unpacks to more than {most} numbers; a data file "
-                                  "holds at most that many").format(
+    _check_directory(path, where)
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > 8 * MAX_FILE_VALUES + 4096 * len(members):
+            raise DataError(_("{where}: unpacks to more than {most} numbers; a data file "
+                              "holds at most that many").format(
+                where=where, most=f"{MAX_FILE_VALUES:,}"))
+        total = size = 0
+        for m in members:
+            if not m.filename.endswith(".npy"):
+                raise DataError(_("{where}: member '{name}' is not a NumPy array (.npy)")
+                                .format(where=where, name=m.filename))
+            name = m.filename[:-4]
+            with archive.open(m) as fh:
+                version = npy.read_magic(fh)
+                read_header = (npy.read_array_header_1_0 if version == (1, 0) else
+                               npy.read_array_header_2_0)
+                shape, _fortran, dtype = read_header(fh)
+                start = fh.tell()
+            if dtype.hasobject:
+                raise DataError(_("{where}: array '{name}' holds Python objects, which are "
+                                  "never loaded").format(where=where, name=name))
+            if dtype.kind not in "biuf":
+                raise DataError(_("{where}: array '{name}' is not numeric ({dtype})")
+                                .format(where=where, name=name, dtype=dtype))
+            count = int(np.prod(shape, dtype=np.float64))
+            total += count
+            size += count * dtype.itemsize
+            if total > MAX_FILE_VALUES or size > 8 * MAX_FILE_VALUES:
+                raise DataError(_("{where}: more than {most} values; a data file holds at "
+                                  "most that many").format(
                     where=where, most=f"{MAX_FILE_VALUES:,}"))
-            total = 0
-            for m in members:
-                if not m.filename.endswith(".npy"):
-                    raise DataError(_("{where}: member '{name}' is not a NumPy array (.npy)")
-                                    .format(where=where, name=m.filename))
-                with archive.open(m) as fh:
-                    version = npy.read_magic(fh)
-                    read_header = (npy.read_array_header_1_0 if version == (1, 0) else
-                                   npy.read_array_header_2_0)
-                    shape, _fortran, dtype = read_header(fh)
-                if dtype.hasobject:
-                    raise DataError(_("{where}: array '{name}' holds Python objects, which are "
-                                      "never loaded").format(where=where, name=m.filename[:-4]))
-                total += int(np.prod(shape, dtype=np.float64))
-                if total > MAX_FILE_VALUES:
-                    raise DataError(_("{where}: more than {most} values; a data file holds at "
-                                      "most that many").format(
-                        where=where, most=f"{MAX_FILE_VALUES:,}"))
-    except DataError:
-        raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as exc:
-        raise DataError(_("{where}: not a readable .npz archive ({problem})")
-                        .format(where=where, problem=exc.__class__.__name__)) from None
+            if m.file_size < start + count * dtype.itemsize:
+                raise DataError(_("{where}: array '{name}' is shorter than its header says "
+                                  "(a damaged file)").format(where=where, name=name))
+
+
+def _archive_problem(exc: BaseException) -> str:
+    """What went wrong reading an archive, in a few words."""
+    import zlib
+
+    if isinstance(exc, NotImplementedError):
+        return _("compressed by a method that cannot be read")
+    if isinstance(exc, RuntimeError):
+        return _("encrypted")
+    if isinstance(exc, MemoryError):
+        return _("too large for memory")
+    if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, zipfile.BadZipFile) and "not a zip file" in str(exc):
+        return _("not a zip archive")
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError)):
+        return _("damaged")
+    return exc.__class__.__name__
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
+    import zlib
+
     where = _("data file {path}").format(path=path)
-    _check_archive(path, where)
     try:
+        _check_archive(path, where)
         with np.load(path, allow_pickle=False) as archive:
             out = {}
             for name in archive.files:
                 arr = archive[name]
-                if arr.dtype.kind not in "biuf":
-                    raise DataError(_("{where}: array '{name}' is not numeric ({dtype})")
-                                    .format(where=where, name=name, dtype=arr.dtype))
                 if arr.ndim not in (1, 2):
                     raise DataError(_("{where}: array '{name}' has {count} dimensions; "
                                       "give 1-D columns or 2-D (samples × features) arrays")
                                     .format(where=where, name=name, count=arr.ndim))
                 out[name] = _finite(name, arr.astype(np.float64), where)
-    except DataError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as exc:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error,
+            NotImplementedError, RuntimeError, MemoryError) as exc:
         raise DataError(_("{where}: not a readable .npz archive ({problem})")
-                        .format(where=where, problem=exc.__class__.__name__)) from None
+                        .format(where=where, problem=_archive_problem(exc))) from None
     if not out:
         raise DataError(_("{where}: holds no arrays").format(where=where))
     return out
@@ -185,10 +303,18 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
 
 def read_file(text: str) -> dict[str, np.ndarray]:
     path = Path(text)
-    if not path.exists():
-        raise DataError(_("data file {path}: no such file").format(path=text))
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataError(_("data file {path}: no such file").format(path=text)) from None
+    except (OSError, ValueError) as exc:
+        raise DataError(_("data file {path}: cannot be read ({problem})")
+                        .format(path=text, problem=getattr(exc, "strerror", None) or exc)) \
+            from None
+    if stat.S_ISDIR(mode):
         raise DataError(_("data file {path}: is a folder, not a file").format(path=text))
+    if not stat.S_ISREG(mode):  # a pipe or a device would be read without end
+        raise DataError(_("data file {path}: is not a regular file").format(path=text))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv(path)

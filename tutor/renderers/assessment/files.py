@@ -12,19 +12,17 @@ Layout of the folder::
 
 Everything is made in a hidden folder inside the output first; only when all of it exists is
 it moved into place, under a journal that the next run finishes if this one is killed, so the
-folder never keeps a mix of an earlier run and this one.
+folder never keeps a mix of an earlier run and this one (:func:`tutor.files.file_set`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from tutor.errors import TutorError
-from tutor.files import umask_mode
+from tutor.files import JOURNAL, file_set, recover  # noqa: F401 (JOURNAL: named by the tests)
 from tutor.i18n import _
 from tutor.assessment.key import dumps, sheet_key, worksheets_key
 from tutor.assessment.worksheet import Worksheets
@@ -125,54 +123,12 @@ def _render_files(ws: Worksheets, formats, exports) -> dict[str, bytes]:
     return files
 
 
-#: the journal of a run being moved into place: the staging folder and what to move/remove
-JOURNAL = ".tutor-commit.json"
-_STAGE_PREFIX = ".tutor-sheets-"
-
-
 def write_files(folder: Path, files: dict[str, bytes], *, force: bool) -> None:
-    """Write all ``files`` into ``folder`` as one set: staged in a hidden folder, then moved
-    into place under a journal.  Killed while staging, the folder keeps the earlier run (the
-    stage is removed by the next run); killed while moving, the next run finishes the move
-    from the journal (:func:`recover`), so the folder never keeps a mix of two runs."""
-    import json
-
+    """Write all ``files`` into ``folder`` as one set (:func:`tutor.files.file_set`), removing
+    the files of an earlier run that this one does not replace: the folder never keeps a mix
+    of two runs, even if this one is killed."""
     folder.mkdir(exist_ok=True)
-    recover(folder)
-    stage = Path(tempfile.mkdtemp(prefix=_STAGE_PREFIX, dir=folder))
-    try:
+    remove = [rel for rel in earlier_run(folder) if rel not in files] if force else []
+    with file_set(folder, list(files), remove=remove) as staged:
         for rel, data in files.items():
-            path = stage / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            os.chmod(path, umask_mode())
-        remove = [rel for rel in earlier_run(folder) if rel not in files] if force else []
-        journal = {"stage": stage.name, "move": sorted(files), "remove": remove}
-        tmp = folder / (JOURNAL + ".tmp")
-        tmp.write_text(json.dumps(journal), encoding="utf-8")
-        os.replace(tmp, folder / JOURNAL)  # from here on the new run is the one that counts
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    recover(folder)
-
-
-def recover(folder: Path) -> None:
-    """Finish a run that was moving into ``folder`` when it stopped, and remove the stages
-    of runs that never got that far."""
-    import json
-
-    journal_path = folder / JOURNAL
-    if journal_path.exists():
-        journal = json.loads(journal_path.read_text(encoding="utf-8"))
-        stage = folder / journal["stage"]
-        for rel in journal["remove"]:
-            (folder / rel).unlink(missing_ok=True)
-        (folder / "answers").mkdir(exist_ok=True)
-        for rel in journal["move"]:
-            if (stage / rel).exists():
-                os.replace(stage / rel, folder / rel)
-        journal_path.unlink()
-    for leftover in folder.glob(_STAGE_PREFIX + "*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    (folder / (JOURNAL + ".tmp")).unlink(missing_ok=True)
+            Path(staged[rel]).write_bytes(data)

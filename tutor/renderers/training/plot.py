@@ -2,7 +2,8 @@
 and the loss over one or two parameters with the path gradient descent took.
 
 A .pdf gets every figure as a page; .png and .svg get one file per figure: FILE (the loss),
-FILE-fit and FILE-landscape beside it.  Every file is written whole (temporary file, rename).
+FILE-fit and FILE-landscape beside it, replaced as one set (staged, then moved into place under
+a journal), so a failed or killed run never leaves the files of two runs side by side.
 """
 
 from __future__ import annotations
@@ -207,16 +208,14 @@ def _draw(plt, path, history, view, scape, title) -> list[str]:
                         pdf.savefig(fig, bbox_inches="tight")
             written.append(path)
         else:
-            # the loss, fit and landscape figures are replaced together or not at all
+            # the loss, fit and landscape figures are replaced together or not at all; a
+            # companion this run has no figure for (no landscape for three parameters) would be
+            # left from an earlier run, and the set would be mixed: it goes with them
             pairs = [(fig, target) for target, fig in zip(plot_paths(path), figures)
                      if fig is not None]
-            save_figures(pairs)
+            save_figures(pairs, remove=[target for target, fig in zip(plot_paths(path), figures)
+                                        if fig is None])
             written.extend(target for _, target in pairs)
-            # a companion this run has no figure for (no landscape for three parameters) would
-            # be left from an earlier run, and the set would be mixed: it goes
-            for target, fig in zip(plot_paths(path), figures):
-                if fig is None and os.path.exists(target):
-                    os.unlink(target)
     finally:
         for fig in figures:
             if fig is not None:
