@@ -647,3 +647,21 @@ def test_trace_prints_the_first_steps_of_per_sample_descent_as_the_seed_works_th
         "y=2,4,6", "--init", "w=1", "--lr", "0.01", "--epochs", "2", "--batch-size", "1",
         "--no-shuffle", "--trace", "4", "--lang", "en"]).output
     assert "4 of 6 steps shown (--trace 4)" in text and "−7.84" in text
+
+
+def test_the_loss_swept_along_w_with_the_descent_on_it():
+    import json
+
+    # L(w) = mean (w·x − y)² = (14/3)(w − 2)² for x = 1, 2, 3 and y = 2x: by hand
+    args = ["train", "--expr", "(w*x - y)**2", "--params", "w", "--data", "x=1,2,3", "--data",
+            "y=2,4,6", "--init", "w=0", "--lr", "0.02", "--epochs", "8", "--sweep", "w=0:4:0.25"]
+    d = json.loads(CliRunner().invoke(cli.main, args + ["--format", "json"]).stdout)["sweep"]
+    assert len(d["points"]) == 17 and d["lowest"] == 2.0
+    for p in d["points"]:
+        assert p["loss"] == pytest.approx(14 / 3 * (p["value"] - 2) ** 2, abs=1e-12)
+        assert p["slope"] == pytest.approx(28 / 3 * (p["value"] - 2), abs=1e-12)
+    assert [q["epoch"] for q in d["path"]] == list(range(9)) and d["path"][0]["value"] == 0
+    text = " ".join(CliRunner().invoke(cli.main, args + ["--lang", "en"]).output.split())
+    assert "the loss along w" in text and "← lowest" in text and "epoch 0" in text
+    bad = CliRunner().invoke(cli.main, args[:-1] + ["w=0:4:0"])
+    assert bad.exit_code == 2 and "--sweep" in bad.output and bad.output.count("\n") == 1

@@ -38,6 +38,9 @@ BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {valu
 @click.option("--epochs", type=EPOCHS, default=10, show_default=True)
 @click.option("--trace", type=click.IntRange(1, 1000), default=None, metavar="N",
               help="Print the first N steps whole: each gradient and the update it makes.")
+@click.option("--sweep", metavar="NAME=A:B:STEP",
+              help="After training, the loss and its slope along one parameter from A to B, "
+                   "with the descent's path marked (like w=0:4:0.1).")
 @click.option("--batch-size", type=BATCH, metavar="N",
               help="Samples per step: all (default, full-batch), fewer (mini-batch), 1 (SGD).")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True,
@@ -51,7 +54,7 @@ BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {valu
 @click.option("--plot", metavar="FILE", help="Plots: loss, fit, landscape (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace existing plot files.")
 def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true_b, samples,
-          noise, lr, epochs, trace, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
+          noise, lr, epochs, trace, sweep, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
     """Run gradient descent with a lesson's compiled gradients.
 
     \b
@@ -81,9 +84,10 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
                         .format(names=", ".join(the_model.data_groups())))
     settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
                         reduce=reduce or the_model.reduce or "mean")
+    along = _sweep_range(sweep)
     session = prepare(the_model, settings, data=data, synthetic=truth, init=starts, seed=seed)
     session.trace = trace or 0
-    outcome = _run_and_show(session, fmt)
+    outcome = _run_and_show(session, fmt, along)
     if plot and outcome.history.epochs:
         _plot(session, outcome, plot, fmt)
     if outcome.history.diverged:
@@ -117,7 +121,13 @@ def _synthetic(true_w, true_b, samples, noise):
                      samples=samples, noise=noise)
 
 
-def _run_and_show(session, fmt):
+def _sweep_range(text):
+    from tutor.training.sweep import parse_range
+
+    return parse_range(text) if text else None
+
+
+def _run_and_show(session, fmt, along=None):
     from tutor.renderers.console import console as make_console
     from tutor.renderers.training import text as train_text
     from tutor.training.session import run
@@ -129,7 +139,7 @@ def _run_and_show(session, fmt):
         outcome = run(session)
         click.echo(history_json(session.model, outcome.history, outcome.comparison,
                                 session.bound, outcome.advice, outcome.unfinished,
-                                outcome.trace))
+                                outcome.trace, _swept(session, outcome, along)))
         return outcome
     train_text.header(console, session.model, session.settings, session.bound, session.samples,
                       train_text.data_origin(session))
@@ -139,7 +149,20 @@ def _run_and_show(session, fmt):
         train_text.trace(console, outcome.trace, session.settings.lr, outcome.history.steps)
     train_text.result(console, session.model, outcome.history, outcome.comparison,
                       session.bound, outcome.advice, outcome.unfinished)
+    swept = _swept(session, outcome, along)
+    if swept is not None:
+        train_text.sweep_table(console, swept, session.settings.reduce)
     return outcome
+
+
+def _swept(session, outcome, along):
+    """The --sweep after the run (the other parameters where training left them)."""
+    if along is None or outcome.history.diverged:
+        return None
+    from tutor.training.sweep import sweep
+
+    return sweep(session.model.objective, session.prepared, outcome.history.params, *along,
+                 session.settings.reduce, path=outcome.history.path)
 
 
 def _plot(session, outcome, plot, fmt) -> None:

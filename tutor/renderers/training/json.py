@@ -23,7 +23,8 @@ def _plain(v):
     return v
 
 
-def history_json(model, history, comparison, bound, advice, unfinished=None, trace=()) -> str:
+def history_json(model, history, comparison, bound, advice, unfinished=None, trace=(),
+                 swept=None) -> str:
     s = history.settings
     out = {
         "model": model.name,
@@ -34,6 +35,11 @@ def history_json(model, history, comparison, bound, advice, unfinished=None, tra
         "not_converged": unfinished,
         "trace": [{"step": step, "gradient": dict(grads), "after": dict(params)}
                   for step, grads, params in trace],
+        **({"sweep": {"name": swept.name, "lowest": swept.rows[swept.lowest][0],
+                      "points": [{"value": v, "loss": loss, "slope": slope}
+                                 for v, loss, slope in swept.rows],
+                      "path": [{"epoch": k, "value": v} for k, v in swept.path]}}
+           if swept is not None else {}),
         "final_loss": history.final_loss,
         "settings": {"lr": s.lr, "epochs": s.epochs, "batch_size": s.batch_size or history.samples,
                      "shuffle": s.shuffle, "seed": s.seed, "reduce": s.reduce},

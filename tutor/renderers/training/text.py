@@ -229,6 +229,34 @@ def loss_chart(history, width: int = 64, height: int = 12) -> str | None:
     return _ANSI.sub("", plt.build()).rstrip()
 
 
+def sweep_table(console: Console, swept, reduce: str) -> None:
+    """The loss along one parameter, its slope, and where the descent passed."""
+    name = swept.name
+    marks: dict[int, list[int]] = {}
+    values = [v for v, _, _ in swept.rows]
+    half = abs(values[1] - values[0]) / 2 if len(values) > 1 else np.inf
+    for epoch, v in swept.path:
+        # the descent's value at this epoch, at the nearest point of the range (if inside it)
+        nearest = min(range(len(values)), key=lambda k: abs(values[k] - v))
+        if abs(values[nearest] - v) <= half:
+            marks.setdefault(nearest, []).append(epoch)
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column(name, justify="right")
+    t.add_column("L" if reduce == "sum" else _("L (mean)"), justify="right")
+    t.add_column(f"∂L/∂{name}", justify="right")
+    t.add_column(_("descent"), justify="left")
+    for k, (v, loss, slope) in enumerate(swept.rows):
+        notes = []
+        if k in marks:
+            notes.append(_("epoch {epochs}").format(epochs=", ".join(map(str, marks[k]))))
+        if k == swept.lowest:
+            notes.append(_("← lowest"))
+        t.add_row(fmt(v), fmt(loss), fmt(slope), "  ".join(notes))
+    console.print(Text(_("the loss along {name}, the other parameters where training left "
+                         "them").format(name=name), style="bold"))
+    console.print(t)
+
+
 def trace(console: Console, rows, lr: float, steps: int) -> None:
     """The first steps whole: each parameter's gradient and the update it makes,
     w ← w − η·∂L/∂w, with the value after the step."""
