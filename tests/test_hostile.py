@@ -331,6 +331,12 @@ def _softmax_lesson(tmp_path, old, new):
      "cannot be solved for z3 with one solution"),
     ('wrt = ["z_j"]', 'wrt = ["z_j"]\nassume = ["z_1 = z_1 + 1"]', "assume", "cannot be solved"),
     ('display = "s_i"', 'display = "x"', "named[1].display", "would name two things"),
+    ('title = "Softmax"', 'title = "\\u001b[2J\\u001b[31mSoftmax"', "title",
+     "holds the control character U+001B"),
+    ('intro = """', 'intro = """\u202e', "text.intro", "holds the control character U+202E"),
+    ('name = "softmax"', 'name = ""', "name", "must not be empty"),
+    ("z_k = [1.0, 2.0, 0.5]", "z_k = [" + ", ".join(["[1.0, 2.0, 0.5]"] * 200) + "]", "example",
+     "a batch of 200 samples; an example shows at most 100"),
 ])
 def test_lesson_file_mistakes_name_the_field(tmp_path, old, new, field, words):
     r = _run(["explain", "--lesson-file", _softmax_lesson(tmp_path, old, new)])

@@ -49,3 +49,33 @@ def test_a_mutated_lesson_file_is_a_lesson_or_one_line(lesson, tmp_path):
         elif r.exit_code not in (0, 2):
             problems.append(f"{lesson.name}, {what}: exit {r.exit_code}")
     assert not problems, "\n".join(problems[:20])
+
+
+def _explain(path):
+    return CliRunner().invoke(main, ["explain", "--lesson-file", str(path), "--lang", "en"])
+
+
+def test_a_lesson_file_that_cannot_be_a_lesson_is_refused_before_it_is_parsed(tmp_path):
+    import os
+
+    huge = tmp_path / "huge.toml"
+    huge.write_bytes(LESSONS[0].read_bytes() + b"# " + b"x" * 2_000_000 + b"\n")
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('title = "Régression"\n'.encode("latin-1"))
+    cases = {huge: "is larger than 1,000,000 bytes", latin: "is not text in UTF-8"}
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.toml")  # read, it would wait for a writer for ever
+        cases[tmp_path / "pipe.toml"] = "is not a regular file"
+    for path, words in cases.items():
+        r = _explain(path)
+        assert r.exit_code == 2 and r.output.count("\n") == 1, r.output
+        assert r.output.startswith(f"error: lesson file {path}: {words}"), r.output
+
+
+def test_an_escape_sequence_in_a_key_is_shown_not_acted_on(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(LESSONS[0].read_text(encoding="utf-8") + '\n"\\u001b[2Jcolour" = 1\n',
+                    encoding="utf-8")
+    r = _explain(path)
+    assert r.exit_code == 2 and "\x1b" not in r.output
+    assert ".\\x1b[2Jcolour: unknown field" in r.output  # in the last table, [translations.zh]

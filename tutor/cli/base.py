@@ -26,9 +26,23 @@ class UserError(click.ClickException):
 
     def show(self, file=None):
         file = file or sys.stderr
-        click.echo(_("error: {message}").format(message=self.format_message()), file=file)
+        click.echo(_("error: {message}").format(message=visible(self.format_message())),
+                   file=file)
         for line in self.detail:
-            click.echo(line, file=file)
+            click.echo(visible(line), file=file)
+
+
+#: what a terminal would act on instead of showing: C0 and C1 controls but the tab (a file
+#: name or a key in a file may hold an escape sequence), and the bidirectional controls
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0a, 0x20),
+                                        *range(0x7f, 0xa0)]}
+_CONTROL.update({c: f"\\u{c:04x}" for c in [*range(0x202a, 0x202f), *range(0x2066, 0x206a)]})
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``), so a message
+    quoting a file name or a file's contents is shown as it is and never acted on."""
+    return text.translate(_CONTROL)
 
 
 def option_for(param: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import enum
 import re
+import stat
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -35,6 +36,10 @@ from tutor.calculus.parser import parse_equation, parse_function
 ROLES = ("input", "parameter", "target")
 INDEX_LETTERS = "ijk"
 MAX_SIZE = 12
+#: the largest lesson file read (the shipped ones are a few kilobytes)
+MAX_FILE_BYTES = 1_000_000
+#: the most samples an [example] batch may have (the explanation shows every one)
+MAX_EXAMPLE_BATCH = 100
 _TEXT_FIELDS = ("intro", "insight", "batch")
 _TOP_FIELDS = {"name", "title", "summary", "size", "min_size", "wrt", "assume", "function",
                "symbols", "example", "named", "text", "general", "reduce", "translations"}
@@ -171,18 +176,29 @@ def load_lesson(name: str, *, size: int | None = None) -> Lesson:
 def load_lesson_file(path: str | Path, *, size: int | None = None) -> Lesson:
     """A teacher's own lesson file."""
     path = Path(path)
+    source = _("lesson file {path}").format(path=path)
     try:
-        text = path.read_text("utf-8")
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise LessonError(_("lesson file {path}: is a directory, not a file")
+                              .format(path=path))
+        if not stat.S_ISREG(mode):  # a pipe or a device would be read without end
+            raise LessonError(_("{source}: is not a regular file").format(source=source))
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise LessonError(_("{source}: is larger than {most} bytes; a lesson is a few "
+                                "kilobytes").format(source=source, most=f"{MAX_FILE_BYTES:,}"))
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise LessonError(_("lesson file {path}: no such file").format(path=path)) from None
-    except IsADirectoryError:
-        raise LessonError(_("lesson file {path}: is a directory, not a file")
-                          .format(path=path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise LessonError(_("{source}: is not text in UTF-8").format(source=source)) from None
+    except (OSError, ValueError) as exc:
         raise LessonError(_("lesson file {path}: cannot be read ({problem})")
-                          .format(path=path, problem=exc.__class__.__name__)) from None
-    return parse_lesson(text, source=_("lesson file {path}").format(path=path), size=size,
-                        origin=Origin.FILE)
+                          .format(path=path, problem=getattr(exc, "strerror", None) or exc)) \
+            from None
+    return parse_lesson(text, source=source, size=size, origin=Origin.FILE)
 
 
 def _suggest(name: str, choices) -> str:
@@ -215,16 +231,28 @@ class _Reader:
             if required:
                 self.fail(where + key, _("missing"))
             return default
-        if not isinstance(data[key], str) or (required and not data[key].strip()):
+        value = data[key]
+        if isinstance(value, str) and required and not value.strip():
+            self.fail(where + key, _("must not be empty"))
+        if not isinstance(value, str):
             self.fail(where + key, _("must be a non-empty string, not {kind}")
-                      .format(kind=_kind(data[key])))
-        return data[key]
+                      .format(kind=_kind(value)))
+        control = _CONTROL.search(value)
+        if control:
+            self.fail(where + key, _("holds the control character U+{code}; write plain text")
+                      .format(code=f"{ord(control.group()):04X}"))
+        return value
 
     def known_keys(self, data: dict, allowed: set, where: str):
         for key in data:
             if key not in allowed:
                 self.fail(where + key, _("unknown field{suggestion}; allowed: {names}").format(
                     suggestion=_suggest(key, allowed), names=", ".join(sorted(allowed))))
+
+
+#: characters a terminal would act on rather than show (escape sequences, a bell, a backspace)
+#: or that reorder the text around them (bidirectional controls); newlines and tabs are text
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _kind(value) -> str:
@@ -507,6 +535,9 @@ def _read_example(r: _Reader, data, symbols, families, n, resized=False) -> dict
     lengths = {len(v) for v in example.values() if isinstance(v, list)}
     if len(lengths) > 1:
         r.fail("example", _("batches of different lengths {lengths}").format(lengths=sorted(lengths)))
+    if lengths and max(lengths) > MAX_EXAMPLE_BATCH:
+        r.fail("example", _("a batch of {count} samples; an example shows at most {most}")
+               .format(count=max(lengths), most=MAX_EXAMPLE_BATCH))
     return example
 
 
