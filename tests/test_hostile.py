@@ -506,3 +506,31 @@ def test_work_that_swallows_every_alarm_still_ends_a_command_in_one_line(tmp_pat
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.startswith("error: this needs more than 0.5 s of symbolic work")
     assert r.stderr.count("\n") == 1
+
+
+def test_an_alarm_in_a_finaliser_is_never_printed_as_ignored(tmp_path):
+    import subprocess
+    import sys
+
+    # a deadline expiring while objects with finalisers are collected: Python would print
+    # "Exception ignored in …" with a traceback for an alarm raised inside one
+    script = tmp_path / "finalisers.py"
+    script.write_text(
+        "import time\n"
+        "from tutor.calculus.budget import deadline, BudgetError\n"
+        "class Slow:\n"
+        "    def __del__(self):\n"
+        "        t = time.monotonic()\n"
+        "        while time.monotonic() - t < 0.00005:\n"
+        "            pass\n"
+        "try:\n"
+        "    with deadline(0.3):\n"
+        "        while True:\n"
+        "            [Slow() for _ in range(50)]\n"
+        "            sum(range(20000))\n"
+        "except BudgetError:\n"
+        "    print('ended')\n")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=60, env={**__import__("os").environ,
+                                        "PYTHONPATH": __import__("os").pathsep.join(sys.path)})
+    assert r.stdout == "ended\n" and "Exception ignored" not in r.stderr, r.stderr

@@ -10,6 +10,7 @@ lets the work run.  Deadlines nest: an inner one never extends an outer one.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -28,6 +29,29 @@ REPEAT = 0.1
 #: (never set for a library caller, whose process is its own)
 HARD_STOP = False
 HARD_STOP_GRACE = 5.0
+
+
+def _in_callback(frame) -> bool:
+    """Whether ``frame`` runs inside a finaliser or a garbage-collection or weak-reference
+    callback, where an exception cannot propagate (Python prints it as "ignored")."""
+    code = frame.f_code
+    return code.co_name in ("__del__", "gc_callback", "remove", "_remove_dead_weakref") \
+        or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))
+
+
+def _quiet_unraisable(original):
+    """An unraisable-exception hook that drops an expired deadline's alarm (it repeats, so
+    nothing is lost) and passes everything else on."""
+    def hook(unraisable):
+        if isinstance(unraisable.exc_value, BudgetError):
+            return
+        original(unraisable)
+    hook.tutor_budget = True
+    return hook
+
+
+if not getattr(sys.unraisablehook, "tutor_budget", False):
+    sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
 
 
 def _hard_stop(seconds: float, what: str) -> None:
@@ -65,6 +89,8 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
     def expired(signum, frame):
         if time.monotonic() < end - 1e-3:  # an early tick: not yet
             return
+        if frame is not None and _in_callback(frame):
+            return  # raised there it would be "ignored" and printed; the next tick raises
         raise BudgetError(_("this needs more than {seconds:g} s of symbolic work, the limit "
                             "for one expression{what}; try a smaller expression")
                           .format(seconds=seconds, what=f" ({what})" if what else ""))
