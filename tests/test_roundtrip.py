@@ -91,3 +91,28 @@ def test_a_negative_constant_is_differentiated_in_parentheses():
     out = CliRunner().invoke(main, ["explain", "--expr", "3*x - 8", "--wrt", "x",
                                     "--all-steps", "--lang", "en"]).output
     assert "d/dx (−8) = 0" in out and "d/dx −8" not in out
+
+
+def test_step_numbers_are_the_same_line_in_text_markdown_and_latex():
+    import re
+
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+    from tutor.explaining.lesson import lesson_names
+
+    for name in lesson_names():
+        if name == "mlp":
+            continue  # long: the numbering rule is the same for every lesson
+        out = {fmt: CliRunner().invoke(main, ["explain", name, "--format", fmt, "--lang",
+                                              "en"]).output
+               for fmt in ("text", "markdown", "latex")}
+        # every numbered step, in order (the numbers restart with each derivative)
+        text = [int(m.group(1)) for m in re.finditer(r"^\s*(\d+)\s+(?:d/d|= )", out["text"],
+                                                     re.M)]
+        md = [int(m.group(1)) for m in re.finditer(r"^(\d+)\. ", out["markdown"], re.M)]
+        tex = [int(m.group(1)) for m in re.finditer(r"\\text\{(\d+)\.\}", out["latex"])]
+        # Markdown and LaTeX number alike; the terminal may show fewer derivatives (the others
+        # follow the same way), each numbered as in the others
+        assert md and md == tex, (name, md, tex)
+        assert text and text == md[:len(text)], (name, text, md)

@@ -201,6 +201,13 @@ def operand(expr) -> str:
     return s
 
 
+def visible_steps(d) -> list[tuple[int, Step]]:
+    """The steps every format shows and numbers: all but the trivial ones inside (a constant's
+    derivative 0, d/dx x = 1), which the terminal shows only with --all-steps."""
+    return [(depth, step) for depth, step in d.steps()
+            if not (depth > 0 and step.rule in HIDDEN_RULES)]
+
+
 def step_lines(steps: Iterable[tuple[int, Step]], *, all_steps: bool = False):
     """(number, indent, statement, rule, notes) for the steps a reader should see."""
     shown = []

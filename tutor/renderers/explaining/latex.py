@@ -9,7 +9,7 @@ from tutor.calculus.table import FUNCTIONS
 from tutor.explaining.explanation import Explanation
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
-from tutor.renderers.notation import RULE_NAMES, _wide, latex, paragraph
+from tutor.renderers.notation import RULE_NAMES, _wide, latex, paragraph, visible_steps
 from tutor.renderers.numbers import numeric_rows
 
 
@@ -29,10 +29,12 @@ def _escape(s: str) -> str:
 
 def derivation_latex(d: Derivation, names=None) -> str:
     rows = []
-    for depth, step in d.steps():
+    # numbered as the terminal and Markdown number them, so a hint's "step 6" is this line
+    for k, (depth, step) in enumerate(visible_steps(d), start=1):
         rule = (RULE_LATEX.get(step.rule)
                 or rf"\text{{{_escape(_(RULE_NAMES.get(step.rule, step.rule)))}}}")
-        rows.append(rf"\hspace{{{1.5 * depth}em}} {step_latex(step, names)} && {rule}")
+        rows.append(rf"\text{{{k}.}} & \hspace{{{1.5 * depth}em}} {step_latex(step, names)} "
+                    rf"&& {rule}")
     return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
 
 

@@ -6,7 +6,7 @@ from tutor.explaining.explanation import Explanation
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
 from tutor.renderers.explaining.latex import latex_name, step_latex
-from tutor.renderers.notation import RULE_NAMES, latex, paragraph
+from tutor.renderers.notation import RULE_NAMES, latex, paragraph, visible_steps
 from tutor.renderers.numbers import agreement_sentence, numeric_rows
 from tutor.renderers.prose import plain
 
@@ -24,7 +24,9 @@ def _step_line(depth: int, number: int, step: Step, names) -> str:
 def derivation_markdown(d: Derivation, names=None) -> str:
     names = names or {}
     lines = []
-    for k, (depth, step) in enumerate(d.steps(), start=1):
+    # numbered as the terminal numbers them (d/dx x = 1 and constants are not shown), so a
+    # hint's "step 6" is the same line in every format
+    for k, (depth, step) in enumerate(visible_steps(d), start=1):
         lines.append(_step_line(0, k, step, names) if depth == 0 else
                      _step_line(0, k, step, names).replace(f"{k}. ", f"{k}. {'↳ ' * depth}", 1))
     return "\n".join(lines)
