@@ -410,6 +410,14 @@ def test_hostile_csv_files_are_refused_in_one_line(tmp_path):
     "explain sigmoid --at z=-800,800 --plot {out}/d.png",
     "backprop softmax --at z=1000,0,-1000",
     "train softmax_regression --synthetic --true-w 1,2,3;4,5,6 --lr 1e8 --epochs 3 --plot {out}/e.png",
+    # a backward pass whose sums overflow though every value and local derivative is finite
+    "backprop cross_entropy --at z=1e308,1e308,1e308 --at y=1e308,1e308,1e308",
+    "backprop cross_entropy --at z=-1e308,-1e308,-1e308 --at y=1e308,1e308,1e308 --format json",
+    # a loss near the largest float, drawn (matplotlib's margins overflow on a log axis)
+    "train logistic_regression --synthetic --true-w 2,-1 --lr 1e300 --epochs 5 --plot {out}/f.png",
+    "train softmax_regression --synthetic --true-w 1,2,3;4,5,6 --lr 1e308 --epochs 5 --plot {out}/g.png",
+    # parameters near the largest float, compared with the true ones
+    "train softmax_regression --synthetic --true-w 1,2,3;4,5,6 --init w=1e308 --epochs 3",
 ])
 def test_no_numpy_warning_reaches_the_terminal(command, tmp_path):
     import warnings
@@ -420,6 +428,26 @@ def test_no_numpy_warning_reaches_the_terminal(command, tmp_path):
     assert r.exception is None or isinstance(r.exception, SystemExit), r.output
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
     assert "Warning" not in r.output
+
+
+def test_no_warning_text_reaches_a_real_terminal(tmp_path):
+    """The same, through the real standard error of a process (Python prints each warning
+    once per place, so every place that warns shows up here)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for command in [
+        ["train", "logistic_regression", "--synthetic", "--true-w", "2,-1", "--lr", "1e300",
+         "--epochs", "5", "--plot", str(tmp_path / "a.png")],
+        ["backprop", "cross_entropy", "--at", "z=1e308,1e308,1e308", "--at",
+         "y=1e308,1e308,1e308"],
+    ]:
+        r = subprocess.run([sys.executable, "-m", "tutor", *command, "--lang", "en"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode in (0, 1) and r.stderr == "", (command, r.stderr)
 
 
 def test_training_plots_are_replaced_as_a_set(tmp_path, monkeypatch):
