@@ -58,24 +58,14 @@ def test_a_set_replaces_an_earlier_one_whole_and_removes_the_companion_it_lacks(
     assert _contents(tmp_path) == references["two"]
 
 
-def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, monkeypatch,
+def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, stop_the_move,
                                                                         references):
     target = str(tmp_path / "t.png")
     assert _run(THREE + ["--plot", target]).exit_code == 0
-    real, moved = os.replace, []
-
-    def dies_after_one_move(src, dst):
-        if str(src).endswith(files.JOURNAL + ".tmp"):
-            return real(src, dst)
-        if moved:
-            raise KeyboardInterrupt  # the process stops here
-        moved.append(dst)
-        return real(src, dst)
-
-    monkeypatch.setattr(files.os, "replace", dies_after_one_move)
+    stop_the_move.arm()
     _run(TWO + ["--plot", target, "--force"])
-    monkeypatch.setattr(files.os, "replace", real)
-    assert moved and (tmp_path / files.JOURNAL).exists()  # half moved: the journal remains
+    stop_the_move.disarm()
+    assert stop_the_move.moved and (tmp_path / files.JOURNAL).exists()  # the journal remains
     # the next set written to the folder, here an unrelated plot, first finishes the move
     assert _run(["explain", "sigmoid", "--plot", str(tmp_path / "other.png")]).exit_code == 0
     left = _contents(tmp_path)

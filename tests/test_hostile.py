@@ -170,9 +170,8 @@ def test_a_worksheet_run_killed_at_any_moment_leaves_one_whole_run(tmp_path, del
     assert not [p.name for p in out.iterdir() if p.name.startswith(".tutor")]
 
 
-def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, monkeypatch):
-    import os
-
+def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, stop_the_move):
+    from tutor.files import JOURNAL
     from tutor.renderers.assessment import files as output
 
     folder = tmp_path / "out"
@@ -180,21 +179,11 @@ def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_pat
     old = {"key.json": b'{"seed": 1}', "variant-01.md": b"s1-v01", "answers/variant-01.md": b"k1"}
     new = {"key.json": b'{"seed": 2}', "variant-01.md": b"s2-v01", "answers/variant-01.md": b"k2"}
     output.write_files(folder, old, force=False)
-    real, moved = os.replace, []
-
-    def dies_after_one_move(src, dst):
-        if str(src).endswith(output.JOURNAL + ".tmp"):
-            return real(src, dst)
-        if moved:
-            raise KeyboardInterrupt  # the process stops here
-        moved.append(dst)
-        return real(src, dst)
-
-    monkeypatch.setattr(output.os, "replace", dies_after_one_move)
+    stop_the_move.arm()
     with pytest.raises(KeyboardInterrupt):
         output.write_files(folder, new, force=True)
-    monkeypatch.setattr(output.os, "replace", real)
-    assert (folder / output.JOURNAL).exists()  # half moved: the journal says what remains
+    stop_the_move.disarm()
+    assert (folder / JOURNAL).exists()  # half moved: the journal says what remains
     output.recover(folder)
     assert {rel: (folder / rel).read_bytes() for rel in new} == new
     assert not [p for p in folder.iterdir() if p.name.startswith(".tutor")]

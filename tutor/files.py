@@ -17,10 +17,37 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
+
+from tutor.i18n import _
+
+
+def unreadable(path: str | os.PathLike, where: str) -> str | None:
+    """None when ``path`` is a regular file, else why it cannot be read as one, after
+    ``where`` (like "data file x.csv"): no such file, a folder, a pipe or a device (which would
+    be read without end, or wait for a writer for ever), or what the system says (a name too
+    long, no permission)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return _("{where}: no such file").format(where=where)
+    except (OSError, ValueError) as exc:
+        return cannot_read(where, exc)
+    if stat.S_ISDIR(mode):
+        return _("{where}: is a folder, not a file").format(where=where)
+    if not stat.S_ISREG(mode):
+        return _("{where}: is not a regular file").format(where=where)
+    return None
+
+
+def cannot_read(where: str, exc: BaseException) -> str:
+    """``where`` cannot be read, and what the system says about it."""
+    return _("{where}: cannot be read ({problem})").format(
+        where=where, problem=getattr(exc, "strerror", None) or exc)
 
 
 def umask_mode(base: int = 0o666) -> int:
