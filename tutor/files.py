@@ -9,6 +9,9 @@ the umask) before the rename, so a plot is as readable as any other file the use
 A set of files that belong together (a run of worksheets and its keys, a training run's loss,
 fit and landscape plots) is written with :func:`file_set`: staged in a hidden folder, then
 moved into place under a journal, so the set is replaced whole even if the run is killed.
+
+Files the user gives (data, lessons) are judged by :func:`unreadable` before they are opened:
+a folder, a pipe or a device is refused, not read.
 """
 
 from __future__ import annotations
