@@ -17,3 +17,32 @@ def _english_after_each_test():
     from tutor.i18n import set_language
 
     set_language("en")
+
+
+class _MoveStopper:
+    """Stops a set of files half-way through its move into place: the journal is written, one
+    file is moved, and the next move raises KeyboardInterrupt, as if the process stopped."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch, self.real, self.moved = monkeypatch, os.replace, []
+
+    def _replace(self, src, dst):
+        from tutor.files import JOURNAL
+
+        if str(src).endswith(JOURNAL + ".tmp"):
+            return self.real(src, dst)
+        if self.moved:
+            raise KeyboardInterrupt  # the process stops here
+        self.moved.append(dst)
+        return self.real(src, dst)
+
+    def arm(self):
+        self.monkeypatch.setattr(os, "replace", self._replace)
+
+    def disarm(self):
+        self.monkeypatch.setattr(os, "replace", self.real)
+
+
+@pytest.fixture
+def stop_the_move(monkeypatch):
+    return _MoveStopper(monkeypatch)

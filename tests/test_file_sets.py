@@ -58,24 +58,14 @@ def test_a_set_replaces_an_earlier_one_whole_and_removes_the_companion_it_lacks(
     assert _contents(tmp_path) == references["two"]
 
 
-def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, monkeypatch,
+def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, stop_the_move,
                                                                         references):
     target = str(tmp_path / "t.png")
     assert _run(THREE + ["--plot", target]).exit_code == 0
-    real, moved = os.replace, []
-
-    def dies_after_one_move(src, dst):
-        if str(src).endswith(files.JOURNAL + ".tmp"):
-            return real(src, dst)
-        if moved:
-            raise KeyboardInterrupt  # the process stops here
-        moved.append(dst)
-        return real(src, dst)
-
-    monkeypatch.setattr(files.os, "replace", dies_after_one_move)
+    stop_the_move.arm()
     _run(TWO + ["--plot", target, "--force"])
-    monkeypatch.setattr(files.os, "replace", real)
-    assert moved and (tmp_path / files.JOURNAL).exists()  # half moved: the journal remains
+    stop_the_move.disarm()
+    assert stop_the_move.moved and (tmp_path / files.JOURNAL).exists()  # the journal remains
     # the next set written to the folder, here an unrelated plot, first finishes the move
     assert _run(["explain", "sigmoid", "--plot", str(tmp_path / "other.png")]).exit_code == 0
     left = _contents(tmp_path)
@@ -138,3 +128,38 @@ def test_runs_writing_one_set_at_once_take_turns(tmp_path, references):
     runs = [_tutor((THREE if k % 2 else TWO) + ["--plot", target, "--force"]) for k in range(4)]
     assert [child.wait(timeout=120) for child in runs] == [0, 0, 0, 0]
     assert _contents(tmp_path) in (references["three"], references["two"])
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_every_file_and_folder_written_follows_the_umask(tmp_path, mask):
+    """What ``open()`` and ``mkdir`` would give: 0666 and 0777 less the umask, for every kind of
+    output, though each is made in a private temporary place first."""
+    import stat
+
+    out = tmp_path / "out"
+    out.mkdir()
+    commands = [
+        ["backprop", "neuron", "--plot", str(out / "graph.svg"), "--dot", str(out / "graph.dot")],
+        ["train", "linear_regression", "--synthetic", "--true-w", "2", "--epochs", "1",
+         "--plot", str(out / "run.pdf")],
+        THREE + ["--plot", str(out / "t.png")],
+        ["worksheet", "sigmoid", "--seed", "7", "--variants", "2", "--out", str(out / "sheets"),
+         "--format", "md"],
+    ]
+    old = os.umask(mask)
+    try:
+        for args in commands:
+            assert _run(args).exit_code == 0, args
+        (out / "a.txt").write_text("variant: s7-v01\n1: 0\n")
+        assert _run(["grade", str(out / "sheets" / "key.json"), str(out / "a.txt"), "--csv",
+                     str(out / "scores.csv")]).exit_code in (0, 1)
+    finally:
+        os.umask(old)
+    found = {}
+    for path in out.rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        found[str(path.relative_to(out))] = (mode, (0o777 if path.is_dir() else 0o666) & ~mask)
+    assert {"graph.svg", "graph.dot", "run.pdf", "t-fit.png", "sheets/answers/variant-01.json",
+            "sheets/key.json", "scores.csv"} <= set(found)
+    assert {name: modes for name, modes in found.items() if modes[0] != modes[1]} == {}
+    assert not [name for name in found if ".tutor" in name]

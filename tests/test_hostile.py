@@ -170,9 +170,8 @@ def test_a_worksheet_run_killed_at_any_moment_leaves_one_whole_run(tmp_path, del
     assert not [p.name for p in out.iterdir() if p.name.startswith(".tutor")]
 
 
-def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, monkeypatch):
-    import os
-
+def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_path, stop_the_move):
+    from tutor.files import JOURNAL
     from tutor.renderers.assessment import files as output
 
     folder = tmp_path / "out"
@@ -180,21 +179,11 @@ def test_a_run_stopped_half_way_through_the_move_is_finished_by_the_next(tmp_pat
     old = {"key.json": b'{"seed": 1}', "variant-01.md": b"s1-v01", "answers/variant-01.md": b"k1"}
     new = {"key.json": b'{"seed": 2}', "variant-01.md": b"s2-v01", "answers/variant-01.md": b"k2"}
     output.write_files(folder, old, force=False)
-    real, moved = os.replace, []
-
-    def dies_after_one_move(src, dst):
-        if str(src).endswith(output.JOURNAL + ".tmp"):
-            return real(src, dst)
-        if moved:
-            raise KeyboardInterrupt  # the process stops here
-        moved.append(dst)
-        return real(src, dst)
-
-    monkeypatch.setattr(output.os, "replace", dies_after_one_move)
+    stop_the_move.arm()
     with pytest.raises(KeyboardInterrupt):
         output.write_files(folder, new, force=True)
-    monkeypatch.setattr(output.os, "replace", real)
-    assert (folder / output.JOURNAL).exists()  # half moved: the journal says what remains
+    stop_the_move.disarm()
+    assert (folder / JOURNAL).exists()  # half moved: the journal says what remains
     output.recover(folder)
     assert {rel: (folder / rel).read_bytes() for rel in new} == new
     assert not [p for p in folder.iterdir() if p.name.startswith(".tutor")]
@@ -410,6 +399,14 @@ def test_hostile_csv_files_are_refused_in_one_line(tmp_path):
     "explain sigmoid --at z=-800,800 --plot {out}/d.png",
     "backprop softmax --at z=1000,0,-1000",
     "train softmax_regression --synthetic --true-w 1,2,3;4,5,6 --lr 1e8 --epochs 3 --plot {out}/e.png",
+    # a backward pass whose sums overflow though every value and local derivative is finite
+    "backprop cross_entropy --at z=1e308,1e308,1e308 --at y=1e308,1e308,1e308",
+    "backprop cross_entropy --at z=-1e308,-1e308,-1e308 --at y=1e308,1e308,1e308 --format json",
+    # a loss near the largest float, drawn (matplotlib's margins overflow on a log axis)
+    "train logistic_regression --synthetic --true-w 2,-1 --lr 1e300 --epochs 5 --plot {out}/f.png",
+    "train softmax_regression --synthetic --true-w 1,2,3;4,5,6 --lr 1e308 --epochs 5 --plot {out}/g.png",
+    # parameters near the largest float, compared with the true ones
+    "train softmax_regression --synthetic --true-w 1,2,3;4,5,6 --init w=1e308 --epochs 3",
 ])
 def test_no_numpy_warning_reaches_the_terminal(command, tmp_path):
     import warnings
@@ -420,6 +417,26 @@ def test_no_numpy_warning_reaches_the_terminal(command, tmp_path):
     assert r.exception is None or isinstance(r.exception, SystemExit), r.output
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
     assert "Warning" not in r.output
+
+
+def test_no_warning_text_reaches_a_real_terminal(tmp_path):
+    """The same, through the real standard error of a process (Python prints each warning
+    once per place, so every place that warns shows up here)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for command in [
+        ["train", "logistic_regression", "--synthetic", "--true-w", "2,-1", "--lr", "1e300",
+         "--epochs", "5", "--plot", str(tmp_path / "a.png")],
+        ["backprop", "cross_entropy", "--at", "z=1e308,1e308,1e308", "--at",
+         "y=1e308,1e308,1e308"],
+    ]:
+        r = subprocess.run([sys.executable, "-m", "tutor", *command, "--lang", "en"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode in (0, 1) and r.stderr == "", (command, r.stderr)
 
 
 def test_training_plots_are_replaced_as_a_set(tmp_path, monkeypatch):

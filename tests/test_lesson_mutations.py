@@ -17,13 +17,19 @@ WRONG_VALUES = ["5", '"x"', "[]", "true", "{}", '["?"]', "-3", '"z_q"']
 #: every kind of mutation is tried on some line)
 STRIDE = 4
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][\w.]*)\s*=\s*(.+)$")
+_TABLE = re.compile(r"^\[\[?[\w.]+\]\]?$")
 
 
 def mutants(text: str):
     """(what, mutated text) for each line that assigns a value: removed, or given each wrong
-    value (only the first line of a multi-line value is replaced, the rest removed)."""
+    value (only the first line of a multi-line value is replaced, the rest removed); and for
+    each table's header: removed."""
     lines = text.splitlines()
     for k, line in enumerate(lines):
+        if _TABLE.match(line):
+            # its keys fall into the table before it (or the top level)
+            yield f"line {k + 1} removed", "\n".join(lines[:k] + lines[k + 1:])
+            continue
         m = _ASSIGNMENT.match(line)
         if not m or m.group(2).startswith('"""'):
             continue

@@ -9,6 +9,9 @@ the umask) before the rename, so a plot is as readable as any other file the use
 A set of files that belong together (a run of worksheets and its keys, a training run's loss,
 fit and landscape plots) is written with :func:`file_set`: staged in a hidden folder, then
 moved into place under a journal, so the set is replaced whole even if the run is killed.
+
+Files the user gives (data, lessons) are judged by :func:`unreadable` before they are opened:
+a folder, a pipe or a device is refused, not read.
 """
 
 from __future__ import annotations
@@ -17,10 +20,37 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
+
+from tutor.i18n import _
+
+
+def unreadable(path: str | os.PathLike, where: str) -> str | None:
+    """None when ``path`` is a regular file, else why it cannot be read as one, after
+    ``where`` (like "data file x.csv"): no such file, a folder, a pipe or a device (which would
+    be read without end, or wait for a writer for ever), or what the system says (a name too
+    long, no permission)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return _("{where}: no such file").format(where=where)
+    except (OSError, ValueError) as exc:
+        return cannot_read(where, exc)
+    if stat.S_ISDIR(mode):
+        return _("{where}: is a folder, not a file").format(where=where)
+    if not stat.S_ISREG(mode):
+        return _("{where}: is not a regular file").format(where=where)
+    return None
+
+
+def cannot_read(where: str, exc: BaseException) -> str:
+    """``where`` cannot be read, and what the system says about it."""
+    return _("{where}: cannot be read ({problem})").format(
+        where=where, problem=getattr(exc, "strerror", None) or exc)
 
 
 def umask_mode(base: int = 0o666) -> int:

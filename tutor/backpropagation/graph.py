@@ -159,16 +159,20 @@ class Graph:
         out = self.outputs[output]
         adj = [None] * len(self.nodes)
         adj[out] = np.broadcast_to(np.asarray(seed, dtype=np.float64), fwd.shape).copy()
-        for node in reversed(self.nodes[:out + 1]):
-            a = adj[node.index]
-            if a is None:
-                continue
-            for k, i in enumerate(node.inputs):
-                if needed is not None and i not in needed:
+        # finite values and local derivatives (the forward pass checked them) can still
+        # overflow in a product or a sum near the largest float: the adjoint is then ±∞ or
+        # NaN, which the check against the derivative and finite differences reports
+        with np.errstate(over="ignore", invalid="ignore"):
+            for node in reversed(self.nodes[:out + 1]):
+                a = adj[node.index]
+                if a is None:
                     continue
-                local = fwd.locals[node.index][k]
-                share = a if isinstance(local, float) and local == 1.0 else a * local
-                adj[i] = share if adj[i] is None else adj[i] + share
+                for k, i in enumerate(node.inputs):
+                    if needed is not None and i not in needed:
+                        continue
+                    local = fwd.locals[node.index][k]
+                    share = a if isinstance(local, float) and local == 1.0 else a * local
+                    adj[i] = share if adj[i] is None else adj[i] + share
         zero = np.zeros(fwd.shape)
         return [zero if a is None else np.broadcast_to(a, fwd.shape) for a in adj]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import enum
 import re
-import stat
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -30,6 +29,7 @@ import sympy
 
 from tutor.calculus.derivation import Named
 from tutor.errors import ExpressionError, LessonError, ParameterError
+from tutor.files import cannot_read, unreadable
 from tutor.i18n import N_, _, current_language
 from tutor.calculus.parser import parse_equation, parse_function
 
@@ -177,27 +177,20 @@ def load_lesson_file(path: str | Path, *, size: int | None = None) -> Lesson:
     """A teacher's own lesson file."""
     path = Path(path)
     source = _("lesson file {path}").format(path=path)
+    problem = unreadable(path, source)
+    if problem:
+        raise LessonError(problem)
     try:
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
-            raise LessonError(_("lesson file {path}: is a directory, not a file")
-                              .format(path=path))
-        if not stat.S_ISREG(mode):  # a pipe or a device would be read without end
-            raise LessonError(_("{source}: is not a regular file").format(source=source))
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
             raise LessonError(_("{source}: is larger than {most} bytes; a lesson is a few "
                                 "kilobytes").format(source=source, most=f"{MAX_FILE_BYTES:,}"))
         text = raw.decode("utf-8")
-    except FileNotFoundError:
-        raise LessonError(_("lesson file {path}: no such file").format(path=path)) from None
     except UnicodeDecodeError:
         raise LessonError(_("{source}: is not text in UTF-8").format(source=source)) from None
-    except (OSError, ValueError) as exc:
-        raise LessonError(_("lesson file {path}: cannot be read ({problem})")
-                          .format(path=path, problem=getattr(exc, "strerror", None) or exc)) \
-            from None
+    except OSError as exc:
+        raise LessonError(cannot_read(source, exc)) from None
     return parse_lesson(text, source=source, size=size, origin=Origin.FILE)
 
 

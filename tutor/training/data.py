@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-import stat
 import zipfile
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -19,6 +18,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from tutor.errors import ParameterError, TutorError
+from tutor.files import cannot_read, unreadable
 from tutor.i18n import _
 from tutor.numbers import number_list
 
@@ -98,9 +98,7 @@ def read_csv(path: Path) -> dict[str, np.ndarray]:
         raise DataError(_("{where}: is not text in UTF-8 (a binary file, or another encoding)")
                         .format(where=where)) from None
     except (OSError, csv.Error) as exc:
-        raise DataError(_("{where}: cannot be read ({problem})")
-                        .format(where=where, problem=getattr(exc, "strerror", None) or exc)) \
-            from None
+        raise DataError(cannot_read(where, exc)) from None
     values = np.concatenate(blocks) if blocks else np.empty((0, len(header)))
     if not len(values):
         raise DataError(_("{where}: has a header but no data rows").format(where=where))
@@ -303,18 +301,9 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
 
 def read_file(text: str) -> dict[str, np.ndarray]:
     path = Path(text)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise DataError(_("data file {path}: no such file").format(path=text)) from None
-    except (OSError, ValueError) as exc:
-        raise DataError(_("data file {path}: cannot be read ({problem})")
-                        .format(path=text, problem=getattr(exc, "strerror", None) or exc)) \
-            from None
-    if stat.S_ISDIR(mode):
-        raise DataError(_("data file {path}: is a folder, not a file").format(path=text))
-    if not stat.S_ISREG(mode):  # a pipe or a device would be read without end
-        raise DataError(_("data file {path}: is not a regular file").format(path=text))
+    problem = unreadable(path, _("data file {path}").format(path=text))
+    if problem:
+        raise DataError(problem)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv(path)

@@ -311,6 +311,13 @@ def compare(model: Model, params: Mapping[str, np.ndarray], data: Mapping[str, n
             *, true_w=None, true_b=None) -> list[tuple[str, dict[str, np.ndarray]]]:
     """The trained parameters minus the true ones (synthetic data) and minus the closed-form
     least-squares answer (squared loss through a linear layer)."""
+    # parameters that ran off near the largest float make these differences ±∞ or NaN,
+    # which are shown as they are
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _compare(model, params, data, true_w=true_w, true_b=true_b)
+
+
+def _compare(model, params, data, *, true_w, true_b):
     from tutor.training.train import least_squares
 
     layer = model.layer

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from tutor.errors import TutorError
-from tutor.files import JOURNAL, file_set, recover  # noqa: F401 (JOURNAL: named by the tests)
+from tutor.files import file_set, recover
 from tutor.i18n import _
 from tutor.assessment.key import dumps, sheet_key, worksheets_key
 from tutor.assessment.worksheet import Worksheets

@@ -78,7 +78,7 @@ def partial(top: str, bottom: str) -> str:
 
 
 def _num(v: float) -> str:
-    return fmt(v) if v != int(v) or abs(v) >= 1e5 else fmt_input(v)
+    return fmt(v) if not math.isfinite(v) or v != int(v) or abs(v) >= 1e5 else fmt_input(v)
 
 
 def forward_rows(bp: Backprop):

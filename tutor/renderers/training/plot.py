@@ -38,7 +38,10 @@ def _loss_figure(plt, history, title):
     losses = [history.initial_loss] + history.losses
     epochs = np.arange(len(losses))
     ax.plot(epochs, losses, "o-" if len(losses) <= 40 else "-", color="tab:blue", ms=4)
-    if all(np.isfinite(losses)) and min(losses) > 0 and max(losses) / min(losses) > 50:
+    # a log axis, unless the loss ran off beyond 10²⁵⁰: there matplotlib's margin above the
+    # curve overflows, and it would draw the axis from 1 to 10 with the curve off it
+    if all(np.isfinite(losses)) and min(losses) > 0 and max(losses) / min(losses) > 50 \
+            and max(losses) < 1e250:
         ax.set_yscale("log")
     ax.set_xlabel(_("epoch (0 = before training)"))
     red = history.settings.reduce
@@ -185,7 +188,9 @@ def plot_training(path: str, model, history, view, scape, *, with_note: bool = F
     title = _title(model, lang)
     # a font with one weight makes matplotlib log "failed to find font weight bold"
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    with speaking(lang), matplotlib.rc_context(rc):
+    # a loss that ran off towards the largest float has no sensible ticks: matplotlib's own
+    # arithmetic overflows while it places them, and the curve is drawn as far as it goes
+    with speaking(lang), matplotlib.rc_context(rc), np.errstate(all="ignore"):
         written = _draw(plt, path, history, view, scape, title)
     return (written, note) if with_note else written
 
