@@ -44,3 +44,44 @@ def test_the_font_cache_is_rebuilt_only_when_a_font_folder_changed(tmp_path, mon
     # a font installed into a sub-folder after the cache was written
     (folder / "noto" / "NotoSansCJK.ttc").write_bytes(b"")
     assert fonts._fonts_newer_than_cache()
+
+
+def test_a_chinese_pdf_embeds_a_simplified_face_in_its_regular_weight(tmp_path):
+    """On this machine's fonts: the font embedded for the Chinese text of a PDF sheet is a
+    Simplified Chinese face (its name says SC, CN or GB when the family has several) of weight
+    400, upright, and the text reads back as Chinese."""
+    import io
+    import re
+
+    import pytest
+
+    pypdf = pytest.importorskip("pypdf")
+    from click.testing import CliRunner
+    from fontTools import ttLib
+
+    from tutor.cli import main
+
+    if fonts.cjk_font_face() is None:
+        pytest.skip("no CJK font installed (e.g. Debian's fonts-noto-cjk)")
+    out = tmp_path / "zh"
+    r = CliRunner().invoke(main, ["worksheet", "sigmoid", "--lang", "zh", "--seed", "1",
+                                  "--format", "pdf", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    page = pypdf.PdfReader(str(out / "variant-01.pdf")).pages[0]
+    assert "练习卷" in page.extract_text()
+    chinese = []
+    for font in page["/Resources"]["/Font"].values():
+        descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        data = descriptor.get_object()["/FontFile2"].get_object().get_data()
+        face = ttLib.TTFont(io.BytesIO(data))
+        if any(0x4E00 <= cp <= 0x9FFF for cp in face.getBestCmap()):
+            chinese.append(face)
+    assert len(chinese) == 1
+    face = chinese[0]
+    assert face["OS/2"].usWeightClass == 400
+    assert not face["head"].macStyle & 0b11 and not face["OS/2"].fsSelection & 0b100001
+    family = face["name"].getDebugName(1)
+    path = fonts.cjk_font_face()[0]
+    if path.lower().endswith((".ttc", ".otc")) and len(ttLib.TTCollection(path).fonts) > 1:
+        # a collection of regional faces (SC, TC, HK, JP, KR): the Simplified one
+        assert re.search(r"\b(SC|CN|GB)\b|Simplified", family), family
