@@ -414,24 +414,58 @@ def test_printed_html_starts_each_sheet_on_a_new_page(folder, tmp_path):
     assert all(text.count("Worksheet s7-v0") <= 1 for text in pages)
 
 
-def test_a_leading_minus_in_mathml_is_a_sign_without_operator_space():
-    import xml.etree.ElementTree as ET
+_M = "{http://www.w3.org/1998/Math/MathML}"
 
+
+def _minus_signs(root):
+    """(is a sign, set as a sign) for every − of a MathML tree: a sign where it opens its row
+    or follows an operator that is not a closing bracket (z = −3, (−2)); a subtraction between
+    two operands."""
+    out = []
+    for row in root.iter():
+        children = list(row)
+        for k, child in enumerate(children):
+            if child.tag == f"{_M}mo" and child.text == "−":
+                before = children[k - 1] if k else None
+                sign = before is None or (before.tag == f"{_M}mo"
+                                          and before.text not in (")", "]", "|"))
+                set_as_sign = (child.get("form"), child.get("lspace"), child.get("rspace")) == (
+                    "prefix", "0", "0")
+                out.append((sign, set_as_sign))
+    return out
+
+
+def test_a_minus_in_mathml_is_a_sign_without_operator_space_where_it_is_one():
     import sympy
 
     from tutor.renderers.assessment.html import mathml
 
     z = sympy.Symbol("z", real=True)
-    ns = "{http://www.w3.org/1998/Math/MathML}"
-    for expr in (-2 * z, 1 / (1 + sympy.exp(-2 * z)), -sympy.tanh(3 * z - 1), z - 1):
+    cases = (-2 * z, 1 / (1 + sympy.exp(-2 * z)), -sympy.tanh(3 * z - 1), z - 1,
+             sympy.Derivative(sympy.Integer(-2), z), sympy.Derivative(sympy.Rational(-1, 2), z),
+             sympy.Eq(z, -3, evaluate=False), sympy.Float(-0.5) * z ** 2 - 3 * z)
+    for expr in cases:
         root = ET.fromstring(f'<math xmlns="http://www.w3.org/1998/Math/MathML">'
                              f"{mathml(expr)}</math>")
-        for row in root.iter(f"{ns}mrow"):
-            children = list(row)
-            for k, child in enumerate(children):
-                if child.tag == f"{ns}mo" and child.text == "−":
-                    # first in its group: a sign; between two operands: a subtraction
-                    assert (child.get("form") == "prefix") == (k == 0), sympy.sstr(expr)
+        found = _minus_signs(root)
+        assert found and all(sign == set_as_sign for sign, set_as_sign in found), (expr, found)
+    # d/dz (−2): the negative constant in parentheses
+    root = ET.fromstring(f'<math xmlns="http://www.w3.org/1998/Math/MathML">'
+                         f"{mathml(sympy.Derivative(sympy.Integer(-2), z))}</math>")
+    texts = [e.text for e in root.iter() if e.text and e.text.strip()]
+    assert texts == ["d", "d", "z", "(", "−", "2", ")"]
+
+
+def test_every_minus_of_every_lessons_html_sheet_is_set_as_what_it_is(tmp_path):
+    out = tmp_path / "sheets"
+    r = CliRunner().invoke(main, ["worksheet", *ALL, "-n", "30", "--seed", "3", "--format",
+                                  "html", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    for path in (out / "variant-01.html", out / "answers" / "variant-01.html"):
+        root = ET.fromstring(path.read_text("utf-8").split("\n", 1)[1])
+        found = _minus_signs(root)
+        assert sum(sign for sign, _ in found) > 5 and sum(not sign for sign, _ in found) > 5
+        assert all(sign == set_as_sign for sign, set_as_sign in found)
 
 
 def test_exponents_are_superscripts_in_the_pdf(tmp_path):

@@ -14,6 +14,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from tutor.calculus.table import FUNCTIONS
 from tutor.i18n import _, current_language
+from tutor.renderers.notation import bare
 from tutor.assessment.worksheet import Sheet
 from tutor.renderers.assessment.sheet import (AnswerLine, Code, Document, Heading, Math, Name, Num, Para, Partial, Steps,
                     Table, number_text, sheet_document)
@@ -62,7 +63,7 @@ class _Printer(MathMLPresentationPrinter):
         frac.appendChild(bottom)
         mrow = self.dom.createElement("mrow")
         mrow.appendChild(frac)
-        if expr.is_Atom or isinstance(expr, sympy.Function):
+        if bare(expr):
             mrow.appendChild(self._print(expr))
         else:
             mrow.appendChild(self._paren_comma_separated(expr))
@@ -84,7 +85,9 @@ def _characters(markup: str) -> str:
 
     markup = _ENTITY.sub(one, markup)
     # a minus sign, not a hyphen; the plain e of e^x rather than a double-struck one
-    markup = markup.replace("<mo>-</mo>", "<mo>−</mo>").replace("<mn>-", "<mo>−</mo><mn>")
+    markup = markup.replace("<mo>-</mo>", "<mo>−</mo>")
+    # a negative number's minus is its sign, wherever it stands: z = −1, d/dz (−2)
+    markup = re.sub(r"<mn>-([^<]*)</mn>", _UNARY_MINUS + r"<mn>\1</mn></mrow>", markup)
     return markup.replace("\u2147", "e")
 
 
@@ -125,7 +128,7 @@ def segment_mathml(s, display) -> str | None:
     if isinstance(s, Num):
         text = number_text(s.value)
         return _math(f"<mn>{text}</mn>" if not text.startswith("−")
-                     else f"<mo>−</mo><mn>{text[1:]}</mn>")
+                     else f"{_UNARY_MINUS}<mn>{text[1:]}</mn></mrow>")
     if isinstance(s, Math):
         body = mathml(s.expr, display)
         if s.rewrite:
