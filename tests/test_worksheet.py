@@ -509,3 +509,65 @@ def test_a_teacher_sets_the_title_the_header_lines_and_room_to_work(tmp_path):
     bad = CliRunner().invoke(main, ["worksheet", "sigmoid", "--field", "=x", "--out",
                                     str(tmp_path / "x")])
     assert bad.exit_code == 2 and "--field '=x': write a label" in bad.output
+
+
+def _problem_heights(pdf: bytes) -> dict[int, tuple[int, int, float]]:
+    """Each problem of a PDF sheet as the PDF has it: number → (page of its heading, page of
+    its answer line, height in points from the top of its heading to its answer line), read
+    from where the text is drawn (a heading is the bold 12.5 pt "n. …")."""
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    lines: dict = {}  # (page, baseline) → [(x, size, text)]: the runs of one printed line
+    for n, page in enumerate(pypdf.PdfReader(io.BytesIO(pdf)).pages):
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size, n=n: lines.setdefault(
+            (n, round(tm[5], 2)), []).append((tm[4], size, text)) if text.strip() else None)
+    from tutor.i18n import _
+
+    label = _("Answer {label}").split("{", 1)[0]
+    heads, answers = {}, {}
+    for (page, y), runs in lines.items():
+        runs.sort()
+        text, size = "".join(t for _x, _s, t in runs), runs[0][1]
+        number = text.split(".", 1)[0]
+        if abs(size - 12.5) < 0.01 and number.isdigit():
+            heads[int(number)] = (page, y + size)
+        elif text.startswith(label) and text[len(label):].rstrip(": ").isdigit():
+            answers[int(text[len(label):].rstrip(": "))] = (page, y)
+    assert heads and heads.keys() == answers.keys()
+    return {k: (heads[k][0], answers[k][0], heads[k][1] - answers[k][1]) for k in heads}
+
+
+def _sheets_fit(seeds):
+    """Every lesson's sheet with every kind it offers, twice, for each seed: each problem on
+    one page and no taller than half the page's text area."""
+    from tutor.renderers.assessment import pdf
+    from tutor.assessment.worksheet import kinds_for
+    from tutor.explaining.lesson import load_lesson
+
+    half = (pdf.PAGE_H - pdf.MARGIN_TOP - pdf.MARGIN_BOTTOM) / 2
+    tallest = {}
+    for name in ALL:
+        kinds = kinds_for(load_lesson(name))
+        for seed in seeds:
+            sheet = make_worksheets([name], problems=2 * len(kinds), seed=seed).sheets[0]
+            for number, (first, last, height) in _problem_heights(pdf.sheet_pdf(sheet)).items():
+                kind = sheet.problems[number - 1].kind
+                assert first == last, (name, seed, number, kind)
+                tallest[name, kind] = max(tallest.get((name, kind), 0), height)
+    too_tall = {k: round(h) for k, h in tallest.items() if h > half}
+    assert not too_tall, (half, too_tall)
+    assert len(tallest) >= 3 * len(ALL)  # every kind of every lesson was measured
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_problem_fits_half_a_page_of_the_pdf(lang):
+    from tutor.i18n import speaking
+
+    with speaking(lang):  # Chinese when a CJK font is installed, else the English PDF
+        _sheets_fit(range(1))
+
+
+@pytest.mark.slow
+def test_every_problem_fits_half_a_page_of_the_pdf_for_20_seeds():
+    _sheets_fit(range(1, 21))

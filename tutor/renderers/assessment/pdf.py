@@ -551,20 +551,31 @@ def _layout(doc: Document, display_of) -> list[_Page]:
         lay.para([line], ())
     for prob in doc.problems:
         display = display_of(prob.number)
-        lay.heading(f"{prob.number}. {prob.title}")
-        for b in prob.blocks:
-            if isinstance(b, Heading):
-                lay.heading(b.text, 11)
-            elif isinstance(b, Para):
-                lay.para(b.segments, display)
-            elif isinstance(b, Table):
-                lay.table(b, display)
-            elif isinstance(b, Steps):
-                lay.steps(b, display)
-            elif isinstance(b, AnswerLine):
-                lay.answer_line(b.label)
-                lay.y -= BODY * 1.38 * doc.space  # room to work
+        # a problem that fits on a page is not split: it starts a page if it must
+        trial = _Layout(doc)
+        _problem(trial, prob, display)
+        if len(trial.pages) == 1 and lay.y - (PAGE_H - MARGIN_TOP - trial.y) < MARGIN_BOTTOM:
+            lay.new_page()
+        if _problem(lay, prob, display):
+            lay.y -= BODY * 1.38 * doc.space  # room to work
     return lay.pages
+
+
+def _problem(lay: _Layout, prob, display) -> bool:
+    """Lay out one problem, from its heading to its answer line; whether it has one."""
+    lay.heading(f"{prob.number}. {prob.title}")
+    for b in prob.blocks:
+        if isinstance(b, Heading):
+            lay.heading(b.text, 11)
+        elif isinstance(b, Para):
+            lay.para(b.segments, display)
+        elif isinstance(b, Table):
+            lay.table(b, display)
+        elif isinstance(b, Steps):
+            lay.steps(b, display)
+        elif isinstance(b, AnswerLine):
+            lay.answer_line(b.label)
+    return any(isinstance(b, AnswerLine) for b in prob.blocks)
 
 
 # -- writing the file ----------------------------------------------------------------------
