@@ -571,3 +571,19 @@ def test_every_problem_fits_half_a_page_of_the_pdf(lang):
 @pytest.mark.slow
 def test_every_problem_fits_half_a_page_of_the_pdf_for_20_seeds():
     _sheets_fit(range(1, 21))
+
+
+def test_mathml_brackets_hug_one_line_groups_and_stretch_around_fractions():
+    """tanh(2z − 2), not tanh ( 2z − 2 ): a stretchy bracket is drawn from the math font's
+    variants with room inside, so only brackets around a fraction stretch."""
+    import sympy
+
+    from tutor.renderers.assessment.html import mathml
+
+    z = sympy.Symbol("z", real=True)
+    for expr, stretchy in ((sympy.tanh(2 * z - 2), "false"), (2 * (1 - sympy.exp(z)) * z, "false"),
+                           (sympy.Derivative(1 / (1 + sympy.exp(-z)), z), None)):
+        root = ET.fromstring(f'<math xmlns="http://www.w3.org/1998/Math/MathML">'
+                             f"{mathml(expr)}</math>")
+        brackets = [e for e in root.iter(f"{_M}mo") if e.text in ("(", ")")]
+        assert brackets and all(e.get("stretchy") == stretchy for e in brackets), expr

@@ -98,7 +98,30 @@ def mathml(expr, display=()) -> str:
         expr = sympy.sympify(expr).xreplace(dict(display))
     # a minus that opens a group is a sign, not a subtraction: no operator space around it
     # (−2z, e^(−z)), as a reader writes it
-    return _characters(_PRINTER.doprint(expr)).replace("<mrow><mo>−</mo>", _UNARY_MINUS)
+    markup = _characters(_PRINTER.doprint(expr)).replace("<mrow><mo>−</mo>", _UNARY_MINUS)
+    return _flat_brackets(markup)
+
+
+_TALL = ("mfrac", "munderover", "munder", "mover", "mtable", "msqrt", "mroot")
+
+
+def _flat_brackets(markup: str) -> str:
+    """Brackets around a group of one line's height drawn as they are, not stretched: a
+    browser sets a stretchy bracket from the math font's variants with room on both sides,
+    tanh ( 2z − 2 ), where the reader writes tanh(2z − 2).  Around a fraction they stretch."""
+    import xml.etree.ElementTree as ET
+
+    if "<mo>(</mo>" not in markup:
+        return markup
+    root = ET.fromstring(f"<r>{markup}</r>")
+    for row in root.iter("mrow"):
+        kids = list(row)
+        if (len(kids) >= 2 and kids[0].tag == kids[-1].tag == "mo"
+                and (kids[0].text, kids[-1].text) == ("(", ")")
+                and not any(e.tag in _TALL for k in kids[1:-1] for e in k.iter())):
+            kids[0].set("stretchy", "false")
+            kids[-1].set("stretchy", "false")
+    return "".join(ET.tostring(e, encoding="unicode") for e in root)
 
 
 _UNARY_MINUS = '<mrow><mo form="prefix" lspace="0" rspace="0">−</mo>'
