@@ -46,3 +46,21 @@ class _MoveStopper:
 @pytest.fixture
 def stop_the_move(monkeypatch):
     return _MoveStopper(monkeypatch)
+
+
+@pytest.fixture
+def chinese_pdflatex():
+    """The path of pdflatex when it can set Chinese (the CJK package and its Song font, which
+    Debian ships apart from the package), or the test is skipped saying what is missing."""
+    import shutil
+    import subprocess
+
+    pdflatex, kpsewhich = shutil.which("pdflatex"), shutil.which("kpsewhich")
+    if pdflatex is None or kpsewhich is None:
+        pytest.skip("pdflatex is not installed")
+    for needed, package in (("CJKutf8.sty", "latex-cjk-chinese"),
+                            ("gbsnu80.tfm", "latex-cjk-chinese-arphic-gbsn00lp")):
+        found = subprocess.run([kpsewhich, needed], capture_output=True, text=True)
+        if not found.stdout.strip():
+            pytest.skip(f"LaTeX cannot set Chinese: {needed} is missing (Debian: {package})")
+    return pdflatex

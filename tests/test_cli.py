@@ -150,8 +150,12 @@ def test_installed_command_runs_from_elsewhere(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("lesson", ["sigmoid", "softmax", "cross_entropy", "linear_regression"])
+@pytest.mark.parametrize("lesson", ["sigmoid", "softmax", "cross_entropy", "linear_regression",
+                                    "relu", "mlp"])
 def test_latex_compiles_with_pdflatex(tmp_path, lesson):
+    """The document compiles, nothing runs past the margin (a whole network's derivation is
+    scaled to the page), and its text has no caret (exponents are raised) and no dash where
+    the source had |z| (a bar in pdflatex's text font)."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         pytest.skip("pdflatex is not installed")
@@ -162,6 +166,55 @@ def test_latex_compiles_with_pdflatex(tmp_path, lesson):
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
+    assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text("latin-1")
+    pypdf = pytest.importorskip("pypdf")
+    printed = "".join(p.extract_text() for p in pypdf.PdfReader(str(tmp_path / "doc.pdf")).pages)
+    # (ˆ is how a reader extracts the hat of ŷ, so the source is checked for a literal caret)
+    assert not set("^—–¡¿") & set(printed) and "\\^{}" not in r.output, printed
+
+
+def test_every_character_of_the_lessons_and_the_catalog_has_a_latex_form():
+    """No character of a lesson's text or of a message prints as the "?" of an unknown one."""
+    from tutor.i18n import LOCALE_DIR
+    from tutor.explaining.lesson import _folder
+    from tutor.renderers.explaining.latex import _char
+    from tutor.renderers.notation import _wide
+
+    texts = [e.read_text("utf-8") for e in _folder().iterdir() if e.name.endswith(".toml")]
+    texts.append((LOCALE_DIR / "zh" / "LC_MESSAGES" / "tutor.po").read_text("utf-8"))
+    unknown = {ch for t in texts for ch in t
+               if not ch.isascii() and not _wide(ch) and _char(ch) == "?"}
+    assert not unknown, sorted(unknown)
+
+
+def test_latex_prose_sets_exponents_bars_and_signs_as_mathematics():
+    from tutor.renderers.explaining.latex import prose
+
+    assert prose("e^(−2z − 2) and x^2") == "e$^{-2z - 2}$ and x$^{2}$"
+    assert prose("for large |z|: 1 − σ") == r"for large $\lvert$z$\rvert$: 1 $-$ $\sigma$"
+    assert prose('z < 0, a "dead" unit') == "z $<$ 0, a ``dead'' unit"
+    assert prose("tutor backprop mlp --matrix") == "tutor backprop mlp -{}-matrix"
+    assert "\\^{}" not in run("explain", "sigmoid", "--format", "latex").output
+
+
+def test_latex_steps_show_their_inner_functions_and_notes_unnumbered_under_them():
+    """The terminal's "u = 1 + e^(−z)" lines and a kink's note, in the LaTeX derivation as
+    rows without a number, under their step."""
+    import re
+
+    from tutor.renderers.explaining.latex import derivation_latex
+    from tutor.explaining.explanation import explain
+    from tutor.explaining.lesson import load_lesson
+
+    for name, inner in (("sigmoid", ["u = 1 + e^{- z}", "v = - z"]), ("relu", [])):
+        d = explain(load_lesson(name)).items[0].derivation
+        rows = derivation_latex(d).removeprefix(r"\begin{aligned}").removesuffix(
+            r"\end{aligned}").split(r"\\ ")
+        numbered = [k for k, row in enumerate(rows) if re.match(r"\\text\{\d+\.\}", row)]
+        under = [row for k, row in enumerate(rows) if k not in numbered]
+        assert [b for b in inner if any(b in row and "where" in row for row in under)] == inner
+        if name == "relu":  # the kink's note, under step 1
+            assert rows[1].startswith("& ") and "not differentiable" in rows[1]
 
 
 def test_an_answer_starting_with_minus_h_is_an_answer_not_the_help():

@@ -227,16 +227,10 @@ def test_chinese_plot_without_a_cjk_font_says_so_and_draws_english(tmp_path, mon
 
 
 @pytest.mark.parametrize("lesson", ["sigmoid", "softmax", "linear_regression"])
-def test_chinese_latex_compiles_with_pdflatex(tmp_path, lesson):
-    import shutil
+def test_chinese_latex_compiles_with_pdflatex(tmp_path, lesson, chinese_pdflatex):
     import subprocess
 
-    pdflatex, kpsewhich = shutil.which("pdflatex"), shutil.which("kpsewhich")
-    if pdflatex is None or kpsewhich is None:
-        pytest.skip("pdflatex is not installed")
-    found = subprocess.run([kpsewhich, "CJKutf8.sty"], capture_output=True, text=True)
-    if not found.stdout.strip():
-        pytest.skip("the LaTeX CJK package is not installed (Debian: latex-cjk-chinese)")
+    pdflatex = chinese_pdflatex
     r = CliRunner().invoke(main, ["explain", lesson, "--format", "latex", "--lang", "zh"])
     assert r.exit_code == 0 and CJK.search(r.output)
     (tmp_path / "doc.tex").write_text(r.output, encoding="utf-8")

@@ -167,21 +167,9 @@ def test_without_a_cjk_font_the_pdf_is_english_and_one_note_says_what_to_install
     assert (out / "variant-01.md").read_text("utf-8").startswith("# 练习卷 s7-v01")
 
 
-def _has_cjkutf8() -> bool:
-    kpsewhich = shutil.which("kpsewhich")
-    if kpsewhich is None:
-        return False
-    found = subprocess.run([kpsewhich, "CJKutf8.sty"], capture_output=True, text=True)
-    return bool(found.stdout.strip())
-
-
 @pytest.mark.parametrize("name", ["variant-01.tex", "answers/variant-01.tex"])
-def test_chinese_latex_compiles_with_pdflatex(zh, tmp_path, name):
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
-        pytest.skip("pdflatex is not installed")
-    if not _has_cjkutf8():
-        pytest.skip("the LaTeX CJK package (CJKutf8.sty) is not installed")
+def test_chinese_latex_compiles_with_pdflatex(zh, tmp_path, name, chinese_pdflatex):
+    pdflatex = chinese_pdflatex
     tex = (zh / name).read_text("utf-8")
     assert r"\usepackage{CJKutf8}" in tex and r"\begin{CJK}{UTF8}{gbsn}" in tex
     shutil.copy(zh / name, tmp_path / "doc.tex")

@@ -116,3 +116,15 @@ def test_step_numbers_are_the_same_line_in_text_markdown_and_latex():
         # follow the same way), each numbered as in the others
         assert md and md == tex, (name, md, tex)
         assert text and text == md[:len(text)], (name, text, md)
+        # and the same step under each number: its rule, as the terminal and Markdown name it
+        # and as LaTeX does where it names it in words
+        text_rules = re.findall(r"^\s*\d+\s+(?:d/d|= ).*?\s{2,}(\S.*?)\s*$", out["text"], re.M)
+        md_rules = re.findall(r"^\d+\. .* — \*(.+?)\*", out["markdown"], re.M)
+        tex_rules = re.findall(r"\\text\{\d+\.\}.*?&& (.*?)(?:\\\\ |\\end\{aligned\})",
+                               out["latex"])
+        assert len(md_rules) == len(md) and len(tex_rules) == len(tex), name
+        first = md.index(1, 1) if md.count(1) > 1 else len(md)  # the first derivative's steps
+        assert text_rules[:first] == md_rules[:first], (name, text_rules, md_rules)
+        for md_rule, tex_rule in zip(md_rules, tex_rules):
+            if tex_rule.startswith(r"\text{"):
+                assert tex_rule == rf"\text{{{md_rule}}}", (name, md_rule, tex_rule)

@@ -414,24 +414,58 @@ def test_printed_html_starts_each_sheet_on_a_new_page(folder, tmp_path):
     assert all(text.count("Worksheet s7-v0") <= 1 for text in pages)
 
 
-def test_a_leading_minus_in_mathml_is_a_sign_without_operator_space():
-    import xml.etree.ElementTree as ET
+_M = "{http://www.w3.org/1998/Math/MathML}"
 
+
+def _minus_signs(root):
+    """(is a sign, set as a sign) for every − of a MathML tree: a sign where it opens its row
+    or follows an operator that is not a closing bracket (z = −3, (−2)); a subtraction between
+    two operands."""
+    out = []
+    for row in root.iter():
+        children = list(row)
+        for k, child in enumerate(children):
+            if child.tag == f"{_M}mo" and child.text == "−":
+                before = children[k - 1] if k else None
+                sign = before is None or (before.tag == f"{_M}mo"
+                                          and before.text not in (")", "]", "|"))
+                set_as_sign = (child.get("form"), child.get("lspace"), child.get("rspace")) == (
+                    "prefix", "0", "0")
+                out.append((sign, set_as_sign))
+    return out
+
+
+def test_a_minus_in_mathml_is_a_sign_without_operator_space_where_it_is_one():
     import sympy
 
     from tutor.renderers.assessment.html import mathml
 
     z = sympy.Symbol("z", real=True)
-    ns = "{http://www.w3.org/1998/Math/MathML}"
-    for expr in (-2 * z, 1 / (1 + sympy.exp(-2 * z)), -sympy.tanh(3 * z - 1), z - 1):
+    cases = (-2 * z, 1 / (1 + sympy.exp(-2 * z)), -sympy.tanh(3 * z - 1), z - 1,
+             sympy.Derivative(sympy.Integer(-2), z), sympy.Derivative(sympy.Rational(-1, 2), z),
+             sympy.Eq(z, -3, evaluate=False), sympy.Float(-0.5) * z ** 2 - 3 * z)
+    for expr in cases:
         root = ET.fromstring(f'<math xmlns="http://www.w3.org/1998/Math/MathML">'
                              f"{mathml(expr)}</math>")
-        for row in root.iter(f"{ns}mrow"):
-            children = list(row)
-            for k, child in enumerate(children):
-                if child.tag == f"{ns}mo" and child.text == "−":
-                    # first in its group: a sign; between two operands: a subtraction
-                    assert (child.get("form") == "prefix") == (k == 0), sympy.sstr(expr)
+        found = _minus_signs(root)
+        assert found and all(sign == set_as_sign for sign, set_as_sign in found), (expr, found)
+    # d/dz (−2): the negative constant in parentheses
+    root = ET.fromstring(f'<math xmlns="http://www.w3.org/1998/Math/MathML">'
+                         f"{mathml(sympy.Derivative(sympy.Integer(-2), z))}</math>")
+    texts = [e.text for e in root.iter() if e.text and e.text.strip()]
+    assert texts == ["d", "d", "z", "(", "−", "2", ")"]
+
+
+def test_every_minus_of_every_lessons_html_sheet_is_set_as_what_it_is(tmp_path):
+    out = tmp_path / "sheets"
+    r = CliRunner().invoke(main, ["worksheet", *ALL, "-n", "30", "--seed", "3", "--format",
+                                  "html", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    for path in (out / "variant-01.html", out / "answers" / "variant-01.html"):
+        root = ET.fromstring(path.read_text("utf-8").split("\n", 1)[1])
+        found = _minus_signs(root)
+        assert sum(sign for sign, _ in found) > 5 and sum(not sign for sign, _ in found) > 5
+        assert all(sign == set_as_sign for sign, set_as_sign in found)
 
 
 def test_exponents_are_superscripts_in_the_pdf(tmp_path):
@@ -475,3 +509,81 @@ def test_a_teacher_sets_the_title_the_header_lines_and_room_to_work(tmp_path):
     bad = CliRunner().invoke(main, ["worksheet", "sigmoid", "--field", "=x", "--out",
                                     str(tmp_path / "x")])
     assert bad.exit_code == 2 and "--field '=x': write a label" in bad.output
+
+
+def _problem_heights(pdf: bytes) -> dict[int, tuple[int, int, float]]:
+    """Each problem of a PDF sheet as the PDF has it: number → (page of its heading, page of
+    its answer line, height in points from the top of its heading to its answer line), read
+    from where the text is drawn (a heading is the bold 12.5 pt "n. …")."""
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    lines: dict = {}  # (page, baseline) → [(x, size, text)]: the runs of one printed line
+    for n, page in enumerate(pypdf.PdfReader(io.BytesIO(pdf)).pages):
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size, n=n: lines.setdefault(
+            (n, round(tm[5], 2)), []).append((tm[4], size, text)) if text.strip() else None)
+    from tutor.i18n import _
+
+    label = _("Answer {label}").split("{", 1)[0]
+    heads, answers = {}, {}
+    for (page, y), runs in lines.items():
+        runs.sort()
+        text, size = "".join(t for _x, _s, t in runs), runs[0][1]
+        number = text.split(".", 1)[0]
+        if abs(size - 12.5) < 0.01 and number.isdigit():
+            heads[int(number)] = (page, y + size)
+        elif text.startswith(label) and text[len(label):].rstrip(": ").isdigit():
+            answers[int(text[len(label):].rstrip(": "))] = (page, y)
+    assert heads and heads.keys() == answers.keys()
+    return {k: (heads[k][0], answers[k][0], heads[k][1] - answers[k][1]) for k in heads}
+
+
+def _sheets_fit(seeds):
+    """Every lesson's sheet with every kind it offers, twice, for each seed: each problem on
+    one page and no taller than half the page's text area."""
+    from tutor.renderers.assessment import pdf
+    from tutor.assessment.worksheet import kinds_for
+    from tutor.explaining.lesson import load_lesson
+
+    half = (pdf.PAGE_H - pdf.MARGIN_TOP - pdf.MARGIN_BOTTOM) / 2
+    tallest = {}
+    for name in ALL:
+        kinds = kinds_for(load_lesson(name))
+        for seed in seeds:
+            sheet = make_worksheets([name], problems=2 * len(kinds), seed=seed).sheets[0]
+            for number, (first, last, height) in _problem_heights(pdf.sheet_pdf(sheet)).items():
+                kind = sheet.problems[number - 1].kind
+                assert first == last, (name, seed, number, kind)
+                tallest[name, kind] = max(tallest.get((name, kind), 0), height)
+    too_tall = {k: round(h) for k, h in tallest.items() if h > half}
+    assert not too_tall, (half, too_tall)
+    assert len(tallest) >= 3 * len(ALL)  # every kind of every lesson was measured
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_problem_fits_half_a_page_of_the_pdf(lang):
+    from tutor.i18n import speaking
+
+    with speaking(lang):  # Chinese when a CJK font is installed, else the English PDF
+        _sheets_fit(range(1))
+
+
+@pytest.mark.slow
+def test_every_problem_fits_half_a_page_of_the_pdf_for_20_seeds():
+    _sheets_fit(range(1, 21))
+
+
+def test_mathml_brackets_hug_one_line_groups_and_stretch_around_fractions():
+    """tanh(2z − 2), not tanh ( 2z − 2 ): a stretchy bracket is drawn from the math font's
+    variants with room inside, so only brackets around a fraction stretch."""
+    import sympy
+
+    from tutor.renderers.assessment.html import mathml
+
+    z = sympy.Symbol("z", real=True)
+    for expr, stretchy in ((sympy.tanh(2 * z - 2), "false"), (2 * (1 - sympy.exp(z)) * z, "false"),
+                           (sympy.Derivative(1 / (1 + sympy.exp(-z)), z), None)):
+        root = ET.fromstring(f'<math xmlns="http://www.w3.org/1998/Math/MathML">'
+                             f"{mathml(expr)}</math>")
+        brackets = [e for e in root.iter(f"{_M}mo") if e.text in ("(", ")")]
+        assert brackets and all(e.get("stretchy") == stretchy for e in brackets), expr

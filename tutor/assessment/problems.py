@@ -105,6 +105,9 @@ class Problem:
     shown_steps: tuple[tuple[int, Step], ...] = ()
     correct_step: Step | None = None
     mistake: str = ""
+    #: the step whose sub-derivation a mistake problem shows, when not the whole derivation
+    #: (a long one does not fit half a page)
+    part: Step | None = None
     derivation: Derivation | None = None
     nodes: tuple[Node, ...] = ()
     #: named sub-expressions (symbol → definition) the function or answer may use

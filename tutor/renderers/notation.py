@@ -201,6 +201,16 @@ def operand(expr) -> str:
     return s
 
 
+def bare(expr) -> bool:
+    """Whether an expression after d/dx in a document needs no parentheses: a symbol, a number
+    that is not negative, a function's value (σ(z), e^z); d/dz (−2), d/dz (u²)."""
+    import sympy
+
+    if isinstance(expr, sympy.Function):
+        return True
+    return bool(expr.is_Atom) and not text(expr).startswith(("−", "-"))
+
+
 def visible_steps(d) -> list[tuple[int, Step]]:
     """The steps every format shows and numbers: all but the trivial ones inside (a constant's
     derivative 0, d/dx x = 1), which the terminal shows only with --all-steps."""

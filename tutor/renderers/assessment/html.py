@@ -14,6 +14,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from tutor.calculus.table import FUNCTIONS
 from tutor.i18n import _, current_language
+from tutor.renderers.notation import bare
 from tutor.assessment.worksheet import Sheet
 from tutor.renderers.assessment.sheet import (AnswerLine, Code, Document, Heading, Math, Name, Num, Para, Partial, Steps,
                     Table, number_text, sheet_document)
@@ -62,7 +63,7 @@ class _Printer(MathMLPresentationPrinter):
         frac.appendChild(bottom)
         mrow = self.dom.createElement("mrow")
         mrow.appendChild(frac)
-        if expr.is_Atom or isinstance(expr, sympy.Function):
+        if bare(expr):
             mrow.appendChild(self._print(expr))
         else:
             mrow.appendChild(self._paren_comma_separated(expr))
@@ -84,7 +85,9 @@ def _characters(markup: str) -> str:
 
     markup = _ENTITY.sub(one, markup)
     # a minus sign, not a hyphen; the plain e of e^x rather than a double-struck one
-    markup = markup.replace("<mo>-</mo>", "<mo>−</mo>").replace("<mn>-", "<mo>−</mo><mn>")
+    markup = markup.replace("<mo>-</mo>", "<mo>−</mo>")
+    # a negative number's minus is its sign, wherever it stands: z = −1, d/dz (−2)
+    markup = re.sub(r"<mn>-([^<]*)</mn>", _UNARY_MINUS + r"<mn>\1</mn></mrow>", markup)
     return markup.replace("\u2147", "e")
 
 
@@ -95,7 +98,30 @@ def mathml(expr, display=()) -> str:
         expr = sympy.sympify(expr).xreplace(dict(display))
     # a minus that opens a group is a sign, not a subtraction: no operator space around it
     # (−2z, e^(−z)), as a reader writes it
-    return _characters(_PRINTER.doprint(expr)).replace("<mrow><mo>−</mo>", _UNARY_MINUS)
+    markup = _characters(_PRINTER.doprint(expr)).replace("<mrow><mo>−</mo>", _UNARY_MINUS)
+    return _flat_brackets(markup)
+
+
+_TALL = ("mfrac", "munderover", "munder", "mover", "mtable", "msqrt", "mroot")
+
+
+def _flat_brackets(markup: str) -> str:
+    """Brackets around a group of one line's height drawn as they are, not stretched: a
+    browser sets a stretchy bracket from the math font's variants with room on both sides,
+    tanh ( 2z − 2 ), where the reader writes tanh(2z − 2).  Around a fraction they stretch."""
+    import xml.etree.ElementTree as ET
+
+    if "<mo>(</mo>" not in markup:
+        return markup
+    root = ET.fromstring(f"<r>{markup}</r>")
+    for row in root.iter("mrow"):
+        kids = list(row)
+        if (len(kids) >= 2 and kids[0].tag == kids[-1].tag == "mo"
+                and (kids[0].text, kids[-1].text) == ("(", ")")
+                and not any(e.tag in _TALL for k in kids[1:-1] for e in k.iter())):
+            kids[0].set("stretchy", "false")
+            kids[-1].set("stretchy", "false")
+    return "".join(ET.tostring(e, encoding="unicode") for e in root)
 
 
 _UNARY_MINUS = '<mrow><mo form="prefix" lspace="0" rspace="0">−</mo>'
@@ -125,7 +151,7 @@ def segment_mathml(s, display) -> str | None:
     if isinstance(s, Num):
         text = number_text(s.value)
         return _math(f"<mn>{text}</mn>" if not text.startswith("−")
-                     else f"<mo>−</mo><mn>{text[1:]}</mn>")
+                     else f"{_UNARY_MINUS}<mn>{text[1:]}</mn></mrow>")
     if isinstance(s, Math):
         body = mathml(s.expr, display)
         if s.rewrite:

@@ -104,6 +104,8 @@ def _cut(face: _Face, unicodes, name: str) -> _Face:
         cutter = subset.Subsetter(options)
         cutter.populate(unicodes=sorted(set(unicodes) & set(face.widths)))
         cutter.subset(font)
+        if "CFF " in font:
+            _quadratic(font)
         data = io.BytesIO()
         font.save(data)
         font.close()
@@ -113,6 +115,47 @@ def _cut(face: _Face, unicodes, name: str) -> _Face:
     path.write_bytes(data.getvalue())
     with ttLib.TTFont(str(path), lazy=True) as font:
         return _Face(str(path), 0, _widths(font))
+
+
+def _quadratic(font) -> None:
+    """Redraw a font's cubic (CFF) outlines as TrueType quadratic ones, in place.
+
+    A CJK font is usually an OpenType collection of CID-keyed CFF faces (Noto Sans CJK,
+    Source Han Sans), which fpdf2 embeds with a code-to-CID map of its own: poppler reads the
+    text back from it, but other PDF readers (pypdf among them) find no text.  As TrueType
+    outlines the font is embedded like DejaVu, with the identity encoding every reader knows.
+    The curves are approximated within a thousandth of an em (1 unit of 1000): no difference
+    at any printed size."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    drawn = font.getGlyphSet()
+    max_err = font["head"].unitsPerEm / 1000
+    outlines = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        # CFF contours run counter-clockwise, TrueType ones clockwise
+        drawn[name].draw(Cu2QuPen(pen, max_err, reverse_direction=True))
+        outlines[name] = pen.glyph()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, outlines
+    font["glyf"], font["loca"] = glyf, newTable("loca")
+    for tag in ("CFF ", "VORG"):
+        if tag in font:
+            del font[tag]
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for key in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+                "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
+                "maxComponentElements"):
+        setattr(maxp, key, 1 if key == "maxZones" else 0)
+    font["head"].glyphDataFormat = 0
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+    post.glyphOrder = order
+    font.sfntVersion = "\x00\x01\x00\x00"
 
 
 @functools.lru_cache(maxsize=None)
@@ -508,20 +551,31 @@ def _layout(doc: Document, display_of) -> list[_Page]:
         lay.para([line], ())
     for prob in doc.problems:
         display = display_of(prob.number)
-        lay.heading(f"{prob.number}. {prob.title}")
-        for b in prob.blocks:
-            if isinstance(b, Heading):
-                lay.heading(b.text, 11)
-            elif isinstance(b, Para):
-                lay.para(b.segments, display)
-            elif isinstance(b, Table):
-                lay.table(b, display)
-            elif isinstance(b, Steps):
-                lay.steps(b, display)
-            elif isinstance(b, AnswerLine):
-                lay.answer_line(b.label)
-                lay.y -= BODY * 1.38 * doc.space  # room to work
+        # a problem that fits on a page is not split: it starts a page if it must
+        trial = _Layout(doc)
+        _problem(trial, prob, display)
+        if len(trial.pages) == 1 and lay.y - (PAGE_H - MARGIN_TOP - trial.y) < MARGIN_BOTTOM:
+            lay.new_page()
+        if _problem(lay, prob, display):
+            lay.y -= BODY * 1.38 * doc.space  # room to work
     return lay.pages
+
+
+def _problem(lay: _Layout, prob, display) -> bool:
+    """Lay out one problem, from its heading to its answer line; whether it has one."""
+    lay.heading(f"{prob.number}. {prob.title}")
+    for b in prob.blocks:
+        if isinstance(b, Heading):
+            lay.heading(b.text, 11)
+        elif isinstance(b, Para):
+            lay.para(b.segments, display)
+        elif isinstance(b, Table):
+            lay.table(b, display)
+        elif isinstance(b, Steps):
+            lay.steps(b, display)
+        elif isinstance(b, AnswerLine):
+            lay.answer_line(b.label)
+    return any(isinstance(b, AnswerLine) for b in prob.blocks)
 
 
 # -- writing the file ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from tutor.assessment.document import (  # noqa: F401  (the formats read them fr
 from tutor.assessment.kinds import KINDS
 from tutor.assessment.worksheet import DECIMALS, Sheet, punctuation
 from tutor.i18n import N_, _
-from tutor.renderers.notation import RULE_NAMES
+from tutor.renderers.notation import RULE_NAMES, bare
 
 
 # -- numbers -------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def _plain_math(expr) -> str:
         inner = expr.expr
         d = "∂" if len(inner.free_symbols) > 1 else "d"
         body = text(inner)
-        if not (inner.is_Atom or isinstance(inner, sympy.Function)):
+        if not bare(inner):
             body = f"({body})"
         return f"{d}/{d}{text(expr.variables[0])} {body}"
     return text(expr)
