@@ -20,7 +20,7 @@ RANKS = {
     "tutor.errors": 1, "tutor.files": 1,
     "tutor.numbers": 2,
     "tutor.calculus": 3,
-    "tutor.explaining": 4, "tutor.checking": 4,
+    "tutor.explaining": 4, "tutor.checking": 4, "tutor.matrix": 4,
     "tutor.backpropagation": 5,
     "tutor.training": 6, "tutor.assessment": 6,
     "tutor.renderers": 7,

@@ -1,0 +1,184 @@
+"""``tutor matrix``: matrix calculus with the shape of every term.
+
+A command of its own, beside ``tutor explain`` and ``tutor check``, because its input differs:
+names have shapes (``--shape X=n,d``) and ``--size`` gives the sizes' letters values
+(``--size n=4,d=3``), where the scalar commands' ``--size`` is one number of an indexed
+lesson; and its lessons are a separate set (``tutor matrix list``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tutor.cli.base import UserError, language_option, main, user_errors
+from tutor.cli.options import FormatChoice
+from tutor.i18n import _
+
+FORMATS = ("text", "markdown", "latex", "json")
+
+
+@main.group("matrix", context_settings={"help_option_names": ["-h", "--help"]})
+def matrix():
+    """Matrix calculus step by step, with the shape of every term.
+
+    \b
+    tutor matrix list
+    tutor matrix explain linear_regression
+    tutor matrix explain --expr "mean((X @ w - y)**2)" --shape X=n,d --shape w=d --shape y=n
+    tutor matrix check softmax_regression "X.T @ (softmax(X @ W) - Y) / n"
+    """
+
+
+def subcommand(*args, **kwargs):
+    """A subcommand of ``tutor matrix`` with ``--lang`` and the library's errors as one line."""
+
+    def decorate(fn):
+        wrapped = user_errors(fn)
+        lang = language_option(lambda: None).__click_params__
+        wrapped.__click_params__ = lang + getattr(wrapped, "__click_params__", [])
+        return matrix.command(*args, **kwargs)(wrapped)
+
+    return decorate
+
+
+def _shape_options(fn):
+    fn = click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,
+                      help="Seed of the random matrices the steps are checked on.")(fn)
+    fn = click.option("--size", "sizes", multiple=True, metavar="n=4,d=3",
+                      help="Values of the sizes' letters (default: distinct small sizes).")(fn)
+    fn = click.option("--shape", "shapes", multiple=True, metavar="NAME=SIZES[:KIND]",
+                      help="The shape of a name in --expr: X=n,d (matrix), w=d (vector), b= "
+                           "(scalar); KIND: positive, prob, binary, onehot, spd.")(fn)
+    fn = click.option("--expr", metavar="TEXT", help="A scalar expression in NumPy notation "
+                                                     "(@, .T, *, sum, mean, …).")(fn)
+    return fn
+
+
+def _problem(lesson, expr, shapes, wrt):
+    from tutor.matrix.problem import load_matrix_lesson, problem_from_expression
+
+    if (lesson is None) == (expr is None):
+        raise UserError(_("name one matrix lesson, or give --expr TEXT with --shape (see "
+                          "'tutor matrix list')"))
+    if lesson is not None:
+        if shapes:
+            raise UserError(_("--shape goes with --expr; a lesson declares its shapes"))
+        return load_matrix_lesson(lesson)
+    if not shapes:
+        raise UserError(_("--expr needs the shapes of its names: --shape X=n,d --shape w=d …"))
+    return problem_from_expression(expr, shapes, wrt)
+
+
+@subcommand("list")
+def list_matrix_lessons():
+    """List the matrix lessons."""
+    from tutor.matrix.problem import load_matrix_lesson, matrix_lesson_names
+    from tutor.renderers.matrix.text import render_matrix_list
+
+    render_matrix_list([load_matrix_lesson(name) for name in matrix_lesson_names()])
+
+
+@subcommand("explain")
+@click.argument("lesson", required=False)
+@_shape_options
+@click.option("--wrt", multiple=True, metavar="NAME", help="The gradient by NAME (repeatable).")
+@click.option("--format", "fmt", type=FormatChoice(FORMATS), default="text", show_default=True)
+def explain(lesson, expr, shapes, sizes, seed, wrt, fmt):
+    """Derive the gradients of a matrix expression step by step, with shapes.
+
+    Each step names its rule, shows the shape of every term and is checked by central
+    differences on random matrices of the small sizes; the gradient has the shape of its
+    variable, as PyTorch's .grad.
+
+    \b
+    tutor matrix explain linear_regression
+    tutor matrix explain --expr "mean((X @ w - y)**2)" --shape X=n,d --shape w=d --shape y=n --wrt w
+    tutor matrix explain --expr "trace(inv(A) @ B)" --shape A=d,d:spd --shape B=d,d --size d=3
+    """
+    from tutor.matrix.explain import explain_matrix
+
+    problem = _problem(lesson, expr, shapes, wrt)
+    result = explain_matrix(problem, wrt=list(wrt) or None, sizes=_given_sizes(problem, sizes),
+                            seed=seed)
+    if fmt == "text":
+        from tutor.renderers.matrix.text import render_matrix_explanation
+
+        render_matrix_explanation(result)
+        return
+    if fmt == "json":
+        from tutor.renderers.matrix.json import matrix_json as render
+    elif fmt == "markdown":
+        from tutor.renderers.matrix.markdown import matrix_markdown as render
+    else:
+        from tutor.renderers.matrix.latex import matrix_latex as render
+    click.echo(render(result))
+
+
+def _given_sizes(problem, sizes):
+    from tutor.errors import ParameterError
+    from tutor.matrix.shapes import parse_sizes
+
+    if not sizes:
+        return None
+    try:
+        merged = parse_sizes(sizes, problem.declared.letters, "--size")
+    except ParameterError as exc:
+        raise UserError(exc.naming("--size")) from None
+    named = {item.partition("=")[0].strip() for text in sizes for item in text.split(",")}
+    return {k: v for k, v in merged.items() if k in named}
+
+
+# an answer may start with a minus sign: only a lone -h asks for help
+@subcommand("check", context_settings={"ignore_unknown_options": True,
+                                       "help_option_names": ["--help"]})
+@click.argument("args", nargs=-1, metavar="[LESSON] ANSWER")
+@_shape_options
+@click.option("--wrt", metavar="NAME", help="The variable of the gradient (needed when there "
+                                            "are several).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def check(args, expr, shapes, sizes, seed, wrt, fmt):
+    """Check a vectorised gradient you wrote by hand, like X.T @ (X @ w - y) / n.
+
+    \b
+    tutor matrix check linear_regression --wrt w "X.T @ (X @ w + b - y) / n"
+    tutor matrix check --expr "sum(V * tanh(X @ W))" --shape X=n,d --shape W=d,k --shape V=n,k "X.T @ V"
+
+    \b
+    Any arrangement with the same numbers is right.  A wrong answer gets a diagnosis
+    (a shape that cannot be the gradient, transposed, a sign, a constant factor, a missing
+    or extra 1/n, factors in the wrong order, a missing elementwise factor) and the entry
+    where it differs most.  Exit code: 0 right, 1 not right, 2 bad input.
+    """
+    args = list(args)
+    if len(args) > 2 or not args or (expr is not None and len(args) != 1):
+        raise UserError(_("give the lesson (or --expr and --shape) and your answer in quotes"))
+    unknown = [a for a in args if a.startswith("--")]
+    if unknown:
+        raise UserError(_("unknown option {option}; see --help").format(option=unknown[0]))
+    lesson, answer = (args[0], args[1]) if len(args) == 2 else (None, args[0])
+    problem = _problem(lesson, expr, shapes, [wrt] if wrt else [])
+    if wrt is None:
+        if len(problem.wrt) != 1:
+            raise UserError(_("--wrt: say which gradient this is: {names}")
+                            .format(names=", ".join(problem.wrt)))
+        wrt = problem.wrt[0]
+    elif wrt not in problem.declared.shapes:
+        raise UserError(_("--wrt {name}: not a name with a shape here ({names})")
+                        .format(name=wrt, names=", ".join(problem.declared.shapes)))
+
+    from tutor.matrix.check import check_matrix
+
+    verdict = check_matrix(problem, wrt, answer, sizes=_given_sizes(problem, sizes), seed=seed)
+    if fmt == "json":
+        from tutor.renderers.matrix.json import verdict_json
+
+        click.echo(verdict_json(verdict))
+    else:
+        from tutor.renderers.matrix.text import render_matrix_verdict
+
+        render_matrix_verdict(verdict)
+    if not verdict.correct:
+        sys.exit(1)

@@ -1,0 +1,36 @@
+"""Explaining a matrix problem: the derivation of each gradient on one set of random (or given)
+matrices of the problem's small sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from tutor.matrix.derive import MatrixDerivation, derive_matrix
+from tutor.matrix.problem import MatrixProblem
+from tutor.matrix.shapes import check_values, sample
+
+
+@dataclass
+class MatrixExplanation:
+    problem: MatrixProblem
+    sizes: dict[str, int]
+    seed: int
+    values: dict[str, np.ndarray]
+    derivations: list[MatrixDerivation]
+
+
+def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
+                   sizes: Mapping[str, int] | None = None, seed: int = 0,
+                   values: Mapping[str, object] | None = None) -> MatrixExplanation:
+    """Every gradient of the problem (or those named in ``wrt``), each step checked on random
+    matrices drawn with ``seed`` (or on the ``values`` given)."""
+    sizes = problem.sizes_for(sizes)
+    drawn = sample(problem.declared, sizes, seed, problem.scalars())
+    drawn.update(check_values(values or {}, problem.declared, sizes))
+    derivations = [derive_matrix(problem.expression, name, sizes, drawn,
+                                 function=problem.function, onehot=problem.onehot)
+                   for name in (wrt or problem.wrt)]
+    return MatrixExplanation(problem, sizes, seed, drawn, derivations)
