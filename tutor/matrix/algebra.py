@@ -145,6 +145,13 @@ def mul(a: Node, b: Node) -> Node:
         return scale(a.value, mul(a.args[0], b))
     if b.kind == "scale" and broadcast(a.shape, b.shape) == broadcast(a.shape, b.args[0].shape):
         return scale(b.value, mul(a, b.args[0]))
+    shape = broadcast(a.shape, b.shape)
+    for x, y in ((a, b), (b, a)):
+        # (s·𝟏) ⊙ Y = s·Y for a scalar s
+        if x.kind == "mul" and y.shape == shape and x.shape == shape:
+            s, o = x.args
+            if s.shape == () and o.kind == "ones":
+                return mul(s, y)
     if a.kind == "outer" and a.args[1].kind == "ones" and b.shape == a.shape:
         return matmul(diag(a.args[0]), b)
     if b.kind == "outer" and b.args[1].kind == "ones" and a.shape == b.shape:
@@ -318,7 +325,7 @@ class _Translation:
         if k == "scale":
             return node.value * self.to_sympy(node.args[0])
         if k == "ones":
-            return self.leaf(node)
+            return sympy.S.One
         a = [self.to_sympy(x) for x in node.args] if k in ELEMENTWISE else None
         if k == "add":
             return a[0] + a[1]

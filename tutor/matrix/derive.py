@@ -146,8 +146,8 @@ def relative_error(a, b) -> float:
 def central_difference(f, x: np.ndarray) -> np.ndarray:
     """The gradient of the scalar function f at x, entry by entry, by the five-point central
     difference (error of order h⁴)."""
-    x = np.array(x, dtype=np.float64)
-    out = np.zeros_like(x)
+    x = np.array(x, dtype=np.float64, order="C")
+    out = np.zeros_like(x, order="C")
     flat = x.reshape(-1)
     grad = out.reshape(-1)
     for i in range(flat.size):

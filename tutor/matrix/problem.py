@@ -54,8 +54,8 @@ class MatrixProblem:
         where it has none."""
         for lang in (current_language(), "en"):
             text = self.narrative.get(lang, {}).get(key, "")
-            if text:
-                return " ".join(text.split())
+            if text.strip():
+                return text.strip()
         return ""
 
     @property
@@ -121,8 +121,7 @@ def parse_matrix_lesson(text: str, *, source: str = "lesson") -> MatrixProblem:
         import tomli as tomllib
 
     def fail(where: str, message: str):
-        raise LessonError(_("{source}, {field}: {problem}").format(source=source, field=where,
-                                                                   problem=message))
+        raise LessonError(f"{source}: {where}: {message}")
 
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise LessonError(_("{source}: is larger than {most} bytes; a lesson is a few kilobytes")

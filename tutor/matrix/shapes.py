@@ -45,46 +45,43 @@ class Declared:
 
     def add(self, name: str, shape: Dims, kind: str = "normal", *, param: str = "shape"):
         if not _LETTER.fullmatch(name):
-            raise ParameterError(param, _("{{param}} {name}: a name is a letter followed by "
-                                          "letters, digits or _").format(name=name))
+            raise ParameterError(param, _("{param} {name}: a name is a letter followed by "
+                                          "letters, digits or _"), name=name)
         if name in self.shapes:
-            raise ParameterError(param, _("{{param}} {name} is given twice").format(name=name))
+            raise ParameterError(param, _("{param} {name} is given twice"), name=name)
         if len(shape) > 2:
-            raise ParameterError(param, _("{{param}} {name}: at most two sizes (a matrix)")
-                                 .format(name=name))
+            raise ParameterError(param, _("{param} {name}: at most two sizes (a matrix)"), name=name)
         for d in shape:
             if not (_LETTER.fullmatch(d) or (d.isdigit() and 1 <= int(d) <= MAX_SIZE)):
-                raise ParameterError(param, _("{{param}} {name}: '{size}' is not a size; write "
-                                              "letters like n,d or numbers from 1 to {most}")
-                                     .format(name=name, size=d, most=MAX_SIZE))
+                raise ParameterError(param, _("{param} {name}: '{size}' is not a size; write "
+                                              "letters like n,d or numbers from 1 to {most}"), name=name, size=d, most=MAX_SIZE)
         if kind not in KINDS:
-            raise ParameterError(param, _("{{param}} {name}: unknown kind '{kind}'; known: "
-                                          "{kinds}").format(name=name, kind=kind,
-                                                            kinds=", ".join(KINDS)))
+            raise ParameterError(param, _("{param} {name}: unknown kind '{kind}'; known: "
+                                          "{kinds}"), name=name, kind=kind,
+                                                            kinds=", ".join(KINDS))
         if kind == "onehot" and len(shape) != 2:
-            raise ParameterError(param, _("{{param}} {name}: one-hot labels are a matrix "
-                                          "(samples × classes)").format(name=name))
+            raise ParameterError(param, _("{param} {name}: one-hot labels are a matrix "
+                                          "(samples × classes)"), name=name)
         if kind == "spd" and (len(shape) != 2 or shape[0] != shape[1]):
-            raise ParameterError(param, _("{{param}} {name}: a symmetric positive definite "
-                                          "matrix is square").format(name=name))
+            raise ParameterError(param, _("{param} {name}: a symmetric positive definite "
+                                          "matrix is square"), name=name)
         self.shapes[name] = tuple(shape)
         self.kinds[name] = kind
         clash = set(self.shapes) & set(self.letters)
         if clash:
-            raise ParameterError(param, _("{{param}}: '{name}' is both a name and a size")
-                                 .format(name=sorted(clash)[0]))
+            raise ParameterError(param, _("{param}: '{name}' is both a name and a size"), name=sorted(clash)[0])
 
 
 def parse_shape(text: str, declared: Declared, param: str = "shape") -> None:
     """``X=n,d``, ``w=d``, ``b=`` (a scalar), ``Y=n,k:onehot`` → declared."""
     name, sep, rest = text.partition("=")
     if not sep:
-        raise ParameterError(param, _("{{param}} {item}: write NAME=SIZES, like X=n,d (or b= "
-                                      "for a scalar)").format(item=repr(text)))
+        raise ParameterError(param, _("{param} {item}: write NAME=SIZES, like X=n,d (or b= "
+                                      "for a scalar)"), item=repr(text))
     dims, _colon, kind = rest.partition(":")
     shape = tuple(d.strip() for d in dims.split(",")) if dims.strip() else ()
     if any(not d for d in shape):
-        raise ParameterError(param, _("{{param}} {item}: an empty size").format(item=repr(text)))
+        raise ParameterError(param, _("{param} {item}: an empty size"), item=repr(text))
     declared.add(name.strip(), shape, kind.strip() or "normal", param=param)
 
 
@@ -97,18 +94,18 @@ def parse_sizes(texts: Iterable[str], letters: list[str], param: str = "size") -
             name, sep, value = item.partition("=")
             name = name.strip()
             if not sep or not value.strip().isdigit():
-                raise ParameterError(param, _("{{param}} {item}: write LETTER=NUMBER, like "
-                                              "n=4,d=3").format(item=repr(item.strip())))
+                raise ParameterError(param, _("{param} {item}: write LETTER=NUMBER, like "
+                                              "n=4,d=3"), item=repr(item.strip()))
             if name not in letters:
                 shown = ", ".join(letters) if letters else "—"
-                raise ParameterError(param, _("{{param}} {name}: not a size of these shapes "
-                                              "(sizes: {letters})").format(name=name,
-                                                                          letters=shown))
+                raise ParameterError(param, _("{param} {name}: not a size of these shapes "
+                                              "(sizes: {letters})"), name=name,
+                                                                          letters=shown)
             number = int(value)
             if not 1 <= number <= MAX_SIZE:
-                raise ParameterError(param, _("{{param}} {name}={value}: a size is from 1 to "
-                                              "{most}").format(name=name, value=number,
-                                                               most=MAX_SIZE))
+                raise ParameterError(param, _("{param} {name}={value}: a size is from 1 to "
+                                              "{most}"), name=name, value=number,
+                                                               most=MAX_SIZE)
             given[name] = number
     return default_sizes(letters, given)
 
@@ -172,7 +169,7 @@ def check_values(values: Mapping[str, object], declared: Declared, sizes: Mappin
     out = {}
     for name, v in values.items():
         if name not in declared.shapes:
-            raise ParameterError(param, _("{{param}} {name}: no such name here").format(name=name))
+            raise ParameterError(param, _("{param} {name}: no such name here"), name=name)
         a = np.asarray(v, dtype=np.float64)
         want = concrete(declared.shapes[name], sizes)
         if a.shape != want:

@@ -128,8 +128,13 @@ def shape_bracket(shape: Dims) -> str:
 # -- numbers -------------------------------------------------------------------------------
 def number_text(value, *, code: bool = False) -> str:
     if isinstance(value, Fraction):
+        den = value.denominator
+        while den % 10 == 0:
+            den //= 10
         if value.denominator == 1:
             s = str(value.numerator)
+        elif den == 1:
+            s = f"{float(value):g}" if abs(value) < Fraction(1, 10000) else str(float(value))
         else:
             s = f"{value.numerator}/{value.denominator}"
     else:
@@ -151,7 +156,10 @@ def _coef_text(c: sympy.Expr, *, code: bool) -> str:
     if rest != 1:
         for factor in sympy.Mul.make_args(rest):
             base, exp = factor.as_base_exp()
-            parts.append(str(base) + ("" if exp == 1 else (f" ** {exp}" if code else _sup(exp))))
+            if exp == sympy.Rational(1, 2):
+                parts.append(f"sqrt({base})" if code else f"√{base}")
+            else:
+                parts.append(str(base) + ("" if exp == 1 else (f" ** {exp}" if code else _sup(exp))))
     return " * ".join(parts) if code else "".join(parts)
 
 
@@ -313,7 +321,7 @@ class _Text(_Printer):
         if den != 1:
             d = _coef_text(den, code=False)
             out += "/" + (d if len(sympy.Mul.make_args(den)) == 1 and (
-                den.is_Integer or den.is_Symbol) else f"({d})")
+                den.is_Integer or den.is_Symbol or den.is_Pow) else f"({d})")
         return out, 3 if sign else 2
 
 

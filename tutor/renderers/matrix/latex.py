@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tutor.i18n import _
 from tutor.matrix.explain import MatrixExplanation
+from tutor.renderers.notation import paragraph
 
 _PREAMBLE = r"""\documentclass{article}
 \usepackage{amsmath,amssymb}
@@ -32,7 +33,7 @@ def matrix_latex(result: MatrixExplanation) -> str:
     out = [_PREAMBLE, rf"\section*{{{_escape(p.say('title') or p.function)}}}",
            rf"\[ {p.function} = {p.expression.latex()} \]"]
     if p.say("intro"):
-        out.append(_escape(p.say("intro")))
+        out.append(_escape(paragraph(p.say("intro"))))
     out.append(r"\par\noindent " + _escape(_(
         "layout: a gradient has the shape of its variable, as PyTorch's .grad; each step is "
         "checked by central differences on these matrices")))
@@ -47,6 +48,6 @@ def matrix_latex(result: MatrixExplanation) -> str:
         out.append(" \\\\\n".join(rows))
         out.append(r"\end{align*}")
     if p.say("insight"):
-        out.append(_escape(p.say("insight")))
+        out.append(_escape(paragraph(p.say("insight"))))
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

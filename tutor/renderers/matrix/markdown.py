@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tutor.i18n import _
 from tutor.matrix.explain import MatrixExplanation
+from tutor.renderers.notation import paragraph
 from tutor.renderers.numbers import fmt_error
 
 
@@ -19,7 +20,7 @@ def matrix_markdown(result: MatrixExplanation) -> str:
     p = result.problem
     lines = [f"# {p.say('title') or p.function}", "", f"`{p.function} = {p.expression.text()}`", ""]
     if p.say("intro"):
-        lines += [p.say("intro"), ""]
+        lines += [paragraph(p.say("intro")), ""]
     shapes = ", ".join(f"{name} {_shape(shape)}" for name, shape in p.declared.shapes.items())
     sizes = ", ".join(f"{k} = {v}" for k, v in result.sizes.items())
     lines += [f"**{_('shapes')}** {shapes}; **{_('sizes')}** {sizes}", "",
@@ -38,5 +39,5 @@ def matrix_markdown(result: MatrixExplanation) -> str:
                       f"({_shape(d.shape)}); `{d.result.code()}`", "",
                   _("max relative error {error}").format(error=fmt_error(d.max_rel_error)), ""]
     if p.say("insight"):
-        lines += [f"**{_('insight')}** {p.say('insight')}", ""]
+        lines += [f"**{_('insight')}** {paragraph(p.say('insight'))}", ""]
     return "\n".join(lines).rstrip() + "\n"

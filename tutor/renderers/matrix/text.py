@@ -13,6 +13,7 @@ from tutor.matrix.derive import MatrixDerivation
 from tutor.matrix.explain import MatrixExplanation
 from tutor.matrix.check import MatrixVerdict
 from tutor.renderers.console import console as new_console
+from tutor.renderers.notation import paragraph
 from tutor.renderers.numbers import fmt, fmt_error
 from tutor.renderers.prose import Prose
 
@@ -33,7 +34,7 @@ def steps_table(d: MatrixDerivation) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False,
                   padding=(0, 1))
     table.add_column("", justify="right", style="dim", no_wrap=True)
-    table.add_column(_("step"), overflow="fold")
+    table.add_column(_("step|a rule applied in a derivation").split("|")[0], overflow="fold")
     table.add_column(_("shape"), no_wrap=True)
     table.add_column(_("rule"), style="cyan")
     table.add_column(_("check"), no_wrap=True)
@@ -115,7 +116,7 @@ def render_matrix_explanation(result: MatrixExplanation) -> None:
         c.print(Text(p.say("summary"), style="italic"))
     if p.say("intro"):
         c.print()
-        c.print(Prose(p.say("intro")))
+        c.print(Prose(paragraph(p.say("intro"))))
     c.print()
     shapes = ", ".join(f"{name} {_shape(shape)}" for name, shape in p.declared.shapes.items())
     scalars = p.scalars()
@@ -133,7 +134,7 @@ def render_matrix_explanation(result: MatrixExplanation) -> None:
     if p.say("insight"):
         c.print()
         c.print(Text(_("insight"), style="bold"))
-        c.print(Prose(p.say("insight")))
+        c.print(Prose(paragraph(p.say("insight"))))
 
 
 def render_matrix_list(problems) -> None:

@@ -1,0 +1,339 @@
+"""Matrix calculus with shapes: every derived gradient against central differences of the loss
+written again here in plain NumPy (and against the textbook formula), every step checked, shape
+errors as one line, the parser reading and never evaluating, JSON that reads back, and the
+diagnoses of hand-written vectorised gradients."""
+
+import builtins
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tutor.cli import main
+from tutor.errors import ExpressionError, TutorError
+from tutor.matrix.check import check_matrix
+from tutor.matrix.derive import derive_matrix
+from tutor.matrix.explain import explain_matrix
+from tutor.matrix.notation import read_matrix_expression
+from tutor.matrix.problem import (load_matrix_lesson, matrix_lesson_names, parse_matrix_lesson,
+                                  problem_from_expression)
+from tutor.matrix.shapes import sample
+from tutor.matrix.tree import evaluate
+
+
+def numeric_gradient(f, x, h=1e-5):
+    """Central differences, one entry at a time, in a plain loop."""
+    x = np.array(x, dtype=float)
+    g = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += h
+        down[idx] -= h
+        g[idx] = (f(up) - f(down)) / (2 * h)
+    return g
+
+
+def sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def softmax_rows(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# each lesson's loss written again in NumPy, from its own names
+LOSSES = {
+    "dense_layer": lambda v: np.sum(v["G"] * (v["X"] @ v["W"] + v["b"])),
+    "linear_regression": lambda v: np.sum((v["X"] @ v["w"] + v["b"] - v["y"]) ** 2) / (2 * len(v["y"])),
+    "logistic_regression": lambda v: np.mean(
+        -v["y"] * np.log(sig(v["X"] @ v["w"] + v["b"]))
+        - (1 - v["y"]) * np.log(1 - sig(v["X"] @ v["w"] + v["b"]))),
+    "softmax_regression": lambda v: -np.sum(v["Y"] * np.log(softmax_rows(v["X"] @ v["W"] + v["b"])))
+    / len(v["Y"]),
+    "mlp": lambda v: np.sum((np.tanh(v["X"] @ v["W1"] + v["b1"]) @ v["w2"] + v["c"] - v["y"]) ** 2)
+    / (2 * len(v["y"])),
+    "ridge": lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) / (2 * len(v["y"]))
+    + v["lam"] * np.sum(v["w"] ** 2) / 2,
+    "quadratic_form": lambda v: v["x"] @ v["A"] @ v["x"],
+    "least_squares": lambda v: np.linalg.norm(v["A"] @ v["x"] - v["b"]) ** 2,
+    "layer_norm": lambda v: np.sum(v["g"] * (v["x"] - v["x"].mean())
+                                   / np.sqrt(((v["x"] - v["x"].mean()) ** 2).mean() + 1e-5)),
+    "attention": lambda v: np.sum(v["G"] * (softmax_rows(v["Q"] @ v["K"].T / np.sqrt(v["Q"].shape[1]))
+                                            @ v["V"])),
+}
+
+
+def test_every_matrix_lesson_has_its_loss_written_again_here():
+    assert sorted(LOSSES) == matrix_lesson_names()
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_each_lesson_gradient_agrees_with_a_plain_numpy_loop(name):
+    problem = load_matrix_lesson(name)
+    result = explain_matrix(problem, seed=3)
+    values = result.values
+    for d in result.derivations:
+        assert all(s.error is not None and s.error < 1e-6 for s in d.steps), (name, d.wrt)
+
+        def loss(x, wrt=d.wrt):
+            return LOSSES[name]({**values, wrt: x})
+
+        numeric = numeric_gradient(loss, values[d.wrt])
+        scale = max(np.abs(numeric).max(), 1e-6)
+        assert d.gradient.shape == values[d.wrt].shape  # the layout: the variable's shape
+        assert np.abs(d.gradient - numeric).max() / scale < 1e-7, (name, d.wrt)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_textbook_formulas_on_random_sizes(seed):
+    rng = np.random.default_rng(seed)
+    n, d, k = (int(v) for v in rng.integers(2, 8, 3))
+    sizes = f"n={n},d={d},k={k}"
+    problem = load_matrix_lesson("softmax_regression")
+    result = explain_matrix(problem, sizes=dict(n=n, d=d, k=k), seed=seed)
+    v = result.values
+    S = softmax_rows(v["X"] @ v["W"] + v["b"])
+    by = {x.wrt: x for x in result.derivations}
+    assert np.allclose(by["W"].gradient, v["X"].T @ (S - v["Y"]) / n, rtol=1e-10, atol=1e-12), sizes
+    assert np.allclose(by["b"].gradient, (S - v["Y"]).sum(axis=0) / n, rtol=1e-10, atol=1e-12)
+    dense = explain_matrix(load_matrix_lesson("dense_layer"), sizes=dict(n=n, d=d, k=k), seed=seed)
+    v = dense.values
+    by = {x.wrt: x.gradient for x in dense.derivations}
+    assert np.allclose(by["W"], v["X"].T @ v["G"]) and np.allclose(by["X"], v["G"] @ v["W"].T)
+    assert np.allclose(by["b"], v["G"].sum(axis=0))
+
+
+# matrix expressions of the Matrix Cookbook (Petersen & Pedersen), with their gradients as the
+# cookbook states them, computed here in NumPy
+COOKBOOK = [
+    ("trace(A @ X)", ["A=d,n", "X=n,d"], "X", lambda v: v["A"].T),
+    ("trace(X.T @ A)", ["X=n,d", "A=n,d"], "X", lambda v: v["A"]),
+    ("trace(A @ X @ B)", ["A=m,n", "X=n,d", "B=d,m"], "X", lambda v: v["A"].T @ v["B"].T),
+    ("a @ X @ b", ["a=n", "X=n,d", "b=d"], "X", lambda v: np.outer(v["a"], v["b"])),
+    ("trace(inv(X) @ A)", ["X=d,d:spd", "A=d,d"], "X",
+     lambda v: -np.linalg.inv(v["X"]).T @ v["A"].T @ np.linalg.inv(v["X"]).T),
+    ("x @ B @ x", ["x=d", "B=d,d"], "x", lambda v: (v["B"] + v["B"].T) @ v["x"]),
+    ("norm(X)**2", ["X=n,d"], "X", lambda v: 2 * v["X"]),
+    ("trace(X @ X.T)", ["X=n,d"], "X", lambda v: 2 * v["X"]),
+    ("sum((A @ x - b)**2)", ["A=n,d", "x=d", "b=n"], "x", lambda v: 2 * v["A"].T @ (v["A"] @ v["x"] - v["b"])),
+    ("logsumexp(x)", ["x=d"], "x", lambda v: softmax_rows(v["x"])),
+    ("sum(log(sigmoid(X @ w)))", ["X=n,d", "w=d"], "w", lambda v: v["X"].T @ (1 - sig(v["X"] @ v["w"]))),
+    ("sum(exp(X @ w))", ["X=n,d", "w=d"], "w", lambda v: v["X"].T @ np.exp(v["X"] @ v["w"])),
+    ("trace(A @ X.T @ B @ X)", ["A=d,d", "X=n,d", "B=n,n"], "X",
+     lambda v: v["B"].T @ v["X"] @ v["A"].T + v["B"] @ v["X"] @ v["A"]),
+    ("mean(relu(X @ W) * V)", ["X=n,d", "W=d,k", "V=n,k"], "W",
+     lambda v: v["X"].T @ ((v["X"] @ v["W"] > 0) * v["V"]) / v["V"].size),
+]
+
+
+@pytest.mark.parametrize("expr,shapes,wrt,formula", COOKBOOK, ids=[c[0] for c in COOKBOOK])
+def test_matrix_cookbook_gradients(expr, shapes, wrt, formula):
+    problem = problem_from_expression(expr, shapes, [wrt])
+    for seed in (0, 1):
+        result = explain_matrix(problem, seed=seed)
+        (d,) = result.derivations
+        assert d.agrees and all(s.error < 1e-6 for s in d.steps)
+        expected = formula(result.values)
+        assert np.allclose(d.gradient, expected, rtol=1e-9, atol=1e-11), (expr, d.result.text())
+        # the JSON result reads back and evaluates to the same numbers
+        again = read_matrix_expression(d.result.code(), problem.declared.shapes)
+        assert np.allclose(np.broadcast_to(evaluate(again, result.values, result.sizes), expected.shape),
+                           expected)
+
+
+def test_the_layout_is_the_variables_shape_and_said_once():
+    out = CliRunner().invoke(main, ["matrix", "explain", "dense_layer", "--lang", "en"],
+                             env={"COLUMNS": "100"})
+    assert out.exit_code == 0, out.output
+    assert out.output.count("the shape of its variable") == 1
+    assert "∂L/∂W = XᵀG" in out.output and "∂L/∂X = GWᵀ" in out.output and "∂L/∂b = 𝟏ᵀG" in out.output
+
+
+def test_named_rules_and_shapes_appear_on_the_steps():
+    problem = problem_from_expression("sum((X @ w + b - y)**2) / (2*n)",
+                                      ["X=n,d", "w=d", "y=n", "b="], ["w"])
+    (d,) = explain_matrix(problem).derivations
+    rules = [s.rule for s in d.steps]
+    assert rules == ["constant", "sum", "power", "linearity", "linearity", "matmul"]
+    assert d.result.text() == "Xᵀ(Xw + b − y)/n"
+    last = d.steps[-1]
+    assert [t.shape for t in last.terms] == [("n",), ("n", "d"), ("d",)]
+    assert "only Xᵀ·∂L/∂(Xw) has that shape" in last.note
+
+
+# -- the parser ----------------------------------------------------------------------------------
+SHAPES = {"X": ("n", "d"), "y": ("n",), "w": ("d",), "W": ("d", "k")}
+
+
+@pytest.mark.parametrize("text,message,column", [
+    ("X @ y", "X @ y: (n×d) @ (n) — the inner sizes d and n differ", 3),
+    ("X + W", "X + W: (n×d) + (d×k) — the shapes differ", 3),
+    ("X @ 2", "@ needs a vector or a matrix on both sides", 3),
+    ("trace(X)", "trace takes a square matrix, not (n×d)", 1),
+    ("sum(X, 2)", "the axis is 0", 8),
+    ("X ** w", "a power must be a number", 6),
+    ("foo(X)", "unknown function 'foo'", 1),
+    ("X @@ w", "'@' cannot follow '@'", 4),
+    ("(X @ w", "'(' is never closed", 1),
+    ("X.shape", "'.' is only read in '.T'", 2),
+    ("X @ w'", "unexpected character", 6),
+])
+def test_bad_expressions_are_one_line_with_a_position(text, message, column):
+    with pytest.raises(ExpressionError) as info:
+        read_matrix_expression(text, SHAPES, allow_new_names=False)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    assert info.value.position == column - 1
+
+
+def test_a_shape_error_on_the_command_line_is_one_line_with_a_caret_and_exit_2():
+    out = CliRunner().invoke(main, ["matrix", "explain", "--expr", "sum(X @ y)", "--shape", "X=n,d",
+                                    "--shape", "y=n"])
+    assert out.exit_code == 2
+    lines = out.output.splitlines()
+    assert lines[0].startswith("error: X @ y: (n×d) @ (n) — the inner sizes d and n differ")
+    assert lines[1] == "  sum(X @ y)" and lines[2] == "        ^"
+    assert "Traceback" not in out.output
+
+
+def test_the_parser_never_evaluates_the_text(monkeypatch):
+    import sympy
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("evaluated")
+
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    monkeypatch.setattr(sympy, "sympify", refuse)
+    node = read_matrix_expression("mean((X @ w - y)**2) + sum(W.T @ W)", SHAPES)
+    assert node.shape == ()
+    for hostile in ("__import__('os').system('true')", "X.__class__", "lambda: 1", "X; y",
+                    "w" * 31, "(" * 200 + "w" + ")" * 200, "x" * 2001):
+        with pytest.raises(ExpressionError):
+            read_matrix_expression(hostile, SHAPES)
+
+
+def test_the_code_form_reads_back_to_the_same_tree():
+    for text in ("X.T @ (X @ w - y) / n", "-sum(Y * log(softmax(X @ W)))", "norm(A @ x - b) ** 2",
+                 "trace(inv(A) @ B)", "outer(x, b) - diag(x)"):
+        shapes = {"X": ("n", "d"), "w": ("d",), "y": ("n",), "Y": ("n", "k"), "W": ("d", "k"),
+                  "A": ("d", "d"), "B": ("d", "d"), "x": ("d",), "b": ("d",)}
+        node = read_matrix_expression(text, shapes)
+        assert read_matrix_expression(node.code(), shapes) == node
+
+
+# -- checking hand-written gradients -------------------------------------------------------------
+SOFTMAX = problem_from_expression("-sum(Y * log(softmax(X @ W))) / n",
+                                  ["X=n,d", "W=d,k", "Y=n,k:onehot"])
+TANH = problem_from_expression("sum(V * tanh(X @ W))", ["X=n,d", "W=d,k", "V=n,k"])
+SQUARE = problem_from_expression("sum(V * (A @ B))", ["A=d,d", "B=d,d", "V=d,d"])
+LOGISTIC = problem_from_expression("mean(softplus(X @ w) - y * (X @ w))", ["X=n,d", "w=d", "y=n:binary"])
+
+HELD_OUT = [
+    (SOFTMAX, "W", "X.T @ (softmax(X @ W) - Y) / n", "right"),
+    (SOFTMAX, "W", "(softmax(X @ W).T @ X - Y.T @ X).T / n", "right"),
+    (SOFTMAX, "W", "(softmax(X @ W) - Y).T @ X / n", "transposed"),
+    (SOFTMAX, "W", "X.T @ (softmax(X @ W) - Y)", "size_factor"),
+    (SOFTMAX, "W", "X.T @ (Y - softmax(X @ W)) / n", "sign"),
+    (SOFTMAX, "W", "X.T @ (softmax(X @ W) - Y) / (2*n)", "factor"),
+    (SOFTMAX, "W", "X.T @ softmax(X @ W) / n", "different"),
+    (LOGISTIC, "w", "(sigmoid(X @ w) - y) @ X / n", "right"),
+    (LOGISTIC, "w", "X.T @ (sigmoid(X @ w) - y)", "size_factor"),
+    (LOGISTIC, "w", "X.T @ (sigmoid(X @ w) - y) / d", "size_factor"),
+    (LOGISTIC, "w", "sum(sigmoid(X @ w) - y) / n", "shape"),
+    (TANH, "W", "X.T @ (V * (1 - tanh(X @ W)**2))", "right"),
+    (TANH, "W", "X.T @ V", "missing_factor"),
+    (TANH, "W", "V.T @ X", "shape"),
+    (SQUARE, "A", "V @ B.T", "right"),
+    (SQUARE, "A", "B.T @ V", "order"),
+    (SQUARE, "A", "B @ V.T", "transposed"),
+]
+
+
+@pytest.mark.parametrize("problem,wrt,answer,kind", HELD_OUT, ids=[h[2] for h in HELD_OUT])
+def test_check_gives_the_verdict_and_diagnosis(problem, wrt, answer, kind):
+    v = check_matrix(problem, wrt, answer)
+    assert v.kind == kind, v.message
+    assert v.correct == (kind == "right")
+    if kind in ("sign", "factor", "size_factor", "different", "missing_factor", "order"):
+        assert v.entry is not None and v.yours != pytest.approx(v.right)
+
+
+def test_a_missing_mean_is_named():
+    v = check_matrix(SOFTMAX, "W", "X.T @ (softmax(X @ W) - Y)")
+    assert "a 1/n is missing" in v.message
+
+
+def test_check_on_the_command_line():
+    runner = CliRunner()
+    ok = runner.invoke(main, ["matrix", "check", "softmax_regression", "--wrt", "W",
+                              "X.T @ (softmax(X @ W + b) - Y) / n"])
+    assert ok.exit_code == 0 and "✓" in ok.output
+    wrong = runner.invoke(main, ["matrix", "check", "linear_regression", "--wrt", "w",
+                                 "-X.T @ (X @ w + b - y) / n", "--format", "json"])
+    assert wrong.exit_code == 1
+    data = json.loads(wrong.output)
+    assert data["diagnosis"] == "sign" and data["expected"]["code"] == "X.T @ (X @ w + b - y) / n"
+    bad = runner.invoke(main, ["matrix", "check", "linear_regression", "--wrt", "w", "X @ y"])
+    assert bad.exit_code == 2 and "(n×d) @ (n)" in bad.output
+
+
+# -- the command ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["json", "markdown", "latex"])
+def test_formats(fmt):
+    out = CliRunner().invoke(main, ["matrix", "explain", "linear_regression", "--format", fmt])
+    assert out.exit_code == 0, out.output
+    if fmt == "json":
+        data = json.loads(out.output)
+        w = data["derivatives"][0]
+        assert w["result"] == "X.T @ (X @ w + b - y) / n" and w["numeric"]["max_rel_error"] < 1e-7
+        # the values in the JSON and the result read back give the gradient in the JSON
+        values = {k: np.array(v) for k, v in data["values"].items()}
+        node = read_matrix_expression(w["result"], {k: tuple(s) for k, s in data["shapes"].items()})
+        assert np.allclose(evaluate(node, values, data["sizes"]), w["numeric"]["gradient"])
+    elif fmt == "markdown":
+        assert "| 6 | ∂L/∂w = " in out.output
+    else:
+        assert out.output.startswith("\\documentclass") and "\\end{document}" in out.output
+
+
+def test_sizes_and_seed_are_taken_and_refused_at_the_door():
+    runner = CliRunner()
+    out = runner.invoke(main, ["matrix", "explain", "linear_regression", "--size", "n=7,d=2",
+                               "--format", "json"])
+    assert json.loads(out.output)["sizes"] == {"n": 7, "d": 2}
+    for args, message in [(["--size", "q=3"], "--size q: not a size"),
+                          (["--size", "n=0"], "a size is from 1 to 50"),
+                          (["--shape", "X=n,d"], "--shape goes with --expr")]:
+        bad = runner.invoke(main, ["matrix", "explain", "linear_regression", *args])
+        assert bad.exit_code == 2 and message in bad.output and len(bad.output.splitlines()) == 1
+    bad = runner.invoke(main, ["matrix", "explain", "--expr", "X @ w", "--shape", "X=n,d",
+                               "--shape", "w=d"])
+    assert bad.exit_code == 2 and "not a scalar" in bad.output
+
+
+def test_list_and_chinese():
+    runner = CliRunner()
+    out = runner.invoke(main, ["matrix", "list"])
+    assert out.exit_code == 0 and all(name in out.output for name in matrix_lesson_names())
+    zh = runner.invoke(main, ["matrix", "explain", "softmax_regression", "--lang", "zh"],
+                       env={"COLUMNS": "100"})
+    assert zh.exit_code == 0 and "梯度的形状与其变量相同" in zh.output
+    assert "Xᵀ(softmax(XW + b) − Y)/n" in zh.output
+
+
+def test_a_bad_lesson_names_its_field():
+    good = """name = "t"\ntitle = "T"\nexpression = "sum(X @ w)"\n[shapes]\nX = { role = "input", shape = ["n", "d"] }\nw = { role = "parameter", shape = ["d"] }\n"""
+    assert parse_matrix_lesson(good).wrt == ["w"]
+    with pytest.raises(TutorError, match="expression"):
+        parse_matrix_lesson(good.replace("sum(X @ w)", "sum(w @ X @ X)"))
+    with pytest.raises(TutorError, match="shapes.X"):
+        parse_matrix_lesson(good.replace('role = "input"', 'role = "output"'))
+
+
+def test_values_follow_their_kind():
+    problem = problem_from_expression("sum(Y * X) + trace(inv(A))", ["Y=n,k:onehot", "X=n,k", "A=k,k:spd"])
+    v = sample(problem.declared, problem.sizes_for(), 5)
+    assert np.all(v["Y"].sum(axis=1) == 1) and set(np.unique(v["Y"])) <= {0.0, 1.0}
+    assert np.allclose(v["A"], v["A"].T) and np.all(np.linalg.eigvalsh(v["A"]) > 0)
