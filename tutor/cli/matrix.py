@@ -13,8 +13,11 @@ import sys
 import click
 
 from tutor.cli.base import UserError, language_option, main, user_errors
-from tutor.cli.options import FormatChoice
-from tutor.i18n import _
+from tutor.cli.options import Bounded, FormatChoice
+from tutor.i18n import N_, _
+
+SEED = Bounded(int, lambda v: 0 <= v < 2**31, N_("{param} must be a whole number from 0 to "
+                                                 "2147483647, not {value}"))
 
 FORMATS = ("text", "markdown", "latex", "json")
 
@@ -27,7 +30,7 @@ def matrix():
     tutor matrix list
     tutor matrix explain linear_regression
     tutor matrix explain --expr "mean((X @ w - y)**2)" --shape X=n,d --shape w=d --shape y=n
-    tutor matrix check softmax_regression "X.T @ (softmax(X @ W) - Y) / n"
+    tutor matrix check softmax_regression --wrt W "X.T @ (softmax(X @ W + b) - Y) / n"
     """
 
 
@@ -44,7 +47,7 @@ def subcommand(*args, **kwargs):
 
 
 def _shape_options(fn):
-    fn = click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,
+    fn = click.option("--seed", type=SEED, default=0, show_default=True,
                       help="Seed of the random matrices the steps are checked on.")(fn)
     fn = click.option("--size", "sizes", multiple=True, metavar="n=4,d=3",
                       help="Values of the sizes' letters (default: distinct small sizes).")(fn)
@@ -144,7 +147,8 @@ def check(args, expr, shapes, sizes, seed, wrt, fmt):
 
     \b
     tutor matrix check linear_regression --wrt w "X.T @ (X @ w + b - y) / n"
-    tutor matrix check --expr "sum(V * tanh(X @ W))" --shape X=n,d --shape W=d,k --shape V=n,k "X.T @ V"
+    tutor matrix check --expr "sum(V * tanh(X @ W))" --shape X=n,d --shape W=d,k --shape V=n,k \\
+        --wrt W "X.T @ V"
 
     \b
     Any arrangement with the same numbers is right.  A wrong answer gets a diagnosis
