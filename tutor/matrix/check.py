@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import combinations_with_replacement
 from typing import Mapping
 
 import numpy as np
 
-from tutor.errors import TutorError
+from tutor.calculus.budget import deadline
 from tutor.i18n import _
 from tutor.matrix import algebra as A
 from tutor.matrix.derive import TOLERANCE, MatrixDerivation, derive_matrix, relative_error
@@ -57,6 +56,12 @@ def _draws(problem: MatrixProblem, sizes: Mapping[str, int], seed: int):
 
 def check_matrix(problem: MatrixProblem, wrt: str, answer_text: str, *,
                  sizes: Mapping[str, int] | None = None, seed: int = 0) -> MatrixVerdict:
+    """The verdict on ``answer_text`` as ∂L/∂wrt, within the time budget of typed input."""
+    with deadline(what=_("deriving the matrix expression")):
+        return _check(problem, wrt, answer_text, sizes, seed)
+
+
+def _check(problem, wrt, answer_text, sizes, seed) -> MatrixVerdict:
     sizes = problem.sizes_for(sizes)
     shapes = dict(problem.declared.shapes)
     shapes.update({name: () for name in problem.scalars()})

@@ -16,7 +16,7 @@ that uses it, weighted by its gradient).  Nothing is trusted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
@@ -129,8 +129,10 @@ class MatrixDerivation:
 
 
 # -- numbers ---------------------------------------------------------------------------------
-def relative_error(a, b) -> float:
-    """max |a − b| over the entries, relative to the larger of the two, with a floor of 1e−6."""
+def relative_error(a, b, floor: float = 1e-6) -> float:
+    """max |a − b| over the entries, relative to the larger of the two, with a floor (1e−6,
+    or what the caller knows of the size of the function differenced: a gradient of 0 is
+    compared with differences that are never exactly 0)."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
@@ -139,19 +141,19 @@ def relative_error(a, b) -> float:
         return float("nan")
     if a.size == 0:
         return 0.0
-    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), 1e-6)
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), floor)
     return float(np.max(np.abs(a - b)) / scale)
 
 
-def central_difference(f, x: np.ndarray) -> np.ndarray:
+def central_difference(f, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
     """The gradient of the scalar function f at x, entry by entry, by the five-point central
-    difference (error of order h⁴)."""
+    difference (error of order h⁴, h = step·max(1, |x|))."""
     x = np.array(x, dtype=np.float64, order="C")
     out = np.zeros_like(x, order="C")
     flat = x.reshape(-1)
     grad = out.reshape(-1)
     for i in range(flat.size):
-        h = 1e-4 * max(1.0, abs(flat[i]))
+        h = step * max(1.0, abs(flat[i]))
         saved = flat[i]
         values = []
         for k in (2, 1, -1, -2):
@@ -160,6 +162,25 @@ def central_difference(f, x: np.ndarray) -> np.ndarray:
         flat[i] = saved
         grad[i] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * h)
     return out
+
+
+#: the steps of the central differences tried, in turn, until one agrees: a function that
+#: turns fast (sin(w/c) for a small c) needs a smaller step than rounding would like
+STEPS = (1e-4, 1e-5, 1e-3, 1e-6)
+
+
+def checked(claimed, f, x, floor: float) -> tuple[float, np.ndarray]:
+    """The relative error of ``claimed`` against central differences of f at x, and those
+    differences: the best agreement over the steps of :data:`STEPS`."""
+    best = None
+    for step in STEPS:
+        numeric = central_difference(f, x, step)
+        error = relative_error(claimed, numeric, floor)
+        if best is None or error < best[0] or (best[0] != best[0] and error == error):
+            best = (error, numeric)
+        if error < TOLERANCE:
+            break
+    return best
 
 
 # -- the rules ---------------------------------------------------------------------------------
@@ -359,6 +380,10 @@ def derive_matrix(expression: Node, wrt: str, sizes: Mapping[str, int],
     values = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
     forward = _forward_values(expression, values, sizes)
 
+    # central differences of a function of size |L| are exact to about 1e−11·|L|: the floor
+    floor = 1e-5 * max(1.0, abs(float(forward[expression])) if np.isfinite(forward[expression])
+                       else 1.0)
+
     def loss_with(node: Node):
         return lambda x: evaluate(expression, values, sizes, {node: x})
 
@@ -381,8 +406,8 @@ def derive_matrix(expression: Node, wrt: str, sizes: Mapping[str, int],
                 step = MatrixStep("paths", node, total[node], [Term(p.text(), p.shape) for p in parts],
                                   formula=summed if summed.text() != total[node].text() else None)
                 if check:
-                    step.error = relative_error(evaluate(total[node], values, sizes),
-                                                central_difference(loss_with(node), forward[node]))
+                    step.error = checked(evaluate(total[node], values, sizes), loss_with(node),
+                                         forward[node], floor)[0]
                 steps.append(step)
         if node.kind == "var":
             continue
@@ -424,26 +449,28 @@ def derive_matrix(expression: Node, wrt: str, sizes: Mapping[str, int],
             if check:
                 claimed = evaluate(result, values, sizes)
                 if partial:
-                    numeric = _local_difference(node, c, evaluate(g, values, sizes), forward,
-                                                sizes)
+                    upstream = evaluate(g, values, sizes)
+                    f = _local_function(node, c, upstream, forward, sizes)
+                    local = float(np.sum(np.abs(upstream * forward[node])))
+                    scale = 1e-5 * max(1.0, local) if np.isfinite(local) else floor
                 else:
-                    numeric = central_difference(loss_with(c), forward[c])
-                step.error = relative_error(claimed, numeric)
+                    f, scale = loss_with(c), floor
+                step.error = checked(claimed, f, forward[c], scale)[0]
             steps.append(step)
             contributions.setdefault(c, []).append(result)
     target = next(n for n in order if n.kind == "var" and n.value == wrt)
     result = total[target]
     gradient = np.asarray(evaluate(result, values, sizes), dtype=np.float64)
     gradient = np.broadcast_to(gradient, forward[target].shape).copy()
-    numeric = central_difference(loss_with(target), forward[target]) if check else gradient
+    error, numeric = checked(gradient, loss_with(target), forward[target], floor) if check \
+        else (0.0, gradient)
     return MatrixDerivation(expression, wrt, shapes[wrt], steps, result, dict(sizes), values,
-                            gradient, numeric, relative_error(gradient, numeric) if check else 0.0,
-                            function)
+                            gradient, numeric, error, function)
 
 
-def _local_difference(node: Node, c: Node, upstream, forward, sizes) -> np.ndarray:
-    """Central differences of ⟨G, node⟩ changing only the arguments of ``node`` that are ``c``
-    (and not ``c`` deeper inside its other arguments): the local rule, on its own."""
+def _local_function(node: Node, c: Node, upstream, forward, sizes):
+    """⟨G, node⟩ as a function of the arguments of ``node`` that are ``c`` (and not of ``c``
+    deeper inside its other arguments): what checks the local rule on its own."""
     names = [f"_a{k}" for k in range(len(node.args))]
     shallow = Node(node.kind, tuple(Node("var", (), name, a.shape) for name, a in
                                     zip(names, node.args)), node.value, node.shape)
@@ -456,7 +483,7 @@ def _local_difference(node: Node, c: Node, upstream, forward, sizes) -> np.ndarr
                 local[name] = x
         return float(np.sum(upstream * evaluate(shallow, local, sizes)))
 
-    return central_difference(f, forward[c])
+    return f
 
 
 def _forward_values(expression: Node, values, sizes) -> dict[Node, np.ndarray]:

@@ -3,10 +3,14 @@ matrices of the problem's small sizes."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
+
+from tutor.calculus.budget import deadline
+from tutor.i18n import _
 
 from tutor.matrix.derive import MatrixDerivation, derive_matrix
 from tutor.matrix.problem import MatrixProblem
@@ -30,7 +34,11 @@ def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
     sizes = problem.sizes_for(sizes)
     drawn = sample(problem.declared, sizes, seed, problem.scalars())
     drawn.update(check_values(values or {}, problem.declared, sizes))
-    derivations = [derive_matrix(problem.expression, name, sizes, drawn,
-                                 function=problem.function, onehot=problem.onehot)
-                   for name in (wrt or problem.wrt)]
+    # a typed expression gets the time budget of typed input; the lessons run without one
+    budget = deadline(what=_("deriving the matrix expression")) if not problem.name \
+        else contextlib.nullcontext()
+    with budget:
+        derivations = [derive_matrix(problem.expression, name, sizes, drawn,
+                                     function=problem.function, onehot=problem.onehot)
+                       for name in (wrt or problem.wrt)]
     return MatrixExplanation(problem, sizes, seed, drawn, derivations)

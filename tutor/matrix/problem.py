@@ -25,7 +25,7 @@ from typing import Iterable, Mapping
 from tutor.errors import ExpressionError, LessonError, TutorError
 from tutor.i18n import _, current_language
 from tutor.matrix.notation import read_matrix_expression
-from tutor.matrix.shapes import KINDS, Declared, default_sizes, parse_shape
+from tutor.matrix.shapes import KINDS, MAX_SIZE, Declared, default_sizes, parse_shape
 from tutor.matrix.tree import Node
 
 ROLES = ("input", "parameter", "target")
@@ -187,8 +187,9 @@ def parse_matrix_lesson(text: str, *, source: str = "lesson") -> MatrixProblem:
     sizes = data.get("sizes", {})
     if not isinstance(sizes, dict) or not all(
             k in declared.letters and isinstance(v, int) and not isinstance(v, bool)
-            and 1 <= v <= 50 for k, v in sizes.items()):
-        fail("sizes", _("sizes of the shapes' letters, from 1 to 50, like n = 5"))
+            and 1 <= v <= MAX_SIZE for k, v in sizes.items()):
+        fail("sizes", _("sizes of the shapes' letters, from 1 to {most}, like n = 5")
+             .format(most=MAX_SIZE))
     narrative = {"en": {"title": string(data, "title", "title"),
                         "summary": string(data, "summary", "summary", required=False)}}
     body = data.get("text", {})

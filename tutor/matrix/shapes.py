@@ -23,7 +23,7 @@ from tutor.matrix.tree import Dims, shape_text
 KINDS = ("normal", "positive", "prob", "binary", "onehot", "spd")
 #: the defaults: distinct, small, and the usual letters where one expects them
 DEFAULT_SIZES = {"n": 5, "d": 3, "k": 4, "m": 2, "h": 6, "p": 7, "q": 8}
-MAX_SIZE = 50
+MAX_SIZE = 20
 _LETTER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 
 

@@ -580,11 +580,12 @@ def evaluate(node: Node, values: Mapping[str, object], sizes: Mapping[str, int],
     import numpy as np
 
     memo: dict[Node, object] = dict(override or {})
-    for n in node.walk():
-        if n in memo:
-            continue
-        a = [memo[x] for x in n.args]
-        memo[n] = _EVAL[n.kind](n, a, values, sizes, np)
+    with np.errstate(all="ignore"):  # a value that is not finite is shown as such, not warned
+        for n in node.walk():
+            if n in memo:
+                continue
+            a = [memo[x] for x in n.args]
+            memo[n] = _EVAL[n.kind](n, a, values, sizes, np)
     return memo[node]
 
 
