@@ -450,6 +450,19 @@ def operations(node: Node) -> int:
     return 1 + sum(operations(a) for a in node.args)
 
 
+def canonical(node: Node) -> Node:
+    """The node as the tidying writes it back (its terms and factors in SymPy's order), for
+    recognising a subexpression however a derivation ordered it."""
+    node = rebuild(node)
+    if node.kind not in ELEMENTWISE:
+        return Node(node.kind, tuple(canonical(a) for a in node.args), node.value, node.shape)
+    t = _Translation()
+    try:
+        return t.to_node(t.to_sympy(node), node.shape)
+    except (ValueError, TypeError):
+        return node
+
+
 def tidy(node: Node) -> Node:
     """The same expression with its entry-by-entry algebra expanded and common factors taken
     out, when that takes fewer operations; otherwise the node with only the identities of

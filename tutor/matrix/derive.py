@@ -16,7 +16,7 @@ that uses it, weighted by its gradient).  Nothing is trusted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
@@ -26,7 +26,7 @@ from tutor.errors import TutorError
 from tutor.i18n import N_, _
 from tutor.calculus.table import BY_NAME
 from tutor.matrix import algebra as A
-from tutor.matrix.tree import Dims, Node, evaluate, shape_text, shown_shape
+from tutor.matrix.tree import Dims, Node, evaluate, is_named, naming, shape_text, shown_shape
 
 #: rule key -> (name, statement); names and statements are translated where they are shown
 RULES: dict[str, tuple[str, str]] = {
@@ -101,6 +101,11 @@ class MatrixStep:
             return own
         return _("{gradient} through {use}").format(gradient=own, use=self.through.text())
 
+    def shown(self, function: str, aliases: dict) -> str:
+        """:meth:`label` with the subexpressions that have names shown by them."""
+        with naming(aliases):
+            return self.label(function)
+
     @property
     def statement(self) -> str:
         return RULES[self.rule][1]
@@ -122,6 +127,17 @@ class MatrixDerivation:
     finite_difference: np.ndarray
     max_rel_error: float
     function: str = "L"
+    #: names shown for subexpressions (Z for XW + b)
+    aliases: dict[Node, str] = field(default_factory=dict)
+
+    def text(self, node: Node) -> str:
+        return node.text(self.aliases)
+
+    def label(self, step: "MatrixStep") -> str:
+        return step.shown(self.function, self.aliases)
+
+    def latex(self, node: Node) -> str:
+        return node.latex(self.aliases)
 
     @property
     def agrees(self) -> bool:
@@ -186,7 +202,8 @@ def checked(claimed, f, x, floor: float) -> tuple[float, np.ndarray]:
 # -- the rules ---------------------------------------------------------------------------------
 def _grad_label(node: Node, function: str) -> str:
     inner = node.text()
-    if node.kind not in ("var",) and not (inner.startswith("(") and inner.endswith(")")):
+    if node.kind not in ("var",) and not is_named(node) \
+            and not (inner.startswith("(") and inner.endswith(")")):
         inner = f"({inner})"
     return f"∂{function}/∂{inner}"
 
@@ -352,12 +369,21 @@ def _shape_formula(node: Node, slot: int, g: str) -> str:
 def derive_matrix(expression: Node, wrt: str, sizes: Mapping[str, int],
                   values: Mapping[str, np.ndarray], *, function: str = "L",
                   check: bool = True, drop: frozenset[int] = frozenset(),
-                  onehot: frozenset[str] = frozenset()) -> MatrixDerivation:
+                  onehot: frozenset[str] = frozenset(),
+                  aliases: Mapping[Node, str] | None = None) -> MatrixDerivation:
     """∂L/∂wrt, with every step checked on ``values`` (arrays of the concrete ``sizes``).
 
     ``drop`` leaves out the local factor of the elementwise steps of those numbers (what a
     learner who forgets σ′ writes).  The rows of the matrices named in ``onehot`` are one-hot
-    labels, so their row sums are 𝟏."""
+    labels, so their row sums are 𝟏.  The subexpressions in ``aliases`` are named in every
+    step (Z for XW + b)."""
+    with naming(aliases):
+        derivation = _derive(expression, wrt, sizes, values, function, check, drop, onehot)
+    derivation.aliases = dict(aliases or {})
+    return derivation
+
+
+def _derive(expression, wrt, sizes, values, function, check, drop, onehot) -> MatrixDerivation:
     if expression.shape != ():
         raise TutorError(_("the expression is {shape}, not a scalar: a gradient is taken of a "
                            "scalar, like sum(…) or mean(…)").format(shape=shape_text(expression.shape)))

@@ -39,6 +39,7 @@ def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
         else contextlib.nullcontext()
     with budget:
         derivations = [derive_matrix(problem.expression, name, sizes, drawn,
-                                     function=problem.function, onehot=problem.onehot)
+                                     function=problem.function, onehot=problem.onehot,
+                                     aliases=problem.aliases)
                        for name in (wrt or problem.wrt)]
     return MatrixExplanation(problem, sizes, seed, drawn, derivations)

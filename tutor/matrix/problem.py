@@ -24,13 +24,14 @@ from typing import Iterable, Mapping
 
 from tutor.errors import ExpressionError, LessonError, TutorError
 from tutor.i18n import _, current_language
+from tutor.matrix.algebra import canonical
 from tutor.matrix.notation import read_matrix_expression
 from tutor.matrix.shapes import KINDS, MAX_SIZE, Declared, default_sizes, parse_shape
 from tutor.matrix.tree import Node
 
 ROLES = ("input", "parameter", "target")
-_TOP = {"name", "title", "summary", "function", "expression", "wrt", "shapes", "sizes", "text",
-        "translations"}
+_TOP = {"name", "title", "summary", "function", "expression", "wrt", "shapes", "sizes", "names",
+        "text", "translations"}
 _TEXT = ("intro", "insight")
 MAX_BYTES = 100_000
 
@@ -48,6 +49,26 @@ class MatrixProblem:
     roles: dict[str, str] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     narrative: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: names shown for subexpressions in the steps (Z for XW + b), in the order declared
+    aliases: dict[Node, str] = field(default_factory=dict)
+
+    def where_code(self) -> list[tuple[str, str]]:
+        """(name, its expression in the notation typed), once each."""
+        out = {}
+        for node, name in self.aliases.items():
+            out.setdefault(name, node.code())
+        return list(out.items())
+
+    def where(self) -> list[tuple[str, str]]:
+        """(name, what it stands for) for each named subexpression."""
+        out, seen = [], set()
+        for node, name in self.aliases.items():
+            if name in seen:
+                continue
+            seen.add(name)
+            others = {k: v for k, v in self.aliases.items() if v != name}
+            out.append((name, node.text(others)))
+        return out
 
     def say(self, key: str) -> str:
         """A narrative field (title, summary, intro, insight) in the current language, English
@@ -181,6 +202,25 @@ def parse_matrix_lesson(text: str, *, source: str = "lesson") -> MatrixProblem:
                                             allow_new_names=False)
     except ExpressionError as exc:
         fail("expression", str(exc))
+    aliases: dict[Node, str] = {}
+    names = data.get("names", {})
+    if not isinstance(names, dict):
+        fail("names", _("must be a table"))
+    for alias, text_ in names.items():
+        where = f"names.{alias}"
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,3}", alias) or alias in declared.shapes \
+                or alias in declared.letters:
+            fail(where, _("a name is one to four letters or digits, not a name of the "
+                          "expression or a size"))
+        if not isinstance(text_, str):
+            fail(where, _("must be a text"))
+        try:
+            node = read_matrix_expression(text_, declared.shapes, allow_new_names=False)
+        except ExpressionError as exc:
+            fail(where, str(exc))
+        aliases[node] = alias
+        # the same in the order a derivation writes it (1e−5 + v for v + 1e−5)
+        aliases.setdefault(canonical(node), alias)
     wrt = data.get("wrt", [n for n, r in roles.items() if r == "parameter"])
     if not isinstance(wrt, list) or not wrt or not all(w in declared.shapes for w in wrt):
         fail("wrt", _("a list of names with a shape, like [\"w\"]"))
@@ -206,4 +246,4 @@ def parse_matrix_lesson(text: str, *, source: str = "lesson") -> MatrixProblem:
         narrative[lang] = {k: string(fields, k, f"translations.{lang}.{k}", required=False)
                            for k in ("title", "summary", *_TEXT) if k in fields}
     return MatrixProblem(expression_text, expression, declared, list(wrt), function, name,
-                         roles, dict(sizes), narrative)
+                         roles, dict(sizes), narrative, aliases)

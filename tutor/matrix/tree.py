@@ -13,6 +13,8 @@ NumPy arrays uses the stable forms of :mod:`tutor.calculus.table`.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from fractions import Fraction
 from typing import Mapping
 
@@ -99,14 +101,34 @@ class Node:
         """n×d, d, or 'scalar' in the current language."""
         return shown_shape(self.shape)
 
-    def text(self) -> str:
-        return _Text().show(self)[0]
+    def text(self, aliases: Mapping["Node", str] | None = None) -> str:
+        """As mathematics; a subexpression with a name in ``aliases`` (by default the names
+        in force, see :func:`naming`) is shown by its name."""
+        return _Text(_ALIASES.get() if aliases is None else aliases).show(self)[0]
 
     def code(self) -> str:
         return _Code().show(self)[0]
 
-    def latex(self) -> str:
-        return _Latex().show(self)[0]
+    def latex(self, aliases: Mapping["Node", str] | None = None) -> str:
+        return _Latex(_ALIASES.get() if aliases is None else aliases).show(self)[0]
+
+
+_ALIASES: ContextVar[Mapping[Node, str]] = ContextVar("aliases", default={})
+
+
+def is_named(node: Node) -> bool:
+    """Whether the node is shown by a name (see :func:`naming`)."""
+    return node in _ALIASES.get()
+
+
+@contextmanager
+def naming(aliases: Mapping[Node, str] | None):
+    """Show the subexpressions in ``aliases`` by their names inside the block."""
+    token = _ALIASES.set(dict(aliases or {}))
+    try:
+        yield
+    finally:
+        _ALIASES.reset(token)
 
 
 def shape_text(shape: Dims) -> str:
@@ -175,6 +197,9 @@ def _sup(n) -> str:
 
 
 class _Printer:
+    def __init__(self, aliases: Mapping[Node, str] | None = None):
+        self.aliases = aliases or {}
+
     def wrap(self, pair, below: int) -> str:
         s, p = pair
         return self.paren(s) if p < below else s
@@ -183,7 +208,12 @@ class _Printer:
         return f"({s})"
 
     def show(self, node: Node):
+        if node in self.aliases:
+            return self.alias(self.aliases[node]), 5
         return getattr(self, "k_" + node.kind)(node)
+
+    def alias(self, name: str) -> str:
+        return name
 
 
 class _Text(_Printer):
@@ -226,8 +256,10 @@ class _Text(_Printer):
     def k_matmul(self, n):
         a, b = n.args
         pa, pb = self.show(a), self.show(b)
-        grouped_a = pa[1] < 2 or a.kind == "scale" or a.kind in ELEMENTWISE - {"func", "pow"}
-        grouped_b = pb[1] < 2 or b.kind in ("scale", "matmul") or b.kind in ELEMENTWISE - {"func", "pow"}
+        grouped_a = a not in self.aliases and (
+            pa[1] < 2 or a.kind == "scale" or a.kind in ELEMENTWISE - {"func", "pow"})
+        grouped_b = b not in self.aliases and (
+            pb[1] < 2 or b.kind in ("scale", "matmul") or b.kind in ELEMENTWISE - {"func", "pow"})
         sa = self.paren(pa[0]) if grouped_a else pa[0]
         sb = self.paren(pb[0]) if grouped_b else pb[0]
         if a.ndim == 1 and b.ndim == 1 and a.kind in ("var", "ones", "func", "softmax"):
@@ -442,6 +474,9 @@ class _Code(_Printer):
 
 
 class _Latex(_Printer):
+    def alias(self, name: str) -> str:
+        return self.k_var(Node("var", (), name))[0]
+
     def k_raw(self, n):
         return rf"\text{{{n.value}}}", 5
 

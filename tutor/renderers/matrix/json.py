@@ -24,26 +24,28 @@ def _error(e):
 
 
 def _expr(node) -> dict:
-    return {"code": node.code(), "text": node.text(), "latex": node.latex(),
+    return {"code": node.code(), "text": node.text({}), "latex": node.latex({}),
             "shape": list(node.shape)}
 
 
 def derivation_dict(d: MatrixDerivation) -> dict:
     steps = []
     for s in d.steps:
-        step = {"rule": s.rule, "target": _expr(s.target), "result": _expr(s.result),
+        step = {"rule": s.rule, "label": d.label(s), "target": _expr(s.target),
+                "result": _expr(s.result), "shown": d.text(s.result),
                 "terms": [{"label": t.label, "shape": list(t.shape)} for t in s.terms
                           if t.label != "→"],
                 "max_rel_error": _error(s.error)}
         if s.through is not None:
             step["through"] = _expr(s.through)
         if s.formula is not None:
-            step["before_tidying"] = _expr(s.formula)
+            step["rule_applied"] = d.text(s.formula)
         if s.note:
             step["note"] = s.note
         steps.append(step)
     return {"wrt": d.wrt, "shape": list(d.shape), "result": d.result.code(),
-            "text": d.result.text(), "latex": d.result.latex(), "steps": steps,
+            "text": d.result.text({}), "shown": d.text(d.result), "latex": d.result.latex({}),
+            "steps": steps,
             "numeric": {"gradient": _numbers(d.gradient.tolist()),
                         "finite_difference": _numbers(d.finite_difference.tolist()),
                         "max_rel_error": _error(d.max_rel_error)}}
@@ -55,6 +57,7 @@ def matrix_json(result: MatrixExplanation) -> str:
            "function": p.function,
            "shapes": {name: list(shape) for name, shape in p.declared.shapes.items()},
            "scalars": p.scalars(),
+           "names": {name: read for name, read in p.where_code()},
            "sizes": result.sizes, "seed": result.seed,
            "layout": "a gradient has the shape of its variable",
            "values": {k: _numbers(v.tolist()) for k, v in result.values.items()},

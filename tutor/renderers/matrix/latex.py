@@ -1,53 +1,56 @@
-"""Matrix derivations as a LaTeX document: each step an aligned row with its rule and shape."""
+"""Matrix derivations as a LaTeX document for pdflatex: each step an aligned row with its
+rule and the shape of its result, the narrative typeset as the scalar explanations' is."""
 
 from __future__ import annotations
 
 from tutor.i18n import _
 from tutor.matrix.explain import MatrixExplanation
-from tutor.renderers.notation import paragraph
-
-_PREAMBLE = r"""\documentclass{article}
-\usepackage{amsmath,amssymb}
-\usepackage[margin=2cm]{geometry}
-\begin{document}
-"""
+from tutor.renderers.explaining.latex import FIT_WIDTH, prose
+from tutor.renderers.notation import _wide
 
 
-def _escape(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
-                 ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"),
-                 ("~", r"\~{}")):
-        s = s.replace(a, b)
-    return s
-
-
-def _grad(function: str, node) -> str:
-    inner = node.latex()
-    if node.kind != "var":
+def _grad(d, node) -> str:
+    inner = d.latex(node)
+    if node.kind != "var" and node not in d.aliases:
         inner = rf"\left({inner}\right)"
-    return rf"\frac{{\partial {function}}}{{\partial {inner}}}"
+    return rf"\frac{{\partial {d.function}}}{{\partial {inner}}}"
+
+
+def _shape(shape) -> str:
+    return r" \times ".join(shape) if shape else r"\text{" + prose(_("scalar")) + "}"
 
 
 def matrix_latex(result: MatrixExplanation) -> str:
     p = result.problem
-    out = [_PREAMBLE, rf"\section*{{{_escape(p.say('title') or p.function)}}}",
-           rf"\[ {p.function} = {p.expression.latex()} \]"]
+    body = [rf"\section*{{{prose(p.say('title') or p.function)}}}"]
+    if p.say("summary"):
+        body.append(rf"\emph{{{prose(p.say('summary'))}}}")
+    body.append(rf"\[ {p.function} = {p.expression.latex({})} \]")
+    if p.aliases:
+        body.append(prose(_("where") + " " + ", ".join(f"{n} = {b}" for n, b in p.where())))
     if p.say("intro"):
-        out.append(_escape(paragraph(p.say("intro"))))
-    out.append(r"\par\noindent " + _escape(_(
+        body.append(prose(p.say("intro")))
+    body.append(r"\par\noindent " + prose(_(
         "layout: a gradient has the shape of its variable, as PyTorch's .grad; each step is "
         "checked by central differences on these matrices")))
     for d in result.derivations:
-        out.append(r"\begin{align*}")
+        body.append(rf"\subsection*{{$\partial {d.function} / \partial {d.wrt}$}}")
         rows = []
-        for s in d.steps:
-            shape = r"\times".join(s.target.shape) if s.target.shape else r"1"
-            rows.append(rf"{_grad(d.function, s.target)} &= {s.result.latex()} "
-                        rf"&& \text{{{_escape(_(s.name))}}},\ {shape}")
-        rows.append(rf"\frac{{\partial {d.function}}}{{\partial {d.wrt}}} &= {d.result.latex()}")
-        out.append(" \\\\\n".join(rows))
-        out.append(r"\end{align*}")
+        for k, s in enumerate(d.steps, 1):
+            rows.append(rf"\text{{{k}}}\quad & {_grad(d, s.target)} = {d.latex(s.result)}"
+                        rf" && {_shape(s.target.shape)} && \text{{{prose(_(s.name))}}}")
+        rows.append(rf"& \frac{{\partial {d.function}}}{{\partial {d.wrt}}} = {d.latex(d.result)}"
+                    rf" && {_shape(d.shape)} &&")
+        body.append(r"\[ \fitwidth{$\displaystyle \begin{aligned}" + r" \\ ".join(rows)
+                    + r"\end{aligned}$} \]")
+        body.append(prose(_("max relative error {error}").format(
+            error=f"{d.max_rel_error:.1e}")))
     if p.say("insight"):
-        out.append(_escape(paragraph(p.say("insight"))))
-    out.append(r"\end{document}")
-    return "\n".join(out) + "\n"
+        body.append(rf"\paragraph{{{prose(_('insight'))}.}} " + prose(p.say("insight")))
+    preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
+                r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
+                r"\usepackage{graphicx}", *FIT_WIDTH]
+    if any(_wide(ch) for line in body for ch in line):
+        preamble.append(r"\usepackage{CJKutf8}")
+        body = [r"\begin{CJK}{UTF8}{gbsn}", *body, r"\end{CJK}"]
+    return "\n".join([*preamble, r"\begin{document}", *body, r"\end{document}"]) + "\n"

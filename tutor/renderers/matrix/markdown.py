@@ -23,7 +23,10 @@ def matrix_markdown(result: MatrixExplanation) -> str:
         lines += [paragraph(p.say("intro")), ""]
     shapes = ", ".join(f"{name} {_shape(shape)}" for name, shape in p.declared.shapes.items())
     sizes = ", ".join(f"{k} = {v}" for k, v in result.sizes.items())
-    lines += [f"**{_('shapes')}** {shapes}; **{_('sizes')}** {sizes}", "",
+    lines += [f"**{_('shapes')}** {shapes}; **{_('sizes')}** {sizes}", ""]
+    if p.aliases:
+        lines += [f"**{_('where')}** " + ", ".join(f"{n} = {b}" for n, b in p.where()), ""]
+    lines += [
               _("layout: a gradient has the shape of its variable, as PyTorch's .grad; each "
                 "step is checked by central differences on these matrices"), ""]
     for d in result.derivations:
@@ -31,11 +34,11 @@ def matrix_markdown(result: MatrixExplanation) -> str:
                   f"| | {_('step')} | {_('shape')} | {_('rule')} | {_('check')} |",
                   "|---|---|---|---|---|"]
         for k, s in enumerate(d.steps, 1):
-            body = f"{s.label(d.function)} = " + (f"{s.formula.text()} = " if s.formula else "") \
-                + s.result.text()
+            body = f"{d.label(s)} = " + (f"{d.text(s.formula)} = " if s.formula else "") \
+                + d.text(s.result)
             check = "" if s.error is None else ("✓ " if s.error < 1e-6 else "✗ ") + fmt_error(s.error)
             lines.append(f"| {k} | {_cell(body)} | {s.target.shape_label()} | {_(s.name)} | {check} |")
-        lines += ["", f"**∂{d.function}/∂{d.wrt} = {_cell(d.result.text())}** "
+        lines += ["", f"**∂{d.function}/∂{d.wrt} = {_cell(d.text(d.result))}** "
                       f"({_shape(d.shape)}); `{d.result.code()}`", "",
                   _("max relative error {error}").format(error=fmt_error(d.max_rel_error)), ""]
     if p.say("insight"):

@@ -39,10 +39,10 @@ def steps_table(d: MatrixDerivation) -> Table:
     table.add_column(_("rule"), style="cyan")
     table.add_column(_("check"), no_wrap=True)
     for k, step in enumerate(d.steps, 1):
-        statement = f"{step.label(d.function)} = "
+        statement = f"{d.label(step)} = "
         if step.formula is not None:
-            statement += f"{step.formula.text()} = "
-        statement += step.result.text()
+            statement += f"{d.text(step.formula)} = "
+        statement += d.text(step.result)
         table.add_row(str(k), Text(statement), step.target.shape_label(), Text(_(step.name)),
                       _check_mark(step.error))
         if step.rule == "paths":
@@ -51,8 +51,8 @@ def steps_table(d: MatrixDerivation) -> Table:
                                    style="dim"), "", "", "")
         else:
             shapes = ", ".join(t.shown for t in step.terms if t.label != "→")
-            table.add_row("", Text(f"  {shapes} → {step.target.shape_label()}", style="dim"),
-                          "", Text(step.statement, style="dim"), "")
+            table.add_row("", Text(f"  {shapes} → {step.target.shape_label()};  "
+                                   f"{_(step.statement)}", style="dim"), "", "", "")
         if step.note:
             table.add_row("", Text("  " + step.note, style="dim"), "", "", "")
     return table
@@ -84,7 +84,7 @@ def _index(k: int, shape) -> str:
 def render_derivation(c, d: MatrixDerivation) -> None:
     c.print(Text(f" ∂{d.function}/∂{d.wrt} ", style="bold reverse"))
     c.print(steps_table(d))
-    c.print(Text.assemble((f"∂{d.function}/∂{d.wrt} = ", "bold"), (d.result.text(), "bold"),
+    c.print(Text.assemble((f"∂{d.function}/∂{d.wrt} = ", "bold"), (d.text(d.result), "bold"),
                           ("   " + _("shape {shape}, the shape of {name}").format(
                               shape=_shape(d.shape), name=d.wrt), "dim")))
     c.print(_entries(d))
@@ -126,6 +126,9 @@ def render_matrix_explanation(result: MatrixExplanation) -> None:
     c.print(Text.assemble((_("shapes") + "  ", "bold"), shapes, "    ", (_("sizes") + "  ", "bold"),
                           sizes, ("    " + _("random matrices, seed {seed}").format(seed=result.seed),
                                   "dim")))
+    if p.aliases:
+        c.print(Text.assemble((_("where") + "  ", "bold"),
+                              ", ".join(f"{name} = {body}" for name, body in p.where())))
     c.print(Prose(_("layout: a gradient has the shape of its variable, as PyTorch's .grad; each "
                     "step is checked by central differences on these matrices"), style="dim"))
     for d in result.derivations:
