@@ -138,9 +138,9 @@ def mul(a: Node, b: Node) -> Node:
     if is_const(b, 1) and broadcast(a.shape, b.shape) == a.shape:
         return a
     if a.kind == "const":
-        return scale(sympy.Rational(a.value.numerator, a.value.denominator), _expand_to(b, a))
+        return scale(sympy.Rational(a.value.numerator, a.value.denominator), b)
     if b.kind == "const":
-        return scale(sympy.Rational(b.value.numerator, b.value.denominator), _expand_to(a, b))
+        return scale(sympy.Rational(b.value.numerator, b.value.denominator), a)
     if a.kind == "scale" and broadcast(a.shape, b.shape) == broadcast(a.args[0].shape, b.shape):
         return scale(a.value, mul(a.args[0], b))
     if b.kind == "scale" and broadcast(a.shape, b.shape) == broadcast(a.shape, b.args[0].shape):
@@ -156,15 +156,9 @@ def mul(a: Node, b: Node) -> Node:
         return matmul(diag(a.args[0]), b)
     if b.kind == "outer" and b.args[1].kind == "ones" and a.shape == b.shape:
         return matmul(diag(b.args[0]), a)
-    if a.shape == () and b.shape and b.kind != "ones":
-        a, b = a, b
-    elif b.shape == () and a.shape:
+    if b.shape == () and a.shape:  # a scalar factor first: λw, not w·λ
         a, b = b, a
     return Node("mul", (a, b), None, broadcast(a.shape, b.shape))
-
-
-def _expand_to(a: Node, other: Node) -> Node:
-    return a
 
 
 def div(a: Node, b: Node) -> Node:

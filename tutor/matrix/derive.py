@@ -350,7 +350,7 @@ def _placeholder(label: str, shape) -> Node:
 
 def _bracketed(node: Node) -> str:
     s = node.text()
-    return s if node.kind == "var" else f"({s})"
+    return s if node.kind == "var" or is_named(node) else f"({s})"
 
 
 def _shape_formula(node: Node, slot: int, g: str) -> str:

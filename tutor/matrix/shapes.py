@@ -101,6 +101,8 @@ def parse_sizes(texts: Iterable[str], letters: list[str], param: str = "size") -
                 raise ParameterError(param, _("{param} {name}: not a size of these shapes "
                                               "(sizes: {letters})"), name=name,
                                                                           letters=shown)
+            if name in given:
+                raise ParameterError(param, _("{param} {name} is given twice"), name=name)
             number = int(value)
             if not 1 <= number <= MAX_SIZE:
                 raise ParameterError(param, _("{param} {name}={value}: a size is from 1 to "

@@ -415,6 +415,8 @@ class _Code(_Printer):
         return self._binary(n, "@")
 
     def k_pow(self, n):
+        if n.value == Fraction(1, 2):
+            return f"sqrt({self.show(n.args[0])[0]})", 5
         p = number_text(n.value, code=True)
         return f"{self.wrap(self.show(n.args[0]), 5)} ** {p if p.isdigit() else self.paren(p)}", 4
 
