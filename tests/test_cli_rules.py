@@ -17,14 +17,25 @@ MOST_LINES = 40
 
 
 def _command_functions():
-    """(module, function) for every function decorated with @command(...) in tutor/cli."""
+    """(module, function) for every function decorated with @command(...) in tutor/cli (or
+    @subcommand(...), a command of a group such as ``tutor matrix``)."""
     for path in sorted(CLI.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and any(
-                    isinstance(d, ast.Call) and getattr(d.func, "id", None) == "command"
+                    isinstance(d, ast.Call) and getattr(d.func, "id", None) in ("command",
+                                                                               "subcommand")
                     for d in node.decorator_list):
                 yield path.name, node
+
+
+def _registered(group):
+    """The function behind every command, the commands of a group included."""
+    for cmd in group.commands.values():
+        if hasattr(cmd, "commands"):
+            yield from _registered(cmd)
+        else:
+            yield cmd.callback.__wrapped__.__name__
 
 
 def _body_lines(fn: ast.FunctionDef) -> int:
@@ -36,10 +47,10 @@ def _body_lines(fn: ast.FunctionDef) -> int:
 
 def test_every_command_of_the_application_is_a_module_function_here():
     found = {fn.name for _, fn in _command_functions()}
-    registered = {cmd.callback.__wrapped__.__name__ for cmd in main.commands.values()}
+    registered = set(_registered(main))
     assert registered == found
     assert set(main.commands) == {"list", "explain", "check", "gradcheck", "quiz", "train",
-                                  "backprop", "worksheet", "grade"}
+                                  "backprop", "worksheet", "grade", "matrix"}
 
 
 @pytest.mark.parametrize("module,fn", list(_command_functions()), ids=lambda x: getattr(x, "name", x))

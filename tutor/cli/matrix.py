@@ -88,7 +88,7 @@ def list_matrix_lessons():
 @_shape_options
 @click.option("--wrt", multiple=True, metavar="NAME", help="The gradient by NAME (repeatable).")
 @click.option("--format", "fmt", type=FormatChoice(FORMATS), default="text", show_default=True)
-def explain(lesson, expr, shapes, sizes, seed, wrt, fmt):
+def matrix_explain(lesson, expr, shapes, sizes, seed, wrt, fmt):
     """Derive the gradients of a matrix expression step by step, with shapes.
 
     Each step names its rule, shows the shape of every term and is checked by central
@@ -142,7 +142,7 @@ def _given_sizes(problem, sizes):
                                             "are several).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def check(args, expr, shapes, sizes, seed, wrt, fmt):
+def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt):
     """Check a vectorised gradient you wrote by hand, like X.T @ (X @ w - y) / n.
 
     \b
