@@ -125,6 +125,11 @@ COOKBOOK = [
     ("sum(exp(X @ w))", ["X=n,d", "w=d"], "w", lambda v: v["X"].T @ np.exp(v["X"] @ v["w"])),
     ("trace(A @ X.T @ B @ X)", ["A=d,d", "X=n,d", "B=n,n"], "X",
      lambda v: v["B"].T @ v["X"] @ v["A"].T + v["B"] @ v["X"] @ v["A"]),
+    ("log(det(X))", ["X=d,d:spd"], "X", lambda v: np.linalg.inv(v["X"]).T),
+    ("det(X)", ["X=d,d"], "X", lambda v: np.linalg.det(v["X"]) * np.linalg.inv(v["X"]).T),
+    ("det(A @ X @ B)", ["A=d,d", "X=d,d", "B=d,d"], "X",
+     lambda v: np.linalg.det(v["A"] @ v["X"] @ v["B"]) * np.linalg.inv(v["X"]).T),
+    ("logdet(X.T @ X)", ["X=n,d"], "X", lambda v: 2 * v["X"] @ np.linalg.inv(v["X"].T @ v["X"])),
     ("mean(relu(X @ W) * V)", ["X=n,d", "W=d,k", "V=n,k"], "W",
      lambda v: v["X"].T @ ((v["X"] @ v["W"] > 0) * v["V"]) / v["V"].size),
 ]

@@ -195,7 +195,17 @@ def transpose(a: Node) -> Node:
         return a
     if a.kind == "ones":
         return ones(a.shape[::-1])
-    return Node("T", (a,), None, a.shape[::-1])
+    plain = Node("T", (a,), None, a.shape[::-1])
+    if a.kind == "matmul" and a.args[0].ndim == 2 and a.args[1].ndim == 2:
+        # (AB)ᵀ = BᵀAᵀ, when that writes fewer transposes
+        swapped = matmul(transpose(a.args[1]), transpose(a.args[0]))
+        if _transposes(swapped) < _transposes(plain):
+            return swapped
+    return plain
+
+
+def _transposes(node: Node) -> int:
+    return sum(1 for n in node.walk() if n.kind == "T")
 
 
 def matmul(a: Node, b: Node) -> Node:

@@ -46,6 +46,8 @@ RULES: dict[str, tuple[str, str]] = {
     "trace": (N_("trace"), "d tr(A) = tr(dA) = ⟨I, dA⟩"),
     "diag": (N_("diag"), "d diag(U) = diag(dU)"),
     "inverse": (N_("inverse's differential"), "d(A⁻¹) = −A⁻¹ dA A⁻¹"),
+    "det": (N_("Jacobi's formula"), "d det(A) = det(A) tr(A⁻¹ dA)"),
+    "logdet": (N_("log-determinant"), "d log det(A) = tr(A⁻¹ dA)"),
     "logsumexp": (N_("log-sum-exp"), "d logsumexp(z) = softmax(z)ᵀ dz"),
     "softmax": (N_("softmax's Jacobian"), "ds = (diag(s) − s sᵀ) dz"),
     "logsoftmax": (N_("log-softmax"), "d log softmax(z) = (I − 𝟏 sᵀ) dz"),
@@ -280,6 +282,11 @@ def _rule(node: Node, slot: int, g: Node, function: str, glabel: str):
         return out, "trace", [G], note
     if k == "diag":
         return A.diag(g), "diag", [G], ""
+    if k in ("det", "logdet"):
+        it = A.transpose(A.inv(c))
+        local = it if k == "logdet" else A.mul(node, it)
+        out = local if A.is_const(g, 1) else A.mul(g, local)
+        return out, k, [G, Term(local.text(), local.shape)], ""
     if k == "inv":
         it = A.transpose(node)
         return A.neg(A.matmul(A.matmul(it, g), it)), "inverse", [G, Term(node.text(), node.shape)], ""

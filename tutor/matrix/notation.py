@@ -17,7 +17,8 @@ Names are the variables whose shapes the caller gives, the size letters (a size 
 number: ``/ n``) and, when the caller allows it, new names, which are scalars.  Functions:
 the elementwise ones of :mod:`tutor.calculus.table` (exp, log, tanh, sigmoid, relu, softplus,
 abs, …), ``sqrt`` (the power ½), and ``sum``, ``mean`` (with an optional axis 0 or 1),
-``norm``, ``trace``, ``diag``, ``inv``, ``logsumexp`` and ``softmax`` (row by row on a matrix),
+``norm``, ``trace``, ``det``, ``logdet`` (``log(det(X))``), ``diag``, ``inv``, ``logsumexp`` and
+``softmax`` (row by row on a matrix),
 ``outer``, ``ones`` and ``eye``.  A power is a number: ``U ** 2`` is entry by entry.
 
 Limits: 2000 characters, 1000 tokens, 100 levels of nesting, exponents within ±1000.
@@ -50,7 +51,8 @@ _KEYWORDS = frozenset({"and", "or", "not", "if", "else", "for", "in", "is", "lam
                        "nonlocal", "as"})
 
 #: arity of each matrix function: (least, most)
-_ARITY = {"sum": (1, 2), "mean": (1, 2), "norm": (1, 1), "trace": (1, 1), "diag": (1, 1),
+_ARITY = {"sum": (1, 2), "mean": (1, 2), "norm": (1, 1), "trace": (1, 1), "det": (1, 1),
+          "logdet": (1, 1), "diag": (1, 1),
           "inv": (1, 1), "logsumexp": (1, 1), "softmax": (1, 1), "outer": (2, 2),
           "ones": (1, 2), "eye": (1, 1), "sqrt": (1, 1)}
 
@@ -401,6 +403,8 @@ class Reader:
             target = ELEMENTWISE_FUNCTIONS[fname]
             if target == "log" and a.kind == "softmax":
                 return Node("logsoftmax", a.args, None, shape, pos, end)
+            if target == "log" and a.kind == "det":
+                return Node("logdet", a.args, None, (), pos, end)
             return Node("func", (a,), target, shape, pos, end)
         if fname in ("sum", "mean"):
             axis = None
@@ -417,10 +421,10 @@ class Reader:
             return Node(fname, (a,), axis, out, pos, end)
         if fname == "norm":
             return Node("norm", (a,), None, (), pos, end)
-        if fname in ("trace", "inv"):
+        if fname in ("trace", "inv", "det", "logdet"):
             need(len(shape) == 2 and shape[0] == shape[1],
                  _("{f} takes a square matrix, not {shape}"))
-            return Node(fname, (a,), None, () if fname == "trace" else shape, pos, end)
+            return Node(fname, (a,), None, shape if fname == "inv" else (), pos, end)
         if fname == "diag":
             need(len(shape) == 1 or (len(shape) == 2 and shape[0] == shape[1]),
                  _("diag takes a vector or a square matrix, not {shape}"))

@@ -27,8 +27,8 @@ Dims = tuple[str, ...]
 #: kinds whose node is computed entry by entry from arguments of the same (broadcast) shape
 ELEMENTWISE = frozenset({"add", "sub", "neg", "mul", "div", "pow", "func", "scale"})
 #: functions of a matrix that the parser knows, beside the elementwise ones of the table
-MATRIX_FUNCTIONS = ("sum", "mean", "norm", "trace", "diag", "inv", "logsumexp", "softmax",
-                    "outer", "ones", "eye")
+MATRIX_FUNCTIONS = ("sum", "mean", "norm", "trace", "det", "logdet", "diag", "inv", "logsumexp",
+                    "softmax", "outer", "ones", "eye")
 ELEMENTWISE_FUNCTIONS = {name: f.name for f in FUNCTIONS for name in f.typed}
 
 
@@ -265,7 +265,8 @@ class _Text(_Printer):
         if a.ndim == 1 and b.ndim == 1 and a.kind in ("var", "ones", "func", "softmax"):
             sa = sa + "ᵀ"
         joint = "·" if (sa[-1:].isascii() and sa[-1:].isalnum() and sb[:1].isalpha()
-                        and (len(_last_name(sa)) > 1 or len(_first_name(sb)) > 1)) else ""
+                        and (len(_edge(a, self.aliases, -1)) > 1
+                             or len(_edge(b, self.aliases, 0)) > 1)) else ""
         if "raw" in (a.kind, b.kind) or sb.startswith("∂"):
             joint = "·"
         return f"{sa}{joint}{sb}", 2
@@ -322,6 +323,12 @@ class _Text(_Printer):
     def k_trace(self, n):
         return f"tr({self.show(n.args[0])[0]})", 5
 
+    def k_det(self, n):
+        return f"det({self.show(n.args[0])[0]})", 5
+
+    def k_logdet(self, n):
+        return f"log det({self.show(n.args[0])[0]})", 5
+
     def k_call(self, name, n):
         return f"{name}({', '.join(self.show(a)[0] for a in n.args)})", 5
 
@@ -357,18 +364,13 @@ class _Text(_Printer):
         return out, 3 if sign else 2
 
 
-def _last_name(s: str) -> str:
-    k = len(s)
-    while k and ((s[k - 1].isascii() and s[k - 1].isalnum()) or s[k - 1] == "_"):
-        k -= 1
-    return s[k:]
-
-
-def _first_name(s: str) -> str:
-    k = 0
-    while k < len(s) and ((s[k].isascii() and s[k].isalnum()) or s[k] == "_"):
-        k += 1
-    return s[:k]
+def _edge(node: Node, aliases, side: int) -> str:
+    """The name at the left (side 0) or right (side −1) end of a product as printed."""
+    while node not in aliases and node.kind == "matmul":
+        node = node.args[side]
+    if node in aliases:
+        return aliases[node]
+    return node.value if node.kind in ("var", "size") else ""
 
 
 class _Code(_Printer):
@@ -441,6 +443,12 @@ class _Code(_Printer):
 
     def k_trace(self, n):
         return self._call("trace", n)
+
+    def k_det(self, n):
+        return self._call("det", n)
+
+    def k_logdet(self, n):
+        return self._call("logdet", n)
 
     def k_diag(self, n):
         return self._call("diag", n)
@@ -585,6 +593,12 @@ class _Latex(_Printer):
     def k_trace(self, n):
         return self._call("tr", n)
 
+    def k_det(self, n):
+        return rf"\det\left({self.show(n.args[0])[0]}\right)", 5
+
+    def k_logdet(self, n):
+        return rf"\log\det\left({self.show(n.args[0])[0]}\right)", 5
+
     def k_diag(self, n):
         return self._call("diag", n)
 
@@ -648,6 +662,11 @@ def _logsumexp(z, np):
     return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
 
 
+def _logdet(a, np):
+    sign, value = np.linalg.slogdet(a)
+    return value if sign > 0 else np.nan
+
+
 def _power(x, p, np):
     with np.errstate(all="ignore"):
         return np.power(x, float(p))
@@ -684,6 +703,8 @@ _EVAL = {
     "mean": lambda n, a, values, sizes, np: _mean(n, a, np),
     "norm": lambda n, a, values, sizes, np: np.sqrt(np.sum(a[0] * a[0])),
     "trace": lambda n, a, values, sizes, np: np.trace(a[0]),
+    "det": lambda n, a, values, sizes, np: np.linalg.det(a[0]),
+    "logdet": lambda n, a, values, sizes, np: _logdet(a[0], np),
     "diag": _ev_diag,
     "inv": lambda n, a, values, sizes, np: np.linalg.inv(a[0]),
     "logsumexp": lambda n, a, values, sizes, np: _logsumexp(a[0], np),
