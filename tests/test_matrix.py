@@ -435,3 +435,25 @@ def test_random_expressions():
 @pytest.mark.slow
 def test_many_random_expressions():
     assert sum(_derive_and_check(seed) for seed in range(40, 400)) >= 320
+
+
+def test_given_values_fix_the_sizes_and_give_the_textbook_numbers():
+    runner = CliRunner()
+    out = runner.invoke(main, ["matrix", "explain", "dense_layer", "--at", "X=1,2;3,4;5,6",
+                               "--at", "G=1,0;0,1;1,1", "--wrt", "W", "--format", "json"])
+    data = json.loads(out.output)
+    assert data["sizes"]["n"] == 3 and data["sizes"]["d"] == 2 and data["given"] == ["X", "G"]
+    # XᵀG by hand: [[1 + 5, 3 + 5], [2 + 6, 4 + 6]]
+    assert data["derivatives"][0]["numeric"]["gradient"] == [[6.0, 8.0], [8.0, 10.0]]
+    for args, message in [(["--at", "X=1,2,3"], "give rows of numbers"),
+                          (["--at", "X=1,2;3,4", "--at", "G=1,2,3;4,5,6;7,8,9"],
+                           "3 entries where the size n is 2"),
+                          (["--at", "q=1"], "--at q: no such name here")]:
+        bad = runner.invoke(main, ["matrix", "explain", "dense_layer", *args])
+        assert bad.exit_code == 2 and message in bad.output and len(bad.output.splitlines()) == 1
+
+
+def test_check_speaks_chinese():
+    out = CliRunner().invoke(main, ["matrix", "check", "linear_regression", "--wrt", "w",
+                                    "X.T @ (X @ w + b - y)", "--lang", "zh"])
+    assert out.exit_code == 1 and "少了一个 1/n" in out.output

@@ -13,7 +13,7 @@ import sys
 import click
 
 from tutor.cli.base import UserError, language_option, main, user_errors
-from tutor.cli.options import Bounded, FormatChoice
+from tutor.cli.options import Bounded, FormatChoice, parse_at
 from tutor.i18n import N_, _
 
 SEED = Bounded(int, lambda v: 0 <= v < 2**31, N_("{param} must be a whole number from 0 to "
@@ -87,8 +87,11 @@ def list_matrix_lessons():
 @click.argument("lesson", required=False)
 @_shape_options
 @click.option("--wrt", multiple=True, metavar="NAME", help="The gradient by NAME (repeatable).")
+@click.option("--at", "at", multiple=True, metavar="NAME=ROWS",
+              help="Values for NAME instead of random ones: w=1,2,3; a matrix's rows separated "
+                   "by ; (X=1,2;3,4); they fix the sizes (repeatable).")
 @click.option("--format", "fmt", type=FormatChoice(FORMATS), default="text", show_default=True)
-def matrix_explain(lesson, expr, shapes, sizes, seed, wrt, fmt):
+def matrix_explain(lesson, expr, shapes, sizes, seed, wrt, at, fmt):
     """Derive the gradients of a matrix expression step by step, with shapes.
 
     Each step names its rule, shows the shape of every term and is checked by central
@@ -99,12 +102,13 @@ def matrix_explain(lesson, expr, shapes, sizes, seed, wrt, fmt):
     tutor matrix explain linear_regression
     tutor matrix explain --expr "mean((X @ w - y)**2)" --shape X=n,d --shape w=d --shape y=n --wrt w
     tutor matrix explain --expr "trace(inv(A) @ B)" --shape A=d,d:spd --shape B=d,d --size d=3
+    tutor matrix explain dense_layer --at "X=1,2;3,4;5,6" --at "G=1,0;0,1;1,1"
     """
     from tutor.matrix.explain import explain_matrix
 
     problem = _problem(lesson, expr, shapes, wrt)
     result = explain_matrix(problem, wrt=list(wrt) or None, sizes=_given_sizes(problem, sizes),
-                            seed=seed)
+                            seed=seed, values=_matrix_values(at))
     if fmt == "text":
         from tutor.renderers.matrix.text import render_matrix_explanation
 
@@ -117,6 +121,16 @@ def matrix_explain(lesson, expr, shapes, sizes, seed, wrt, fmt):
     else:
         from tutor.renderers.matrix.latex import matrix_latex as render
     click.echo(render(result))
+
+
+def _matrix_values(at):
+    """--at values, a matrix's rows always a list of lists (X=1,2,3;4,5,6)."""
+    values = parse_at(at)
+    for text in at:
+        name, _sep, numbers = text.partition("=")
+        if ";" in numbers and not isinstance(values[name.strip()][0], list):
+            values[name.strip()] = [values[name.strip()]]
+    return values
 
 
 def _given_sizes(problem, sizes):

@@ -14,7 +14,7 @@ from tutor.i18n import _
 
 from tutor.matrix.derive import MatrixDerivation, derive_matrix
 from tutor.matrix.problem import MatrixProblem
-from tutor.matrix.shapes import check_values, sample
+from tutor.matrix.shapes import given_values, sample
 
 
 @dataclass
@@ -24,16 +24,19 @@ class MatrixExplanation:
     seed: int
     values: dict[str, np.ndarray]
     derivations: list[MatrixDerivation]
+    #: the names whose values were given rather than drawn
+    given: tuple[str, ...] = ()
 
 
 def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
                    sizes: Mapping[str, int] | None = None, seed: int = 0,
                    values: Mapping[str, object] | None = None) -> MatrixExplanation:
     """Every gradient of the problem (or those named in ``wrt``), each step checked on random
-    matrices drawn with ``seed`` (or on the ``values`` given)."""
-    sizes = problem.sizes_for(sizes)
+    matrices drawn with ``seed``, or on the ``values`` given (whose shapes fix their sizes)."""
+    fixed, given = given_values(values or {}, problem.declared, problem.scalars(), sizes)
+    sizes = problem.sizes_for(fixed)
     drawn = sample(problem.declared, sizes, seed, problem.scalars())
-    drawn.update(check_values(values or {}, problem.declared, sizes))
+    drawn.update(given)
     # a typed expression gets the time budget of typed input; the lessons run without one
     budget = deadline(what=_("deriving the matrix expression")) if not problem.name \
         else contextlib.nullcontext()
@@ -42,4 +45,4 @@ def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
                                      function=problem.function, onehot=problem.onehot,
                                      aliases=problem.aliases)
                        for name in (wrt or problem.wrt)]
-    return MatrixExplanation(problem, sizes, seed, drawn, derivations)
+    return MatrixExplanation(problem, sizes, seed, drawn, derivations, tuple(given))

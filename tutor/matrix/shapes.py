@@ -165,18 +165,35 @@ def describe(declared: Declared) -> str:
                      for name, shape in declared.shapes.items())
 
 
-def check_values(values: Mapping[str, object], declared: Declared, sizes: Mapping[str, int],
-                 param: str = "at") -> dict[str, np.ndarray]:
-    """Given numbers for some names, checked against their shapes."""
+def given_values(values: Mapping[str, object], declared: Declared, scalars: Iterable[str],
+                 sizes: Mapping[str, int] | None = None,
+                 param: str = "at") -> tuple[dict[str, int], dict[str, np.ndarray]]:
+    """Numbers given for some names: checked against their shapes, and the sizes they fix
+    (a given X of 4 rows makes n = 4).  Returns (sizes fixed, arrays)."""
+    fixed = dict(sizes or {})
+    scalars = set(scalars)
     out = {}
     for name, v in values.items():
-        if name not in declared.shapes:
+        if name not in declared.shapes and name not in scalars:
             raise ParameterError(param, _("{param} {name}: no such name here"), name=name)
         a = np.asarray(v, dtype=np.float64)
-        want = concrete(declared.shapes[name], sizes)
-        if a.shape != want:
-            raise TutorError(_("{name} is {shape}, but its values are {got}").format(
-                name=name, shape="×".join(map(str, want)) or "1",
-                got="×".join(map(str, a.shape)) or "1"))
+        shape = declared.shapes.get(name, ())
+        if a.ndim != len(shape):
+            raise ParameterError(param, _("{param} {name}: {name} is {shape}; give {count} "
+                                          "(the rows of a matrix separated by ;)"), name=name,
+                                 shape=shape_text(shape) if shape else _("scalar"),
+                                 count=[_("one number"), _("a list of numbers"),
+                                        _("rows of numbers")][len(shape)])
+        for dim, got in zip(shape, a.shape):
+            want = int(dim) if dim.isdigit() else fixed.get(dim)
+            if want is not None and want != got:
+                raise ParameterError(param, _("{param} {name}: {got} entries where the size "
+                                              "{dim} is {want}"), name=name, got=got, dim=dim,
+                                     want=want)
+            if not dim.isdigit():
+                if not 1 <= got <= MAX_SIZE:
+                    raise ParameterError(param, _("{param} {name}: a size is from 1 to {most}"),
+                                         name=name, most=MAX_SIZE)
+                fixed[dim] = got
         out[name] = a
-    return out
+    return fixed, out

@@ -58,7 +58,7 @@ def matrix_json(result: MatrixExplanation) -> str:
            "shapes": {name: list(shape) for name, shape in p.declared.shapes.items()},
            "scalars": p.scalars(),
            "names": {name: read for name, read in p.where_code()},
-           "sizes": result.sizes, "seed": result.seed,
+           "sizes": result.sizes, "seed": result.seed, "given": list(result.given),
            "layout": "a gradient has the shape of its variable",
            "values": {k: _numbers(v.tolist()) for k, v in result.values.items()},
            "derivatives": [derivation_dict(d) for d in result.derivations]}

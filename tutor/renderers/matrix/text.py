@@ -124,8 +124,7 @@ def render_matrix_explanation(result: MatrixExplanation) -> None:
         shapes += ", " + ", ".join(f"{name} {_('scalar')}" for name in scalars)
     sizes = ", ".join(f"{k} = {v}" for k, v in result.sizes.items())
     c.print(Text.assemble((_("shapes") + "  ", "bold"), shapes, "    ", (_("sizes") + "  ", "bold"),
-                          sizes, ("    " + _("random matrices, seed {seed}").format(seed=result.seed),
-                                  "dim")))
+                          sizes, ("    " + _random_note(result), "dim")))
     if p.aliases:
         c.print(Text.assemble((_("where") + "  ", "bold"),
                               ", ".join(f"{name} = {body}" for name, body in p.where())))
@@ -138,6 +137,13 @@ def render_matrix_explanation(result: MatrixExplanation) -> None:
         c.print()
         c.print(Text(_("insight"), style="bold"))
         c.print(Prose(paragraph(p.say("insight"))))
+
+
+def _random_note(result: MatrixExplanation) -> str:
+    if result.given:
+        return _("values given for {names}; the rest random, seed {seed}").format(
+            names=", ".join(result.given), seed=result.seed)
+    return _("random matrices, seed {seed}").format(seed=result.seed)
 
 
 def render_matrix_list(problems) -> None:
