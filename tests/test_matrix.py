@@ -266,6 +266,12 @@ HELD_OUT = [
     (SQUARE, "A", "V @ B.T", "right"),
     (SQUARE, "A", "B.T @ V", "order"),
     (SQUARE, "A", "B @ V.T", "transposed"),
+    # products whose sizes do not fit: the arrangement that fits, and whether it is right
+    (LOGISTIC, "w", "X @ (sigmoid(X @ w) - y) / n", "order"),
+    (LOGISTIC, "w", "(sigmoid(X @ w) - y) @ X.T / n", "order"),
+    (SOFTMAX, "W", "X @ (softmax(X @ W) - Y) / n", "transposed"),
+    (SOFTMAX, "W", "(softmax(X @ W) - Y) @ X / n", "transposed"),
+    (LOGISTIC, "w", "X @ (sigmoid(X @ w) - y)", "shape"),
 ]
 
 
@@ -274,7 +280,8 @@ def test_check_gives_the_verdict_and_diagnosis(problem, wrt, answer, kind):
     v = check_matrix(problem, wrt, answer)
     assert v.kind == kind, v.message
     assert v.correct == (kind == "right")
-    if kind in ("sign", "factor", "size_factor", "different", "missing_factor", "order"):
+    if kind in ("sign", "factor", "size_factor", "different", "missing_factor") or (
+            kind == "order" and "does not fit" not in v.message):
         assert v.entry is not None and v.yours != pytest.approx(v.right)
 
 
@@ -293,8 +300,10 @@ def test_check_on_the_command_line():
     assert wrong.exit_code == 1
     data = json.loads(wrong.output)
     assert data["diagnosis"] == "sign" and data["expected"]["code"] == "X.T @ (X @ w + b - y) / n"
-    bad = runner.invoke(main, ["matrix", "check", "linear_regression", "--wrt", "w", "X @ y"])
-    assert bad.exit_code == 2 and "(n×d) @ (n)" in bad.output
+    misfit = runner.invoke(main, ["matrix", "check", "linear_regression", "--wrt", "w", "X @ y"])
+    assert misfit.exit_code == 1 and "(n×d) @ (n)" in misfit.output
+    bad = runner.invoke(main, ["matrix", "check", "linear_regression", "--wrt", "w", "X @@ y"])
+    assert bad.exit_code == 2 and len(bad.output.splitlines()) == 3  # the line and a caret
 
 
 # -- the command ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tutor.calculus.budget import deadline
 from tutor.i18n import _
 from tutor.matrix import algebra as A
 from tutor.matrix.derive import TOLERANCE, MatrixDerivation, derive_matrix, relative_error
-from tutor.matrix.notation import matmul_shape, read_matrix_expression
+from tutor.matrix.notation import ShapeError, matmul_shape, read_matrix_expression, read_repaired
 from tutor.matrix.problem import MatrixProblem
 from tutor.matrix.shapes import sample
 from tutor.matrix.tree import Node, evaluate, shape_text
@@ -65,7 +65,16 @@ def _check(problem, wrt, answer_text, sizes, seed) -> MatrixVerdict:
     sizes = problem.sizes_for(sizes)
     shapes = dict(problem.declared.shapes)
     shapes.update({name: () for name in problem.scalars()})
-    answer = read_matrix_expression(answer_text, shapes, allow_new_names=False)
+    repairs = []
+    try:
+        answer = read_matrix_expression(answer_text, shapes, allow_new_names=False)
+    except ShapeError as exc:
+        # a product whose sizes do not fit: the answer as it would fit, and what was wrong
+        try:
+            answer, repairs = read_repaired(answer_text, shapes)
+        except ShapeError:
+            answer = None
+        misfit = exc
     base = sample(problem.declared, sizes, seed, problem.scalars())
     derivation = derive_matrix(problem.expression, wrt, sizes, base, function=problem.function,
                                check=False, onehot=problem.onehot)
@@ -84,6 +93,9 @@ def _check(problem, wrt, answer_text, sizes, seed) -> MatrixVerdict:
         return out
 
     right = values(expected, want)
+    if repairs or answer is None:
+        return _misfit(problem, wrt, answer_text, misfit, answer, repairs, expected, label,
+                       sizes, seed)
 
     def verdict(correct, kind, message, mine=None):
         error = float("nan")
@@ -153,6 +165,53 @@ def _check(problem, wrt, answer_text, sizes, seed) -> MatrixVerdict:
         return verdict(False, "missing_factor", missing, mine)
     return verdict(False, "different", _("your answer differs from {label} = {result}")
                    .format(label=label, result=expected.text()), mine)
+
+
+def _misfit(problem, wrt, answer_text, misfit, answer, repairs, expected, label, sizes,
+            seed) -> MatrixVerdict:
+    """The verdict on an answer with a product or a sum whose shapes do not fit: which
+    arrangement would fit, and whether it is then right."""
+    written = Node("raw", (), answer_text, ())
+    if answer is None:
+        return MatrixVerdict(False, "shape", _("your answer does not fit together: {problem}")
+                             .format(problem=misfit.message), wrt, written, expected,
+                             float("nan"), dict(sizes), function=problem.function)
+    shapes = {**problem.declared.shapes, **{name: () for name in problem.scalars()}}
+    # the arrangements of the first misfit that fit, in turn, until one is right
+    choice, first = 0, None
+    while True:
+        how, part, fixed = repairs[0]
+        again = _check(problem, wrt, answer.code(), sizes, seed)
+        first = first or (answer, repairs, again)
+        if again.correct:
+            break
+        choice += 1
+        try:
+            answer, repairs = read_repaired(answer_text, shapes, choice=choice)
+        except ShapeError:
+            answer, repairs, again = first
+            how, part, fixed = repairs[0]
+            break
+        if not repairs:
+            answer, repairs, again = first
+            how, part, fixed = repairs[0]
+            break
+    if again.correct:
+        kind = "order" if how == "order" else "transposed"
+        message = (_("{part} does not fit; with the factors in the other order, {fixed} is "
+                     "right") if kind == "order" else
+                   _("{part} does not fit; with a transpose, {fixed} is right")).format(
+            part=part, fixed=answer.code())
+    else:
+        kind = "transposed" if again.kind == "transposed" else "shape"
+        message = _("{part} does not fit; {fixed} would, but it is not right either: "
+                    "{diagnosis}").format(part=part, fixed=answer.code(),
+                                          diagnosis=again.message)
+    if again.correct:  # no number to show: as written it has none, as arranged it is right
+        return MatrixVerdict(False, kind, message, wrt, written, expected, float("nan"),
+                             dict(sizes), function=problem.function)
+    return MatrixVerdict(False, kind, message, wrt, written, expected, again.max_rel_error,
+                         dict(sizes), again.entry, again.yours, again.right, problem.function)
 
 
 def _fraction(r: float) -> str:

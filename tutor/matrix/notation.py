@@ -57,6 +57,10 @@ _ARITY = {"sum": (1, 2), "mean": (1, 2), "norm": (1, 1), "trace": (1, 1), "det":
           "ones": (1, 2), "eye": (1, 1), "sqrt": (1, 1)}
 
 
+class ShapeError(ExpressionError):
+    """Parts whose shapes do not fit together (the text itself reads)."""
+
+
 class Tok:
     __slots__ = ("kind", "text", "pos")
 
@@ -141,8 +145,13 @@ class Reader:
     """Parses one text against the caller's shapes."""
 
     def __init__(self, text: str, shapes: Mapping[str, Dims], sizes: frozenset[str],
-                 allow_new_names: bool):
+                 allow_new_names: bool, repair: bool = False, choice: int = 0):
         self.text = text
+        #: which fitting arrangement the first misfit takes (0: the first that fits)
+        self.choice = choice
+        #: with ``repair``, a product or sum whose shapes do not fit is replaced by the first of
+        #: its factors swapped or transposed that fits, and the change recorded here
+        self.repairs: list[tuple[str, str, Node]] | None = [] if repair else None
         self.shapes = shapes
         self.sizes = sizes
         self.allow_new_names = allow_new_names
@@ -354,16 +363,54 @@ class Reader:
         if kind == "matmul":
             shape = matmul_shape(left.shape, right.shape)
             if shape is None:
+                fixed = self.repaired(kind, left, right, op)
+                if fixed is not None:
+                    return fixed
                 self.shape_error("@", left, right, op)
             return Node("matmul", (left, right), None, shape, start, end)
         if left.kind == "const" and right.kind == "const":
             return self.fold(kind, left, right, op)
         shape = broadcast(left.shape, right.shape)
         if shape is None:
+            fixed = self.repaired(kind, left, right, op)
+            if fixed is not None:
+                return fixed
             self.shape_error(op.text, left, right, op)
         if kind == "div" and right.kind == "const" and right.value == 0:
             self.fail(_("division by zero"), op.pos)
         return Node(kind, (left, right), None, shape, start, end)
+
+    def repaired(self, kind: str, left: Node, right: Node, op: Tok) -> Node | None:
+        """In repair mode, the first arrangement of the two parts that fits: for @ the factors
+        in the other order ("order") or one or both transposed ("transposed"); for an entry-by-
+        entry operation one part transposed."""
+        if self.repairs is None:
+            return None
+
+        def t(node: Node) -> Node:
+            return Node("T", (node,), None, node.shape[::-1], node.start, node.end) \
+                if node.ndim == 2 else node
+
+        if kind == "matmul":
+            tries = [("order", right, left), ("transposed", t(left), right),
+                     ("transposed", left, t(right)), ("order", t(right), t(left)),
+                     ("transposed", t(left), t(right))]
+            fits = lambda a, b: matmul_shape(a.shape, b.shape)  # noqa: E731
+        else:
+            tries = [("transposed", left, t(right)), ("transposed", t(left), right)]
+            fits = lambda a, b: broadcast(a.shape, b.shape)  # noqa: E731
+        fitting = [(how, a, b) for how, a, b in tries if fits(a, b) is not None]
+        if not self.repairs and fitting:
+            fitting = fitting[self.choice:] if self.choice < len(fitting) else []
+        for how, a, b in fitting:
+            shape = fits(a, b)
+            if shape is not None and (a is not left or b is not right):
+                node = Node(kind, (a, b), None, shape, left.start, right.end)
+                where = f"{self.text[left.start:left.end]} {op.text} {self.text[right.start:right.end]}"
+                shapes = f"{shape_bracket(left.shape)} {op.text} {shape_bracket(right.shape)}"
+                self.repairs.append((how, f"{where}: {shapes}", node))
+                return node
+        return None
 
     def fold(self, kind, left, right, op) -> Node:
         a, b = left.value, right.value
@@ -387,7 +434,7 @@ class Reader:
         else:
             why = _("the shapes differ, and neither is a scalar or a row that repeats down the "
                     "rows")
-        self.fail(f"{where}: {shapes} — {why}", tok.pos)
+        raise ShapeError(f"{where}: {shapes} — {why}", self.text, tok.pos)
 
     def function(self, fname: str, args: list[Node], pos: int, end: int) -> Node:
         a = args[0]
@@ -395,7 +442,8 @@ class Reader:
 
         def need(ok: bool, message: str):
             if not ok:
-                self.fail(message.format(f=fname, shape=shape_bracket(shape)), pos)
+                raise ShapeError(message.format(f=fname, shape=shape_bracket(shape)), self.text,
+                                 pos)
 
         if fname == "sqrt":
             return Node("pow", (a,), Fraction(1, 2), shape, pos, end)
@@ -437,8 +485,9 @@ class Reader:
         if fname == "outer":
             b = args[1]
             if len(shape) != 1 or len(b.shape) != 1:
-                self.fail(_("outer takes two vectors, not {a} and {b}")
-                          .format(a=shape_bracket(shape), b=shape_bracket(b.shape)), pos)
+                raise ShapeError(_("outer takes two vectors, not {a} and {b}")
+                                 .format(a=shape_bracket(shape), b=shape_bracket(b.shape)),
+                                 self.text, pos)
             return Node("outer", (a, b), None, (shape[0], b.shape[0]), pos, end)
         # ones(n[, d]) and eye(n): sizes
         dims = []
@@ -457,12 +506,32 @@ class Reader:
 def read_matrix_expression(text: str, shapes: Mapping[str, Dims], *,
                            allow_new_names: bool = True) -> Node:
     """The tree of ``text``, every node shaped; raises ExpressionError (one line, a
-    position) for anything else.  ``shapes`` maps names to shapes; the letters in those
-    shapes are the sizes."""
+    position) for anything else, a ShapeError for parts whose shapes do not fit.  ``shapes``
+    maps names to shapes; the letters in those shapes are the sizes."""
+    return _reader(text, shapes, allow_new_names, False).read()
+
+
+def read_repaired(text: str, shapes: Mapping[str, Dims], *, allow_new_names: bool = False,
+                  choice: int = 0) -> tuple[Node, list[tuple[str, str, Node]]]:
+    """``text`` read with every product or sum whose shapes do not fit rearranged to the first
+    arrangement that fits (for the first misfit, the ``choice``-th): (the tree, [(how, the
+    part as written with its shapes, the part as rearranged)]).  Raises a ShapeError when no
+    arrangement fits."""
+    reader = _reader(text, shapes, allow_new_names, True, choice)
+    node = reader.read()
+    return node, reader.repairs
+
+
+def _reader(text, shapes, allow_new_names, repair, choice=0):
     if not isinstance(text, str):
         raise TypeError(f"expected the expression as a str, got {type(text).__name__}")
     sizes = frozenset(d for shape in shapes.values() for d in shape if not d.isdigit())
-    try:
-        return Reader(text, shapes, sizes, allow_new_names).read()
-    except RecursionError:
-        raise ExpressionError(_("expression nested too deeply"), text, 0) from None
+    return _Guarded(text, shapes, sizes, allow_new_names, repair, choice)
+
+
+class _Guarded(Reader):
+    def read(self) -> Node:
+        try:
+            return super().read()
+        except RecursionError:
+            raise ExpressionError(_("expression nested too deeply"), self.text, 0) from None

@@ -24,6 +24,8 @@ def _error(e):
 
 
 def _expr(node) -> dict:
+    if node.kind == "raw":  # an answer as typed, whose parts do not fit together
+        return {"code": node.value, "text": node.value, "latex": None, "shape": None}
     return {"code": node.code(), "text": node.text({}), "latex": node.latex({}),
             "shape": list(node.shape)}
 

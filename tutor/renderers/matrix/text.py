@@ -161,8 +161,8 @@ def render_matrix_verdict(v: MatrixVerdict) -> None:
     c = new_console()
     mark = "✓ " if v.correct else "✗ "
     c.print(Text(mark + v.message, style="green" if v.correct else "red"))
-    c.print(Text.assemble((_("your answer") + "  ", "bold"), v.answer.text(),
-                          ("   " + _shape(v.answer.shape), "dim")))
+    shape = "" if v.answer.kind == "raw" else "   " + _shape(v.answer.shape)
+    c.print(Text.assemble((_("your answer") + "  ", "bold"), v.answer.text(), (shape, "dim")))
     if not v.correct:
         c.print(Text.assemble((_("the gradient") + "  ", "bold"), v.expected.text()))
     if not v.correct and v.entry is not None:
