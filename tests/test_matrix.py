@@ -466,3 +466,19 @@ def test_check_speaks_chinese():
     out = CliRunner().invoke(main, ["matrix", "check", "linear_regression", "--wrt", "w",
                                     "X.T @ (X @ w + b - y)", "--lang", "zh"])
     assert out.exit_code == 1 and "少了一个 1/n" in out.output
+
+
+def test_explain_and_check_take_shapes_too():
+    runner = CliRunner()
+    shapes = ["--shape", "X=n,d", "--shape", "w=d", "--shape", "y=n"]
+    out = runner.invoke(main, ["explain", "--expr", "mean((X @ w - y)**2)", *shapes, "--wrt", "w",
+                               "--format", "json"])
+    assert json.loads(out.output)["derivatives"][0]["result"] == "2 * (X.T @ (X @ w - y)) / n"
+    ok = runner.invoke(main, ["check", "--expr", "mean((X @ w - y)**2)", *shapes, "--wrt", "w",
+                              "X.T @ (X @ w - y) * 2 / n"])
+    assert ok.exit_code == 0
+    half = runner.invoke(main, ["check", "--expr", "mean((X @ w - y)**2)", *shapes, "--wrt", "w",
+                                "X.T @ (X @ w - y) / n", "--format", "json"])
+    assert half.exit_code == 1 and json.loads(half.output)["diagnosis"] == "factor"
+    bad = runner.invoke(main, ["explain", "sigmoid", "--shape", "X=n"])
+    assert bad.exit_code == 2 and "--shape goes with --expr" in bad.output

@@ -7,6 +7,7 @@ import sys
 import click
 
 from tutor.cli.base import UserError, command
+from tutor.cli.matrix import check_shaped, shape_option
 from tutor.cli.options import (Source, expr_option, lesson_file_option,
                                output_index, parse_at, size_option)
 from tutor.i18n import _
@@ -31,7 +32,8 @@ from tutor.i18n import _
 @click.option("--reveal", is_flag=True, help="Show the whole correct derivation.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal, fmt):
+@shape_option
+def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal, fmt, shapes):
     """Check a derivative you worked out by hand (or a number you computed).
 
     \b
@@ -46,7 +48,11 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
     extra or missing term, wrong variable, other), a point where it differs, and the
     step of the correct derivation where it parts ways.
     Exit code: 0 correct, 1 not correct, 2 bad input.
+    With --shape, --expr is matrices, checked as by 'tutor matrix check'.
     """
+    if shapes:
+        return check_shaped(list(args), expr, shapes, wrt, fmt,
+                            (lesson_file, output, size, at, reduce, claim))
     lesson, answer = _arguments(list(args), expr is None and lesson_file is None)
     if answer is None and claim is None:
         raise UserError(_("give your answer (the derivative, in quotes) or a number with "

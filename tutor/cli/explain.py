@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tutor.cli.base import command
+from tutor.cli.matrix import explain_shaped, shape_option
 from tutor.cli.options import (FormatChoice, Source, check_output_path, expr_option,
                                lesson_file_option, parse_at, size_option)
 from tutor.i18n import _
@@ -34,7 +35,8 @@ def list_lessons():
 @click.option("--plot", metavar="FILE", help="Plot f and its derivative to FILE (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace the --plot file if it exists.")
 @click.option("--all-steps", is_flag=True, help="Also show trivial steps (constants, d/dx x = 1).")
-def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_steps):
+@shape_option
+def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_steps, shapes):
     """Derive a lesson's derivatives step by step, beside their values on numbers.
 
     \b
@@ -42,7 +44,10 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
     tutor explain softmax --size 4
     tutor explain linear --wrt b --at x=1,2,3
     tutor explain --expr "tanh(w*x + b)" --wrt w --plot tanh.png
+    tutor explain --expr "mean((X @ w - y)**2)" --shape X=n,d --shape w=d --shape y=n --wrt w
     """
+    if shapes:
+        return explain_shaped(lesson, expr, shapes, wrt, at, fmt, (lesson_file, size, plot))
     source = Source(lesson, expr, lesson_file, size).require_one()
     check_output_path(plot, force=force)
     values = parse_at(at)

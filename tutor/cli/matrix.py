@@ -200,3 +200,33 @@ def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt):
         render_matrix_verdict(verdict)
     if not verdict.correct:
         sys.exit(1)
+
+
+# -- the same from tutor explain and tutor check, when --expr comes with --shape ----------------
+def shape_option(fn):
+    """``--shape`` on ``tutor explain`` and ``tutor check``: the expression is then read as
+    matrices, exactly as ``tutor matrix explain`` / ``tutor matrix check`` read it."""
+    return click.option("--shape", "shapes", multiple=True, metavar="NAME=SIZES",
+                        help="With --expr: the shape of a name (X=n,d, w=d, b=); the "
+                             "expression is then read as matrices (see the matrix command)."
+                        )(fn)
+
+
+def _only_expr(lesson, others):
+    if lesson is not None or any(others):
+        raise UserError(_("--shape goes with --expr (a matrix lesson: tutor matrix explain "
+                          "LESSON)"))
+
+
+def explain_shaped(lesson, expr, shapes, wrt, at, fmt, others=()):
+    """``tutor explain --expr … --shape …``: the matrix explanation."""
+    _only_expr(lesson, others)
+    matrix_explain.callback.__wrapped__(None, expr, shapes, (), 0, wrt, at, fmt)
+
+
+def check_shaped(args, expr, shapes, wrt, fmt, others=()):
+    """``tutor check --expr … --shape … ANSWER``: the matrix check."""
+    _only_expr(None, others)
+    if len(wrt) > 1:
+        raise UserError(_("check one gradient at a time: name one variable with --wrt"))
+    matrix_check.callback.__wrapped__(args, expr, shapes, (), 0, wrt[0] if wrt else None, fmt)

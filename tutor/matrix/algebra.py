@@ -109,6 +109,8 @@ def add(a: Node, b: Node) -> Node:
         return matmul(a.args[0], add(a.args[1], b.args[1]))
     if b.kind == "scale" and b.value.could_extract_minus_sign():
         return Node("sub", (a, scale(-b.value, b.args[0])), None, shape)
+    if b.kind == "const" and b.value < 0:
+        return Node("sub", (a, const(-b.value)), None, shape)
     return Node("add", (a, b), None, shape)
 
 
@@ -195,6 +197,8 @@ def transpose(a: Node) -> Node:
         return a
     if a.kind == "ones":
         return ones(a.shape[::-1])
+    if a.kind == "outer":  # (abᵀ)ᵀ = baᵀ
+        return outer(a.args[1], a.args[0])
     plain = Node("T", (a,), None, a.shape[::-1])
     if a.kind == "matmul" and a.args[0].ndim == 2 and a.args[1].ndim == 2:
         # (AB)ᵀ = BᵀAᵀ, when that writes fewer transposes
@@ -239,6 +243,8 @@ def outer(a: Node, b: Node) -> Node:
 def diag(a: Node) -> Node:
     if a.kind == "scale":
         return scale(a.value, diag(a.args[0]))
+    if a.kind == "eye":
+        return ones((a.shape[0],))
     if a.kind == "ones" and a.ndim == 1:
         return eye(a.shape[0])
     if a.kind == "diag":
