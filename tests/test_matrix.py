@@ -482,3 +482,72 @@ def test_explain_and_check_take_shapes_too():
     assert half.exit_code == 1 and json.loads(half.output)["diagnosis"] == "factor"
     bad = runner.invoke(main, ["explain", "sigmoid", "--shape", "X=n"])
     assert bad.exit_code == 2 and "--shape goes with --expr" in bad.output
+
+
+# -- every quantitative sentence of a matrix lesson, computed -------------------------------------
+def _lesson_gradients(name, seed=2, **sizes):
+    result = explain_matrix(load_matrix_lesson(name), seed=seed, sizes=sizes or None)
+    return result.values, {d.wrt: d.gradient for d in result.derivations}, result.sizes
+
+
+def test_linear_regression_sentences():
+    v, g, s = _lesson_gradients("linear_regression")
+    r = v["X"] @ v["w"] + v["b"] - v["y"]
+    assert np.allclose(g["w"], v["X"].T @ r / s["n"]) and np.isclose(g["b"], r.mean())
+
+
+def test_logistic_regression_sentences():
+    v, g, s = _lesson_gradients("logistic_regression")
+    z = v["X"] @ v["w"] + v["b"]
+    # softplus(z) − yz is the binary cross-entropy, and the gradient is prediction − label
+    bce = -v["y"] * np.log(sig(z)) - (1 - v["y"]) * np.log(1 - sig(z))
+    assert np.allclose(np.logaddexp(0, z) - v["y"] * z, bce)
+    assert np.allclose(g["w"], v["X"].T @ (sig(z) - v["y"]) / s["n"])
+
+
+def test_ridge_sentences():
+    v, g, s = _lesson_gradients("ridge")
+    X, y, lam, n = v["X"], v["y"], v["lam"], s["n"]
+    assert np.allclose(g["w"], X.T @ (X @ v["w"] - y) / n + lam * v["w"])
+    # (XᵀX/n + λI)w = Xᵀy/n has one solution, where the derived gradient is 0
+    w = np.linalg.solve(X.T @ X / n + lam * np.eye(len(v["w"])), X.T @ y / n)
+    problem = load_matrix_lesson("ridge")
+    at_minimum = explain_matrix(problem, values={**v, "w": w}).derivations[0].gradient
+    assert np.abs(at_minimum).max() < 1e-12
+
+
+def test_least_squares_and_quadratic_form_sentences():
+    v, g, s = _lesson_gradients("least_squares")
+    assert np.allclose(g["x"], 2 * v["A"].T @ (v["A"] @ v["x"] - v["b"]))
+    x = np.linalg.lstsq(v["A"], v["b"], rcond=None)[0]  # the normal equations' solution
+    at = explain_matrix(load_matrix_lesson("least_squares"), values={**v, "x": x})
+    assert np.abs(at.derivations[0].gradient).max() < 1e-10
+    v, g, s = _lesson_gradients("quadratic_form")
+    A, x = v["A"], v["x"]
+    assert np.allclose(g["x"], (A + A.T) @ x) and not np.allclose(g["x"], 2 * A @ x)
+    assert np.allclose(g["A"], np.outer(x, x))
+    sym = (A + A.T) / 2
+    symmetric = explain_matrix(load_matrix_lesson("quadratic_form"), values={"A": sym, "x": x})
+    assert np.allclose(symmetric.derivations[0].gradient, 2 * sym @ x)
+
+
+def test_layer_norm_gradient_sums_to_zero():
+    for seed in range(5):
+        v, g, s = _lesson_gradients("layer_norm", seed=seed)
+        assert abs(g["x"].sum()) < 1e-9 * max(1.0, np.abs(g["x"]).max())
+        assert not np.allclose(g["x"], v["g"] / np.sqrt(v["x"].var() + 1e-5))
+
+
+def test_attention_and_mlp_sentences():
+    v, g, s = _lesson_gradients("attention")
+    A = softmax_rows(v["Q"] @ v["K"].T / np.sqrt(s["d"]))
+    assert np.allclose(g["V"], A.T @ v["G"])
+    GVt = v["G"] @ v["V"].T
+    scores = A * GVt - np.diag((A * GVt).sum(axis=1)) @ A
+    assert np.allclose(g["Q"], scores @ v["K"] / np.sqrt(s["d"]))
+    assert np.allclose(g["K"], scores.T @ v["Q"] / np.sqrt(s["d"]))
+    v, g, s = _lesson_gradients("mlp")
+    H = np.tanh(v["X"] @ v["W1"] + v["b1"])
+    r = H @ v["w2"] + v["c"] - v["y"]
+    assert np.allclose(g["w2"], H.T @ r / s["n"])  # linear regression on H
+    assert np.allclose(g["W1"], v["X"].T @ (np.outer(r, v["w2"]) * (1 - H ** 2)) / s["n"])
