@@ -154,9 +154,10 @@ def _given_sizes(problem, sizes):
 @_shape_options
 @click.option("--wrt", metavar="NAME", help="The variable of the gradient (needed when there "
                                             "are several).")
+@click.option("--reveal", is_flag=True, help="Show the whole derivation of the gradient.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt):
+def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt, reveal=False):
     """Check a vectorised gradient you wrote by hand, like X.T @ (X @ w - y) / n.
 
     \b
@@ -170,7 +171,30 @@ def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt):
     or extra 1/n, factors in the wrong order, a missing elementwise factor) and the entry
     where it differs most.  Exit code: 0 right, 1 not right, 2 bad input.
     """
-    args = list(args)
+    problem, wrt, answer = _check_target(list(args), expr, shapes, wrt)
+
+    from tutor.matrix.check import check_matrix
+
+    verdict = check_matrix(problem, wrt, answer, sizes=_given_sizes(problem, sizes), seed=seed)
+    if fmt == "json":
+        from tutor.renderers.matrix.json import verdict_json
+
+        click.echo(verdict_json(verdict))
+    else:
+        from tutor.renderers.matrix.text import render_matrix_verdict
+
+        revealed = None
+        if reveal:
+            from tutor.matrix.explain import explain_matrix
+
+            revealed = explain_matrix(problem, wrt=[wrt], sizes=verdict.sizes, seed=seed)
+        render_matrix_verdict(verdict, revealed)
+    if not verdict.correct:
+        sys.exit(1)
+
+
+def _check_target(args, expr, shapes, wrt):
+    """(the problem, the variable, the answer) from [LESSON] ANSWER, --expr and --wrt."""
     if len(args) > 2 or not args or (expr is not None and len(args) != 1):
         raise UserError(_("give the lesson (or --expr and --shape) and your answer in quotes"))
     unknown = [a for a in args if a.startswith("--")]
@@ -183,23 +207,10 @@ def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt):
             raise UserError(_("--wrt: say which gradient this is: {names}")
                             .format(names=", ".join(problem.wrt)))
         wrt = problem.wrt[0]
-    elif wrt not in problem.declared.shapes:
+    elif wrt not in problem.expression.names():
         raise UserError(_("--wrt {name}: not a name with a shape here ({names})")
-                        .format(name=wrt, names=", ".join(problem.declared.shapes)))
-
-    from tutor.matrix.check import check_matrix
-
-    verdict = check_matrix(problem, wrt, answer, sizes=_given_sizes(problem, sizes), seed=seed)
-    if fmt == "json":
-        from tutor.renderers.matrix.json import verdict_json
-
-        click.echo(verdict_json(verdict))
-    else:
-        from tutor.renderers.matrix.text import render_matrix_verdict
-
-        render_matrix_verdict(verdict)
-    if not verdict.correct:
-        sys.exit(1)
+                        .format(name=wrt, names=", ".join(sorted(problem.expression.names()))))
+    return problem, wrt, answer
 
 
 # -- the same from tutor explain and tutor check, when --expr comes with --shape ----------------

@@ -157,7 +157,8 @@ def render_matrix_list(problems) -> None:
     c.print("\n" + _("explain one with: tutor matrix explain LESSON"), markup=False)
 
 
-def render_matrix_verdict(v: MatrixVerdict) -> None:
+def render_matrix_verdict(v: MatrixVerdict, revealed: MatrixExplanation | None = None) -> None:
+    """The verdict; with ``revealed``, the derivation of the gradient under it."""
     c = new_console()
     mark = "✓ " if v.correct else "✗ "
     c.print(Text(mark + v.message, style="green" if v.correct else "red"))
@@ -171,3 +172,7 @@ def render_matrix_verdict(v: MatrixVerdict) -> None:
         c.print(Text(_("for example, entry ({entry}) with {sizes}: yours {yours}, the "
                        "gradient {right}").format(entry=where, sizes=sizes, yours=fmt(v.yours),
                                                   right=fmt(v.right)), style="dim"))
+    if revealed is not None:
+        for d in revealed.derivations:
+            c.print()
+            render_derivation(c, d)
