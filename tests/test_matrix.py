@@ -551,3 +551,35 @@ def test_attention_and_mlp_sentences():
     r = H @ v["w2"] + v["c"] - v["y"]
     assert np.allclose(g["w2"], H.T @ r / s["n"])  # linear regression on H
     assert np.allclose(g["W1"], v["X"].T @ (np.outer(r, v["w2"]) * (1 - H ** 2)) / s["n"])
+
+
+def test_a_teachers_own_matrix_lesson_file(tmp_path):
+    own = tmp_path / "mine.toml"
+    own.write_text('name = "mine"\ntitle = "Mine"\nexpression = "sum((A @ x - b)**2)"\n'
+                   '[shapes]\nA = { role = "input", shape = ["n", "d"] }\n'
+                   'x = { role = "parameter", shape = ["d"] }\n'
+                   'b = { role = "target", shape = ["n"] }\n', encoding="utf-8")
+    runner = CliRunner()
+    out = runner.invoke(main, ["matrix", "explain", "--lesson-file", str(own), "--format", "json"])
+    assert json.loads(out.output)["derivatives"][0]["result"] == "2 * (A.T @ (A @ x - b))"
+    ok = runner.invoke(main, ["matrix", "check", "--lesson-file", str(own),
+                              "2 * A.T @ (A @ x - b)"])
+    assert ok.exit_code == 0
+    missing = runner.invoke(main, ["matrix", "explain", "--lesson-file", str(tmp_path / "no.toml")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_each_lesson_in_chinese_and_as_json(name):
+    runner = CliRunner()
+    zh = runner.invoke(main, ["matrix", "explain", name, "--lang", "zh"], env={"COLUMNS": "100"})
+    assert zh.exit_code == 0 and "布局" in zh.output
+    title = load_matrix_lesson(name).narrative["zh"]["title"]
+    assert title in zh.output
+    data = json.loads(runner.invoke(main, ["matrix", "explain", name, "--format", "json"]).output)
+    values = {k: np.array(v) for k, v in data["values"].items()}
+    shapes = {k: tuple(s) for k, s in data["shapes"].items()}
+    for d in data["derivatives"]:
+        node = read_matrix_expression(d["result"], shapes)
+        got = np.broadcast_to(evaluate(node, values, data["sizes"]), np.shape(d["numeric"]["gradient"]))
+        assert np.allclose(got, d["numeric"]["finite_difference"], rtol=1e-6, atol=1e-9), (name, d["wrt"])

@@ -13,7 +13,7 @@ import sys
 import click
 
 from tutor.cli.base import UserError, language_option, main, user_errors
-from tutor.cli.options import Bounded, FormatChoice, parse_at
+from tutor.cli.options import Bounded, FormatChoice, lesson_file_option, parse_at
 from tutor.i18n import N_, _
 
 SEED = Bounded(int, lambda v: 0 <= v < 2**31, N_("{param} must be a whole number from 0 to "
@@ -56,19 +56,22 @@ def _shape_options(fn):
                            "(scalar); KIND: positive, prob, binary, onehot, spd.")(fn)
     fn = click.option("--expr", metavar="TEXT", help="A scalar expression in NumPy notation "
                                                      "(@, .T, *, sum, mean, …).")(fn)
+    fn = lesson_file_option("A matrix lesson from your own TOML file (format: "
+                            "lessons/README.md).")(fn)
     return fn
 
 
-def _problem(lesson, expr, shapes, wrt):
-    from tutor.matrix.problem import load_matrix_lesson, problem_from_expression
+def _problem(lesson, expr, shapes, wrt, lesson_file=None):
+    from tutor.matrix.problem import (load_matrix_lesson, load_matrix_lesson_file,
+                                      problem_from_expression)
 
-    if (lesson is None) == (expr is None):
+    if [lesson, expr, lesson_file].count(None) != 2:
         raise UserError(_("name one matrix lesson, or give --expr TEXT with --shape (see "
                           "'tutor matrix list')"))
-    if lesson is not None:
+    if lesson is not None or lesson_file is not None:
         if shapes:
             raise UserError(_("--shape goes with --expr; a lesson declares its shapes"))
-        return load_matrix_lesson(lesson)
+        return load_matrix_lesson(lesson) if lesson else load_matrix_lesson_file(lesson_file)
     if not shapes:
         raise UserError(_("--expr needs the shapes of its names: --shape X=n,d --shape w=d …"))
     return problem_from_expression(expr, shapes, wrt)
@@ -91,7 +94,7 @@ def list_matrix_lessons():
               help="Values for NAME instead of random ones: w=1,2,3; a matrix's rows separated "
                    "by ; (X=1,2;3,4); they fix the sizes (repeatable).")
 @click.option("--format", "fmt", type=FormatChoice(FORMATS), default="text", show_default=True)
-def matrix_explain(lesson, expr, shapes, sizes, seed, wrt, at, fmt):
+def matrix_explain(lesson, lesson_file, expr, shapes, sizes, seed, wrt, at, fmt):
     """Derive the gradients of a matrix expression step by step, with shapes.
 
     Each step names its rule, shows the shape of every term and is checked by central
@@ -106,7 +109,7 @@ def matrix_explain(lesson, expr, shapes, sizes, seed, wrt, at, fmt):
     """
     from tutor.matrix.explain import explain_matrix
 
-    problem = _problem(lesson, expr, shapes, wrt)
+    problem = _problem(lesson, expr, shapes, wrt, lesson_file)
     result = explain_matrix(problem, wrt=list(wrt) or None, sizes=_given_sizes(problem, sizes),
                             seed=seed, values=_matrix_values(at))
     if fmt == "text":
@@ -157,7 +160,7 @@ def _given_sizes(problem, sizes):
 @click.option("--reveal", is_flag=True, help="Show the whole derivation of the gradient.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt, reveal=False):
+def matrix_check(args, lesson_file, expr, shapes, sizes, seed, wrt, fmt, reveal=False):
     """Check a vectorised gradient you wrote by hand, like X.T @ (X @ w - y) / n.
 
     \b
@@ -171,7 +174,7 @@ def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt, reveal=False):
     or extra 1/n, factors in the wrong order, a missing elementwise factor) and the entry
     where it differs most.  Exit code: 0 right, 1 not right, 2 bad input.
     """
-    problem, wrt, answer = _check_target(list(args), expr, shapes, wrt)
+    problem, wrt, answer = _check_target(list(args), expr, shapes, wrt, lesson_file)
 
     from tutor.matrix.check import check_matrix
 
@@ -193,15 +196,16 @@ def matrix_check(args, expr, shapes, sizes, seed, wrt, fmt, reveal=False):
         sys.exit(1)
 
 
-def _check_target(args, expr, shapes, wrt):
+def _check_target(args, expr, shapes, wrt, lesson_file=None):
     """(the problem, the variable, the answer) from [LESSON] ANSWER, --expr and --wrt."""
-    if len(args) > 2 or not args or (expr is not None and len(args) != 1):
+    one = expr is not None or lesson_file is not None
+    if len(args) > 2 or not args or (one and len(args) != 1):
         raise UserError(_("give the lesson (or --expr and --shape) and your answer in quotes"))
     unknown = [a for a in args if a.startswith("--")]
     if unknown:
         raise UserError(_("unknown option {option}; see --help").format(option=unknown[0]))
     lesson, answer = (args[0], args[1]) if len(args) == 2 else (None, args[0])
-    problem = _problem(lesson, expr, shapes, [wrt] if wrt else [])
+    problem = _problem(lesson, expr, shapes, [wrt] if wrt else [], lesson_file)
     if wrt is None:
         if len(problem.wrt) != 1:
             raise UserError(_("--wrt: say which gradient this is: {names}")
@@ -232,7 +236,7 @@ def _only_expr(lesson, others):
 def explain_shaped(lesson, expr, shapes, wrt, at, fmt, others=()):
     """``tutor explain --expr … --shape …``: the matrix explanation."""
     _only_expr(lesson, others)
-    matrix_explain.callback.__wrapped__(None, expr, shapes, (), 0, wrt, at, fmt)
+    matrix_explain.callback.__wrapped__(None, None, expr, shapes, (), 0, wrt, at, fmt)
 
 
 def check_shaped(args, expr, shapes, wrt, fmt, others=()):
@@ -240,4 +244,5 @@ def check_shaped(args, expr, shapes, wrt, fmt, others=()):
     _only_expr(None, others)
     if len(wrt) > 1:
         raise UserError(_("check one gradient at a time: name one variable with --wrt"))
-    matrix_check.callback.__wrapped__(args, expr, shapes, (), 0, wrt[0] if wrt else None, fmt)
+    matrix_check.callback.__wrapped__(args, None, expr, shapes, (), 0, wrt[0] if wrt else None,
+                                      fmt)
