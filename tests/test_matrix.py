@@ -427,7 +427,11 @@ def _derive_and_check(seed) -> bool:
     except ExpressionError as exc:
         assert "the shapes differ" in str(exc)  # the generator's own slip, refused as such
         return False
-    result = explain_matrix(problem, seed=seed)
+    try:
+        result = explain_matrix(problem, seed=seed)
+    except TutorError as exc:
+        assert "no finite value" in str(exc)  # exp(exp(exp(…))) overflows: refused as such
+        return False
     for d in result.derivations:
         if not np.all(np.isfinite(d.gradient)):
             continue  # a point where it has no derivative (the norm of w − w)
@@ -583,3 +587,14 @@ def test_each_lesson_in_chinese_and_as_json(name):
         node = read_matrix_expression(d["result"], shapes)
         got = np.broadcast_to(evaluate(node, values, data["sizes"]), np.shape(d["numeric"]["gradient"]))
         assert np.allclose(got, d["numeric"]["finite_difference"], rtol=1e-6, atol=1e-9), (name, d["wrt"])
+
+
+@pytest.mark.parametrize("expr,message", [
+    ("10**1000 * sum(X)", "too large or too small for a float"),
+    ("sum(log(X))", "no finite value"),
+    ("sum(1/(X - X))", "no finite value"),
+    ("trace(inv(X.T @ X - X.T @ X))", "no finite value"),  # the zero matrix has no inverse
+])
+def test_expressions_without_a_value_are_refused_in_one_line(expr, message):
+    out = CliRunner().invoke(main, ["matrix", "explain", "--expr", expr, "--shape", "X=n,d"])
+    assert out.exit_code == 2 and message in out.output and "Traceback" not in out.output

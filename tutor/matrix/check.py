@@ -22,6 +22,7 @@ import numpy as np
 from tutor.calculus.budget import deadline
 from tutor.i18n import _
 from tutor.matrix import algebra as A
+from tutor.matrix.explain import require_value
 from tutor.matrix.derive import TOLERANCE, MatrixDerivation, derive_matrix, relative_error
 from tutor.matrix.notation import ShapeError, matmul_shape, read_matrix_expression, read_repaired
 from tutor.matrix.problem import MatrixProblem
@@ -76,6 +77,7 @@ def _check(problem, wrt, answer_text, sizes, seed) -> MatrixVerdict:
             answer = None
         misfit = exc
     base = sample(problem.declared, sizes, seed, problem.scalars())
+    require_value(problem, base, sizes)
     derivation = derive_matrix(problem.expression, wrt, sizes, base, function=problem.function,
                                check=False, onehot=problem.onehot)
     expected = derivation.result

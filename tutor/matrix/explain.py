@@ -10,7 +10,9 @@ from typing import Mapping
 import numpy as np
 
 from tutor.calculus.budget import deadline
+from tutor.errors import TutorError
 from tutor.i18n import _
+from tutor.matrix.tree import evaluate
 
 from tutor.matrix.derive import MatrixDerivation, derive_matrix
 from tutor.matrix.problem import MatrixProblem
@@ -28,6 +30,16 @@ class MatrixExplanation:
     given: tuple[str, ...] = ()
 
 
+def require_value(problem: MatrixProblem, values, sizes) -> None:
+    """Refuse an expression with no finite value at these values: there is nothing to
+    differentiate or check there."""
+    if not np.all(np.isfinite(evaluate(problem.expression, values, sizes))):
+        raise TutorError(_("the expression has no finite value on these matrices (a log or a "
+                           "square root of a number ≤ 0, a division by zero, a singular "
+                           "matrix or an overflow); a variable under a log or a square root "
+                           "can be declared positive"))
+
+
 def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
                    sizes: Mapping[str, int] | None = None, seed: int = 0,
                    values: Mapping[str, object] | None = None) -> MatrixExplanation:
@@ -37,6 +49,7 @@ def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
     sizes = problem.sizes_for(fixed)
     drawn = sample(problem.declared, sizes, seed, problem.scalars())
     drawn.update(given)
+    require_value(problem, drawn, sizes)
     # a typed expression gets the time budget of typed input; the lessons run without one
     budget = deadline(what=_("deriving the matrix expression")) if not problem.name \
         else contextlib.nullcontext()

@@ -26,6 +26,7 @@ Limits: 2000 characters, 1000 tokens, 100 levels of nesting, exponents within ±
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 from typing import Mapping
@@ -245,6 +246,8 @@ class Reader:
             if base.kind == "const":
                 if base.value == 0 and p < 0:
                     self.fail(_("division by zero"), tok.pos)
+                if base.value and abs(float(p)) * abs(math.log10(abs(base.value))) > 300:
+                    self.fail(_("a number too large or too small for a float"), base.start)
                 value = base.value ** p if p.denominator == 1 else float(base.value) ** float(p)
                 return Node("const", (), value if isinstance(value, Fraction) else
                             Fraction(value), (), base.start, exponent.end)
@@ -418,7 +421,13 @@ class Reader:
             self.fail(_("division by zero"), op.pos)
         value = {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b,
                  "div": lambda: a / b}[kind]()
+        self.in_range(value, left.start)
         return Node("const", (), value, (), left.start, right.end)
+
+    def in_range(self, value: Fraction, pos: int) -> None:
+        """A constant must be a float: at most about 1e300 in size, 0 or at least 1e−300."""
+        if value and not (Fraction(1, 10 ** 300) < abs(value) < 10 ** 300):
+            self.fail(_("a number too large or too small for a float"), pos)
 
     def shape_error(self, op: str, left: Node, right: Node, tok: Tok):
         where = f"{self.text[left.start:left.end]} {op} {self.text[right.start:right.end]}"

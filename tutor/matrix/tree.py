@@ -662,7 +662,20 @@ def _logsumexp(z, np):
     return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
 
 
+def _inverse(a, np):
+    """A⁻¹, or a matrix of NaN (no value) for a singular or non-finite A."""
+    a = np.asarray(a, dtype=np.float64)
+    if not np.all(np.isfinite(a)):
+        return np.full(a.shape, np.nan)
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.full(a.shape, np.nan)
+
+
 def _logdet(a, np):
+    if not np.all(np.isfinite(a)):
+        return np.nan
     sign, value = np.linalg.slogdet(a)
     return value if sign > 0 else np.nan
 
@@ -703,10 +716,11 @@ _EVAL = {
     "mean": lambda n, a, values, sizes, np: _mean(n, a, np),
     "norm": lambda n, a, values, sizes, np: np.sqrt(np.sum(a[0] * a[0])),
     "trace": lambda n, a, values, sizes, np: np.trace(a[0]),
-    "det": lambda n, a, values, sizes, np: np.linalg.det(a[0]),
+    "det": lambda n, a, values, sizes, np: np.linalg.det(a[0]) if np.all(np.isfinite(a[0]))
+    else np.nan,
     "logdet": lambda n, a, values, sizes, np: _logdet(a[0], np),
     "diag": _ev_diag,
-    "inv": lambda n, a, values, sizes, np: np.linalg.inv(a[0]),
+    "inv": lambda n, a, values, sizes, np: _inverse(a[0], np),
     "logsumexp": lambda n, a, values, sizes, np: _logsumexp(a[0], np),
     "softmax": lambda n, a, values, sizes, np: _softmax(a[0], np),
     "logsoftmax": lambda n, a, values, sizes, np: np.asarray(a[0]) - _logsumexp(a[0], np)[..., None],
