@@ -1,0 +1,1 @@
+"""Matrix derivations and verdicts as text, Markdown, LaTeX and JSON."""
