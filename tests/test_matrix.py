@@ -598,3 +598,17 @@ def test_each_lesson_in_chinese_and_as_json(name):
 def test_expressions_without_a_value_are_refused_in_one_line(expr, message):
     out = CliRunner().invoke(main, ["matrix", "explain", "--expr", expr, "--shape", "X=n,d"])
     assert out.exit_code == 2 and message in out.output and "Traceback" not in out.output
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_sympy_on_explicit_matrices_agrees_with_every_lesson(name):
+    result = explain_matrix(load_matrix_lesson(name), seed=1, second_method=True)
+    for d in result.derivations:
+        if d.gradient.size <= 20:  # the second method's limit
+            assert d.second is not None and d.second_error < 1e-9, (name, d.wrt)
+
+
+@pytest.mark.parametrize("expr,shapes,wrt,formula", COOKBOOK[:8], ids=[c[0] for c in COOKBOOK[:8]])
+def test_sympy_on_explicit_matrices_for_the_cookbook(expr, shapes, wrt, formula):
+    (d,) = explain_matrix(problem_from_expression(expr, shapes, [wrt]), second_method=True).derivations
+    assert d.second is not None and np.allclose(d.second, d.gradient, rtol=1e-10, atol=1e-12)

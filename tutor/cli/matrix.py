@@ -93,8 +93,10 @@ def list_matrix_lessons():
 @click.option("--at", "at", multiple=True, metavar="NAME=ROWS",
               help="Values for NAME instead of random ones: w=1,2,3; a matrix's rows separated "
                    "by ; (X=1,2;3,4); they fix the sizes (repeatable).")
+@click.option("--sympy", "second", is_flag=True,
+              help="Also differentiate by SymPy on explicit matrices (a second method).")
 @click.option("--format", "fmt", type=FormatChoice(FORMATS), default="text", show_default=True)
-def matrix_explain(lesson, lesson_file, expr, shapes, sizes, seed, wrt, at, fmt):
+def matrix_explain(lesson, lesson_file, expr, shapes, sizes, seed, wrt, at, fmt, second=False):
     """Derive the gradients of a matrix expression step by step, with shapes.
 
     Each step names its rule, shows the shape of every term and is checked by central
@@ -111,7 +113,7 @@ def matrix_explain(lesson, lesson_file, expr, shapes, sizes, seed, wrt, at, fmt)
 
     problem = _problem(lesson, expr, shapes, wrt, lesson_file)
     result = explain_matrix(problem, wrt=list(wrt) or None, sizes=_given_sizes(problem, sizes),
-                            seed=seed, values=_matrix_values(at))
+                            seed=seed, values=_matrix_values(at), second_method=second)
     if fmt == "text":
         from tutor.renderers.matrix.text import render_matrix_explanation
 

@@ -131,6 +131,11 @@ class MatrixDerivation:
     function: str = "L"
     #: names shown for subexpressions (Z for XW + b)
     aliases: dict[Node, str] = field(default_factory=dict)
+    #: the second method, when asked for: SymPy's gradient on explicit matrices (None where
+    #: it was not fast enough to do), and its relative difference from :attr:`gradient`
+    second: np.ndarray | None = None
+    second_error: float | None = None
+    second_asked: bool = False
 
     def text(self, node: Node) -> str:
         return node.text(self.aliases)

@@ -14,7 +14,7 @@ from tutor.errors import TutorError
 from tutor.i18n import _
 from tutor.matrix.tree import evaluate
 
-from tutor.matrix.derive import MatrixDerivation, derive_matrix
+from tutor.matrix.derive import MatrixDerivation, derive_matrix, relative_error
 from tutor.matrix.problem import MatrixProblem
 from tutor.matrix.shapes import given_values, sample
 
@@ -42,9 +42,11 @@ def require_value(problem: MatrixProblem, values, sizes) -> None:
 
 def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
                    sizes: Mapping[str, int] | None = None, seed: int = 0,
-                   values: Mapping[str, object] | None = None) -> MatrixExplanation:
+                   values: Mapping[str, object] | None = None,
+                   second_method: bool = False) -> MatrixExplanation:
     """Every gradient of the problem (or those named in ``wrt``), each step checked on random
-    matrices drawn with ``seed``, or on the ``values`` given (whose shapes fix their sizes)."""
+    matrices drawn with ``seed``, or on the ``values`` given (whose shapes fix their sizes);
+    with ``second_method``, each gradient also by SymPy on explicit matrices."""
     fixed, given = given_values(values or {}, problem.declared, problem.scalars(), sizes)
     sizes = problem.sizes_for(fixed)
     drawn = sample(problem.declared, sizes, seed, problem.scalars())
@@ -58,4 +60,12 @@ def explain_matrix(problem: MatrixProblem, *, wrt: list[str] | None = None,
                                      function=problem.function, onehot=problem.onehot,
                                      aliases=problem.aliases)
                        for name in (wrt or problem.wrt)]
+    if second_method:
+        from tutor.matrix.explicit import sympy_gradient
+
+        for d in derivations:
+            d.second_asked = True
+            d.second = sympy_gradient(problem.expression, d.wrt, sizes, drawn)
+            if d.second is not None:
+                d.second_error = relative_error(d.gradient, d.second)
     return MatrixExplanation(problem, sizes, seed, drawn, derivations, tuple(given))

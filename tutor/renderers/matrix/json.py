@@ -50,7 +50,11 @@ def derivation_dict(d: MatrixDerivation) -> dict:
             "steps": steps,
             "numeric": {"gradient": _numbers(d.gradient.tolist()),
                         "finite_difference": _numbers(d.finite_difference.tolist()),
-                        "max_rel_error": _error(d.max_rel_error)}}
+                        "max_rel_error": _error(d.max_rel_error),
+                        **({"sympy": None if d.second is None else
+                            {"gradient": _numbers(d.second.tolist()),
+                             "max_rel_error": _error(d.second_error)}}
+                           if d.second_asked else {})}}
 
 
 def matrix_json(result: MatrixExplanation) -> str:

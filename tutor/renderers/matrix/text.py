@@ -94,6 +94,15 @@ def render_derivation(c, d: MatrixDerivation) -> None:
     else:
         c.print(Text(_("max relative error {error}  ✗ does not agree with finite differences")
                      .format(error=fmt_error(d.max_rel_error)), style="red"))
+    if d.second_asked:
+        if d.second_error is None:
+            c.print(Text(_("SymPy on explicit matrices: not done (more than {most} entries, or "
+                           "too slow)").format(most=20), style="dim"))
+        else:
+            good = d.second_error < 1e-9
+            c.print(Text(_("SymPy on explicit matrices: max relative error {error}  {mark}")
+                         .format(error=fmt_error(d.second_error), mark="✓" if good else "✗"),
+                         style="green" if good else "red"))
 
 
 def _shape(shape) -> str:
