@@ -248,7 +248,9 @@ class _Text(_Printer):
         if a.kind in ("const", "size") and a.shape == () and sb[1] >= 4:
             return f"{self.wrap(sa, 5)}{sb[0]}", 2
         sign = "·" if (a.shape == () or b.shape == ()) else " ⊙ "
-        return f"{self.wrap(sa, 2)}{sign}{self.wrap(sb, 3)}", 2
+        # ⊙ is associative: U ⊙ (V ⊙ W) is written U ⊙ V ⊙ W
+        right = 2 if b.kind == "mul" and b not in self.aliases and " ⊙ " in sb[0] else 3
+        return f"{self.wrap(sa, 2)}{sign}{self.wrap(sb, right)}", 2
 
     def k_div(self, n):
         return f"{self.wrap(self.show(n.args[0]), 2)}/{self.wrap(self.show(n.args[1]), 4)}", 2
