@@ -100,6 +100,10 @@ class TutorGroup(click.Group):
         except RecursionError:
             click.echo(_("error: the input is nested too deeply"), err=True)
             sys.exit(2)
+        except MemoryError:
+            click.echo(_("error: this needs more memory than the machine can give; try a "
+                         "smaller input"), err=True)
+            sys.exit(2)
         except OSError as exc:  # a file that cannot be written or read: the disk, a folder
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(_("error: {where}{problem}; nothing was replaced").format(
