@@ -128,7 +128,9 @@ def write_files(folder: Path, files: dict[str, bytes], *, force: bool) -> None:
     the files of an earlier run that this one does not replace: the folder never keeps a mix
     of two runs, even if this one is killed."""
     folder.mkdir(exist_ok=True)
-    remove = [rel for rel in earlier_run(folder) if rel not in files] if force else []
+    def remove() -> list[str]:  # read in this run's turn: another run may write before it
+        return [rel for rel in earlier_run(folder) if rel not in files] if force else []
+
     with file_set(folder, list(files), remove=remove) as staged:
         for rel, data in files.items():
             Path(staged[rel]).write_bytes(data)
