@@ -83,15 +83,8 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     deep_options = {"--layers": layers, "--width": width, "--batch": batch,
                     "--activation": activation, "--init": init, "--std": std, "--seed": seed}
     if what and what[0] == "deep":
-        _refuse({k: v for k, v in options.items() if k != "--plot"},
-                _("{option} goes with a lesson, not with '{command}'"), command="backprop deep")
-        _refuse({"--at": at, "--reduce": reduce}, _("{option} does not go with '{command}'"),
-                command="backprop deep")
-        if len(what) > 1:
-            raise UserError(_("unexpected '{words}' after '{topic}'").format(
-                words=" ".join(what[1:]), topic="deep"))
-        check_output_path(plot, force=force)
-        return _deep(deep_options, fmt, plot)
+        return _deep(what, options, {"--at": at, "--reduce": reduce}, deep_options, fmt, plot,
+                     force)
     _refuse({k: v is not None for k, v in deep_options.items()},
             _("{option} goes with '{command}'"), command="backprop deep")
     if what and what[0] in TOPICS:
@@ -177,9 +170,18 @@ def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
-def _deep(options: dict, fmt: str, plot: str | None) -> None:
+def _deep(what, lesson_options: dict, others: dict, options: dict, fmt: str,
+          plot: str | None, force: bool) -> None:
     """``backprop deep``: one run per activation and initialisation asked for."""
     from tutor.backpropagation.deep import deep_topic, run_deep
+
+    _refuse({k: v for k, v in lesson_options.items() if k != "--plot"},
+            _("{option} goes with a lesson, not with '{command}'"), command="backprop deep")
+    _refuse(others, _("{option} does not go with '{command}'"), command="backprop deep")
+    if len(what) > 1:
+        raise UserError(_("unexpected '{words}' after '{topic}'").format(
+            words=" ".join(what[1:]), topic="deep"))
+    check_output_path(plot, force=force)
 
     activations = _choices(options["--activation"] or "sigmoid", "--activation")
     inits = _choices(options["--init"] or "xavier", "--init")
