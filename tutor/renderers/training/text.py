@@ -101,10 +101,46 @@ def update_lines(model, reduce: str) -> list[str]:
     return lines
 
 
+def _labelled(label: str, lines: list[str]) -> list[tuple[str, str]]:
+    """Rows of the header: the label on the first line only."""
+    return [(label if k == 0 else "", line) for k, line in enumerate(lines)]
+
+
+def _adjoint(name) -> str:
+    return f"∂ℓ/∂{math_text(name)}"
+
+
+def _chain(chain) -> str:
+    """∂ℓ/∂h₁ = ∂ℓ/∂ŷ·v₁: each use, its upstream adjoint times the local derivative."""
+    terms = []
+    for upstream, local in chain.terms:
+        if upstream is None:
+            terms.append(math_text(local))
+        elif local == 1:
+            terms.append(_adjoint(upstream))
+        else:
+            shown = math_text(local)
+            wrap = local.is_Add or shown.startswith("−")
+            terms.append(f"{_adjoint(upstream)}·" + (f"({shown})" if wrap else shown))
+    return f"{_adjoint(chain.name)} = " + " + ".join(terms)
+
+
+def layer_wise_update(model, reduce: str) -> list[str]:
+    """One line for every parameter: each steps against its gradient, the chain above."""
+    mean = "(1/n)·Σ" if reduce == "mean" else "Σ"
+    members = [s for g in model.params for s in g.members]
+    named = ", ".join(math_text(s) for s in members) if len(members) <= 4 else \
+        f"{math_text(members[0])}, {math_text(members[1])}, …, {math_text(members[-1])}"
+    return [_("θ ← θ − η · {mean} ∂ℓ/∂θ over the batch, for each of the {count} parameters "
+              "θ = {names}").format(mean=mean, count=len(members), names=named)]
+
+
 #: the row labels of the header and the summary (translated where shown; a text after "|" is
 #: context for the translator, to tell "where" here from "where" elsewhere, and is not shown)
 LABELS = {"model": N_("model"), "loss": N_("loss"), "where": N_("where|the named parts of the loss"),
           "layer": N_("layer"),
+          "forward": N_("forward|the forward pass of a network, layer by layer"),
+          "backward": N_("backward|the backward pass of a network, layer by layer"),
           "update": N_("update"), "data": N_("data"), "step size": N_("step size"),
           "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time"),
           "note": N_("note")}
@@ -140,11 +176,18 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             ("loss", f"ℓ = {loss}   " + (_("L = mean of ℓ over a batch") if settings.reduce == "mean"
                                          else _("L = sum of ℓ over a batch")))]
     where = model.where
-    if where and len(where) <= 4:
+    form = model.layer_wise if model.layer is None and not model.gradient_source else None
+    if form is not None:
+        rows += _labelled("forward", [
+            "   ".join(f"{math_text(a)} = {math_text(b)}" for a, b in row) for row in form.forward])
+        rows += _labelled("backward", [
+            "   ".join(_chain(c) for c in row) for row in form.backward + form.params])
+    elif where and len(where) <= 4:
         rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
     if model.layer is not None:
         rows.append(("layer", linear_text(model)))
-    lines = update_lines(model, settings.reduce)
+    lines = (layer_wise_update(model, settings.reduce) if form is not None
+             else update_lines(model, settings.reduce))
     rows.append(("update", lines[0]))
     rows += [("", line) for line in lines[1:]]
     batch = settings.batch_size or samples
