@@ -77,6 +77,8 @@ def update_lines(model, reduce: str) -> list[str]:
     if model.gradient_source:
         return [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
                 .format(source=model.gradient_source)]
+    if layer is None and _layer_wise(model) is not None:
+        return layer_wise_update(model, reduce)
     if layer is None:
         lines = []
         for s, d in model.partials:
@@ -101,9 +103,19 @@ def update_lines(model, reduce: str) -> list[str]:
     return lines
 
 
-def _labelled(label: str, lines: list[str]) -> list[tuple[str, str]]:
-    """Rows of the header: the label on the first line only."""
-    return [(label if k == 0 else "", line) for k, line in enumerate(lines)]
+def _layer_wise(model):
+    """The network's layer-by-layer form, when the header writes it (no linear layer, and
+    gradients from the loss's own derivatives)."""
+    return model.layer_wise if model.layer is None and not model.gradient_source else None
+
+
+def layer_rows(form) -> list[tuple[str, str]]:
+    """The forward pass a layer per line, then the backward pass from the loss down."""
+    forward = ["   ".join(f"{math_text(a)} = {math_text(b)}" for a, b in row)
+               for row in form.forward]
+    backward = ["   ".join(_chain(c) for c in row) for row in form.backward + form.params]
+    return ([("forward" if k == 0 else "", line) for k, line in enumerate(forward)]
+            + [("backward" if k == 0 else "", line) for k, line in enumerate(backward)])
 
 
 def _adjoint(name) -> str:
@@ -176,18 +188,13 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             ("loss", f"ℓ = {loss}   " + (_("L = mean of ℓ over a batch") if settings.reduce == "mean"
                                          else _("L = sum of ℓ over a batch")))]
     where = model.where
-    form = model.layer_wise if model.layer is None and not model.gradient_source else None
-    if form is not None:
-        rows += _labelled("forward", [
-            "   ".join(f"{math_text(a)} = {math_text(b)}" for a, b in row) for row in form.forward])
-        rows += _labelled("backward", [
-            "   ".join(_chain(c) for c in row) for row in form.backward + form.params])
+    if _layer_wise(model) is not None:
+        rows += layer_rows(_layer_wise(model))
     elif where and len(where) <= 4:
         rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
     if model.layer is not None:
         rows.append(("layer", linear_text(model)))
-    lines = (layer_wise_update(model, settings.reduce) if form is not None
-             else update_lines(model, settings.reduce))
+    lines = update_lines(model, settings.reduce)
     rows.append(("update", lines[0]))
     rows += [("", line) for line in lines[1:]]
     batch = settings.batch_size or samples
