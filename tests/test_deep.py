@@ -182,3 +182,18 @@ def test_numbers_beyond_the_largest_float_are_said_not_shown_as_a_check(tmp_path
     assert result.exit_code == 0, result.output
     assert f"from layer {run.overflow} on" in result.output
     assert "≤ the bound" not in result.output
+
+
+def test_with_normal_weights_z_has_about_n_times_the_mean_square_below():
+    """The sentence for --init normal: Var(z) ≈ n · σ² · mean(h²) of the layer below."""
+    n, B = 256, 256
+    rng = np.random.default_rng(7)
+    h = 1 / (1 + np.exp(-rng.standard_normal((B, n))))
+    for _ in range(4):
+        W = rng.standard_normal((n, n))  # σ² = 1
+        z = h @ W
+        assert np.var(z) / (n * np.mean(h ** 2)) == pytest.approx(1, abs=0.15)
+        h = 1 / (1 + np.exp(-z))
+    result = CliRunner().invoke(main, ["backprop", "deep", "--init", "normal", "--width", "256",
+                                       "--layers", "3"])
+    assert "256 × 1 × the mean square of the activations below" in result.output

@@ -394,7 +394,8 @@ def _why(run: DeepRun) -> list[Phrase]:
     else:
         said.append(Phrase(N_("normal weights of variance {variance} ignore the width: each z "
                               "sums {n} products, so its variance is about {n} × {variance} × "
-                              "that of the layer below, which saturates σ and tanh and makes "
+                              "the mean square of the activations below, which saturates σ and "
+                              "tanh and makes "
                               "ReLU explode; Xavier and He scale the variance by the width"),
                            variance=f"{run.weight_variance:g}", n=n))
     return said
