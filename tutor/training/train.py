@@ -247,6 +247,8 @@ class Landscape:
     per: str = "epoch"
     #: the coordinates held fixed, with their final values, as text
     held: str = ""
+    #: the lowest point of the loss on the grid, when the slice has a minimum within reach
+    minimum: np.ndarray | None = None
 
 
 def coordinates(params: Mapping[str, np.ndarray]) -> list[tuple[str, str, tuple]]:
@@ -263,8 +265,10 @@ def coordinates(params: Mapping[str, np.ndarray]) -> list[tuple[str, str, tuple]
 
 
 def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history: History,
-              *, points: int = 61, max_samples: int = 20000) -> Landscape | None:
-    """The loss around the path over the first one or two parameter coordinates."""
+              *, points: int = 71, max_samples: int = 20000) -> Landscape | None:
+    """The loss around the path over the first one or two parameter coordinates, on a range
+    that also holds the lowest point of that slice (the others held at their final values)
+    with a margin, when the slice has one within reach."""
     coords = coordinates(history.params)[:2]
     if not coords:
         return None
@@ -277,11 +281,6 @@ def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history:
     steps = history.step_path or history.path
     path = [np.array([float(np.asarray(p[c[1]])[c[2]]) for c in coords]) for p in steps]
     P = np.array(path)
-    axes = []
-    for j in range(len(coords)):
-        lo, hi = P[:, j].min(), P[:, j].max()
-        pad = max(0.25 * (hi - lo), 0.5, 0.1 * abs(hi))
-        axes.append(np.linspace(lo - pad, hi + pad, points if len(coords) == 1 else points // 2 + 1))
 
     def at(values):
         params = {k: np.array(v, copy=True) for k, v in history.params.items()}
@@ -293,13 +292,69 @@ def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history:
         with np.errstate(all="ignore"):
             return objective.loss(params, sample, reduce)
 
-    if len(coords) == 1:
-        loss = np.array([at([a]) for a in axes[0]])
-    else:
-        loss = np.array([[at([a, b]) for a in axes[0]] for b in axes[1]])
+    low, high = P.min(axis=0), P.max(axis=0)
+    lowest = _lowest(at, low, high)
+    if lowest is not None:
+        low, high = np.minimum(low, lowest), np.maximum(high, lowest)
+    axes = []
+    for j in range(len(coords)):
+        lo, hi = low[j], high[j]
+        pad = max(0.25 * (hi - lo), 0.5, 0.1 * max(abs(lo), abs(hi)))
+        axes.append(np.linspace(lo - pad, hi + pad, 4 * points if len(coords) == 1 else points))
+    loss = _grid(at, axes)
+    minimum = None
+    if lowest is not None and np.isfinite(loss).any():
+        k = np.unravel_index(np.nanargmin(np.where(np.isfinite(loss), loss, np.nan)), loss.shape)
+        # the grid's lowest point; its coordinates in the order of the axes
+        minimum = np.array([axes[j][k[-1 - j]] for j in range(len(coords))])
     path_loss = np.array([at(p) for p in path])
     rest = coordinates(history.params)[2:]
     held = ", ".join(f"{label} = {float(np.asarray(history.params[name])[idx]):.4g}"
                      for label, name, idx in rest[:6]) + (", …" if len(rest) > 6 else "")
     return Landscape(labels=[c[0] for c in coords], axes=axes, loss=loss, path=path,
-                     path_loss=path_loss, held=held, per="step" if history.step_path else "epoch")
+                     path_loss=path_loss, held=held, per="step" if history.step_path else "epoch",
+                     minimum=minimum)
+
+
+def _grid(at, axes) -> np.ndarray:
+    """The loss at every point of the grid the axes span (rows: the second axis)."""
+    if len(axes) == 1:
+        return np.array([at([a]) for a in axes[0]])
+    return np.array([[at([a, b]) for a in axes[0]] for b in axes[1]])
+
+
+def _lowest(at, low: np.ndarray, high: np.ndarray, *, points: int = 11,
+            widenings: int = 6) -> np.ndarray | None:
+    """The lowest point of the loss on the slice, to a coarse grid's cell: search the box
+    around the path, and while the lowest grid point lies on the box's edge, move the box
+    that way (at most ``widenings`` times; a loss still falling there has no minimum within
+    reach, and None is returned)."""
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    span = np.maximum(high - low, np.maximum(0.5, 0.1 * np.maximum(abs(low), abs(high))))
+    low, high = low - 0.25 * span, high + 0.25 * span
+    for _ in range(widenings + 1):
+        axes = [np.linspace(lo, hi, points) for lo, hi in zip(low, high)]
+        loss = _grid(at, axes)
+        if not np.isfinite(loss).any():
+            return None
+        k = np.unravel_index(np.nanargmin(np.where(np.isfinite(loss), loss, np.nan)), loss.shape)
+        index = [k[-1 - j] for j in range(len(axes))]
+        at_edge = False
+        for j, i in enumerate(index):
+            width = high[j] - low[j]
+            if i == 0:
+                low[j] -= width
+                at_edge = True
+            elif i == points - 1:
+                high[j] += width
+                at_edge = True
+        if not at_edge:
+            # once more on a finer grid, one coarse cell around it
+            best = np.array([axes[j][i] for j, i in enumerate(index)])
+            cell = (high - low) / (points - 1)
+            axes = [np.linspace(b - c, b + c, points) for b, c in zip(best, cell)]
+            loss = _grid(at, axes)
+            k = np.unravel_index(np.nanargmin(np.where(np.isfinite(loss), loss, np.nan)),
+                                 loss.shape)
+            return np.array([axes[j][k[-1 - j]] for j in range(len(axes))])
+    return None

@@ -77,6 +77,8 @@ def update_lines(model, reduce: str) -> list[str]:
     if model.gradient_source:
         return [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
                 .format(source=model.gradient_source)]
+    if layer is None and _layer_wise(model) is not None:
+        return layer_wise_update(model, reduce)
     if layer is None:
         lines = []
         for s, d in model.partials:
@@ -101,10 +103,56 @@ def update_lines(model, reduce: str) -> list[str]:
     return lines
 
 
+def _layer_wise(model):
+    """The network's layer-by-layer form, when the header writes it (no linear layer, and
+    gradients from the loss's own derivatives)."""
+    return model.layer_wise if model.layer is None and not model.gradient_source else None
+
+
+def layer_rows(form) -> list[tuple[str, str]]:
+    """The forward pass a layer per line, then the backward pass from the loss down."""
+    forward = ["   ".join(f"{math_text(a)} = {math_text(b)}" for a, b in row)
+               for row in form.forward]
+    backward = ["   ".join(_chain(c) for c in row) for row in form.backward + form.params]
+    return ([("forward" if k == 0 else "", line) for k, line in enumerate(forward)]
+            + [("backward" if k == 0 else "", line) for k, line in enumerate(backward)])
+
+
+def _adjoint(name) -> str:
+    return f"∂ℓ/∂{math_text(name)}"
+
+
+def _chain(chain) -> str:
+    """∂ℓ/∂h₁ = ∂ℓ/∂ŷ·v₁: each use, its upstream adjoint times the local derivative."""
+    terms = []
+    for upstream, local in chain.terms:
+        if upstream is None:
+            terms.append(math_text(local))
+        elif local == 1:
+            terms.append(_adjoint(upstream))
+        else:
+            shown = math_text(local)
+            wrap = local.is_Add or shown.startswith("−")
+            terms.append(f"{_adjoint(upstream)}·" + (f"({shown})" if wrap else shown))
+    return f"{_adjoint(chain.name)} = " + " + ".join(terms)
+
+
+def layer_wise_update(model, reduce: str) -> list[str]:
+    """One line for every parameter: each steps against its gradient, the chain above."""
+    mean = "(1/n)·Σ" if reduce == "mean" else "Σ"
+    members = [s for g in model.params for s in g.members]
+    named = ", ".join(math_text(s) for s in members) if len(members) <= 4 else \
+        f"{math_text(members[0])}, {math_text(members[1])}, …, {math_text(members[-1])}"
+    return [_("θ ← θ − η · {mean} ∂ℓ/∂θ over the batch, for each of the {count} parameters "
+              "θ = {names}").format(mean=mean, count=len(members), names=named)]
+
+
 #: the row labels of the header and the summary (translated where shown; a text after "|" is
 #: context for the translator, to tell "where" here from "where" elsewhere, and is not shown)
 LABELS = {"model": N_("model"), "loss": N_("loss"), "where": N_("where|the named parts of the loss"),
           "layer": N_("layer"),
+          "forward": N_("forward|the forward pass of a network, layer by layer"),
+          "backward": N_("backward|the backward pass of a network, layer by layer"),
           "update": N_("update"), "data": N_("data"), "step size": N_("step size"),
           "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time"),
           "note": N_("note")}
@@ -140,7 +188,9 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             ("loss", f"ℓ = {loss}   " + (_("L = mean of ℓ over a batch") if settings.reduce == "mean"
                                          else _("L = sum of ℓ over a batch")))]
     where = model.where
-    if where and len(where) <= 4:
+    if _layer_wise(model) is not None:
+        rows += layer_rows(_layer_wise(model))
+    elif where and len(where) <= 4:
         rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
     if model.layer is not None:
         rows.append(("layer", linear_text(model)))
