@@ -76,3 +76,19 @@ def test_stages_in_a_lesson_file_must_be_a_boolean(tmp_path):
     d = json.loads(r.output)["derivatives"][0]
     for xv, dv in zip(d["numeric"]["at"]["x"], d["numeric"]["derivative"]):
         assert dv == pytest.approx(18 * xv)
+
+
+@pytest.mark.parametrize("lesson", ["sigmoid", "mlp", "linear_regression", "softmax"])
+def test_at_120_columns_no_number_is_cut(lesson):
+    # side by side only where the numbers fit whole; otherwise under the steps
+    r = CliRunner().invoke(main, ["explain", lesson, "--lang", "en"], env={"COLUMNS": "120"})
+    assert r.exit_code == 0, r.output
+    for line in r.output.splitlines():
+        assert len(line) <= 120
+        if "rel. error" in line and "max rel. error" not in line:  # the numbers' header: every label whole
+            assert "finite diff." in line, line
+        assert "…" not in line.replace("x₁ …", "").replace("z₁ …", ""), line
+    if lesson == "sigmoid":  # a narrow table stands beside the steps
+        assert "│" in r.output
+    if lesson == "mlp":  # nine inputs do not fit beside them
+        assert "│" not in r.output
