@@ -85,6 +85,8 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
     tutor train --expr "(w*x - y)**2" --params w --data x=1,2,3 --data y=2,4,6
             --init w=1 --lr 0.01 --epochs 10 --batch-size 1 --no-shuffle --trace 6
     tutor train logistic_regression --data points.csv --plot fit.png
+    tutor train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2
+            --optimizer adam --lr 0.3 --epochs 150 --schedule cosine
     """
     source = Source(lesson, expr, lesson_file, size).require_one(
         _("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE"))

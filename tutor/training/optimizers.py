@@ -222,8 +222,8 @@ OPTIMIZERS: dict[str, Optimizer] = {o.name: o for o in (
     Optimizer("adam", "Adam", "torch.optim.Adam",
               {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
               _ADAM_STATE, _ADAM_RULE,
-              N_("Kingma and Ba's Algorithm 1 (ε added to √v̂); their faster variant adds ε "
-                 "to √v instead, which differs slightly in the first steps"),
+              N_("Kingma and Ba's Algorithm 1 (ε added after the bias correction); their faster "
+                 "variant adds ε before it, which differs slightly in the first steps"),
               _adam),
     Optimizer("adamw", "AdamW", "torch.optim.AdamW",
               {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01},

@@ -70,7 +70,7 @@ _SYMBOLS = {"−": "$-$", "·": r"$\cdot$", "′": "'", "½": r"$\frac12$", "¼"
             "…": r"\ldots{}", "≈": r"$\approx$", "≠": r"$\ne$", "√": r"$\surd$", "∞": r"$\infty$",
             "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$", "ℓ": r"$\ell$",
             "⊙": r"$\odot$", "⁻": "$^{-}$", "←": r"$\leftarrow$", "✓": r"$\checkmark$",
-            "✗": r"$\times$"}
+            "✗": r"$\times$", "‖": r"$\|$"}
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
           "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
