@@ -6,6 +6,6 @@ several commands read the same way; importing this package registers every comma
 """
 
 from tutor.cli.base import main
-from tutor.cli import backprop, check, explain, gradcheck, grade, quiz, train, worksheet  # noqa: F401
+from tutor.cli import backprop, check, descend, explain, gradcheck, grade, quiz, train, worksheet  # noqa: F401
 
 __all__ = ["main"]

@@ -309,7 +309,12 @@ def load(name: str | None = None, *, lesson_file: str | None = None, size: int |
 
 def from_expression(text: str, params: Sequence[str]) -> Model:
     """A model for a loss typed by the user: ``params`` are trained, the rest is data."""
-    expr = parse_function(text)
+    return from_function(parse_function(text), params)
+
+
+def from_function(expr: sympy.Expr, params: Sequence[str]) -> Model:
+    """A model for a loss already read (by the project's parser): ``params`` are trained,
+    the rest is data."""
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     if not params:
         raise ParameterError("params", _("an expression to train needs {param}: the names to "

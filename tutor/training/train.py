@@ -1,9 +1,14 @@
 """Gradient descent: full-batch, mini-batch and per-sample, on any :class:`Objective`.
 
 The loop is NumPy only: each step slices a batch (a view, after one shuffle per epoch),
-asks the objective for the gradient of the batch's reduced loss and moves every parameter
-by −lr × that gradient.  After each epoch the loss over the whole data (same reduction) is
-recorded.  Training stops early, marked diverged, when a parameter or the loss stops being a
+asks the objective for the gradient of the batch's reduced loss and hands it to the chosen
+optimiser (:mod:`tutor.training.optimizers`; plain gradient descent moves every parameter by
+−lr × the gradient).  After each epoch the loss over the whole data (same reduction) is
+recorded.  In full-batch training that loss is the one the next step's forward pass computes
+anyway, so the objective is asked for value and gradient together (``value_and_gradient``,
+when it has one) and the data are passed over once per step; only the last epoch's loss
+costs a pass of its own.  With mini-batches the whole-data loss is a different quantity from
+any batch's, and costs one forward pass over all the data per epoch.  Training stops early, marked diverged, when a parameter or the loss stops being a
 finite number, or when the loss has grown for ``patience`` epochs in a row past its start.
 """
 
@@ -16,6 +21,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from tutor.training.engine import REDUCTIONS, Objective
+from tutor.training.optimizers import Schedule, get as get_optimizer
 from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 
@@ -41,6 +47,16 @@ class Settings:
     reduce: str = "mean"
     #: epochs of growing loss (above the starting loss) that count as diverging
     patience: int = 3
+    #: the optimiser (a name in tutor.training.optimizers.OPTIMIZERS) and the
+    #: hyper-parameters given for it (the others take its defaults)
+    optimizer: str = "sgd"
+    hyper: dict = field(default_factory=dict)
+    schedule: Schedule = field(default_factory=Schedule)
+
+    @property
+    def hypers(self) -> dict[str, float]:
+        """Every hyper-parameter of the optimiser, defaults filled in."""
+        return get_optimizer(self.optimizer).hypers(self.hyper)
 
     def check(self, n: int) -> None:
         if not (self.lr > 0 and np.isfinite(self.lr)):
@@ -70,6 +86,7 @@ class Settings:
         if self.reduce not in REDUCTIONS:
             raise ParameterError("reduce", _("{param} must be one of {names}"),
                                  names=", ".join(REDUCTIONS))
+        self.hypers  # an unknown optimiser or a hyper-parameter out of range is refused here
 
 
     def mean_lr(self, n: int) -> float | None:
@@ -126,6 +143,18 @@ def _finite(params: Mapping[str, np.ndarray]) -> bool:
     return all(np.isfinite(v).all() for v in params.values())
 
 
+def _together(objective) -> Callable:
+    """``value_and_gradient`` of the objective, or its loss and gradient one after the other."""
+    both = getattr(objective, "value_and_gradient", None)
+    if both is not None:
+        return both
+
+    def separately(params, batch, reduce):
+        return objective.loss(params, batch, reduce), objective.gradient(params, batch, reduce)
+
+    return separately
+
+
 def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settings, *,
           init: Mapping[str, object] | None = None,
           on_epoch: Callable[[int, float], None] | None = None,
@@ -137,14 +166,24 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
     arrays = dict(prepared) if prepared is not None else objective.prepare(data)
     n = _n(arrays)
     settings.check(n)
-    params = objective.init_params(arrays, init or {})
+    # the parameters are updated in place: arrays of their own, in float64
+    params = {k: np.array(v, dtype=np.float64, copy=True)
+              for k, v in objective.init_params(arrays, init or {}).items()}
     reduce = settings.reduce
     B = settings.batch_size or n
+    full = B >= n
     rng = np.random.default_rng(settings.seed)
-    lr = settings.lr
+    optimizer = get_optimizer(settings.optimizer)
+    hp = settings.hypers
+    state = {k: optimizer.new_state(v) for k, v in params.items()}
+    together = _together(objective)
 
     with np.errstate(all="ignore"):
-        initial = objective.loss(params, arrays, reduce)
+        if full:
+            # the first step's forward pass gives the starting loss
+            initial, grads = together(params, arrays, reduce)
+        else:
+            initial = objective.loss(params, arrays, reduce)
     history = History(settings=settings, samples=n, initial_loss=initial)
     history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
     if not np.isfinite(initial):
@@ -160,18 +199,20 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
     if keep_steps:
         history.step_path.append(history.path[0])
     for epoch in range(1, settings.epochs + 1):
-        if settings.shuffle and B < n:
+        lr = settings.schedule.lr(settings.lr, epoch, settings.epochs)
+        if settings.shuffle and not full:
             order = rng.permutation(n)
             epoch_arrays = {k: a[order] for k, a in arrays.items()}
         else:
             epoch_arrays = arrays
         for lo in range(0, n, B):
-            batch = {k: a[lo:lo + B] for k, a in epoch_arrays.items()}
             with np.errstate(all="ignore"):
-                grads = objective.gradient(params, batch, reduce)
+                if not full:
+                    batch = {k: a[lo:lo + B] for k, a in epoch_arrays.items()}
+                    grads = objective.gradient(params, batch, reduce)
+                step += 1
                 for k, g in grads.items():
-                    params[k] = params[k] - lr * g
-            step += 1
+                    optimizer.apply(params[k], g, state[k], lr, hp, step)
             if keep_steps:
                 history.step_path.append({k: np.array(v, copy=True) for k, v in params.items()})
             if on_step is not None:
@@ -184,7 +225,11 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
         if history.diverged:
             break
         with np.errstate(all="ignore"):
-            loss = objective.loss(params, arrays, reduce)
+            if full and epoch < settings.epochs:
+                # the next step's forward pass: this epoch's loss and the next gradient
+                loss, grads = together(params, arrays, reduce)
+            else:
+                loss = objective.loss(params, arrays, reduce)
         history.epochs.append({"epoch": epoch, "loss": loss})
         history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
         if on_epoch is not None:
