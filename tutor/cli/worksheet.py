@@ -29,7 +29,8 @@ SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}
               help="md, tex, html or pdf (repeatable; default: all four).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only these kinds of problem (repeatable; default: all the lessons offer).")
-@click.option("--export", "exports", multiple=True, type=click.Choice(("moodle", "gift", "stack")),
+@click.option("--export", "exports", multiple=True,
+              type=click.Choice(("moodle", "gift", "stack")),
               help="Also write the problems for a quiz system: quiz.xml (Moodle XML), "
                    "quiz.gift (GIFT) or stack.xml (STACK questions, marked by Maxima). "
                    "Repeatable.")
@@ -49,6 +50,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, t
     tutor worksheet linear_regression neuron -n 10 -k 5 --format pdf --out week3/
     tutor grade sheets/key.json class/
     tutor worksheet sigmoid --title "Week 3" --field Course --field "Date=12 May" --space 6 --out week3b/
+    tutor worksheet sigmoid tanh --kind derive --export stack --format md --out moodle/
     """
     from tutor.assessment.worksheet import check_counts, make_worksheets
     from tutor.renderers.assessment.files import check_folder, render_files, write_files
