@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import sympy
@@ -37,9 +38,11 @@ from tutor.assessment.slips import SLIP_KINDS
 from tutor.assessment.worksheet import kinds_for, make_worksheets
 from tutor.calculus.derivation import Named, expand_named
 from tutor.calculus.functions import elementary, sigmoid
+from tutor.calculus.table import FUNCTIONS
 from tutor.checking.check import check_answer
 from tutor.checking.diagnose import MISSING_INNER
-from tutor.explaining.lesson import lesson_names, load_lesson
+from tutor.errors import TutorError
+from tutor.explaining.lesson import lesson_names, load_lesson, parse_lesson
 from tutor.i18n import speaking
 from tutor.renderers.assessment.moodle import segments_html
 from tutor.renderers.assessment.sheet import Math
@@ -197,6 +200,20 @@ def test_maxima_printer_by_hand():
     assert maxima(z ** sympy.Rational(1, 3)) == "z^(1/3)"
 
 
+def test_a_name_maxima_reserves_is_refused():
+    """A teacher's lesson whose variable is a Maxima keyword cannot become a STACK question."""
+    text = (load_lesson_text("tanh").replace('"tanh(z)"', '"tanh(step)"')
+            .replace('wrt = ["z"]', 'wrt = ["step"]').replace("\nz = ", "\nstep = "))
+    lesson = parse_lesson(text, source="a teacher's lesson")
+    ws = make_worksheets([lesson], problems=1, kinds=["derive"], common_mistakes=True)
+    with pytest.raises(TutorError, match="the name 'step' cannot be written for Maxima"):
+        stack_xml(ws)
+
+
+def load_lesson_text(name: str) -> str:
+    return (Path(__file__).resolve().parent.parent / "lessons" / f"{name}.toml").read_text("utf-8")
+
+
 # -- Maxima ------------------------------------------------------------------------------------
 _PRELUDE = r"""
 linel: 100000$ display2d: false$
@@ -346,6 +363,23 @@ def _maxima_checks(lessons, *, variants=2, seed=3):
 
 
 @needs_maxima
+def test_every_function_of_the_table_means_the_same_to_maxima():
+    """Each function as the printer writes it, evaluated by Maxima, has NumPy's values."""
+    u = sympy.Symbol("u", real=True)
+    lines, expected = [], []
+    for f in FUNCTIONS:
+        points = (1.3, 1.7) if f.name == "acosh" else (0.3, 0.7) if f.name == "log" else (
+            -0.4, 0.3, 0.7)
+        form = maxima(f.make(u) if f.make else f.sympy(u))
+        for x in points:
+            value = float(f.numpy(x))
+            lines.append(f"errcatch(say(\"{f.name}\", \"{x}\", near({form}, {value!r}, "
+                         f"[u = {x}])))$")
+            expected.append([f.name, str(x), "true"])
+    assert _run_maxima(lines) == expected
+
+
+@needs_maxima
 def test_maxima_confirms_quick_lessons():
     ws = _maxima_checks(QUICK)
     kinds = {s.kind for sheet in ws.sheets for p in sheet.problems if p.kind == "derive"
@@ -356,8 +390,10 @@ def test_maxima_confirms_quick_lessons():
 @needs_maxima
 @pytest.mark.slow
 def test_maxima_confirms_every_lesson():
-    for name in lesson_names():
-        _maxima_checks((name,), variants=3, seed=11)
+    """Every shipped lesson, three variants each, in one Maxima run."""
+    ws = _maxima_checks(tuple(lesson_names()), variants=3, seed=11)
+    derived = {p.lesson for sheet in ws.sheets for p in sheet.problems if p.kind == "derive"}
+    assert derived == set(lesson_names())
 
 
 @pytest.mark.slow
