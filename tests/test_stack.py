@@ -39,7 +39,8 @@ from tutor.assessment.worksheet import kinds_for, make_worksheets
 from tutor.calculus.derivation import Named, expand_named
 from tutor.calculus.functions import elementary, sigmoid
 from tutor.calculus.table import FUNCTIONS
-from tutor.checking.check import check_answer
+from tutor.assessment.key import dumps, read_key, worksheets_key
+from tutor.assessment.marking import by_answer
 from tutor.checking.diagnose import MISSING_INNER
 from tutor.errors import TutorError
 from tutor.explaining.lesson import lesson_names, load_lesson, parse_lesson
@@ -150,29 +151,48 @@ def test_every_problem_is_a_stack_question(lang):
         _check_structure(p, q)
 
 
-def test_feedback_is_the_graders_sentence_in_the_sheets_language():
-    """Each mistake node says what `tutor grade` says about that answer typed as text."""
+def _typed(maxima_text: str) -> str:
+    """A slip as a student types it for `tutor grade` (Maxima's step and sign renamed)."""
+    text = re.sub(r"charfun\((.*?) > 0\)", r"heaviside(\1)", maxima_text)
+    return text.replace("signum(", "sign(")
+
+
+def _graders_sentences(lessons, lang, tmp_path):
+    """Each mistake node's feedback is what `tutor grade` says about that answer, from the key
+    file read back, in the sheet's language; returns the kinds of mistake seen."""
+    ws, root = _export(lessons, lang)
+    path = tmp_path / f"key-{lang}.json"
+    path.write_text(dumps(worksheets_key(ws)), "utf-8")
+    keys = read_key(path)
+    seen = set()
+    for p, q in _questions(ws, root):
+        if p.kind != "derive":
+            continue
+        key = next(k for k in keys[q.findtext("idnumber").rsplit("-", 1)[0]].problems
+                   if k.number == p.number)
+        variables = _variables(q)
+        nodes = q.find("prt").findall("node")[1:]
+        for node, slip in zip(nodes, p.common_mistakes.slips):
+            with speaking(lang):
+                score, reason = by_answer(key, _typed(variables[node.findtext("tans")]))
+                sentence = slip.diagnosis.describe()
+                html = slip.diagnosis.describe(lambda e: segments_html([Math(e)], p.names))
+            assert score == 0 and reason == sentence, (p.lesson, node.findtext("tans"))
+            assert node.findtext("truefeedback/text") == f"<p>{html}</p>"
+            seen.add(slip.kind)
+    return seen, ET.tostring(root, encoding="unicode")
+
+
+def test_feedback_is_the_graders_sentence_in_the_sheets_language(tmp_path):
     for lang, word in (("en", "derivative"), ("zh", "导数")):
-        ws, root = _export(("sigmoid", "squared_loss", "tanh"), lang)
-        seen = set()
-        for p, q in _questions(ws, root):
-            if p.kind != "derive":
-                continue
-            variables = _variables(q)
-            named = tuple(Named(s, d) for s, d in p.named)
-            nodes = q.find("prt").findall("node")[1:]
-            for node, slip in zip(nodes, p.common_mistakes.slips):
-                typed = variables[node.findtext("tans")]
-                with speaking(lang):
-                    verdict = check_answer(p.function, p.wrt[0], typed, named=named,
-                                           derivation=p.derivation)
-                    said = verdict.diagnosis.describe(
-                        lambda e: segments_html([Math(e)], p.names))
-                assert not verdict.correct and verdict.diagnosis.kind == slip.kind
-                assert node.findtext("truefeedback/text") == f"<p>{said}</p>"
-                seen.add(slip.kind)
-        assert word in ET.tostring(root, encoding="unicode")
+        seen, text = _graders_sentences(("sigmoid", "squared_loss", "tanh"), lang, tmp_path)
         assert seen == set(SLIP_KINDS)
+        assert word in text
+
+
+@pytest.mark.slow
+def test_every_lessons_feedback_is_the_graders_sentence(tmp_path):
+    _graders_sentences(tuple(lesson_names()), "en", tmp_path)
 
 
 def test_cli_writes_stack_xml(tmp_path):

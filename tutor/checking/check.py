@@ -244,7 +244,8 @@ def plain_form(expr: sympy.Expr, named: Sequence[Named] = (),
     return _plain(expr, named, assumptions)
 
 
-def assumption_solutions(assumptions: Sequence[tuple]) -> tuple[tuple[sympy.Symbol, sympy.Expr], ...]:
+def assumption_solutions(assumptions: Sequence[tuple]
+                         ) -> tuple[tuple[sympy.Symbol, sympy.Expr], ...]:
     """Each assumption (lhs, rhs) solved for its last symbol, as the checker substitutes it:
     ((y3, 1 − y1 − y2),) for y1 + y2 + y3 = 1."""
     out = []
