@@ -126,6 +126,19 @@ def _check_structure(p, q):
         assert cases == [(n.findtext("tans"), f"prt1-{j}-T", 1.0 if j == 0 else 0.0)
                          for j, n in enumerate(nodes)]
     else:
+        cases = q.findall("qtest")
+        right = {e.findtext("name"): e.findtext("expectedanswernote")
+                 for e in cases[0].findall("expected")}
+        assert right == {prt.findtext("name"): prt.findtext("name") + "-0-T" for prt in prts}
+        flipped = ({e.findtext("name"): e.findtext("expectedanswernote")
+                    for e in cases[1].findall("expected")} if len(cases) > 1 else {})
+        for prt, n in zip(prts, p.numbers):
+            # −v is wrong, and met by the sign node, exactly when it is outside the tolerance
+            wrong = 2 * abs(float(n.value)) > n.tolerance
+            assert len(prt.findall("node")) == (2 if wrong else 1)
+            if flipped:
+                assert flipped[prt.findtext("name")] == prt.findtext("name") + (
+                    "-1-T" if wrong else "-0-T")
         for inp, prt, n in zip(inputs, prts, p.numbers or [None]):
             assert inp.findtext("type") == "numerical"
             first = prt.find("node")

@@ -210,13 +210,15 @@ def _numbers(question, p, ids, statement, feedback) -> None:
     for k, (label, value, tol) in enumerate(wanted, start=1):
         shown = segments_html([Math(label)], p.names) + " = " if label is not None else ""
         fields.append(f"<p>{shown}[[input:ans{k}]] [[validation:ans{k}]]</p>")
-        variables.append(f"ta{k}: {_float(value)};")
+        # a step's number is a whole number, compared as one (not as the float 3.0)
+        shown_value = str(int(value)) if p.answer_type == "step" else _float(value)
+        variables.append(f"ta{k}: {shown_value};")
         tree = _Tree(f"prt{k}", f"ans{k}")
         if p.answer_type == "step":
             tree.node("AlgEquiv", f"ta{k}", "", 1)
         else:
             tree.node("NumAbsolute", f"ta{k}", _tolerance(tol), 1)
-            if abs(float(value)) > tol:
+            if 2 * abs(float(value)) > tol:  # else −value is right too
                 tree.node("NumAbsolute", f"-ta{k}", _tolerance(tol), 0,
                           f"<p>{_('the sign is wrong')}</p>")
         trees.append(tree)
@@ -229,6 +231,12 @@ def _numbers(question, p, ids, statement, feedback) -> None:
         t.xml(question, 1.0 / len(trees))
     _qtest(question, 1, {f"ans{k}": f"ta{k}" for k in range(1, len(wanted) + 1)},
            [(t.name, 1, f"{t.name}-0-T") for t in trees])
+    if any(len(t.nodes) > 1 for t in trees):
+        # every number with its sign flipped: the sign node where there is one (a number
+        # within half the tolerance of 0 has none, and is still right)
+        _qtest(question, 2, {f"ans{k}": f"-ta{k}" for k in range(1, len(wanted) + 1)},
+               [(t.name, 0, f"{t.name}-1-T") if len(t.nodes) > 1 else (t.name, 1, f"{t.name}-0-T")
+                for t in trees])
 
 
 def stack_xml(ws: Worksheets) -> str:
