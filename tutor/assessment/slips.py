@@ -2,14 +2,14 @@
 symbolic answers itself (STACK, on Maxima).
 
 For each derive problem the wrong derivatives a learner is likely to write are built from the
-function itself, by the same generators the diagnosis of ``tutor check`` matches answers
-against (:mod:`tutor.checking.diagnose`): the derivative with its sign flipped, twice the
-derivative (the constant factor of the ``mistake`` kind), the derivative with one factor of the
-chain rule left out, and the derivative with one term missing.  Each is then judged as if a
-student had typed it (:func:`tutor.checking.check.judge_answer`), and it is kept only when
-the grader names it as one of those kinds, with the grader's own sentence: a quiz system that
-recognises the slip says exactly what ``tutor grade`` says about it.  Slips that are equal to
-one another (or to the derivative) are kept once (or not at all).
+function itself, where the diagnosis of ``tutor check`` keeps them
+(:func:`tutor.checking.diagnose.likely_slips`, the same generators it matches answers
+against): the derivative with its sign flipped, twice the derivative, the derivative with one
+factor of the chain rule left out, and the derivative with one term missing.  Each is then
+judged as if a student had typed it (:func:`tutor.checking.check.judge_answer`), and it is
+kept only when the grader names it as one of those kinds, with the grader's own sentence: a
+quiz system that recognises the slip says exactly what ``tutor grade`` says about it.  Slips
+that are equal to one another (or to the derivative) are kept once (or not at all).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sympy
 from tutor.assessment.problems import Problem, Worksheets
 from tutor.calculus.derivation import Named, expand_named
 from tutor.checking.check import assumption_solutions, judge_answer, plain_form
-from tutor.checking.diagnose import MISSING_INNER, Diagnosis, chain_slips, term_slips
+from tutor.checking.diagnose import Diagnosis, likely_slips
 from tutor.checking.sampling import Evaluator, random_points
 from tutor.calculus.functions import elementary
 
@@ -82,9 +82,8 @@ def _mistakes(function, wrt, named, assumptions, derivation, expected) -> Common
     right = plain_form(expected, named, assumptions)
     f = function.subs(dict(under))
     raw = plain_form(derivation.raw, named, assumptions)
-    chain = sorted(chain_slips(f, wrt), key=lambda c: c[1].detail != MISSING_INNER)
-    groups = [[-right], [2 * right], [c for c, _d in chain],
-              [c for c, _d in term_slips(right, _terms(right, raw))]]
+    likely = likely_slips(f, wrt, right, _terms(right, raw))
+    groups = [likely[kind] for kind in SLIP_KINDS]
     symbols = sorted(elementary(function).free_symbols | {wrt}, key=lambda s: s.name)
     seen = [_fingerprint(right, symbols)]
     kept: list[Slip] = []

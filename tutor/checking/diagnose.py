@@ -219,6 +219,19 @@ def term_slips(expected: sympy.Expr, terms):
                                       None, "sum")
 
 
+def likely_slips(f: sympy.Expr, x: sympy.Symbol, expected: sympy.Expr,
+                 terms) -> dict[str, list[sympy.Expr]]:
+    """The wrong derivatives of ``f`` by ``x`` a learner is likely to write, by the kind of
+    mistake :func:`diagnose` names them (a quiz that recognises them ahead of time asks here):
+    the sign flipped, twice the derivative, one factor of the chain rule left out (a forgotten
+    inner derivative first), one of ``terms`` of ``expected`` left out.  Candidates only: one
+    may equal another, or the derivative; :func:`diagnose` says what each one is."""
+    chain = sorted(chain_slips(f, x), key=lambda c: c[1].detail != MISSING_INNER)
+    return {"sign": [-expected], "constant_factor": [2 * expected],
+            "missing_chain_factor": [c for c, _d in chain],
+            "extra_or_missing_term": [c for c, _d in term_slips(expected, terms)]}
+
+
 #: the sign diagnosis, with a note on the quotient rule's reversed numerator and on a
 #: forgotten inner derivative −1 where either gives exactly the answer
 _SIGN_DETAILS = {
