@@ -14,7 +14,7 @@ per answer, with question tests (``qtest``) that STACK runs to confirm the tree.
   lesson assumes an equation (Σ yᵢ = 1) the answer is compared after substituting it.
 * **evaluate**, **gd_step**, **backward**: a *numerical* input per number, with a tree that
   tests ``NumAbsolute`` with the key's tolerance, and a node for the number with its sign
-  flipped.
+  flipped (where that is wrong).
 * **mistake**: a numerical input for the number of the wrong step.
 """
 
@@ -35,9 +35,9 @@ PENALTY = "0.1000000"
 TYPING = N_("Type your answer in the variables {variables} only, with * for products and ^ for "
             "powers; the functions are exp, log, sqrt, tanh …, and σ(u) is written sigma(u) or "
             "1/(1 + exp(-u)).")
-#: how σ is written out when a student types sigma(u)
-SIGMA = "sigma = lambda([u], 1/(1 + exp(-u)))"
 STEP_TYPING = N_("Write a step [u > 0] (the derivative of ReLU) as charfun(u > 0).")
+#: σ written out for a student who types sigma(u) (as the sentence above says)
+SIGMA = "sigma = lambda([u], 1/(1 + exp(-u)))"
 
 
 def _sub(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
