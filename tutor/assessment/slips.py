@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import sympy
 
 from tutor.assessment.problems import Problem, Worksheets
+from tutor.calculus.budget import BudgetError
 from tutor.calculus.derivation import Named, expand_named
 from tutor.checking.check import assumption_solutions, judge_answer, plain_form
 from tutor.checking.diagnose import Diagnosis, likely_slips
@@ -98,8 +99,11 @@ def _mistakes(function, wrt, named, assumptions, derivation, expected) -> Common
                     or (answer.is_number and not right.is_number)):
                 continue
             tried += 1
-            verdict = judge_answer(function, wrt, candidate, named=named,
-                                   assumptions=assumptions, derivation=derivation)
+            try:
+                verdict = judge_answer(function, wrt, candidate, named=named,
+                                       assumptions=assumptions, derivation=derivation)
+            except BudgetError:  # a slip the grader could not name in time is not offered
+                continue
             d = verdict.diagnosis
             if verdict.correct or d is None or d.kind not in SLIP_KINDS:
                 continue
