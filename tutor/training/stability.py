@@ -137,7 +137,7 @@ def divergence_advice(lr: float, bound: StepBound | None, *, at_start: bool = Fa
     """Why training blew up, in one sentence."""
     if at_start:
         return _("the starting parameters sit where the loss is undefined or infinite "
-                 "(like log 0); start elsewhere with --init")
+                 "(like log 0); start from other values")
     if bound is not None and lr >= bound.lr_max and bound.formula != "2/λ_max":
         return _("the learning rate {lr} is above the largest stable step {formula} = "
                  "{lr_max} for this data and optimizer: the steps overshoot along the "
@@ -147,12 +147,12 @@ def divergence_advice(lr: float, bound: StepBound | None, *, at_start: bool = Fa
     if bound is not None and lr >= bound.lr_max:
         return _("the learning rate {lr} is above the largest stable step 2/λ_max = "
                  "{lr_max} for this data: each step overshoots the minimum along the "
-                 "steepest direction by more than it corrects; try --lr {suggested}").format(
+                 "steepest direction by more than it corrects; try η = {suggested}").format(
             lr=f"{lr:g}", lr_max=f"{bound.lr_max:.4g}", suggested=f"{bound.lr_max / 2:.3g}")
     if bound is not None:
         return _("the learning rate {lr} is below 2/λ_max = {lr_max} of the full-data "
                  "Hessian, but single batches curve more steeply than the average; try a "
-                 "smaller --lr or a larger --batch-size").format(lr=f"{lr:g}",
+                 "smaller η or larger batches").format(lr=f"{lr:g}",
                                                                  lr_max=f"{bound.lr_max:.4g}")
     return _("the learning rate {lr} is too large for this loss: the steps overshoot and "
              "grow; try a learning rate 10 times smaller").format(lr=f"{lr:g}")
