@@ -208,3 +208,61 @@ def test_at_kinks_and_ties_every_engine_gives_the_derivative_from_the_left(expr,
     out = CliRunner().invoke(main, ["backprop", "--expr", f"L = {expr}", "--at", f"x={point}",
                                     "--format", "json"]).output
     assert json.loads(out)["gradients"]["x"] == pytest.approx(left, abs=1e-6)
+
+
+# -- a function that changes on a scale shorter than the default step ------------------------
+w, z = sympy.symbols("w z", real=True)
+#: (w + 3z)^1000 at w = 1000, z = −333: w + 3z = 1, so ∂/∂w = 1000·1^999 = 1000 and
+#: ∂/∂z = 3000 (by hand), while the default step in w (6·10⁻³) multiplies the power by e⁶
+POWER = (w + 3 * z) ** 1000
+
+
+def test_a_short_scale_is_not_an_alarm_and_the_slope_is_found():
+    check = check_numerically(POWER, sympy.diff(POWER, w), w, [w, z], {"w": 1000.0, "z": -333.0})
+    assert check.verdicts == [Agreement.AGREES]
+    assert check.finite_difference[0] == pytest.approx(1000.0, rel=1e-8)
+    # the plain central difference with the default step is far off (what was shown before)
+    h = sys.float_info.epsilon ** (1 / 3) * 1000
+    plain = ((1 + h) ** 1000 - (1 - h) ** 1000) / (2 * h)
+    assert plain > 30000
+
+
+def test_a_wrong_slope_on_a_short_scale_still_disagrees():
+    check = check_numerically(POWER, sympy.Float(999.0), w, [w, z], {"w": 1000.0, "z": -333.0},
+                              from_left=False)
+    assert check.verdicts == [Agreement.DISAGREES]
+
+
+def test_a_kink_far_from_zero_is_still_a_kink():
+    # |x − 1000| at 1000: one-sided slopes −1 and 1 at every step; the average 0 is no slope
+    check = check_numerically(sympy.Abs(x - 1000), sympy.Float(0.5), x, [x], {"x": 1000.0},
+                              from_left=False)
+    assert check.verdicts == [Agreement.AT_KINK]
+    check = check_numerically(sympy.Abs(x - 1000), sympy.Float(3.0), x, [x], {"x": 1000.0},
+                              from_left=False)
+    assert check.verdicts == [Agreement.DISAGREES]
+
+
+def test_refined_slope_of_a_fast_exponential():
+    from tutor.calculus.extrapolation import refined_slope
+
+    # g(t) = exp(500·(t − 1000)) at t = 1000: slope 500 (by hand); the default step is 6e-3
+    slope, step = refined_slope(lambda t: math.exp(500 * (t - 1000)), 1000.0, 6e-3, 1e-3)
+    assert slope == pytest.approx(500.0, rel=1e-7)
+    assert step < 1e-4
+
+
+def test_backprop_checks_the_short_scale_without_an_alarm():
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    result = CliRunner().invoke(main, ["backprop", "--expr", "f = (w + 3*z)^1000", "--at",
+                                       "w=1000", "--at", "z=-333", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.output)
+    assert data["agreement"] == "agrees"
+    assert data["checks"]["w"]["finite_difference"] == pytest.approx(1000.0, rel=1e-8)
+    assert data["checks"]["z"]["finite_difference"] == pytest.approx(3000.0, rel=1e-8)

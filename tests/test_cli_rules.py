@@ -49,7 +49,7 @@ def test_every_command_of_the_application_is_a_module_function_here():
     found = {fn.name for _, fn in _command_functions()}
     registered = set(_registered(main))
     assert registered == found
-    assert set(main.commands) == {"list", "explain", "check", "gradcheck", "quiz", "train",
+    assert set(main.commands) == {"list", "explain", "check", "gradcheck", "quiz", "train", "descend",
                                   "backprop", "worksheet", "grade", "matrix"}
 
 

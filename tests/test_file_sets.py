@@ -163,3 +163,29 @@ def test_every_file_and_folder_written_follows_the_umask(tmp_path, mask):
             "sheets/key.json", "scores.csv"} <= set(found)
     assert {name: modes for name, modes in found.items() if modes[0] != modes[1]} == {}
     assert not [name for name in found if ".tutor" in name]
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux's /proc/locks")
+def test_a_run_waiting_for_its_turn_removes_a_companion_written_while_it_waited(tmp_path):
+    """A run of TWO figures waits for the folder while another writes a fit figure: when its
+    turn comes, it still removes that fit (what it has no figure for is decided in its turn),
+    so the folder is its whole set and not a mix."""
+    import fcntl
+
+    target = tmp_path / "t.png"
+    fd = os.open(tmp_path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the other run's turn
+    try:
+        child = _tutor(TWO + ["--plot", str(target), "--force"])
+        deadline = time.monotonic() + 120
+        while f"-> FLOCK  ADVISORY  WRITE {child.pid} " not in Path("/proc/locks").read_text():
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        # the child now waits for the folder; the other run writes its set meanwhile
+        for name in ("t.png", "t-fit.png", "t-landscape.png"):
+            (tmp_path / name).write_bytes(b"other run")
+    finally:
+        os.close(fd)
+    assert child.wait(timeout=120) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t-landscape.png", "t.png"]
+    assert all((tmp_path / n).read_bytes().startswith(b"\x89PNG") for n in ("t.png", "t-landscape.png"))

@@ -551,3 +551,34 @@ def test_an_alarm_in_a_finaliser_is_never_printed_as_ignored(tmp_path):
                        timeout=60, env={**__import__("os").environ,
                                         "PYTHONPATH": __import__("os").pathsep.join(sys.path)})
     assert r.stdout == "ended\n" and "Exception ignored" not in r.stderr, r.stderr
+
+
+def test_running_out_of_memory_is_one_line(monkeypatch):
+    # whatever the counting misses, a MemoryError ends the command with one line, exit 2
+    import tutor.explaining.explanation as explanation
+
+    def greedy(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(explanation, "explain", greedy)
+    r = _run(["explain", "sigmoid"])
+    assert r.exit_code == 2
+    assert r.output.startswith("error: this needs more memory") and r.output.count("\n") == 1
+
+
+def test_the_deadline_counts_cpu_time_so_waiting_is_not_work():
+    import time
+
+    from tutor.calculus.budget import deadline
+
+    # a process that waits (a busy machine runs others) uses no CPU: 0.6 s asleep inside a
+    # 0.3 s deadline is not past it, while 0.6 s of computing is
+    with deadline(0.3):
+        time.sleep(0.6)
+    from tutor.calculus.budget import BudgetError
+
+    with pytest.raises(BudgetError):
+        with deadline(0.3):
+            end = time.process_time() + 0.6
+            while time.process_time() < end:
+                sum(range(1000))

@@ -75,7 +75,7 @@ def test_divergence_is_explained_in_chinese():
     assert "已停止" in out and "第3轮第3步：损失连续3轮上升" in flat
     # 2/λ_max = 2/2 = 1, and the advice halves it; w after three steps: 2190 (hand-worked)
     assert "学习率5大于这组数据允许的最大学习率2/λ_max=1：" in flat
-    assert "试试--lr0.5" in flat
+    assert "试试η=0.5" in flat
     assert "w = 2190" in out and "9 → 4.783e+06" in out
     assert "第 2/30 轮  损失 5.905e+04" in out  # 59049
     # rich folds the long Chinese sentence instead of cutting it short with an ellipsis
@@ -92,7 +92,7 @@ def test_json_keeps_its_keys_and_says_the_reason_in_chinese():
     assert [e["loss"] for e in b["history"]] == [729.0, 59049.0, 4782969.0]
     assert a["stopped"]["reason"] == "the loss grew for 3 epochs in a row"
     assert b["stopped"]["reason"] == "损失连续 3 轮上升"
-    assert "试试 --lr 0.5" in b["stopped"]["why"]
+    assert "试试 η = 0.5" in b["stopped"]["why"]
     lines = zh.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误：训练在第 3 轮第 3 步发散：学习率 5")
 

@@ -155,6 +155,7 @@ def test_the_wheel_holds_the_package_and_its_lessons_but_no_bare_cli(tmp_path):
     assert {t for t in top if not t.endswith(".dist-info")} == {"tutor"}
     assert "tutor/lessons/sigmoid.toml" in names and "tutor/cli/__init__.py" in names
     assert "tutor/lessons/matrix/softmax_regression.toml" in names
+    assert "tutor/lessons/landscapes/rosenbrock.toml" in names
     assert "tutor/locale/zh/LC_MESSAGES/tutor.mo" in names
     packages = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
     on_disk = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "tutor").rglob("__init__.py")}

@@ -215,3 +215,19 @@ def test_pointwise_and_numpy_engines_agree(name):
         df = compile_expr(item.elementary, symbols)
         assert np.asarray(check.value) == pytest.approx(f(*arrays), rel=1e-13, abs=1e-300)
         assert np.asarray(check.derivative) == pytest.approx(df(*arrays), rel=1e-13, abs=1e-300)
+
+
+@pytest.mark.parametrize("size", [3, 7, 12])
+def test_softmax_derivatives_are_recognised_at_every_size(size):
+    # by hand: ∂s₁/∂z₁ = s₁(1 − s₁) and ∂sᵢ/∂z₁ = −s₁sᵢ for i ≠ 1, whatever the size (a
+    # written-out denominator (s₁ + … + sₙ)² once hid the first at size 12)
+    r = CliRunner().invoke(cli.main, ["explain", "softmax", "--size", str(size), "--wrt", "z1",
+                                      "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)["derivatives"][0]
+    s = sympy.symbols(f"s1:{size + 1}")
+    recognised = [sympy.sympify(row[0], locals={f"s{k + 1}": v for k, v in enumerate(s)})
+                  for row in data["recognised"]]
+    assert sympy.expand(recognised[0] - s[0] * (1 - s[0])) == 0
+    for i, r_i in enumerate(recognised[1:], start=1):
+        assert sympy.expand(r_i + s[0] * s[i]) == 0

@@ -98,7 +98,8 @@ STAGE_PREFIX = ".tutor-stage-"
 
 @contextmanager
 def file_set(folder: str | os.PathLike, names: Sequence[str], *,
-             remove: Sequence[str] = ()) -> Iterator[dict[str, str]]:
+             remove: Sequence[str] | Callable[[], Sequence[str]] = ()
+             ) -> Iterator[dict[str, str]]:
     """Write a set of files into ``folder`` as one: yields, for each of ``names`` (paths inside
     the folder, like ``answers/variant-01.md``), a path in a hidden staging folder to write it
     to.  When the block ends without an exception, a journal naming the staged files (and the
@@ -107,10 +108,14 @@ def file_set(folder: str | os.PathLike, names: Sequence[str], *,
     earlier set.  Killed while staging, the next set written to the folder removes the stage;
     killed while moving, the next one finishes the move from the journal (:func:`recover`).
     So the folder holds the whole earlier set or the whole new one, never a mix.  Writers of
-    sets in one folder take turns (a lock on the folder, where the system has one)."""
+    sets in one folder take turns (a lock on the folder, where the system has one); ``remove``
+    may be a function, called in this set's turn, when what it names depends on what the
+    folder holds then (a run that wrote while this one waited)."""
     folder = Path(folder)
     with _turn(folder):
         _recover(folder)
+        if callable(remove):
+            remove = remove()
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
         try:
             staged = {}

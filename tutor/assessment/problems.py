@@ -126,6 +126,9 @@ class Problem:
     function_latex_: str = ""
     #: the lesson's title in each language its file has: (language, title)
     lesson_titles: tuple[tuple[str, str], ...] = ()
+    #: the common mistakes of a derive problem, for a quiz system that marks symbolically
+    #: (a :class:`tutor.assessment.slips.CommonMistakes`, made only when asked for)
+    common_mistakes: object | None = None
 
     def __post_init__(self):
         if not self.where and self.named:

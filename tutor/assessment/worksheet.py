@@ -38,8 +38,12 @@ def variant_id(seed: int, variant: int) -> str:
 
 
 def make_worksheets(lessons: Sequence[str | Lesson], *, problems: int = 6, variants: int = 1,
-                    seed: int = 0, kinds: Sequence[str] | None = None) -> Worksheets:
-    """``variants`` sheets of ``problems`` problems drawn from ``lessons`` (names or Lessons)."""
+                    seed: int = 0, kinds: Sequence[str] | None = None,
+                    common_mistakes: bool = False) -> Worksheets:
+    """``variants`` sheets of ``problems`` problems drawn from ``lessons`` (names or Lessons).
+
+    ``common_mistakes``: also make each derive problem's common mistakes, for a quiz system
+    that marks symbolic answers (:mod:`tutor.assessment.slips`)."""
     check_counts(problems, variants)
     if not lessons:
         raise WorksheetError(_("name at least one lesson ('tutor list' shows them)"))
@@ -68,7 +72,12 @@ def make_worksheets(lessons: Sequence[str | Lesson], *, problems: int = 6, varia
             items.append(dataclasses.replace(KINDS[kind].make(lesson, rng, slot),
                                              lesson_titles=titles[lesson.name]))
         sheets.append(Sheet(variant_id(seed, v), v, seed, tuple(names), tuple(items)))
-    return Worksheets(seed, tuple(names), problems, tuple(sheets))
+    ws = Worksheets(seed, tuple(names), problems, tuple(sheets))
+    if common_mistakes:
+        from tutor.assessment.slips import with_slips
+
+        ws = with_slips(ws)
+    return ws
 
 
 def kinds_for(lesson: Lesson) -> list[str]:

@@ -2,9 +2,12 @@
 
 SymPy can take minutes (and gigabytes) on a short input such as (x + y + z + w)^1000 once it
 starts expanding.  :func:`deadline` ends such work with a :class:`BudgetError`, one clear line,
-when it runs past its time.  It uses the process's interval timer, so it works in the main
-thread of a POSIX process (the command line); elsewhere (a notebook's worker thread, Windows) it
-lets the work run.  Deadlines nest: an inner one never extends an outer one.
+when it runs past its time.  The time is the process's CPU time, not the clock on the wall: a
+machine busy with other work slows honest work down but does not make it run out of time, and
+what the tutor answers does not depend on the load (on an idle machine the two are the same).
+It uses the process's profiling interval timer, so it works in the main thread of a POSIX
+process (the command line); elsewhere (a notebook's worker thread, Windows) it lets the work
+run.  Deadlines nest: an inner one never extends an outer one.
 """
 
 from __future__ import annotations
@@ -18,17 +21,22 @@ from contextlib import contextmanager
 from tutor.errors import TutorError
 from tutor.i18n import _
 
-#: seconds of symbolic work allowed on one typed expression (a derivation, a comparison):
-#: generous, because a loaded machine runs the honest work slowly too
-SYMBOLIC_SECONDS = 10.0
+#: CPU seconds of symbolic work allowed on one typed expression (a derivation, a comparison,
+#: the numbers of an explanation); the tutor's own lessons are never limited
+SYMBOLIC_SECONDS = 1.5
 
-_active: list[float] = []  # the deadlines in force, as monotonic times
+#: the clock of every deadline: CPU seconds of the whole process (see the module's docstring)
+clock = time.process_time
+
+_active: list[float] = []  # the deadlines in force, as times of the CPU clock
 #: seconds between repeated alarms once a deadline has passed
 REPEAT = 0.1
-#: set by the command line: a deadline passed by HARD_STOP_GRACE seconds ends the process
+#: set by the command line: a deadline passed by HARD_STOP_GRACE CPU seconds ends the process
 #: (never set for a library caller, whose process is its own)
 HARD_STOP = False
-HARD_STOP_GRACE = 5.0
+HARD_STOP_GRACE = 3.0
+#: wall seconds between two looks of the last resort at the CPU clock
+_GUARD_POLL = 0.1
 
 
 def _in_callback(frame) -> bool:
@@ -72,6 +80,13 @@ class BudgetError(TutorError):
     """Symbolic work on the user's input ran past its time."""
 
 
+def _guard(end: float, seconds: float, what: str, done: threading.Event) -> None:
+    """The last resort's watch: ends the process once the deadline is passed by the grace."""
+    while not done.wait(_GUARD_POLL):
+        if clock() >= end + HARD_STOP_GRACE:
+            _hard_stop(seconds, what)
+
+
 def _usable() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
@@ -82,12 +97,12 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
     if not _usable():
         yield
         return
-    now = time.monotonic()
+    now = clock()
     end = min([now + seconds] + _active)
-    previous = signal.getsignal(signal.SIGALRM)
+    previous = signal.getsignal(signal.SIGPROF)
 
     def expired(signum, frame):
-        if time.monotonic() < end - 1e-3:  # an early tick: not yet
+        if clock() < end - 1e-3:  # an early tick: not yet
             return
         if frame is not None and _in_callback(frame):
             return  # raised there it would be "ignored" and printed; the next tick raises
@@ -98,27 +113,24 @@ def deadline(seconds: float = SYMBOLIC_SECONDS, what: str = ""):
     _active.append(end)
     # the last resort of a command line: if even the repeated alarms cannot end the work
     # (a long computation inside C), the process ends with the same one line
-    guard = None
+    done = None
     if HARD_STOP and len(_active) == 1:
-        guard = threading.Timer(end - now + HARD_STOP_GRACE, _hard_stop,
-                                args=(seconds, what))
-        guard.daemon = True
-        guard.start()
-    signal.signal(signal.SIGALRM, expired)
+        done = threading.Event()
+        threading.Thread(target=_guard, args=(end, seconds, what, done), daemon=True).start()
+    signal.signal(signal.SIGPROF, expired)
     # the alarm repeats until the block ends: SymPy catches every exception in some places,
     # and a single alarm raised there would be swallowed and the work would go on
-    signal.setitimer(signal.ITIMER_REAL, max(end - now, 1e-3), REPEAT)
+    signal.setitimer(signal.ITIMER_PROF, max(end - now, 1e-3), REPEAT)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        if guard is not None:
-            guard.cancel()
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        if done is not None:
+            done.set()
         _active.pop()
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous)
         if _active:  # the outer deadline keeps running
-            signal.setitimer(signal.ITIMER_REAL, max(_active[-1] - time.monotonic(), 1e-3),
-                             REPEAT)
+            signal.setitimer(signal.ITIMER_PROF, max(_active[-1] - clock(), 1e-3), REPEAT)
 
 
 #: seconds one optional tidying step (a factor, a cancel, a recognition) may take inside a
@@ -146,6 +158,6 @@ def within(seconds: float, fn, *args, default=None):
         with deadline(seconds):
             return fn(*args)
     except BudgetError:
-        if time.monotonic() >= outer - 1e-3:  # the enclosing deadline is what ran out
+        if clock() >= outer - 1e-3:  # the enclosing deadline is what ran out
             raise
         return default

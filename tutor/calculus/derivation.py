@@ -183,25 +183,45 @@ def _best_under(expr: sympy.Expr, constraints) -> sympy.Expr:
         solved = []
         for symbol in sorted(lhs.free_symbols, key=lambda s: s.name):
             if expr.has(symbol):
-                solution = sympy.solve(sympy.Eq(lhs, rhs), symbol)
-                if len(solution) == 1:
-                    solved.append((symbol, solution[0]))
+                solution = _solve_for(lhs, rhs, symbol)
+                if solution is not None:
+                    solved.append((symbol, solution))
         choices = [c + [s] for c in choices for s in [None] + solved]
         if len(choices) > 200:
             break
-    best = expr
+    # a denominator written out, (s₁ + … + sₙ)² as n(n + 1)/2 terms, is kept as the power it
+    # is, so that eliminating a symbol turns it into 1 instead of a long expansion
+    numerator, denominator = sympy.fraction(expr)
+    if isinstance(denominator, Add) and affordable(denominator):
+        expr = numerator / sympy.sqf(denominator)
+    expansions = []
     for choice in choices:
         candidate = expr
         for pick in choice:
             if pick is not None:
                 candidate = candidate.subs(pick[0], pick[1])
-        if not affordable(candidate):
-            continue
-        expanded = sympy.expand(candidate)
+        if affordable(candidate):
+            expansions.append(sympy.expand(candidate))
+    best = expr
+    fewest = min([len(e.free_symbols) for e in expansions] + [len(expr.free_symbols)])
+    for expanded in expansions:
+        if len(expanded.free_symbols) > fewest:
+            continue  # factoring keeps every symbol: neither form can be the simplest
         for form in (expanded, _positive_first(sympy.factor(expanded))):
             if _simplicity(form) < _simplicity(best):
                 best = form
     return best
+
+
+def _solve_for(lhs: sympy.Expr, rhs: sympy.Expr, symbol: sympy.Symbol):
+    """The one solution of lhs = rhs for ``symbol``, or None: directly when the equation is
+    linear in it (s₁ + … + sₙ = 1, at once for any n), else by SymPy's solver."""
+    coefficient = lhs.coeff(symbol)
+    rest = sympy.expand(lhs - coefficient * symbol)
+    if coefficient != 0 and not coefficient.has(symbol) and not rest.has(symbol):
+        return (rhs - rest) / coefficient
+    solution = sympy.solve(sympy.Eq(lhs, rhs), symbol)
+    return solution[0] if len(solution) == 1 else None
 
 
 def _normaliser_constraints(named):

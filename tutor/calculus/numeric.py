@@ -24,6 +24,7 @@ from tutor.calculus.stable import numpy_logsumexp, stabilise
 from tutor.calculus.table import (FUNCTIONS, NUMPY_EXTRAS, numpy_relu,  # noqa: F401
                                   stable_sigmoid, stable_softplus)
 from tutor.calculus.cost import affordable
+from tutor.calculus.extrapolation import is_steady, refined_slope
 
 
 #: the NumPy forms of the functions the tutor defines itself (σ, softplus, GELU, …)
@@ -132,7 +133,55 @@ def differences(fn: Callable, values: Sequence[np.ndarray], index: int) -> Diffe
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         central, forward, backward = sides(1.0)
         _, narrow_forward, narrow_backward = sides(1 / 8)
-        return Differences(central, forward, backward, np.abs(narrow_forward - narrow_backward))
+        half, _, _ = sides(0.5)
+        differences = Differences(central, forward, backward,
+                                  np.abs(narrow_forward - narrow_backward))
+        _refine_long_steps(differences, half, fn, values, index, here)
+        return differences
+
+
+def _refine_long_steps(diffs: Differences, half: np.ndarray, fn: Callable,
+                       values: Sequence[np.ndarray], index: int, here: np.ndarray) -> None:
+    """Where the central differences with steps h and h/2 differ by more than a trace, the
+    function changes on a scale shorter than h: each such sample's slope is found again by
+    halving the step (see :mod:`tutor.calculus.extrapolation`), and its one-sided differences
+    are taken with the step found.  Such samples are rare; each is done on its own."""
+    from tutor.calculus.agreement import floor
+
+    shape = np.broadcast(*values).shape if values else ()
+    central = np.broadcast_to(diffs.central, shape)
+    half = np.broadcast_to(half, shape)
+    here = np.broadcast_to(here, shape)
+    arrays = [np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in values]
+    outputs = {name: np.array(np.broadcast_to(getattr(diffs, name), shape))
+               for name in ("central", "forward", "backward", "narrow_gap")}
+    changed = False
+    for k in np.ndindex(shape):
+        value = float(here[k])
+        if not np.isfinite(value) or is_steady(float(central[k]), float(half[k]), floor(value)):
+            continue
+        point = [float(a[k]) for a in arrays]
+
+        def along(t: float, point=point) -> float:
+            q = list(point)
+            q[index] = t
+            return float(np.asarray(fn(*q), dtype=np.float64))
+
+        x = point[index]
+        slope, h = refined_slope(along, x, float(np.cbrt(np.finfo(np.float64).eps))
+                                 * max(1.0, abs(x)), floor(value))
+        up, down = x + h, x - h
+        above, below = along(up), along(down)
+        narrow = (x + h / 8, x - h / 8)
+        outputs["central"][k] = slope
+        outputs["forward"][k] = (above - value) / (up - x)
+        outputs["backward"][k] = (value - below) / (x - down)
+        outputs["narrow_gap"][k] = abs((along(narrow[0]) - value) / (narrow[0] - x)
+                                       - (value - along(narrow[1])) / (x - narrow[1]))
+        changed = True
+    if changed:
+        for name, array in outputs.items():
+            setattr(diffs, name, array)
 
 
 def batch(values: Mapping[str, object], names: Sequence[str]) -> list[np.ndarray]:

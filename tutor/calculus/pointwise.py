@@ -23,6 +23,7 @@ from tutor.calculus.stable import scalar_logsumexp, stabilise
 from tutor.calculus.onesided import has_kinks, left_derivative
 from tutor.calculus.table import FUNCTIONS, SCALAR_EXTRAS
 from tutor.calculus.cost import affordable
+from tutor.calculus.extrapolation import central, is_steady, refined_slope
 
 _EPS_CBRT = sys.float_info.epsilon ** (1 / 3)
 
@@ -136,15 +137,30 @@ def check_numerically(function: sympy.Expr, derivative: sympy.Expr, wrt: sympy.S
                 der[-1] = left[0]
         x = p[index]
         h = _EPS_CBRT * max(1.0, abs(x))
+        along = _along(f, p, index)
+        slope, _step = central(along, x, h)
+        if math.isfinite(here) and not is_steady(slope, central(along, x, h / 2)[0],
+                                                 floor(here)):
+            # the function changes on a scale shorter than the step: shorten it
+            slope, h = refined_slope(along, x, h, floor(here))
         up, down = list(p), list(p)
         up[index], down[index] = x + h, x - h
         above, below = f(*up), f(*down)
-        fd.append((above - below) / (up[index] - down[index]))
+        fd.append(slope)
         forward.append((above - here) / (up[index] - x))
         backward.append((here - below) / (x - down[index]))
         narrow.append(_one_sided_gap(f, p, index, h / 8, here))
     at = {n: [p[k] for p in pts] for k, n in enumerate(names)}
     return NumericCheck(at, value, der, fd, forward, backward, narrow)
+
+
+def _along(f, p, index: int) -> Callable[[float], float]:
+    """``f`` as a function of its argument ``index`` alone, the others held at ``p``."""
+    def g(t: float) -> float:
+        q = list(p)
+        q[index] = t
+        return f(*q)
+    return g
 
 
 def _one_sided_gap(f, p, index: int, h: float, here: float) -> float:

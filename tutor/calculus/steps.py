@@ -25,6 +25,9 @@ class Step:
     bindings: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
     #: a sentence for the learner beyond the rule itself (a kink, an assumption)
     note: str = ""
+    #: for a derivative taken through named stages: each path from the function to the
+    #: variable, (L, ŷ, h₁, z₁, w₁₁), read ∂L/∂ŷ · ∂ŷ/∂h₁ · ∂h₁/∂z₁ · ∂z₁/∂w₁₁
+    paths: tuple[tuple[sympy.Symbol, ...], ...] = ()
 
     @property
     def is_rewrite(self) -> bool:

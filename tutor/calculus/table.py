@@ -87,6 +87,9 @@ class Function:
     size: Callable[["Bound"], tuple[float, float]] | None = field(default=None, compare=False)
     #: an elementary form, for a function the tutor defines itself (see ``custom``)
     written: Callable | None = field(default=None, compare=False)
+    #: how Maxima (the algebra behind STACK quizzes) writes f(u), as a format of the argument
+    #: (default: ``name({0})``); a function the tutor defines itself is written out first
+    maxima: str = ""
 
     @property
     def custom(self) -> bool:
@@ -100,6 +103,10 @@ class Function:
     @property
     def display(self) -> str:
         return self.shown or self.name
+
+    @property
+    def maxima_form(self) -> str:
+        return self.maxima or self.name + "({0})"
 
     @property
     def typed(self) -> tuple[str, ...]:
@@ -328,11 +335,12 @@ FUNCTIONS: tuple[Function, ...] = (
              statement_latex=r"\lvert u\rvert' = \operatorname{sign} u", shown="|·|", size=_same),
     Function("sign", sign, lambda u: S.Zero, "step", lambda u: np.sign(u),
              lambda u, y: np.zeros_like(u), lambda u, y: S.Zero, note=STEP,
-             kink=(0.0, 0.0, 0.0), size=_unit),
+             kink=(0.0, 0.0, 0.0), size=_unit, maxima="signum({0})"),
     Function("heaviside", Heaviside, lambda u: S.Zero, "step",
              lambda u, at_zero=0.0: np.heaviside(u, at_zero), lambda u, y: np.zeros_like(u),
              lambda u, y: S.Zero, make=lambda u: Heaviside(u, 0), note=STEP,
-             kink=(0.0, 0.0, 0.0), node="step", shown="step", size=_unit),
+             kink=(0.0, 0.0, 0.0), node="step", shown="step", size=_unit,
+             maxima="charfun({0} > 0)"),
 )
 
 BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}

@@ -21,6 +21,7 @@ can see, unless SymPy reduces it to a constant.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -164,11 +165,8 @@ def answer_symbols(function: sympy.Expr, named: Sequence[Named] = (),
 
 
 def _under(expr: sympy.Expr, assumptions) -> sympy.Expr:
-    for lhs, rhs in assumptions:
-        target = sorted(lhs.free_symbols, key=lambda s: s.name)[-1]
-        solved = sympy.solve(sympy.Eq(lhs, rhs), target)
-        if len(solved) == 1:
-            expr = expr.subs(target, solved[0])
+    for target, solved in assumption_solutions(assumptions):
+        expr = expr.subs(target, solved)
     return expr
 
 
@@ -221,6 +219,49 @@ def check_answer(function: sympy.Expr, wrt: sympy.Symbol, answer_text: str, *,
     verdict.answer = answer
     return _judge(verdict, _plain(answer, named, assumptions),
                   _under(function, assumptions), derivation, prefer, seed, assumptions)
+
+
+def judge_answer(function: sympy.Expr, wrt: sympy.Symbol, answer: sympy.Expr, *,
+                 named: Sequence[Named] = (), assumptions: Sequence[tuple] = (),
+                 derivation: Derivation | None = None, name: str = "f") -> Verdict:
+    """:func:`check_answer` for an answer that is already an expression (in the function's
+    variables and named parts): the same verdict, and the same diagnosis, that the answer
+    typed as text would get."""
+    if derivation is None:
+        derivation = derive(function, wrt, named=named, assumptions=assumptions, name=name)
+    verdict = Verdict(False, wrt, derivation.result, _plain(derivation.raw, named, assumptions),
+                      answer, sympy.sstr(answer), derivation=derivation, function=function,
+                      name=name, expected_elementary=_elementary_form(derivation, named),
+                      named=tuple(named))
+    return _judge(verdict, _plain(answer, named, assumptions), _under(function, assumptions),
+                  derivation, (), SEED, assumptions)
+
+
+def plain_form(expr: sympy.Expr, named: Sequence[Named] = (),
+               assumptions: Sequence[tuple] = ()) -> sympy.Expr:
+    """``expr`` as the checker compares it: named parts replaced by their definitions,
+    elementary functions only, and each assumption (Σ yᵢ = 1) solved for its last symbol."""
+    return _plain(expr, named, assumptions)
+
+
+def assumption_solutions(assumptions: Sequence[tuple]
+                         ) -> tuple[tuple[sympy.Symbol, sympy.Expr], ...]:
+    """Each assumption (lhs, rhs) solved for its last symbol, as the checker substitutes it:
+    ((y3, 1 − y1 − y2),) for y1 + y2 + y3 = 1."""
+    out = []
+    for lhs, rhs in assumptions:
+        solved = _solved(lhs, rhs)
+        if solved is not None:
+            out.append(solved)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _solved(lhs: sympy.Expr, rhs: sympy.Expr) -> tuple[sympy.Symbol, sympy.Expr] | None:
+    """lhs = rhs solved for its last symbol (every check of a lesson asks again: once)."""
+    target = sorted(lhs.free_symbols, key=lambda s: s.name)[-1]
+    solved = sympy.solve(sympy.Eq(lhs, rhs), target)
+    return (target, solved[0]) if len(solved) == 1 else None
 
 
 def check_expression(expected: sympy.Expr, answer_text: str, *,

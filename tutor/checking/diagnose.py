@@ -173,6 +173,65 @@ def _quotients(f, x):
     return out
 
 
+#: the diagnosis of a forgotten inner derivative (the chain rule's h′ for F(h))
+MISSING_INNER = N_("the inner derivative d/d{0} ({1}) = {2} of {3} is missing (the chain rule "
+                   "multiplies by it)")
+
+
+def chain_slips(f: sympy.Expr, x: sympy.Symbol):
+    """The derivatives of ``f`` by ``x`` with one factor of the chain rule left out, each with
+    its diagnosis: for every sub-expression n = F(h) of f (outermost first), the whole factor
+    dn/dx, its constant part, the inner derivative h′ or the outer derivative F′(h) left out.
+    Written in the terms of ``f``; a slip may equal another one or the derivative itself."""
+    for n in _nodes(f, x):
+        split = _split(f, n, x)
+        if split is None:
+            continue
+        outer, direct = split
+        dn = sympy.diff(n, x)
+        if dn != 1 and dn != 0:
+            yield outer + direct, Diagnosis(
+                "missing_chain_factor", N_("the chain rule's factor d/d{0} ({1}) = {2} is missing"),
+                (x, n, dn), n, "chain")
+        coeff, rest = dn.as_coeff_Mul()
+        if coeff != 1 and rest != 1:
+            yield outer * coeff + direct, Diagnosis(
+                "missing_chain_factor", N_("the chain rule's factor {2} (from d/d{0} ({1}) = {3}) "
+                                           "is missing"), (x, n, rest, dn), n, "chain")
+        parts = _outer_inner(n, x)
+        if parts is None:
+            continue
+        h, outer_f = parts
+        dh = sympy.diff(h, x)
+        if dh != 1:
+            yield outer * outer_f + direct, Diagnosis("missing_chain_factor", MISSING_INNER,
+                                                      (x, h, dh, n), h, "chain")
+        if outer_f != 1:
+            yield outer * dh + direct, Diagnosis(
+                "missing_chain_factor", N_("the outer derivative {0} of {1} is missing (the chain "
+                                           "rule multiplies by it)"), (outer_f, n), n, "chain")
+
+
+def term_slips(expected: sympy.Expr, terms):
+    """The derivative ``expected`` with one of ``terms`` left out, each with its diagnosis."""
+    for t in terms:
+        yield expected - t, Diagnosis("extra_or_missing_term", N_("the term {0} is missing"), (t,),
+                                      None, "sum")
+
+
+def likely_slips(f: sympy.Expr, x: sympy.Symbol, expected: sympy.Expr,
+                 terms) -> dict[str, list[sympy.Expr]]:
+    """The wrong derivatives of ``f`` by ``x`` a learner is likely to write, by the kind of
+    mistake :func:`diagnose` names them (a quiz that recognises them ahead of time asks here):
+    the sign flipped, twice the derivative, one factor of the chain rule left out (a forgotten
+    inner derivative first), one of ``terms`` of ``expected`` left out.  Candidates only: one
+    may equal another, or the derivative; :func:`diagnose` says what each one is."""
+    chain = sorted(chain_slips(f, x), key=lambda c: c[1].detail != MISSING_INNER)
+    return {"sign": [-expected], "constant_factor": [2 * expected],
+            "missing_chain_factor": [c for c, _d in chain],
+            "extra_or_missing_term": [c for c, _d in term_slips(expected, terms)]}
+
+
 #: the sign diagnosis, with a note on the quotient rule's reversed numerator and on a
 #: forgotten inner derivative −1 where either gives exactly the answer
 _SIGN_DETAILS = {
@@ -244,35 +303,9 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
 
     # -- a missing factor of the chain rule ------------------------------------------------
     if f is not None:
-        for n in _nodes(f, x):
-            split = _split(f, n, x)
-            if split is None:
-                continue
-            outer, direct = split
-            dn = sympy.diff(n, x)
-            if dn != 1 and dn != 0 and m.matches(outer + direct):
-                return Diagnosis("missing_chain_factor",
-                                 N_("the chain rule's factor d/d{0} ({1}) = {2} is missing"),
-                                 (x, n, dn), n, "chain")
-            coeff, rest = dn.as_coeff_Mul()
-            if coeff != 1 and rest != 1 and m.matches(outer * coeff + direct):
-                return Diagnosis("missing_chain_factor",
-                                 N_("the chain rule's factor {2} (from d/d{0} ({1}) = {3}) is "
-                                    "missing"), (x, n, rest, dn), n, "chain")
-            parts = _outer_inner(n, x)
-            if parts is None:
-                continue
-            h, outer_f = parts
-            dh = sympy.diff(h, x)
-            if dh != 1 and m.matches(outer * outer_f + direct):
-                return Diagnosis("missing_chain_factor",
-                                 N_("the inner derivative d/d{0} ({1}) = {2} of {3} is missing "
-                                    "(the chain rule multiplies by it)"), (x, h, dh, n), h,
-                                 "chain")
-            if outer_f != 1 and m.matches(outer * dh + direct):
-                return Diagnosis("missing_chain_factor",
-                                 N_("the outer derivative {0} of {1} is missing (the chain rule "
-                                    "multiplies by it)"), (outer_f, n), n, "chain")
+        for slip, diagnosis in chain_slips(f, x):
+            if m.matches(slip):
+                return diagnosis
 
     # -- derivative by another variable ----------------------------------------------------
     if f is not None:
@@ -289,10 +322,9 @@ def diagnose(expected: sympy.Expr, answer: sympy.Expr, *, x: sympy.Symbol,
 
     # -- a term too many, too few, or with the wrong sign ----------------------------------
     terms = _terms(*(e for e in (E, raw, *forms) if e is not None))
-    for t in terms:
-        if m.matches(E - t):
-            return Diagnosis("extra_or_missing_term", N_("the term {0} is missing"), (t,), None,
-                             "sum")
+    for slip, diagnosis in term_slips(E, terms):
+        if m.matches(slip):
+            return diagnosis
     answer_terms = _terms(answer) if len(sympy.Add.make_args(answer)) > 1 or size_ok(answer, 60) else []
     for t in answer_terms:
         if len(answer_terms) > 1 and m.matches(E + t):

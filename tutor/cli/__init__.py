@@ -6,6 +6,7 @@ several commands read the same way; importing this package registers every comma
 """
 
 from tutor.cli.base import main
-from tutor.cli import backprop, check, explain, gradcheck, grade, matrix, quiz, train, worksheet  # noqa: F401
+from tutor.cli import (backprop, check, descend, explain, gradcheck, grade, matrix,  # noqa: F401
+                       quiz, train, worksheet)
 
 __all__ = ["main"]

@@ -37,8 +37,24 @@ FORMATS = ("text", "json")
 @click.option("--reduce", type=click.Choice(("mean", "sum")), default=None,
               help="With --matrix: the batch loss as the mean (default) or the sum of the "
                    "samples' losses.")
+@click.option("--layers", type=int, default=None, metavar="L",
+              help="With deep: the number of layers (default 10).")
+@click.option("--width", type=int, default=None, metavar="N",
+              help="With deep: the units per layer (default 64).")
+@click.option("--batch", type=int, default=None, metavar="B",
+              help="With deep: the samples in the batch (default 256).")
+@click.option("--activation", default=None, metavar="sigmoid|tanh|relu[,…]",
+              help="With deep: the activation of every layer; several, comma-separated, "
+                   "are compared (default sigmoid).")
+@click.option("--init", "init", default=None, metavar="normal|xavier|he[,…]",
+              help="With deep: how the weights are drawn; several, comma-separated, are "
+                   "compared (default xavier).")
+@click.option("--std", type=float, default=None, metavar="S",
+              help="With deep and --init normal: the weights' standard deviation (default 1).")
+@click.option("--seed", type=int, default=None, metavar="N",
+              help="With deep: the seed of the random batch and weights (default 0).")
 def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
-             matrix, reduce):
+             matrix, reduce, layers, width, batch, activation, init, std, seed):
     """Forward and backward pass through a graph of primitive operations.
 
     \b
@@ -54,12 +70,23 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
     tutor backprop accumulate                   gradients add up until zero_grad()
     tutor backprop modes --at x1=2              forward mode (columns) beside reverse (rows)
+    \b
+    Vanishing and exploding gradients (deep):
+    tutor backprop deep                         10 sigmoid layers: the gradient vanishes
+    tutor backprop deep --activation relu --init normal,xavier,he --plot deep-relu.png --force
     """
     from tutor.backpropagation.jacobian import TOPICS
 
     options = {"--expr": expr, "--lesson-file": lesson_file, "--wrt": wrt,
                "--output": output_name, "--size": size, "--sample": sample != 1,
                "--plot": plot, "--dot": dot, "--matrix": matrix}
+    deep_options = {"--layers": layers, "--width": width, "--batch": batch,
+                    "--activation": activation, "--init": init, "--std": std, "--seed": seed}
+    if what and what[0] == "deep":
+        return _deep(what, options, {"--at": at, "--reduce": reduce}, deep_options, fmt, plot,
+                     force)
+    _refuse({k: v is not None for k, v in deep_options.items()},
+            _("{option} goes with '{command}'"), command="backprop deep")
     if what and what[0] in TOPICS:
         _refuse(options, _("{option} goes with a lesson, not with '{command}'"),
                 command=f"backprop {what[0]}")
@@ -141,6 +168,65 @@ def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
         if note:
             click.echo(note, err=True)
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
+
+
+def _deep(what, lesson_options: dict, others: dict, options: dict, fmt: str,
+          plot: str | None, force: bool) -> None:
+    """``backprop deep``: one run per activation and initialisation asked for."""
+    from tutor.backpropagation.deep import deep_topic, run_deep
+
+    _refuse({k: v for k, v in lesson_options.items() if k != "--plot"},
+            _("{option} goes with a lesson, not with '{command}'"), command="backprop deep")
+    _refuse(others, _("{option} does not go with '{command}'"), command="backprop deep")
+    if len(what) > 1:
+        raise UserError(_("unexpected '{words}' after '{topic}'").format(
+            words=" ".join(what[1:]), topic="deep"))
+    check_output_path(plot, force=force)
+
+    activations = _choices(options["--activation"] or "sigmoid", "--activation")
+    inits = _choices(options["--init"] or "xavier", "--init")
+    if options["--std"] is not None and "normal" not in inits:
+        raise UserError(_("--std goes with --init normal (Xavier and He set the variance "
+                          "from the width)"))
+    defaults = {"layers": 10, "width": 64, "batch": 256, "seed": 0, "std": 1.0}
+    sizes = {name: default if options["--" + name] is None else options["--" + name]
+             for name, default in defaults.items()}
+    runs = [run_deep(activation=a, init=i, **sizes) for a in activations for i in inits]
+    topic = deep_topic(runs)
+    if fmt == "json":
+        from tutor.renderers.backpropagation.json import topic_json
+
+        click.echo(topic_json(topic))
+    else:
+        from tutor.renderers.backpropagation.text import TopicRenderer
+
+        given = " ".join(f"{option} {value}" for option, value in options.items()
+                         if value is not None)
+        footer = "" if plot else _("plot it: {command}").format(
+            command=" ".join(filter(None, ["tutor backprop deep", given, "--plot deep.png"])))
+        TopicRenderer().render(topic, footer=footer)
+    if plot:
+        from tutor.renderers.backpropagation.deep_plot import plot_deep
+
+        note = plot_deep(runs, plot)
+        if note:
+            click.echo(note, err=True)
+        click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
+
+
+def _choices(text: str, option: str) -> list[str]:
+    """'sigmoid,relu' → ['sigmoid', 'relu'], each once, in the order given."""
+    from tutor.backpropagation.deep import ACTIVATIONS, INITS
+
+    known = list(ACTIVATIONS) if option == "--activation" else list(INITS)
+    chosen = []
+    for word in (w.strip() for w in text.split(",")):
+        if word not in known:
+            raise UserError(_("{option} {name}: choose from {names}").format(
+                option=option, name=word or "''", names=", ".join(known)))
+        if word not in chosen:
+            chosen.append(word)
+    return chosen
 
 
 def _show_topic(make, fmt: str) -> None:

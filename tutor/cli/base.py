@@ -100,6 +100,10 @@ class TutorGroup(click.Group):
         except RecursionError:
             click.echo(_("error: the input is nested too deeply"), err=True)
             sys.exit(2)
+        except MemoryError:
+            click.echo(_("error: this needs more memory than the machine can give; try a "
+                         "smaller input"), err=True)
+            sys.exit(2)
         except OSError as exc:  # a file that cannot be written or read: the disk, a folder
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(_("error: {where}{problem}; nothing was replaced").format(
@@ -118,6 +122,7 @@ def main():
     tutor explain --expr "tanh(w*x + b)" --wrt w
     tutor check sigmoid "exp(-z)/(1+exp(-z))^2"   is the derivative you worked out right?
     tutor train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2
+    tutor descend rosenbrock         optimizers racing down a valley, step by step
     tutor backprop neuron            forward and backward pass, node by node
     tutor worksheet sigmoid softmax --variants 30 --seed 7 --out sheets
     Every command takes --help, and --lang zh for Chinese.

@@ -10,6 +10,7 @@ from tutor.cli.base import UserError, command
 from tutor.cli.options import (Bounded, Source, check_output_path, lesson_file_option, numbers,
                                parse_at, size_option)
 from tutor.i18n import N_, _
+from tutor.training.optimizers import OPTIMIZERS, SCHEDULES
 
 SAMPLES = Bounded(int, lambda v: 1 <= v <= 10_000_000,
                   N_("{param} must be from 1 to 10000000, not {value}"))
@@ -36,6 +37,26 @@ BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {valu
               help="Standard deviation of the synthetic noise.")
 @click.option("--lr", type=RATE, default=0.03, show_default=True, help="Learning rate η.")
 @click.option("--epochs", type=EPOCHS, default=10, show_default=True)
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)), default="sgd",
+              show_default=True, help="How the gradient moves the parameters (as torch.optim).")
+@click.option("--momentum", type=float, metavar="μ",
+              help="momentum, nesterov: the velocity's decay (default 0.9).")
+@click.option("--alpha", type=float, metavar="α",
+              help="rmsprop: the squared gradients' decay (default 0.99).")
+@click.option("--beta1", type=float, metavar="β₁",
+              help="adam, adamw: the gradients' decay (default 0.9).")
+@click.option("--beta2", type=float, metavar="β₂",
+              help="adam, adamw: the squared gradients' decay (default 0.999).")
+@click.option("--eps", type=float, metavar="ε",
+              help="adagrad, rmsprop, adam, adamw: added to the root (defaults 1e-10, 1e-8).")
+@click.option("--weight-decay", type=float, metavar="λ",
+              help="L2: λ·θ added to the gradient; adamw: θ shrunk by η·λ·θ (default 0, adamw 0.01).")
+@click.option("--schedule", type=click.Choice(list(SCHEDULES)), default="constant",
+              show_default=True, help="The learning rate per epoch.")
+@click.option("--step-size", type=int, metavar="N",
+              help="step schedule: epochs between drops (default a third of the epochs).")
+@click.option("--gamma", type=float, help="step schedule: the factor at each drop (default 0.1).")
+@click.option("--lr-min", type=float, help="cosine schedule: the last learning rate (default 0).")
 @click.option("--trace", type=click.IntRange(1, 1000), default=None, metavar="N",
               help="Print the first N steps whole: each gradient and the update it makes.")
 @click.option("--sweep", metavar="NAME=A:B:STEP",
@@ -54,7 +75,8 @@ BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {valu
 @click.option("--plot", metavar="FILE", help="Plots: loss, fit, landscape (.png, .svg, .pdf).")
 @click.option("--force", is_flag=True, help="Replace existing plot files.")
 def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true_b, samples,
-          noise, lr, epochs, trace, sweep, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
+          noise, lr, epochs, optimizer, momentum, alpha, beta1, beta2, eps, weight_decay,
+          schedule, step_size, gamma, lr_min, trace, sweep, batch_size, shuffle, seed, init, reduce, fmt, plot, force):
     """Run gradient descent with a lesson's compiled gradients.
 
     \b
@@ -63,6 +85,8 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
     tutor train --expr "(w*x - y)**2" --params w --data x=1,2,3 --data y=2,4,6
             --init w=1 --lr 0.01 --epochs 10 --batch-size 1 --no-shuffle --trace 6
     tutor train logistic_regression --data points.csv --plot fit.png
+    tutor train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2
+            --optimizer adam --lr 0.3 --epochs 150 --schedule cosine
     """
     source = Source(lesson, expr, lesson_file, size).require_one(
         _("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE"))
@@ -72,8 +96,15 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
     truth = _synthetic(true_w, true_b, samples, noise) if synthetic else None
 
     from tutor.training import model as models
+    from tutor.training.optimizers import schedule as make_schedule
     from tutor.training.session import prepare
     from tutor.training.train import Settings
+
+    given = {k: v for k, v in (("momentum", momentum), ("alpha", alpha), ("beta1", beta1),
+                               ("beta2", beta2), ("eps", eps), ("weight_decay", weight_decay))
+             if v is not None}
+    sched = make_schedule(schedule, epochs=epochs, lr=lr, step_size=step_size, gamma=gamma,
+                          lr_min=lr_min)
 
     names = [p.strip() for p in (params or "").split(",") if p.strip()]
     the_model = (models.from_expression(expr, names) if expr is not None
@@ -83,7 +114,9 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
                           "(the model needs {names})")
                         .format(names=", ".join(the_model.data_groups())))
     settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                        reduce=reduce or the_model.reduce or "mean")
+                        reduce=reduce or the_model.reduce or "mean", optimizer=optimizer,
+                        hyper=given, schedule=sched)
+    settings.hypers  # a hyper-parameter the optimizer does not take is refused before anything
     along = _sweep_range(sweep)
     session = prepare(the_model, settings, data=data, synthetic=truth, init=starts, seed=seed)
     session.trace = trace or 0
@@ -146,7 +179,9 @@ def _run_and_show(session, fmt, along=None):
     with train_text.Progress(console, session.settings.epochs) as progress:
         outcome = run(session, on_epoch=progress)
     if outcome.trace:
-        train_text.trace(console, outcome.trace, session.settings.lr, outcome.history.steps)
+        train_text.trace(console, outcome.trace, session.settings.lr, outcome.history.steps,
+                         plain=session.settings.optimizer == "sgd"
+                         and not session.settings.hypers.get("weight_decay"))
     train_text.result(console, session.model, outcome.history, outcome.comparison,
                       session.bound, outcome.advice, outcome.unfinished)
     swept = _swept(session, outcome, along)

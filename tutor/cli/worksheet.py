@@ -29,9 +29,11 @@ SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}
               help="md, tex, html or pdf (repeatable; default: all four).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only these kinds of problem (repeatable; default: all the lessons offer).")
-@click.option("--export", "exports", multiple=True, type=click.Choice(("moodle", "gift")),
-              help="Also write the problems for a quiz system: quiz.xml (Moodle XML) or "
-                   "quiz.gift (GIFT). Repeatable.")
+@click.option("--export", "exports", multiple=True,
+              type=click.Choice(("moodle", "gift", "stack")),
+              help="Also write the problems for a quiz system: quiz.xml (Moodle XML), "
+                   "quiz.gift (GIFT) or stack.xml (STACK questions, marked by Maxima). "
+                   "Repeatable.")
 @click.option("--title", metavar="TEXT", help='The sheets\' title (default "Worksheet <id>").')
 @click.option("--field", "fields", multiple=True, metavar="LABEL[=VALUE]",
               help='A header line under Name: "Course" leaves a blank to fill, "Date=12 May" '
@@ -48,6 +50,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, t
     tutor worksheet linear_regression neuron -n 10 -k 5 --format pdf --out week3/
     tutor grade sheets/key.json class/
     tutor worksheet sigmoid --title "Week 3" --field Course --field "Date=12 May" --space 6 --out week3b/
+    tutor worksheet sigmoid tanh --kind derive --export stack --format md --out moodle/
     """
     from tutor.assessment.worksheet import check_counts, make_worksheets
     from tutor.renderers.assessment.files import check_folder, render_files, write_files
@@ -57,7 +60,7 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, t
     folder = check_folder(out, force=force)
     chosen = tuple(dict.fromkeys(formats)) or FORMATS
     ws = make_worksheets(list(lessons), problems=problems, variants=variants, seed=seed,
-                         kinds=kinds or None)
+                         kinds=kinds or None, common_mistakes="stack" in exports)
     files = render_files(ws, chosen, tuple(dict.fromkeys(exports)), _page(title, fields, space))
     write_files(folder, files, force=force)
     written_summary(out, ws, chosen, files)

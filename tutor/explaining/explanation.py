@@ -17,6 +17,7 @@ from tutor.calculus.table import NAMED
 from tutor.i18n import _
 from tutor.calculus.agreement import Agreement, overall
 from tutor.calculus.budget import SYMBOLIC_SECONDS, deadline
+from tutor.calculus.stages import derive_through_stages
 from tutor.explaining.lesson import Lesson, Origin
 from tutor.calculus.pointwise import NumericCheck, check_numerically
 from tutor.calculus.parser import parse_expression, parse_function
@@ -100,8 +101,12 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
         for oi, output, oname, w in [(oi, output, oname, w) for oi, (output, oname)
                                      in enumerate(zip(lesson.outputs, lesson.output_names))
                                      for w in wrt]:
-            d = derive(output, w, named=lesson.named, assumptions=lesson.assumptions,
-                       name=oname, budget=budget)
+            if lesson.stages:  # one stage at a time, as the backward pass goes
+                d = derive_through_stages(lesson.staged_outputs[oi], lesson.stages, w,
+                                          name=oname, budget=budget)
+            else:
+                d = derive(output, w, named=lesson.named, assumptions=lesson.assumptions,
+                           name=oname, budget=budget)
             plain = plain_form(d, lesson)
             numeric = check_numerically(output, plain, w, symbols, values)
             general = lesson.general.get((oi, lesson.wrt.index(w))) if w in lesson.wrt else None

@@ -28,6 +28,7 @@ from typing import Any, Mapping
 import sympy
 
 from tutor.calculus.derivation import Named
+from tutor.calculus.stages import Stage
 from tutor.errors import ExpressionError, LessonError, ParameterError
 from tutor.files import cannot_read, unreadable
 from tutor.i18n import N_, _, current_language
@@ -42,7 +43,8 @@ MAX_FILE_BYTES = 1_000_000
 MAX_EXAMPLE_BATCH = 100
 _TEXT_FIELDS = ("intro", "insight", "batch")
 _TOP_FIELDS = {"name", "title", "summary", "size", "min_size", "wrt", "assume", "function",
-               "symbols", "example", "named", "text", "general", "reduce", "translations"}
+               "symbols", "example", "named", "text", "general", "reduce", "translations",
+               "stages"}
 REDUCTIONS = ("mean", "sum")
 _FUNCTION_FIELDS = {"name", "latex", "expression", "index"}
 _NAMED_FIELDS = {"name", "display", "latex", "expression"}
@@ -90,6 +92,11 @@ class Lesson:
     reduce: str | None = None
     #: the narrative (title, summary, intro, insight, batch) in every language the file has
     narrative: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: with ``stages = true``: the named sub-expressions as stages (each written with the
+    #: ones before it), and the function written with them; derivatives are then taken one
+    #: stage at a time (:mod:`tutor.calculus.stages`)
+    stages: list = field(default_factory=list)
+    staged_outputs: list[sympy.Expr] = field(default_factory=list)
 
     @property
     def is_vector(self) -> bool:
@@ -319,6 +326,7 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
     # named sub-expressions, each may use the ones before it
     named: list[Named] = []
     definitions: dict[sympy.Symbol, sympy.Expr] = {}
+    stages: list[Stage] = []
     named_list = data.get("named", [])
     if not isinstance(named_list, list):
         r.fail("named", _("must be a list of tables ([[named]])"))
@@ -355,6 +363,7 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
             shown_names.add(shown)
             named.append(Named(sympy.Symbol(shown) if shown != member else sym,
                                expr.xreplace(definitions), expand.display(latex, bound)))
+            stages.append(Stage(sym, expr))
             definitions[sym] = expr.xreplace(definitions)
     by_name = {s.name: s for s in definitions}
 
@@ -380,6 +389,16 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
                    {**symbols, **by_name})
         outputs.append(e.xreplace(definitions))
         output_names.append(fname)
+    staged_outputs = [e]
+
+    # derivatives taken one stage at a time, as a backward pass takes them
+    staged = data.get("stages", False)
+    if not isinstance(staged, bool):
+        r.fail("stages", _("must be true or false"))
+    if staged and (not stages or index is not None
+                   or any(n.symbol != s.symbol for n, s in zip(named, stages))):
+        r.fail("stages", _("needs [[named]] sub-expressions without an index or a display "
+                           "name, and a function with no index"))
 
     # which variables to differentiate by
     wrt_raw = data.get("wrt")
@@ -450,7 +469,8 @@ def parse_lesson(text: str, *, source: str = "lesson", size: int | None = None,
                   general=general, general_text=general_text,
                   matrix_text=r.string(general_tbl, "matrix", "general.", required=False),
                   size=n, source=source, origin=origin, reduce=reduce,
-                  narrative=narrative)
+                  narrative=narrative, stages=stages if staged else [],
+                  staged_outputs=staged_outputs if staged else [])
 
 
 _NARRATIVE_FIELDS = {"title", "summary", *_TEXT_FIELDS}

@@ -26,7 +26,9 @@ def save_figures(pairs: Sequence[tuple[object, str]], *, remove: Sequence[str] =
     set's that this one has no figure for) go with them."""
     folder = os.path.dirname(os.path.abspath(pairs[0][1]))
     names = [os.path.basename(path) for _, path in pairs]
-    gone = [os.path.basename(path) for path in remove if os.path.lexists(path)]
+    # every companion this set has no figure for is named, whether it is there now or not:
+    # another run may write one while this one waits for its turn in the folder
+    gone = [os.path.basename(path) for path in remove]
     with file_set(folder, names, remove=gone) as staged:
         for (fig, path), name in zip(pairs, names):
             draw_to(fig, staged[name], path)

@@ -43,6 +43,7 @@ RULE_NAMES = {
     "min": N_("min (kink)"),
     "simplify": N_("simplify"),
     "recognise": N_("recognise"),
+    "stages": N_("chain rule, stage by stage"),
     "assume": N_("assume"),
     # a function's own rule, as its declaration states it (σ′ = σ(1 − σ), …)
     **{f.rule: f.statement for f in FUNCTIONS if f.statement},
@@ -229,11 +230,33 @@ def step_lines(steps: Iterable[tuple[int, Step]], *, all_steps: bool = False):
             statement = "= " + text(step.after)
         else:
             statement = f"d/d{text(step.wrt)} {operand(step.before)} = {text(step.after)}"
-        notes = [f"{text(sym)} = {text(expr)}" for sym, expr in step.bindings]
+        notes = [chain_text(step)] if step.paths else []
+        notes += [f"{text(sym)} = {text(expr)}" for sym, expr in step.bindings]
         if step.note:
             notes.append(step.note)
         shown.append((indent, statement, _(RULE_NAMES.get(step.rule, step.rule)), notes))
     return [(i + 1, *row) for i, row in enumerate(shown)]
+
+
+def chain_text(step: Step) -> str:
+    """The chain rule through the stages, ∂L/∂w₁₁ = ∂L/∂ŷ·∂ŷ/∂h₁·∂h₁/∂z₁·∂z₁/∂w₁₁ (a sum over
+    the paths when there are several)."""
+    def partial(a, b):
+        return f"∂{text(a)}/∂{text(b)}"
+
+    top, wrt = step.paths[0][0], step.paths[0][-1]
+    return f"{partial(top, wrt)} = " + " + ".join(
+        "·".join(partial(a, b) for a, b in zip(path, path[1:])) for path in step.paths)
+
+
+def chain_latex(step: Step, names=None) -> str:
+    """:func:`chain_text` in LaTeX, with fractions."""
+    def partial(a, b):
+        return rf"\frac{{\partial {latex(a, names)}}}{{\partial {latex(b, names)}}}"
+
+    top, wrt = step.paths[0][0], step.paths[0][-1]
+    return f"{partial(top, wrt)} = " + " + ".join(
+        r" \cdot ".join(partial(a, b) for a, b in zip(path, path[1:])) for path in step.paths)
 
 
 def function_label(lesson) -> str:

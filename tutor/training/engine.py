@@ -124,7 +124,13 @@ class CompiledObjective:
         grads = [stabilise(sympy.diff(loss, s)) for s in self._theta]
         self._loss_fn = compile_functions([loss], self._theta + self._dsyms)
         self._grad_fn = compile_functions(grads, self._theta + self._dsyms)
+        self._both_exprs = [loss] + grads
         self.delta_exprs = []
+
+    @functools.cached_property
+    def _both_fn(self):
+        """The loss and every partial derivative in one function (their common parts once)."""
+        return compile_functions(self._both_exprs, self._theta + self._dsyms)
 
     # matrix form through a linear layer ---------------------------------------------------
     def _setup_layer(self, layer: LinearLayer):
@@ -359,10 +365,22 @@ class CompiledObjective:
         return vals
 
     def gradient(self, params, batch, reduce: str = "mean") -> dict[str, np.ndarray]:
+        return self._gradient(params, batch, reduce, False)[1]
+
+    def value_and_gradient(self, params, batch, reduce: str = "mean") -> tuple[float, dict]:
+        """The reduced loss and its gradient from one forward pass (Z = X W + b once)."""
+        return self._gradient(params, batch, reduce, True)
+
+    def _gradient(self, params, batch, reduce: str, value: bool):
+        loss = None
         if self.mode is Route.DIRECT:
             args = self._theta_values(params) + [batch[s.name] for s in self._dsyms]
             n = len(batch[self._dsyms[0].name]) if self._dsyms else 1
-            values = self._grad_fn(*args)
+            values = self._both_fn(*args) if value else self._grad_fn(*args)
+            if value:
+                loss = float(_reduce(np.broadcast_to(np.asarray(values[0], dtype=np.float64),
+                                                     (n,)), reduce))
+                values = values[1:]
             flat = [float(_reduce(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)), reduce))
                     for v in values]
             out, k = {}, 0
@@ -370,7 +388,7 @@ class CompiledObjective:
                 m = len(g.members)
                 out[g.name] = np.array(flat[k:k + m]) if g.family else np.array(flat[k])
                 k += m
-            return out
+            return loss, out
         X = batch["X"]
         n = X.shape[0]
         layer = self.layer
@@ -381,9 +399,19 @@ class CompiledObjective:
             z = Z.reshape(-1)
             target = self._residual_of()
             if target is not None:
+                half = value and self._half_square()
+                if value and not half:
+                    loss = self._layer_loss(Z, batch, reduce)
                 # δ = z − y (the squared loss): computed in the buffer, no new array at all
                 d = np.subtract(z, batch[target.name], out=z)
+                if half:
+                    # ℓ = δ²/2 exactly (checked once): the loss is one dot product more
+                    loss = 0.5 * float(d @ d)
+                    if reduce == "mean":
+                        loss /= n
             else:
+                if value:
+                    loss = self._layer_loss(Z, batch, reduce)
                 d = self._delta_fn.raw(z, *[batch[s.name] for s in self.aux])[0]
             if np.ndim(d) != 1:
                 d = np.broadcast_to(np.asarray(d, dtype=np.float64), (n,))
@@ -395,9 +423,11 @@ class CompiledObjective:
             out = {layer.w_group: gw.reshape(np.shape(params[layer.w_group]))}
             if layer.b_group:
                 out[layer.b_group] = np.asarray(gb).reshape(np.shape(params[layer.b_group]))
-            return out
+            return loss, out
         Z = self.logits(params, batch)
         C = Z.shape[1]
+        if value:
+            loss = self._layer_loss(Z, batch, reduce)
         aux = [batch[s.name] for s in self.aux]
         deltas = self._delta_fn(*([Z[:, c] for c in range(C)] + aux))
         if C == 1:
@@ -417,7 +447,7 @@ class CompiledObjective:
             out = {layer.w_group: G.reshape(np.shape(params[layer.w_group]))}
             if layer.b_group:
                 out[layer.b_group] = db.reshape(np.shape(params[layer.b_group]))
-            return out
+            return loss, out
         out = {name: np.zeros(np.shape(params[name])) for name in self.param_names}
         cols = self._layer_inputs()
         for c, (products, biases) in enumerate(layer.nodes):
@@ -425,7 +455,23 @@ class CompiledObjective:
                 self._add(out, p, G[cols.index(x), c])
             for p in biases:
                 self._add(out, p, db[c])
-        return out
+        return loss, out
+
+    def _layer_loss(self, Z, batch, reduce) -> float:
+        """The reduced loss from the layer's outputs Z (already computed for the gradient)."""
+        cols = [Z[:, c] for c in range(Z.shape[1])]
+        out = self._loss_fn(*(cols + [batch[s.name] for s in self.aux]))[0]
+        n = Z.shape[0]
+        return float(_reduce(np.broadcast_to(np.asarray(out, dtype=np.float64), (n,)), reduce))
+
+    def _half_square(self) -> bool:
+        """True when ℓ is exactly δ²/2 with δ = z − t (decided once, with SymPy)."""
+        if not hasattr(self, "_is_half_square"):
+            t = self._residual_of()
+            z = self.layer.z[0]
+            self._is_half_square = (t is not None and affordable(self.reduced)
+                                    and sympy.expand(self.reduced - (z - t) ** 2 / 2) == 0)
+        return self._is_half_square
 
     def _add(self, out, s, value):
         g = self._pgroup[s]

@@ -45,6 +45,9 @@ class Model:
     gradient_source: str = ""
     #: per parameter symbol, ∂ℓ/∂θ (when there is no linear layer)
     partials: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
+    #: the loss and its gradient layer by layer in the lesson's named parts (when there is no
+    #: linear layer and the lesson names its parts): see :mod:`tutor.training.layerwise`
+    layer_wise: object = None
 
     @property
     def loss_shown(self) -> sympy.Expr:
@@ -188,11 +191,31 @@ def _finish(model: Model) -> Model:
         C = len(obj.layer.z)
         shown = [sympy.Symbol("z" if C == 1 else f"z{c + 1}", real=True) for c in range(C)]
         swap = dict(zip(obj.layer.z, shown))
-        model.deltas = [(shown[c], d.xreplace(swap)) for c, d in enumerate(obj.delta_exprs)]
+        model.deltas = [(shown[c], _in_named_parts(model, d.xreplace(swap), shown[c]))
+                        for c, d in enumerate(obj.delta_exprs)]
         _softmax_form(model, shown)
     else:
         model.partials = [(s, sympy.diff(model.loss, s)) for g in model.params for s in g.members]
+        if model.lesson is not None:
+            from tutor.training.layerwise import layer_wise
+
+            model.layer_wise = layer_wise(model.lesson,
+                                          [s for g in model.params for s in g.members])
     return model
+
+
+def _in_named_parts(model: Model, delta: sympy.Expr, z: sympy.Symbol) -> sympy.Expr:
+    """δ written with the lesson's named parts after the linear layer (σ(z) as a in
+    ``neuron``): the same expression, shorter to read."""
+    if model.lesson is None:
+        return delta
+    by_name = {s.name: s for s in delta.free_symbols}
+    for name, form in reversed(model.where):
+        if name.name == z.name or form.is_Symbol:
+            continue
+        form = form.xreplace({s: by_name[s.name] for s in form.free_symbols if s.name in by_name})
+        delta = delta.subs(form, sympy.Symbol(name.name, real=True))
+    return delta
 
 
 def _softmax_form(model: Model, shown: list[sympy.Symbol]) -> None:
@@ -286,7 +309,12 @@ def load(name: str | None = None, *, lesson_file: str | None = None, size: int |
 
 def from_expression(text: str, params: Sequence[str]) -> Model:
     """A model for a loss typed by the user: ``params`` are trained, the rest is data."""
-    expr = parse_function(text)
+    return from_function(parse_function(text), params)
+
+
+def from_function(expr: sympy.Expr, params: Sequence[str]) -> Model:
+    """A model for a loss already read (by the project's parser): ``params`` are trained,
+    the rest is data."""
     symbols = {s.name: s for s in sorted(expr.free_symbols, key=lambda s: s.name)}
     if not params:
         raise ParameterError("params", _("an expression to train needs {param}: the names to "

@@ -27,6 +27,28 @@ class StepBound:
     lr_max: float
     #: what the Hessian is of, in words
     of: str
+    #: how the bound follows from λ_max (plain gradient descent: 2/λ_max)
+    formula: str = "2/λ_max"
+
+
+def for_optimizer(bound: StepBound | None, settings) -> StepBound | None:
+    """The bound for the settings' optimiser: 2/λ_max scaled by its factor (2(1 + μ)/λ_max
+    for momentum), with L2 weight decay λ adding λ to every eigenvalue; None for an optimiser
+    that rescales each coordinate's step (Adagrad, RMSprop, Adam), which no λ_max bounds."""
+    from tutor.training.optimizers import get
+
+    optimizer = get(settings.optimizer)
+    if bound is None or optimizer.bound_factor is None:
+        return None
+    hp = settings.hypers
+    wd = 0.0 if optimizer.decoupled else hp.get("weight_decay", 0.0)
+    if optimizer.name == "sgd" and not wd:
+        return bound
+    lam = bound.lam_max + wd
+    of = bound.of if not wd else _("{of}, plus λ = {wd} from the weight decay").format(
+        of=bound.of, wd=f"{wd:g}")
+    return StepBound(lam_max=lam, lr_max=2.0 * optimizer.bound_factor(hp) / lam, of=of,
+                     formula=optimizer.bound_text)
 
 
 def hessian_bound(objective: CompiledObjective, prepared: Mapping[str, np.ndarray], *,
@@ -115,16 +137,22 @@ def divergence_advice(lr: float, bound: StepBound | None, *, at_start: bool = Fa
     """Why training blew up, in one sentence."""
     if at_start:
         return _("the starting parameters sit where the loss is undefined or infinite "
-                 "(like log 0); start elsewhere with --init")
+                 "(like log 0); start from other values")
+    if bound is not None and lr >= bound.lr_max and bound.formula != "2/λ_max":
+        return _("the learning rate {lr} is above the largest stable step {formula} = "
+                 "{lr_max} for this data and optimizer: the steps overshoot along the "
+                 "steepest direction and grow; try η = {suggested}").format(
+            lr=f"{lr:g}", formula=bound.formula, lr_max=f"{bound.lr_max:.4g}",
+            suggested=f"{bound.lr_max / 2:.3g}")
     if bound is not None and lr >= bound.lr_max:
         return _("the learning rate {lr} is above the largest stable step 2/λ_max = "
                  "{lr_max} for this data: each step overshoots the minimum along the "
-                 "steepest direction by more than it corrects; try --lr {suggested}").format(
+                 "steepest direction by more than it corrects; try η = {suggested}").format(
             lr=f"{lr:g}", lr_max=f"{bound.lr_max:.4g}", suggested=f"{bound.lr_max / 2:.3g}")
     if bound is not None:
         return _("the learning rate {lr} is below 2/λ_max = {lr_max} of the full-data "
                  "Hessian, but single batches curve more steeply than the average; try a "
-                 "smaller --lr or a larger --batch-size").format(lr=f"{lr:g}",
+                 "smaller η or larger batches").format(lr=f"{lr:g}",
                                                                  lr_max=f"{bound.lr_max:.4g}")
     return _("the learning rate {lr} is too large for this loss: the steps overshoot and "
              "grow; try a learning rate 10 times smaller").format(lr=f"{lr:g}")

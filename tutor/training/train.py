@@ -1,9 +1,14 @@
 """Gradient descent: full-batch, mini-batch and per-sample, on any :class:`Objective`.
 
 The loop is NumPy only: each step slices a batch (a view, after one shuffle per epoch),
-asks the objective for the gradient of the batch's reduced loss and moves every parameter
-by −lr × that gradient.  After each epoch the loss over the whole data (same reduction) is
-recorded.  Training stops early, marked diverged, when a parameter or the loss stops being a
+asks the objective for the gradient of the batch's reduced loss and hands it to the chosen
+optimiser (:mod:`tutor.training.optimizers`; plain gradient descent moves every parameter by
+−lr × the gradient).  After each epoch the loss over the whole data (same reduction) is
+recorded.  In full-batch training that loss is the one the next step's forward pass computes
+anyway, so the objective is asked for value and gradient together (``value_and_gradient``,
+when it has one) and the data are passed over once per step; only the last epoch's loss
+costs a pass of its own.  With mini-batches the whole-data loss is a different quantity from
+any batch's, and costs one forward pass over all the data per epoch.  Training stops early, marked diverged, when a parameter or the loss stops being a
 finite number, or when the loss has grown for ``patience`` epochs in a row past its start.
 """
 
@@ -16,6 +21,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from tutor.training.engine import REDUCTIONS, Objective
+from tutor.training.optimizers import Schedule, get as get_optimizer
 from tutor.errors import ParameterError, TutorError
 from tutor.i18n import _
 
@@ -41,6 +47,16 @@ class Settings:
     reduce: str = "mean"
     #: epochs of growing loss (above the starting loss) that count as diverging
     patience: int = 3
+    #: the optimiser (a name in tutor.training.optimizers.OPTIMIZERS) and the
+    #: hyper-parameters given for it (the others take its defaults)
+    optimizer: str = "sgd"
+    hyper: dict = field(default_factory=dict)
+    schedule: Schedule = field(default_factory=Schedule)
+
+    @property
+    def hypers(self) -> dict[str, float]:
+        """Every hyper-parameter of the optimiser, defaults filled in."""
+        return get_optimizer(self.optimizer).hypers(self.hyper)
 
     def check(self, n: int) -> None:
         if not (self.lr > 0 and np.isfinite(self.lr)):
@@ -70,6 +86,7 @@ class Settings:
         if self.reduce not in REDUCTIONS:
             raise ParameterError("reduce", _("{param} must be one of {names}"),
                                  names=", ".join(REDUCTIONS))
+        self.hypers  # an unknown optimiser or a hyper-parameter out of range is refused here
 
 
     def mean_lr(self, n: int) -> float | None:
@@ -126,6 +143,18 @@ def _finite(params: Mapping[str, np.ndarray]) -> bool:
     return all(np.isfinite(v).all() for v in params.values())
 
 
+def _together(objective) -> Callable:
+    """``value_and_gradient`` of the objective, or its loss and gradient one after the other."""
+    both = getattr(objective, "value_and_gradient", None)
+    if both is not None:
+        return both
+
+    def separately(params, batch, reduce):
+        return objective.loss(params, batch, reduce), objective.gradient(params, batch, reduce)
+
+    return separately
+
+
 def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settings, *,
           init: Mapping[str, object] | None = None,
           on_epoch: Callable[[int, float], None] | None = None,
@@ -137,14 +166,24 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
     arrays = dict(prepared) if prepared is not None else objective.prepare(data)
     n = _n(arrays)
     settings.check(n)
-    params = objective.init_params(arrays, init or {})
+    # the parameters are updated in place: arrays of their own, in float64
+    params = {k: np.array(v, dtype=np.float64, copy=True)
+              for k, v in objective.init_params(arrays, init or {}).items()}
     reduce = settings.reduce
     B = settings.batch_size or n
+    full = B >= n
     rng = np.random.default_rng(settings.seed)
-    lr = settings.lr
+    optimizer = get_optimizer(settings.optimizer)
+    hp = settings.hypers
+    state = {k: optimizer.new_state(v) for k, v in params.items()}
+    together = _together(objective)
 
     with np.errstate(all="ignore"):
-        initial = objective.loss(params, arrays, reduce)
+        if full:
+            # the first step's forward pass gives the starting loss
+            initial, grads = together(params, arrays, reduce)
+        else:
+            initial = objective.loss(params, arrays, reduce)
     history = History(settings=settings, samples=n, initial_loss=initial)
     history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
     if not np.isfinite(initial):
@@ -160,18 +199,20 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
     if keep_steps:
         history.step_path.append(history.path[0])
     for epoch in range(1, settings.epochs + 1):
-        if settings.shuffle and B < n:
+        lr = settings.schedule.lr(settings.lr, epoch, settings.epochs)
+        if settings.shuffle and not full:
             order = rng.permutation(n)
             epoch_arrays = {k: a[order] for k, a in arrays.items()}
         else:
             epoch_arrays = arrays
         for lo in range(0, n, B):
-            batch = {k: a[lo:lo + B] for k, a in epoch_arrays.items()}
             with np.errstate(all="ignore"):
-                grads = objective.gradient(params, batch, reduce)
+                if not full:
+                    batch = {k: a[lo:lo + B] for k, a in epoch_arrays.items()}
+                    grads = objective.gradient(params, batch, reduce)
+                step += 1
                 for k, g in grads.items():
-                    params[k] = params[k] - lr * g
-            step += 1
+                    optimizer.apply(params[k], g, state[k], lr, hp, step)
             if keep_steps:
                 history.step_path.append({k: np.array(v, copy=True) for k, v in params.items()})
             if on_step is not None:
@@ -184,7 +225,11 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
         if history.diverged:
             break
         with np.errstate(all="ignore"):
-            loss = objective.loss(params, arrays, reduce)
+            if full and epoch < settings.epochs:
+                # the next step's forward pass: this epoch's loss and the next gradient
+                loss, grads = together(params, arrays, reduce)
+            else:
+                loss = objective.loss(params, arrays, reduce)
         history.epochs.append({"epoch": epoch, "loss": loss})
         history.path.append({k: np.array(v, copy=True) for k, v in params.items()})
         if on_epoch is not None:
@@ -247,6 +292,8 @@ class Landscape:
     per: str = "epoch"
     #: the coordinates held fixed, with their final values, as text
     held: str = ""
+    #: the lowest point of the loss on the grid, when the slice has a minimum within reach
+    minimum: np.ndarray | None = None
 
 
 def coordinates(params: Mapping[str, np.ndarray]) -> list[tuple[str, str, tuple]]:
@@ -263,8 +310,10 @@ def coordinates(params: Mapping[str, np.ndarray]) -> list[tuple[str, str, tuple]
 
 
 def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history: History,
-              *, points: int = 61, max_samples: int = 20000) -> Landscape | None:
-    """The loss around the path over the first one or two parameter coordinates."""
+              *, points: int = 71, max_samples: int = 20000) -> Landscape | None:
+    """The loss around the path over the first one or two parameter coordinates, on a range
+    that also holds the lowest point of that slice (the others held at their final values)
+    with a margin, when the slice has one within reach."""
     coords = coordinates(history.params)[:2]
     if not coords:
         return None
@@ -277,11 +326,6 @@ def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history:
     steps = history.step_path or history.path
     path = [np.array([float(np.asarray(p[c[1]])[c[2]]) for c in coords]) for p in steps]
     P = np.array(path)
-    axes = []
-    for j in range(len(coords)):
-        lo, hi = P[:, j].min(), P[:, j].max()
-        pad = max(0.25 * (hi - lo), 0.5, 0.1 * abs(hi))
-        axes.append(np.linspace(lo - pad, hi + pad, points if len(coords) == 1 else points // 2 + 1))
 
     def at(values):
         params = {k: np.array(v, copy=True) for k, v in history.params.items()}
@@ -293,13 +337,69 @@ def landscape(objective: Objective, prepared: Mapping[str, np.ndarray], history:
         with np.errstate(all="ignore"):
             return objective.loss(params, sample, reduce)
 
-    if len(coords) == 1:
-        loss = np.array([at([a]) for a in axes[0]])
-    else:
-        loss = np.array([[at([a, b]) for a in axes[0]] for b in axes[1]])
+    low, high = P.min(axis=0), P.max(axis=0)
+    lowest = _lowest(at, low, high)
+    if lowest is not None:
+        low, high = np.minimum(low, lowest), np.maximum(high, lowest)
+    axes = []
+    for j in range(len(coords)):
+        lo, hi = low[j], high[j]
+        pad = max(0.25 * (hi - lo), 0.5, 0.1 * max(abs(lo), abs(hi)))
+        axes.append(np.linspace(lo - pad, hi + pad, 4 * points if len(coords) == 1 else points))
+    loss = _grid(at, axes)
+    minimum = None
+    if lowest is not None and np.isfinite(loss).any():
+        k = np.unravel_index(np.nanargmin(np.where(np.isfinite(loss), loss, np.nan)), loss.shape)
+        # the grid's lowest point; its coordinates in the order of the axes
+        minimum = np.array([axes[j][k[-1 - j]] for j in range(len(coords))])
     path_loss = np.array([at(p) for p in path])
     rest = coordinates(history.params)[2:]
     held = ", ".join(f"{label} = {float(np.asarray(history.params[name])[idx]):.4g}"
                      for label, name, idx in rest[:6]) + (", …" if len(rest) > 6 else "")
     return Landscape(labels=[c[0] for c in coords], axes=axes, loss=loss, path=path,
-                     path_loss=path_loss, held=held, per="step" if history.step_path else "epoch")
+                     path_loss=path_loss, held=held, per="step" if history.step_path else "epoch",
+                     minimum=minimum)
+
+
+def _grid(at, axes) -> np.ndarray:
+    """The loss at every point of the grid the axes span (rows: the second axis)."""
+    if len(axes) == 1:
+        return np.array([at([a]) for a in axes[0]])
+    return np.array([[at([a, b]) for a in axes[0]] for b in axes[1]])
+
+
+def _lowest(at, low: np.ndarray, high: np.ndarray, *, points: int = 11,
+            widenings: int = 6) -> np.ndarray | None:
+    """The lowest point of the loss on the slice, to a coarse grid's cell: search the box
+    around the path, and while the lowest grid point lies on the box's edge, move the box
+    that way (at most ``widenings`` times; a loss still falling there has no minimum within
+    reach, and None is returned)."""
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    span = np.maximum(high - low, np.maximum(0.5, 0.1 * np.maximum(abs(low), abs(high))))
+    low, high = low - 0.25 * span, high + 0.25 * span
+    for _ in range(widenings + 1):
+        axes = [np.linspace(lo, hi, points) for lo, hi in zip(low, high)]
+        loss = _grid(at, axes)
+        if not np.isfinite(loss).any():
+            return None
+        k = np.unravel_index(np.nanargmin(np.where(np.isfinite(loss), loss, np.nan)), loss.shape)
+        index = [k[-1 - j] for j in range(len(axes))]
+        at_edge = False
+        for j, i in enumerate(index):
+            width = high[j] - low[j]
+            if i == 0:
+                low[j] -= width
+                at_edge = True
+            elif i == points - 1:
+                high[j] += width
+                at_edge = True
+        if not at_edge:
+            # once more on a finer grid, one coarse cell around it
+            best = np.array([axes[j][i] for j, i in enumerate(index)])
+            cell = (high - low) / (points - 1)
+            axes = [np.linspace(b - c, b + c, points) for b, c in zip(best, cell)]
+            loss = _grid(at, axes)
+            k = np.unravel_index(np.nanargmin(np.where(np.isfinite(loss), loss, np.nan)),
+                                 loss.shape)
+            return np.array([axes[j][k[-1 - j]] for j in range(len(axes))])
+    return None

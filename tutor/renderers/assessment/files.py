@@ -8,7 +8,8 @@ Layout of the folder::
     answers/variant-01.json                                          one variant's machine key
     answers/answers.html                                             all keys, one per page
     key.json                                                         every variant's key
-    quiz.xml  quiz.gift                          with --export: a Moodle question bank, GIFT
+    quiz.xml  quiz.gift  stack.xml               with --export: a Moodle question bank, GIFT,
+                                                 STACK questions
 
 Everything is made in a hidden folder inside the output first; only when all of it exists is
 it moved into place, under a journal that the next run finishes if this one is killed, so the
@@ -30,7 +31,7 @@ from tutor.assessment.worksheet import Worksheets
 FORMATS = ("md", "tex", "html", "pdf")
 #: files a run writes, to recognise an earlier run in a folder
 _OURS = re.compile(r"variant-\d+\.(md|tex|html|pdf|json)|key\.json|sheets\.html|answers\.html"
-                   r"|quiz\.(xml|gift)")
+                   r"|quiz\.(xml|gift)|stack\.xml")
 
 
 class OutputError(TutorError):
@@ -71,7 +72,7 @@ def check_folder(out: str | os.PathLike, *, force: bool) -> Path:
     return folder
 
 
-EXPORTS = ("moodle", "gift")
+EXPORTS = ("moodle", "gift", "stack")
 
 
 def render_files(ws: Worksheets, formats=FORMATS, exports=(), page=None) -> dict[str, bytes]:
@@ -119,6 +120,9 @@ def _render_files(ws: Worksheets, formats, exports) -> dict[str, bytes]:
     if "gift" in exports:
         from tutor.renderers.assessment.gift import gift
         files["quiz.gift"] = gift(ws).encode("utf-8")
+    if "stack" in exports:
+        from tutor.renderers.assessment.stack import stack_xml
+        files["stack.xml"] = stack_xml(ws).encode("utf-8")
     files["key.json"] = dumps(worksheets_key(ws)).encode("utf-8")
     return files
 
@@ -128,7 +132,9 @@ def write_files(folder: Path, files: dict[str, bytes], *, force: bool) -> None:
     the files of an earlier run that this one does not replace: the folder never keeps a mix
     of two runs, even if this one is killed."""
     folder.mkdir(exist_ok=True)
-    remove = [rel for rel in earlier_run(folder) if rel not in files] if force else []
+    def remove() -> list[str]:  # read in this run's turn: another run may write before it
+        return [rel for rel in earlier_run(folder) if rel not in files] if force else []
+
     with file_set(folder, list(files), remove=remove) as staged:
         for rel, data in files.items():
             Path(staged[rel]).write_bytes(data)

@@ -41,7 +41,8 @@ def written_summary(out: str, ws, formats: tuple[str, ...], files) -> None:
     if variants > 1:
         shown += f" … {stem(last)}.{fmt}"
     click.echo(f"{shown}   {os.path.join(out, 'answers', stem(first) + '.' + fmt)} …")
-    for name, what in (("quiz.xml", "Moodle XML"), ("quiz.gift", "GIFT")):
+    for name, what in (("quiz.xml", "Moodle XML"), ("quiz.gift", "GIFT"),
+                       ("stack.xml", "STACK (Moodle XML)")):
         if name in files:
             click.echo(_("{format} for import: {path}").format(format=what,
                                                                path=os.path.join(out, name)))

@@ -124,7 +124,11 @@ def topic_dict(topic) -> dict:
                            "max_relative_difference": _number(b.error), "ok": b.ok})
         elif isinstance(b, Line):
             blocks.append({"text": shown(b.text), "kind": b.style or "text"})
-    return {"topic": topic.name, "title": shown(topic.title), "blocks": blocks}
+    result = {"topic": topic.name, "title": shown(topic.title), "blocks": blocks}
+    if getattr(topic, "runs", None):
+        # backprop deep: each network's numbers per layer, for scripts
+        result["runs"] = [run.as_dict() for run in topic.runs]
+    return result
 
 
 def topic_json(topic) -> str:

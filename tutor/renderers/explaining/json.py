@@ -37,6 +37,8 @@ def _step(depth: int, step: Step) -> dict:
         out["where"] = {sympy.sstr(s): sympy.sstr(e) for s, e in step.bindings}
     if step.note:
         out["note"] = step.note
+    if step.paths:
+        out["chain"] = [[sympy.sstr(s) for s in path] for path in step.paths]
     return out
 
 

@@ -9,7 +9,7 @@ from tutor.calculus.table import FUNCTIONS
 from tutor.explaining.explanation import Explanation
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
-from tutor.renderers.notation import (RULE_NAMES, _wide, latex, paragraph, text,
+from tutor.renderers.notation import (RULE_NAMES, _wide, chain_latex, latex, paragraph, text,
                                       visible_steps)
 from tutor.renderers.numbers import numeric_rows
 
@@ -54,6 +54,8 @@ def derivation_latex(d: Derivation, names=None) -> str:
         # the step's inner functions and its note, on unnumbered lines under it, as in the
         # terminal
         under = rf"& \hspace{{{1.5 * depth + 1}em}} "
+        if step.paths:
+            rows.append(under + chain_latex(step, names) + " &&")
         for sym, expr in step.bindings:
             where = _("where {binding}").split("{binding}")
             binding = rf"{latex(sym)} = {latex(expr, names)}"
@@ -70,7 +72,7 @@ _SYMBOLS = {"−": "$-$", "·": r"$\cdot$", "′": "'", "½": r"$\frac12$", "¼"
             "…": r"\ldots{}", "≈": r"$\approx$", "≠": r"$\ne$", "√": r"$\surd$", "∞": r"$\infty$",
             "“": "``", "”": "''", "’": "'", "‘": "`", "ᵀ": r"$^T$", "ℓ": r"$\ell$",
             "⊙": r"$\odot$", "⁻": "$^{-}$", "←": r"$\leftarrow$", "✓": r"$\checkmark$",
-            "✗": r"$\times$", "𝟏": r"$\mathbf{1}$", "‖": r"$\Vert$"}
+            "✗": r"$\times$", "‖": r"$\Vert$", "∏": r"$\prod$", "𝟏": r"$\mathbf{1}$"}
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
           "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",

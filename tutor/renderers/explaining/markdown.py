@@ -6,7 +6,7 @@ from tutor.explaining.explanation import Explanation
 from tutor.i18n import N_, _
 from tutor.calculus.steps import Derivation, Step
 from tutor.renderers.explaining.latex import latex_name, step_latex
-from tutor.renderers.notation import RULE_NAMES, latex, paragraph, visible_steps
+from tutor.renderers.notation import RULE_NAMES, chain_latex, latex, paragraph, visible_steps
 from tutor.renderers.numbers import agreement_sentence, numeric_rows
 from tutor.renderers.prose import plain
 
@@ -14,6 +14,8 @@ from tutor.renderers.prose import plain
 def _step_line(depth: int, number: int, step: Step, names) -> str:
     indent = "   " * depth
     line = f"{indent}{number}. ${step_latex(step, names)}$ — *{_(RULE_NAMES.get(step.rule, step.rule))}*"
+    if step.paths:
+        line += f": ${chain_latex(step, names)}$"
     for sym, expr in step.bindings:
         line += "; " + _("where {binding}").format(binding=f"${latex(sym)} = {latex(expr, names)}$")
     if step.note:

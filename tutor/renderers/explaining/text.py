@@ -24,6 +24,8 @@ from tutor.renderers.numbers import agreement_sentence, fmt, fmt_error, fmt_inpu
 
 #: below this many columns the numbers go under the steps instead of beside them
 SIDE_BY_SIDE_WIDTH = 120
+#: the fewest columns the steps keep beside the numbers
+STEPS_ROOM = 48
 
 
 class TextRenderer:
@@ -160,7 +162,12 @@ class TextRenderer:
         steps = self.steps_table(item)
         numbers = self.numbers_table(exp, item)
         c = self.console
-        if c.width >= SIDE_BY_SIDE_WIDTH:
+        # side by side when the numbers' table keeps its whole width there and leaves the
+        # steps room to read (STEPS_ROOM columns, within the grid's borders and padding); a
+        # wider table goes under the steps instead of being cut
+        wide = max(Measurement.get(c, c.options, part).maximum
+                   for part in numbers.renderables if isinstance(part, Table))
+        if c.width >= SIDE_BY_SIDE_WIDTH and wide <= c.width - 7 - STEPS_ROOM:
             grid = Table(box=box.SQUARE, show_header=True, header_style="bold", expand=False)
             grid.add_column(title, ratio=3)
             grid.add_column(_("on the example batch") if exp.lesson.origin is not Origin.EXPRESSION

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from tutor.training.optimizers import OPTIMIZERS
+
 
 def _plain(v):
     if isinstance(v, dict):
@@ -42,7 +44,12 @@ def history_json(model, history, comparison, bound, advice, unfinished=None, tra
            if swept is not None else {}),
         "final_loss": history.final_loss,
         "settings": {"lr": s.lr, "epochs": s.epochs, "batch_size": s.batch_size or history.samples,
-                     "shuffle": s.shuffle, "seed": s.seed, "reduce": s.reduce},
+                     "shuffle": s.shuffle, "seed": s.seed, "reduce": s.reduce,
+                     "optimizer": s.optimizer, "hyperparameters": s.hypers,
+                     # "L2": λθ added to the gradient; "decoupled": θ shrunk by ηλθ (AdamW)
+                     "weight_decay": (None if not s.hypers.get("weight_decay") else
+                                      "decoupled" if OPTIMIZERS[s.optimizer].decoupled else "L2"),
+                     "schedule": {"kind": s.schedule.kind, **s.schedule.parameters()}},
         "samples": history.samples,
         "steps": history.steps,
         "seconds": history.seconds,

@@ -119,41 +119,78 @@ def _fit_figure(plt, view, title):
 
 
 def _landscape_figure(plt, scape, title, reduce):
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    """The loss over one or two parameters with the path: the title above the axes, the colour
+    bar beside them, the legend and the coordinates held fixed under them (constrained layout
+    keeps each in its own room), the slice's lowest point marked."""
+    fig, ax = plt.subplots(figsize=(7.2, 5.8), layout="constrained")
     path = np.array(scape.path)
+    style = "o-" if len(path) <= 200 else "-"
     if len(scape.labels) == 1:
         ax.plot(scape.axes[0], scape.loss, color="tab:blue", lw=2, label=_("loss"))
-        ax.plot(path[:, 0], scape.path_loss, "o-" if len(path) <= 200 else "-", color="tab:red", ms=4, lw=1,
+        ax.plot(path[:, 0], scape.path_loss, style, color="tab:red", ms=4, lw=1,
                 label=_descent(scape.per))
         ax.plot(path[0, 0], scape.path_loss[0], "s", color="k", ms=7, label=_("start"))
+        if scape.minimum is not None:
+            k = int(np.argmin(np.abs(scape.axes[0] - scape.minimum[0])))
+            ax.plot(scape.minimum[0], scape.loss[k], "*", color="gold", mec="k", ms=14,
+                    label=_("lowest point"))
         ax.set_xlabel(_sub(scape.labels[0]))
         ax.set_ylabel(_loss_label(reduce))
-        ax.legend(loc="best")
-        ax.set_title(_("{title}: the loss against {name}").format(title=title,
-                                                                  name=_sub(scape.labels[0])))
+        heading = _("{title}: the loss against {name}").format(title=title,
+                                                             name=_sub(scape.labels[0]))
     else:
         loss = np.asarray(scape.loss)
+        levels = contour_levels(loss)
+        A, B = np.meshgrid(scape.axes[0], scape.axes[1])
         finite = loss[np.isfinite(loss)]
-        if finite.size and finite.max() > 0 and finite.max() / max(finite.min(), 1e-300) > 100:
-            levels = np.geomspace(max(finite.min(), finite.max() * 1e-5), finite.max(), 20)
-        else:
-            levels = 20
-        cs = ax.contour(scape.axes[0], scape.axes[1], loss, levels=levels, cmap="viridis")
-        fig.colorbar(cs, ax=ax, label=_loss_label(reduce), format="%.2g")
-        ax.plot(path[:, 0], path[:, 1], "o-" if len(path) <= 200 else "-", color="tab:red",
-                ms=3, lw=1.2, label=_descent(scape.per))
+        # matplotlib extends the end levels by 1: beyond 10¹⁵ that adds nothing, and it refuses
+        huge = finite.size and float(np.max(np.abs(finite))) > 1e15
+        shaded = ax.contourf(A, B, loss, levels=levels, cmap="viridis", alpha=0.45,
+                             extend="neither" if huge else "both")
+        ax.contour(A, B, loss, levels=levels, colors="k", linewidths=0.5, alpha=0.45)
+        fig.colorbar(shaded, ax=ax, label=_loss_label(reduce), format="%.3g")
+        ax.plot(path[:, 0], path[:, 1], style, color="tab:red", ms=3, lw=1.2,
+                label=_descent(scape.per))
         ax.plot(path[0, 0], path[0, 1], "s", color="k", ms=7, label=_("start"))
+        if scape.minimum is not None:
+            ax.plot(scape.minimum[0], scape.minimum[1], "*", color="gold", mec="k", ms=15,
+                    label=_("lowest point"))
+        ax.set_xlim(scape.axes[0][0], scape.axes[0][-1])
+        ax.set_ylim(scape.axes[1][0], scape.axes[1][-1])
         ax.set_xlabel(_sub(scape.labels[0]))
         ax.set_ylabel(_sub(scape.labels[1]))
-        ax.legend(loc="best")
-        ax.set_title(_("{title}: loss contours over {first}, {second}").format(
-            title=title, first=_sub(scape.labels[0]), second=_sub(scape.labels[1])))
-    if scape.held:
-        ax.text(0.01, 0.01, _("others held at their final values: {values}").format(values=scape.held),
-                transform=ax.transAxes, fontsize=8, color="0.3")
+        heading = _("{title}: loss contours over {first}, {second}").format(
+            title=title, first=_sub(scape.labels[0]), second=_sub(scape.labels[1]))
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    ax.set_title(heading, wrap=True)
+    # under the axes, clear of the contours and the path; the layout makes room for it
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=4, frameon=False,
+              fontsize=9)
+    if scape.held:
+        fig.supxlabel(_("others held at their final values: {values}").format(values=scape.held),
+                      fontsize=8, color="0.3", wrap=True)
     return fig
+
+
+def contour_levels(loss: np.ndarray) -> np.ndarray:
+    """Levels at quantiles of the loss on the grid: each ring holds a fair share of the grid's
+    points, so the innermost one is several cells wide and drawn smooth, and a loss spanning
+    decades gets rings in every decade (rather than levels evenly spaced in value, which
+    crowd the steep walls and leave the floor empty, or in its logarithm, which draw rings
+    around the minimum finer than the grid)."""
+    finite = loss[np.isfinite(loss)]
+    if finite.size == 0:
+        return np.linspace(0, 1, 11)
+    levels = []
+    for level in np.quantile(finite, np.linspace(0.04, 0.97, 18)):
+        # strictly increasing, with room between: contouring refuses levels that round equal
+        if not levels or level - levels[-1] > 1e-9 * max(abs(level), abs(levels[-1])):
+            levels.append(float(level))
+    levels = np.array(levels)
+    if levels.size < 3:
+        low, high = float(finite.min()), float(finite.max())
+        levels = np.linspace(low, high if high > low else low + 1, 11)
+    return levels
 
 
 def _descent(per: str) -> str:

@@ -69,19 +69,34 @@ def linear_text(model) -> str:
     return ",  ".join(parts)
 
 
-def update_lines(model, reduce: str) -> list[str]:
+def _plain_descent(settings) -> bool:
+    """Plain gradient descent: no optimiser state, no weight decay (the rule is one line)."""
+    return settings is None or (settings.optimizer == "sgd"
+                                and not settings.hypers.get("weight_decay"))
+
+
+def update_lines(model, reduce: str, settings=None) -> list[str]:
+    """The update rule with the derived gradient in it: for plain gradient descent one line per
+    parameter; for another optimiser the gradient, then its rule in θ and g."""
     avg = "/ n" if reduce == "mean" else ""
     # the mean written as mathematics, the same in every language
     mean = "(1/n)·Σ" if reduce == "mean" else "Σ"
+    plain = _plain_descent(settings)
     layer = model.layer
     if model.gradient_source:
-        return [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
-                .format(source=model.gradient_source)]
+        lines = [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
+                 .format(source=model.gradient_source)] if plain else [
+            _("∂L/∂θ for every parameter θ from {source}").format(source=model.gradient_source)]
+        return lines if plain else lines + _optimizer_lines(settings)
+    if layer is None and _layer_wise(model) is not None:
+        lines = layer_wise_update(model, reduce, plain=plain)
+        return lines if plain else lines + _optimizer_lines(settings)
     if layer is None:
         lines = []
         for s, d in model.partials:
-            lines.append(f"{math_text(s)} ← {math_text(s)} − η · {mean}( {math_text(d)} )")
-        return lines
+            lines.append(f"{math_text(s)} ← {math_text(s)} − η · {mean}( {math_text(d)} )" if plain
+                         else f"∂L/∂{math_text(s)} = {mean}( {math_text(d)} )")
+        return lines if plain else lines + _optimizer_lines(settings)
     C = len(layer.z)
     lines = []
     for z, d in model.deltas:
@@ -93,21 +108,102 @@ def update_lines(model, reduce: str) -> list[str]:
         x, w, b = layer.x_group, layer.w_group, layer.b_group
         D = "δ" if C == 1 else "Δ"
         X = x.upper() if x.islower() and len(x) == 1 else x
-        lines.append(f"{w} ← {w} − η · {X}ᵀ{D} {avg}".rstrip()
-                     + (f"      {b} ← {b} − η · Σ{D} {avg}".rstrip() if b else ""))
-    else:
+        if plain:
+            lines.append(f"{w} ← {w} − η · {X}ᵀ{D} {avg}".rstrip()
+                         + (f"      {b} ← {b} − η · Σ{D} {avg}".rstrip() if b else ""))
+        else:
+            lines.append(f"∂L/∂{w} = {X}ᵀ{D} {avg}".rstrip()
+                         + (f"      ∂L/∂{b} = Σ{D} {avg}".rstrip() if b else ""))
+    elif plain:
         lines.append(_("each weight ← weight − η · {mean}(δ · its input);  "
                        "each bias ← bias − η · {mean} δ").format(mean=mean))
-    return lines
+    else:
+        lines.append(_("∂L/∂(each weight) = {mean}(δ · its input);  ∂L/∂(each bias) = {mean} δ")
+                     .format(mean=mean))
+    return lines if plain else lines + _optimizer_lines(settings)
+
+
+def _optimizer_lines(settings) -> list[str]:
+    """g (with L2 weight decay in it, or said to be decoupled), then the optimiser's rule."""
+    from tutor.training.optimizers import OPTIMIZERS
+
+    optimizer = OPTIMIZERS[settings.optimizer]
+    wd = settings.hypers.get("weight_decay", 0.0)
+    if wd and not optimizer.decoupled:
+        g = "g = ∂L/∂θ + λ·θ   " + _("(L2 weight decay λ = {wd}: its gradient added to g)").format(
+            wd=_number(wd))
+    elif wd:
+        g = "g = ∂L/∂θ   " + _("(decoupled weight decay λ = {wd}: θ shrinks before the step, "
+                               "never through g)").format(wd=_number(wd))
+    else:
+        g = "g = ∂L/∂θ"
+    rule = [line for line in optimizer.rule if wd or "λ" not in line]
+    return [g] + rule
+
+
+def _number(v: float) -> str:
+    return f"{v:g}".replace("-", "−")
+
+
+def _layer_wise(model):
+    """The network's layer-by-layer form, when the header writes it (no linear layer, and
+    gradients from the loss's own derivatives)."""
+    return model.layer_wise if model.layer is None and not model.gradient_source else None
+
+
+def layer_rows(form) -> list[tuple[str, str]]:
+    """The forward pass a layer per line, then the backward pass from the loss down."""
+    forward = ["   ".join(f"{math_text(a)} = {math_text(b)}" for a, b in row)
+               for row in form.forward]
+    backward = ["   ".join(_chain(c) for c in row) for row in form.backward + form.params]
+    return ([("forward" if k == 0 else "", line) for k, line in enumerate(forward)]
+            + [("backward" if k == 0 else "", line) for k, line in enumerate(backward)])
+
+
+def _adjoint(name) -> str:
+    return f"∂ℓ/∂{math_text(name)}"
+
+
+def _chain(chain) -> str:
+    """∂ℓ/∂h₁ = ∂ℓ/∂ŷ·v₁: each use, its upstream adjoint times the local derivative."""
+    terms = []
+    for upstream, local in chain.terms:
+        if upstream is None:
+            terms.append(math_text(local))
+        elif local == 1:
+            terms.append(_adjoint(upstream))
+        else:
+            shown = math_text(local)
+            wrap = local.is_Add or shown.startswith("−")
+            terms.append(f"{_adjoint(upstream)}·" + (f"({shown})" if wrap else shown))
+    return f"{_adjoint(chain.name)} = " + " + ".join(terms)
+
+
+def layer_wise_update(model, reduce: str, *, plain: bool = True) -> list[str]:
+    """One line for every parameter: each steps against its gradient, the chain above (with
+    another optimiser than plain gradient descent, the gradient its rule is given)."""
+    mean = "(1/n)·Σ" if reduce == "mean" else "Σ"
+    members = [s for g in model.params for s in g.members]
+    named = ", ".join(math_text(s) for s in members) if len(members) <= 4 else \
+        f"{math_text(members[0])}, {math_text(members[1])}, …, {math_text(members[-1])}"
+    if not plain:
+        return [_("∂L/∂θ = {mean} ∂ℓ/∂θ over the batch, for each of the {count} parameters "
+                  "θ = {names}").format(mean=mean, count=len(members), names=named)]
+    return [_("θ ← θ − η · {mean} ∂ℓ/∂θ over the batch, for each of the {count} parameters "
+              "θ = {names}").format(mean=mean, count=len(members), names=named)]
 
 
 #: the row labels of the header and the summary (translated where shown; a text after "|" is
 #: context for the translator, to tell "where" here from "where" elsewhere, and is not shown)
 LABELS = {"model": N_("model"), "loss": N_("loss"), "where": N_("where|the named parts of the loss"),
           "layer": N_("layer"),
+          "forward": N_("forward|the forward pass of a network, layer by layer"),
+          "backward": N_("backward|the backward pass of a network, layer by layer"),
           "update": N_("update"), "data": N_("data"), "step size": N_("step size"),
           "stopped": N_("stopped"), "why": N_("why|why training stopped"), "result": N_("result"), "time": N_("time"),
-          "note": N_("note")}
+          "note": N_("note"), "optimizer": N_("optimizer"),
+          "state": N_("state|what an optimizer keeps between steps"),
+          "schedule": N_("schedule|of the learning rate")}
 #: how the trained parameters are compared (labels made by tutor.training.model.compare)
 COMPARISONS = {"error vs true": N_("error vs true"),
                "error vs true (centred)": N_("error vs true (centred)"),
@@ -140,13 +236,17 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             ("loss", f"ℓ = {loss}   " + (_("L = mean of ℓ over a batch") if settings.reduce == "mean"
                                          else _("L = sum of ℓ over a batch")))]
     where = model.where
-    if where and len(where) <= 4:
+    if _layer_wise(model) is not None:
+        rows += layer_rows(_layer_wise(model))
+    elif where and len(where) <= 4:
         rows.append(("where", ",  ".join(f"{math_text(a)} = {math_text(b)}" for a, b in where)))
     if model.layer is not None:
         rows.append(("layer", linear_text(model)))
-    lines = update_lines(model, settings.reduce)
+    lines = update_lines(model, settings.reduce, settings)
     rows.append(("update", lines[0]))
     rows += [("", line) for line in lines[1:]]
+    if not _plain_descent(settings) or settings.schedule.kind != "constant":
+        rows += optimizer_rows(settings)
     batch = settings.batch_size or samples
     kind = (_("full batch") if batch >= samples else _("per-sample SGD") if batch == 1
             else _("mini-batches of {size}").format(size=batch))
@@ -158,7 +258,19 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
     else:
         rows.append(("data", _("{samples} from {source}; {kind}{shuffle}, {epochs}").format(
             samples=_samples(samples), source=source, kind=kind, shuffle=shuffle, epochs=epochs)))
-    if bound is not None:
+    if bound is not None and bound.formula != "2/λ_max":
+        mark = "✓" if settings.lr < bound.lr_max else _("✗ above it: expect divergence")
+        rows.append(("step size", Prose(_("η = {lr}   (largest stable η for this data and "
+                                          "optimizer: {formula} = {lr_max}, λ_max of the "
+                                          "Hessian of {of})  {mark}").format(
+            lr=fmt(settings.lr), formula=bound.formula,
+            lr_max=whole(fmt(bound.lr_max)), of=bound.of, mark=whole(mark)))))
+    elif bound is None and _adaptive(settings):
+        rows.append(("step size", Prose(_("η = {lr}   ({name} divides each step by a running "
+                                          "size of the gradients, so no bound from λ_max of "
+                                          "the Hessian applies)").format(
+            lr=fmt(settings.lr), name=_optimizer_title(settings)))))
+    elif bound is not None:
         mark = "✓" if settings.lr < bound.lr_max else _("✗ above it: expect divergence")
         rows.append(("step size", Prose(_("η = {lr}   (largest stable η for this data: "
                                           "2/λ_max = {lr_max}, λ_max of the Hessian of {of})  "
@@ -175,6 +287,56 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
             mean_lr=fmt(settings.mean_lr(samples))))))
     _rows(t, rows)
     console.print(t)
+
+
+def _adaptive(settings) -> bool:
+    from tutor.training.optimizers import OPTIMIZERS
+
+    return OPTIMIZERS[settings.optimizer].bound_factor is None
+
+
+def _optimizer_title(settings) -> str:
+    from tutor.training.optimizers import OPTIMIZERS
+
+    return _(OPTIMIZERS[settings.optimizer].title)
+
+
+def optimizer_rows(settings) -> list[tuple[str, object]]:
+    """The optimiser with its hyper-parameters, where PyTorch's form differs from the paper,
+    the state it keeps, and the learning-rate schedule."""
+    from tutor.training.optimizers import HYPERS, OPTIMIZERS
+
+    optimizer = OPTIMIZERS[settings.optimizer]
+    hp = settings.hypers
+    values = ", ".join(f"{HYPERS[k].symbol} = {_number(v)}" for k, v in hp.items())
+    rows: list[tuple[str, object]] = [
+        ("optimizer", Prose(_("{title} ({values}), as {torch}; every parameter θ is updated "
+                              "elementwise").format(title=_(optimizer.title), values=values,
+                                                    torch=optimizer.torch)))]
+    if optimizer.paper:
+        rows.append(("", Prose(_(optimizer.paper), style="dim")))
+    if optimizer.state:
+        rows.append(("state", Prose(";  ".join(f"{sym}: {_(what)}" for sym, what in optimizer.state))))
+    else:
+        rows.append(("state", _("none: each step uses only the current gradient")))
+    sched = settings.schedule
+    if sched.kind == "step":
+        runs = sched.runs(settings.lr, settings.epochs)
+        shown = ", ".join(
+            (_("η = {lr} in epochs {first}–{last}") if a != b else _("η = {lr} in epoch {first}"))
+            .format(lr=fmt(lr), first=a, last=b) for a, b, lr in runs[:3]) + (", …" if len(runs) > 3 else "")
+        rows.append(("schedule", Prose(_("step (as PyTorch's StepLR): η × {gamma} every {size} "
+                                         "epochs: {shown}").format(
+            gamma=_number(sched.gamma), size=sched.step_size, shown=shown))))
+    elif sched.kind == "cosine":
+        last = sched.lr(settings.lr, settings.epochs, settings.epochs)
+        rows.append(("schedule", Prose(_("cosine (as PyTorch's CosineAnnealingLR): η in epoch k "
+                                         "is η_min + (η − η_min)·(1 + cos(π(k − 1)/{epochs}))/2, "
+                                         "from {lr} down to {last} in epoch {epochs} (η_min = "
+                                         "{lr_min})").format(
+            epochs=settings.epochs, lr=fmt(settings.lr), last=fmt(last),
+            lr_min=_number(sched.lr_min)))))
+    return rows
 
 
 class Progress:
@@ -257,15 +419,17 @@ def sweep_table(console: Console, swept, reduce: str) -> None:
     console.print(t)
 
 
-def trace(console: Console, rows, lr: float, steps: int) -> None:
+def trace(console: Console, rows, lr: float, steps: int, plain: bool = True) -> None:
     """The first steps whole: each parameter's gradient and the update it makes,
-    w ← w − η·∂L/∂w, with the value after the step."""
+    w ← w − η·∂L/∂w (or another optimiser's step: ``plain`` False), with the value after
+    the step."""
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column(_("step|a step of gradient descent").split("|")[0], justify="right")
     names = list(rows[0][1])
     for name in names:
         t.add_column(f"∂L/∂{name}", justify="right")
-        t.add_column(f"{name} ← {name} − η·∂L/∂{name}", justify="right")
+        t.add_column(f"{name} ← {name} − η·∂L/∂{name}" if plain
+                     else _("{name} after the step").format(name=name), justify="right")
     for step, grads, params in rows:
         cells = [str(step)]
         for name in names:
