@@ -486,6 +486,8 @@ def test_explain_and_check_take_shapes_too():
     assert half.exit_code == 1 and json.loads(half.output)["diagnosis"] == "factor"
     bad = runner.invoke(main, ["explain", "sigmoid", "--shape", "X=n"])
     assert bad.exit_code == 2 and "--shape goes with --expr" in bad.output
+    plot = runner.invoke(main, ["explain", "--expr", "sum(X)", "--shape", "X=n,d", "--plot", "p.png"])
+    assert plot.exit_code == 2 and "only --wrt and --format apply" in plot.output
 
 
 # -- every quantitative sentence of a matrix lesson, computed -------------------------------------

@@ -229,21 +229,24 @@ def shape_option(fn):
                         )(fn)
 
 
-def _only_expr(lesson, others):
-    if lesson is not None or any(others):
+def _only_expr(lesson, expr, others):
+    if lesson is not None or expr is None:
         raise UserError(_("--shape goes with --expr (a matrix lesson: tutor matrix explain "
                           "LESSON)"))
+    if any(v not in (None, (), False) for v in others):
+        raise UserError(_("with --shape only --wrt and --format apply (and --at to explain); "
+                          "for sizes: tutor matrix explain --size n=4,d=3"))
 
 
 def explain_shaped(lesson, expr, shapes, wrt, at, fmt, others=()):
     """``tutor explain --expr … --shape …``: the matrix explanation."""
-    _only_expr(lesson, others)
+    _only_expr(lesson, expr, others)
     matrix_explain.callback.__wrapped__(None, None, expr, shapes, (), 0, wrt, at, fmt)
 
 
 def check_shaped(args, expr, shapes, wrt, fmt, others=()):
     """``tutor check --expr … --shape … ANSWER``: the matrix check."""
-    _only_expr(None, others)
+    _only_expr(None, expr, others)
     if len(wrt) > 1:
         raise UserError(_("check one gradient at a time: name one variable with --wrt"))
     matrix_check.callback.__wrapped__(args, None, expr, shapes, (), 0, wrt[0] if wrt else None,
