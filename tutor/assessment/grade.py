@@ -284,6 +284,8 @@ def key_answers(variant: VariantKey, expressions: dict[int, str] | None = None) 
     for p in variant.problems:
         if p.answer == "expression":
             answer = (expressions or {}).get(p.number) or expression_text(p.expected)
+        elif p.answer == "matrix":
+            answer = (expressions or {}).get(p.number) or p.matrix.expected_text
         elif p.answer == "step":
             answer = str(p.step)
         else:

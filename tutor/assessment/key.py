@@ -126,6 +126,8 @@ class KeyProblem:
     wrt: tuple[str, ...] = ()
     function: sympy.Expr | None = None
     assumptions: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
+    #: a matrix problem (its kind reads it: the expression, the shapes, the gradient)
+    matrix: object | None = None
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def _problem(data, where) -> KeyProblem:
                            .format(where=where))
     # the fields a grading needs, each named when it is missing or wrong
     required = {"number": int, "kind": str, "answer": str}
-    if data.get("answer") == "expression":
+    if data.get("answer") in ("expression", "matrix"):
         required.update({"function": str, "expected": str, "wrt": list})
     elif data.get("answer") == "numbers":
         required["numbers"] = list
@@ -203,6 +205,8 @@ def _problem(data, where) -> KeyProblem:
                 and math.isfinite(n[f]) and abs(n[f]) < 1e300 for f in ("value", "tolerance")):
             raise KeyFileError(_("{where}: the field 'numbers' holds a value that is not a "
                                  "finite number").format(where=where))
+    if data["answer"] == "matrix":
+        return _matrix_problem(data, where)
     try:
         number, kind, answer = int(data["number"]), str(data["kind"]), str(data["answer"])
         names = data.get("variables", [])
@@ -244,6 +248,23 @@ def _problem(data, where) -> KeyProblem:
                            .format(where=where)) from None
     return KeyProblem(number, kind, str(data.get("lesson", "")), answer, variables, defs,
                       expected, numbers, step, wrt, function, tuple(assumptions))
+
+
+def _matrix_problem(data: dict, where: str) -> KeyProblem:
+    """A matrix problem of the key, read by its kind through the matrix parser."""
+    kind = KINDS.get(str(data["kind"]))
+    try:
+        if kind is None or kind.answer != "matrix":
+            raise ValueError
+        matrix = kind.read_key(data)
+    except ExpressionError as exc:
+        raise KeyFileError(f"{where}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, TutorError):
+        raise KeyFileError(_("{where}: malformed (edit the key only through 'tutor worksheet')")
+                           .format(where=where)) from None
+    names = {n: sympy.Symbol(n) for n in data["shapes"]}
+    return KeyProblem(int(data["number"]), str(data["kind"]), str(data.get("lesson", "")),
+                      "matrix", names, {}, wrt=(matrix.wrt,), matrix=matrix)
 
 
 def _parse(text, variables, where) -> sympy.Expr:

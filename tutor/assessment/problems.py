@@ -129,6 +129,8 @@ class Problem:
     #: the common mistakes of a derive problem, for a quiz system that marks symbolically
     #: (a :class:`tutor.assessment.slips.CommonMistakes`, made only when asked for)
     common_mistakes: object | None = None
+    #: a matrix problem's expression, shapes and answer (a ``matrix_gradient`` MatrixItem)
+    matrix: object | None = None
 
     def __post_init__(self):
         if not self.where and self.named:

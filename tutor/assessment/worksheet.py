@@ -16,7 +16,7 @@ import dataclasses
 import random
 from typing import Sequence
 
-from tutor.assessment.kinds import KINDS
+from tutor.assessment.kinds import KINDS, matrix_gradient
 from tutor.assessment.problems import (  # noqa: F401  (the worksheet's data, importable here)
     DECIMALS, MAX_GRAPH_NODES, MAX_LESSONS, MAX_PROBLEMS, MAX_VARIANTS, Node, NumberAnswer,
     Problem, Sheet, Worksheets, WorksheetError, punctuation)
@@ -51,8 +51,8 @@ def make_worksheets(lessons: Sequence[str | Lesson], *, problems: int = 6, varia
         raise WorksheetError(_("at most {n} lessons on one sheet").format(n=MAX_LESSONS))
     if not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise WorksheetError(_("the seed must be a whole number from 0 to 2^63 − 1"))
-    loaded = [load_lesson(x) if isinstance(x, str) else x for x in lessons]
-    names = [l.name for l in loaded]
+    loaded = [_load(x) if isinstance(x, str) else x for x in lessons]
+    names = [sheet_name(l) for l in loaded]
     if len(set(names)) != len(names):
         raise WorksheetError(_("a lesson is named twice"))
     wanted = tuple(kinds) if kinds else tuple(KINDS)
@@ -61,16 +61,16 @@ def make_worksheets(lessons: Sequence[str | Lesson], *, problems: int = 6, varia
             raise WorksheetError(_("unknown kind of problem '{kind}'; the kinds are {kinds}")
                                  .format(kind=k, kinds=", ".join(KINDS)))
     plan = _plan(loaded, problems, wanted)
-    titles = {l.name: tuple(sorted((lang, fields["title"]) for lang, fields in l.narrative.items()
+    titles = {sheet_name(l): tuple(sorted((lang, fields["title"]) for lang, fields in l.narrative.items()
                                    if fields.get("title")))
               for l in loaded}
     sheets = []
     for v in range(1, variants + 1):
         items = []
         for slot, (lesson, kind) in enumerate(plan, start=1):
-            rng = random.Random(f"{seed}:{v}:{slot}:{lesson.name}:{kind}")
+            rng = random.Random(f"{seed}:{v}:{slot}:{sheet_name(lesson)}:{kind}")
             items.append(dataclasses.replace(KINDS[kind].make(lesson, rng, slot),
-                                             lesson_titles=titles[lesson.name]))
+                                             lesson_titles=titles[sheet_name(lesson)]))
         sheets.append(Sheet(variant_id(seed, v), v, seed, tuple(names), tuple(items)))
     ws = Worksheets(seed, tuple(names), problems, tuple(sheets))
     if common_mistakes:
@@ -80,9 +80,26 @@ def make_worksheets(lessons: Sequence[str | Lesson], *, problems: int = 6, varia
     return ws
 
 
+def _load(name: str):
+    """A lesson by the name a worksheet is given: ``matrix:NAME`` for a matrix lesson."""
+    if name.startswith(matrix_gradient.PREFIX):
+        return matrix_gradient.load(name)
+    return load_lesson(name)
+
+
+def sheet_name(lesson) -> str:
+    """How a worksheet and its key name a lesson: a matrix lesson as ``matrix:NAME``, apart
+    from the scalar lesson of the same name."""
+    if matrix_gradient.is_matrix_lesson(lesson):
+        return matrix_gradient.PREFIX + lesson.name
+    return lesson.name
+
+
 def kinds_for(lesson: Lesson) -> list[str]:
-    """The kinds of problem a lesson offers."""
-    return [name for name, kind in KINDS.items() if kind.offered_by(lesson)]
+    """The kinds of problem a lesson offers (a matrix lesson's kinds are the matrix ones)."""
+    family = "matrix" if matrix_gradient.is_matrix_lesson(lesson) else "scalar"
+    return [name for name, kind in KINDS.items()
+            if kind.family == family and kind.offered_by(lesson)]
 
 
 def _plan(lessons: list[Lesson], n: int, wanted) -> list[tuple[Lesson, str]]:
@@ -90,6 +107,10 @@ def _plan(lessons: list[Lesson], n: int, wanted) -> list[tuple[Lesson, str]]:
     least so far on the sheet among those its lesson offers (so a short sheet mixes kinds)."""
     offered = [[k for k in kinds_for(l) if k in wanted] for l in lessons]
     if not any(offered):
+        if "matrix_gradient" in wanted and not any(map(matrix_gradient.is_matrix_lesson, lessons)):
+            raise WorksheetError(_("matrix problems come from the matrix lessons: name them "
+                                   "like matrix:{name} ('tutor matrix list' shows them)")
+                                 .format(name=lessons[0].name))
         raise WorksheetError(_("none of these lessons offers the kinds of problem asked for"))
     plan = []
     order = list(KINDS)

@@ -11,7 +11,7 @@ from tutor.i18n import N_, _
 FORMATS = ("md", "tex", "html", "pdf")
 #: the kinds of problem, as tutor.assessment.kinds names them (read without loading SymPy,
 #: so that --help answers at once; tests/test_kinds.py checks they are the registry's)
-KINDS = ("derive", "evaluate", "gd_step", "backward", "mistake")
+KINDS = ("derive", "evaluate", "gd_step", "backward", "mistake", "matrix_gradient")
 SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}"))
 
 

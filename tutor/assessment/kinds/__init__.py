@@ -7,10 +7,11 @@ worksheet, the key, the grader, the renderers and ``tutor worksheet --kind`` tak
 :data:`KINDS`.
 """
 
-from tutor.assessment.kinds import backward, derive, evaluate, gd_step, mistake
+from tutor.assessment.kinds import (backward, derive, evaluate, gd_step, matrix_gradient,
+                                    mistake)
 from tutor.assessment.kinds.base import Kind
 
-_MODULES = (derive, evaluate, gd_step, backward, mistake)
+_MODULES = (derive, evaluate, gd_step, backward, mistake, matrix_gradient)
 
 #: every kind by name, in the order used to mix kinds on a sheet
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in _MODULES}

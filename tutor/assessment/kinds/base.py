@@ -21,6 +21,8 @@ class Kind:
     short: str = ""
     #: what the student answers: "expression", "numbers" or "step"
     answer: str = "expression"
+    #: the lessons it draws on: "scalar" (lessons/*.toml) or "matrix" (lessons/matrix/)
+    family: str = "scalar"
 
     def offered_by(self, lesson: Lesson) -> bool:
         """Can this lesson give a problem of this kind?"""

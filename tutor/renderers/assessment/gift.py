@@ -38,7 +38,7 @@ def gift(ws: Worksheets) -> str:
             name = gift_escape(f"{sheet.id} {p.number}. {title}")
             text = "[html]" + gift_escape(statement)
             fb = "####" + gift_escape(feedback)
-            if p.answer_type == "expression":
+            if p.answer_type in ("expression", "matrix"):  # an essay, marked by the teacher
                 out.append(f"::{name}::{text}{{{fb}}}")
             elif p.answer_type == "step":
                 out.append(f"::{name}::{text}{{#{p.wrong_step}:0{fb}}}")

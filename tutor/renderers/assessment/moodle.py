@@ -94,7 +94,7 @@ def moodle_xml(ws: Worksheets) -> str:
             common = (_text("generalfeedback", feedback) + "<defaultgrade>1</defaultgrade>"
                       "<penalty>0.3333333</penalty><hidden>0</hidden>"
                       f"<idnumber>{escape(sheet.id)}-{p.number}</idnumber>")
-            if p.answer_type == "expression":
+            if p.answer_type in ("expression", "matrix"):
                 out.append('<question type="essay">' + name + _text("questiontext", statement)
                            + common + "<responseformat>plain</responseformat>"
                            "<responserequired>1</responserequired><responsefieldlines>3</responsefieldlines>"

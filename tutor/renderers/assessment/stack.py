@@ -247,6 +247,8 @@ def stack_xml(ws: Worksheets) -> str:
         _sub(_sub(category, "category"), "text",
              f"$course$/tutor worksheets/seed {ws.seed}/{sheet.id}")
         for p, title, statement, feedback in question_parts(sheet):
+            if p.answer_type == "matrix":  # Maxima reads no NumPy notation: not a STACK question
+                continue
             question = _sub(quiz, "question", type="stack")
             ids = (f"{sheet.id} · {p.number}. {title}", f"{sheet.id}-{p.number}")
             make = _derive if p.answer_type == "expression" else _numbers
