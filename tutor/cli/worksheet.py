@@ -16,7 +16,7 @@ SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}
 
 
 @command()
-@click.argument("lessons", nargs=-1, required=True, metavar="LESSON...")
+@click.argument("lessons", nargs=-1, required=True, metavar="LESSON...")  # or matrix:NAME
 @click.option("--problems", "-n", type=int, default=6, show_default=True, metavar="N",
               help="Problems on each sheet (1–40).")
 @click.option("--variants", "-k", type=int, default=1, show_default=True, metavar="K",
@@ -51,6 +51,10 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, t
     tutor grade sheets/key.json class/
     tutor worksheet sigmoid --title "Week 3" --field Course --field "Date=12 May" --space 6 --out week3b/
     tutor worksheet sigmoid tanh --kind derive --export stack --format md --out moodle/
+    tutor worksheet matrix:dense_layer matrix:softmax_regression -k 4 --format md --out layers/
+
+    A matrix lesson (tutor matrix list) is named matrix:NAME; it gives matrix_gradient problems:
+    the gradient in NumPy notation, with the shape of each term.
     """
     from tutor.assessment.worksheet import check_counts, make_worksheets
     from tutor.renderers.assessment.files import check_folder, render_files, write_files

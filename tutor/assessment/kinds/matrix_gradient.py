@@ -134,7 +134,9 @@ class MatrixGradient(Kind):
                             "product, .T the transpose; *, /, + and − work entry by entry, a "
                             "scalar or a row broadcast). The shapes of its names:"),
                           function=m.function, expression=Code(m.expression))),
-                Table([[_("name")], [_("role")], [_("shape")]], rows),
+                Table([[_word("name|a name in a matrix expression")],
+                       [_word("role|what a name is in a lesson: input, parameter, target")],
+                       [_("shape")]], rows),
                 Para(fill(_("Find the gradient {gradient} in NumPy notation; it has the shape "
                             "of {wrt}. Give the shape of each term of your answer."),
                           gradient=gradient, wrt=Code(m.wrt)))]
@@ -142,13 +144,13 @@ class MatrixGradient(Kind):
     def solution(self, p: Problem) -> list:
         m = p.matrix
         gradient = f"∂{m.function}/∂{m.wrt}"
-        blocks = [Para(fill(_("Answer: {gradient} = {answer}, of shape {shape} (the shape of "
-                              "{wrt})."),
-                            gradient=gradient, answer=Code(m.expected), shape=shape_of(m.shape),
-                            wrt=Code(m.wrt)))]
+        sentence = (_("Answer: {gradient} = {answer}, of shape {shape} (the shape of {wrt}).")
+                    if m.shape else _("Answer: {gradient} = {answer}, a scalar, as {wrt} is."))
+        blocks = [Para(fill(sentence, gradient=gradient, answer=Code(m.expected),
+                            shape=shape_of(m.shape), wrt=Code(m.wrt)))]
         if m.terms:
             blocks += [Para([_("The shapes of its terms:")]),
-                       Table([[_("term")], [_("shape")]],
+                       Table([[_word("term|a part of an expression")], [_("shape")]],
                              [[[Code(term)], [shape_of(dims)]] for term, dims in m.terms])]
         items = [(k, 0, [label + " = ", Code(result), "   " + shape_of(dims)], _(_rule_name(rule)).replace("𝟏", "1"))
                  for k, (label, result, dims, rule) in enumerate(m.steps, start=1)]
@@ -175,6 +177,11 @@ class MatrixGradient(Kind):
 
 
 _ITEMS: dict = {}
+
+
+def _word(msgid: str) -> str:
+    """A word translated with its context ("name|…"), without the context."""
+    return _(msgid).split("|")[0]
 
 
 def _rule_name(rule: str) -> str:
