@@ -23,7 +23,7 @@ def test_the_registry_is_what_the_command_line_offers():
 
     assert tuple(KINDS) == command.KINDS
     assert all(isinstance(k, Kind) and k.name == name for name, k in KINDS.items())
-    assert {k.answer for k in KINDS.values()} == {"expression", "numbers", "step"}
+    assert {k.answer for k in KINDS.values()} == {"expression", "numbers", "step", "matrix"}
 
 
 def _key_for(tmp_path, lessons, kinds, seed):
