@@ -52,6 +52,10 @@ ANSWER_HELP = N_("Write your answers in a plain text file, one line per problem,
                  "“sigmoid(z)*(1 - sigmoid(z))” or “2*x*(w*x - y)”.")
 
 
+MATRIX_HELP = N_("Write a matrix gradient on one line in NumPy notation, e.g. "
+                 "“X.T @ (X @ w - y) / n”; the shapes of its terms go on the sheet.")
+
+
 _DOCS: dict = {}
 
 
@@ -107,6 +111,8 @@ def _sheet_document(sheet: Sheet, key: bool) -> Document:
     intro = ([_("Answers and worked steps for variant {id} (seed {seed}).")
               .format(id=sheet.id, seed=sheet.seed)] if key
              else [_(ANSWER_HELP).format(decimals=DECIMALS)])
+    if not key and any(p.answer_type == "matrix" for p in sheet.problems):
+        intro.append(_(MATRIX_HELP))
     problems = []
     for p in sheet.problems:
         item = Problem_(p.number, f"{p.title} — {p.shown_lesson_title}")
