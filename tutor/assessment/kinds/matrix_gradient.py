@@ -25,8 +25,9 @@ from tutor.i18n import N_, _
 
 #: how the worksheet names a matrix lesson, beside the scalar lessons
 PREFIX = "matrix:"
-#: the most terms of the answer the key lists with their shapes
-MAX_TERMS = 12
+#: the most terms of the answer the key lists with their shapes, and the longest listed (a
+#: longer one would not fit a table's cell; the answer's own shape is stated beside it)
+MAX_TERMS, MAX_TERM_CHARS = 12, 60
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,14 @@ def _label(function: str, node) -> str:
 
 def _terms(result) -> tuple:
     """The terms of the answer worth giving a shape: every subexpression but names and
-    numbers (a transposed name counts), innermost first."""
+    numbers (a transposed name counts) that fits a table's cell, innermost first."""
     out = []
     for node in result.walk():
         if node.kind in ("var", "const", "size") or not node.args and node.kind != "ones":
             continue
-        out.append((node.code(), tuple(node.shape)))
+        code = node.code()
+        if len(code) <= MAX_TERM_CHARS:
+            out.append((code, tuple(node.shape)))
     return tuple(out[-MAX_TERMS:])
 
 
