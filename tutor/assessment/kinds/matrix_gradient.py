@@ -3,7 +3,7 @@ written in NumPy notation (``X.T @ (X @ w - y) / n``), with the shape of each te
 
 The problems come from the matrix lessons (``lessons/matrix/``), named on a worksheet as
 ``matrix:NAME`` so that they do not clash with the scalar lessons of the same name.  Each
-variant differentiates by one of the lesson's variables.  The key holds the expression with the
+variant differentiates by one of the lesson's variables (:func:`choices`).  The key holds the expression with the
 shapes of its names and the tutor's gradient, all in the notation typed, read back by the matrix
 parser; a student's answer is judged by the checker of ``tutor matrix check``: any arrangement
 that gives the same numbers is right, and a wrong one gets its diagnosis (transposed, factors
@@ -105,6 +105,18 @@ def item_of(lesson, wrt: str) -> MatrixItem:
                       tuple(d.shape), _terms(d.result), tuple(steps), tuple(sorted(sizes.items())))
 
 
+def choices(lesson) -> list[str]:
+    """The variables a problem may ask the gradient by: the lesson's own; a lesson with one
+    adds its other vectors and matrices of real entries (‖Ax − b‖² by A as well as by x),
+    so that its variants differ."""
+    if len(lesson.wrt) > 1:
+        return list(lesson.wrt)
+    others = [n for n, dims in lesson.declared.shapes.items()
+              if dims and n not in lesson.wrt
+              and lesson.declared.kinds.get(n, "normal") in ("normal", "positive")]
+    return list(lesson.wrt) + others
+
+
 _ROLES = {"input": N_("input"), "parameter": N_("parameter"), "target": N_("target")}
 
 
@@ -119,7 +131,7 @@ class MatrixGradient(Kind):
         return is_matrix_lesson(lesson)
 
     def make(self, lesson, rng: random.Random, number: int) -> Problem:
-        wrt = rng.choice(lesson.wrt)
+        wrt = rng.choice(choices(lesson))
         item = _ITEMS.get((lesson.source, lesson.name, wrt))
         if item is None:
             item = _ITEMS[(lesson.source, lesson.name, wrt)] = item_of(lesson, wrt)
