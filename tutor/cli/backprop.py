@@ -52,7 +52,8 @@ FORMATS = ("text", "json")
 @click.option("--std", type=float, default=None, metavar="S",
               help="With deep and --init normal: the weights' standard deviation (default 1).")
 @click.option("--seed", type=int, default=None, metavar="N",
-              help="With deep: the seed of the random batch and weights (default 0).")
+              help="With deep: the seed of the random batch and weights (default 0); with "
+                   "dense: draw every matrix not given at random.")
 def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
              matrix, reduce, layers, width, batch, activation, init, std, seed):
     """Forward and backward pass through a graph of primitive operations.
@@ -68,6 +69,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
     tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
     tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
+    tutor backprop dense --at "G=1,0;0,1;1,1;0,2"   Y = XW + b: XᵀG, GWᵀ, 1ᵀG
     tutor backprop accumulate                   gradients add up until zero_grad()
     tutor backprop modes --at x1=2              forward mode (columns) beside reverse (rows)
     \b
@@ -85,7 +87,8 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     if what and what[0] == "deep":
         return _deep(what, options, {"--at": at, "--reduce": reduce}, deep_options, fmt, plot,
                      force)
-    _refuse({k: v is not None for k, v in deep_options.items()},
+    dense = bool(what) and what[0] == "dense"
+    _refuse({k: v is not None for k, v in deep_options.items() if not (dense and k == "--seed")},
             _("{option} goes with '{command}'"), command="backprop deep")
     if what and what[0] in TOPICS:
         _refuse(options, _("{option} goes with a lesson, not with '{command}'"),
@@ -93,7 +96,13 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
         from tutor.backpropagation.jacobian import topic
 
         values = parse_at(at)
-        return _show_topic(lambda: topic(tuple(what), values), fmt)
+        footer = ""
+        if dense and len(what) == 1:
+            given = " ".join(f'--at "{item}"' for item in at if item.split("=")[0].strip()
+                             in ("X", "G"))
+            footer = _("the same gradients derived rule by rule: {command}").format(
+                command=" ".join(filter(None, ["tutor matrix explain dense_layer", given])))
+        return _show_topic(lambda: topic(tuple(what), values, seed), fmt, footer)
     if len(what) > 1:
         raise UserError(_("one lesson at a time, not {count} ({names})").format(
             count=len(what), names=" ".join(what)))
@@ -229,7 +238,7 @@ def _choices(text: str, option: str) -> list[str]:
     return chosen
 
 
-def _show_topic(make, fmt: str) -> None:
+def _show_topic(make, fmt: str, footer: str = "") -> None:
     """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
     topic = make()
     if fmt == "json":
@@ -239,4 +248,4 @@ def _show_topic(make, fmt: str) -> None:
     else:
         from tutor.renderers.backpropagation.text import TopicRenderer
 
-        TopicRenderer().render(topic)
+        TopicRenderer().render(topic, footer=footer)
