@@ -167,3 +167,20 @@ def test_chinese():
     assert "偏置的梯度要对整批求和，因为b被广播到每一行" in flat
     r = _run("--at", "X=1,2,3", "--at", "G=1,2;3,4", lang="zh")
     assert r.exit_code == 2 and "上游梯度" in r.output and "1×2" in r.output and "2×2" in r.output
+
+
+def test_the_closing_command_runs_on_the_same_matrices():
+    r = _run(*AT)
+    closing = " ".join(r.output.split()).split("derived rule by rule: tutor ")[1]
+    assert closing == 'matrix explain dense_layer --at "X=1,-2,0.5;0,3,1" --at "G=1,-1;3,0.5"'
+    import shlex
+
+    explained = CliRunner().invoke(cli.main, [*shlex.split(closing), "--format", "json"])
+    assert explained.exit_code == 0, explained.output
+    d = json.loads(explained.output)
+    x, g = np.array(X), np.array(G)
+    [w] = [e for e in d["derivatives"] if e["wrt"] == "W"]
+    assert np.allclose(w["numeric"]["gradient"], x.T @ g)
+    # one row is not a matrix for the lesson: it is left out rather than refused there
+    r = _run("--at", "X=1,2", "--at", "G=1,0")
+    assert r.output.rstrip().endswith("rule by rule: tutor matrix explain dense_layer")

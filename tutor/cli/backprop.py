@@ -69,7 +69,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
     tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
     tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
-    tutor backprop dense --at "G=1,0;0,1;1,1;0,2"   Y = XW + b: XᵀG, GWᵀ, 1ᵀG
+    tutor backprop dense --at "G=1,0;0,1;1,1;0,2"   Y = XW + b: XᵀG, GWᵀ, 𝟏ᵀG
     tutor backprop accumulate                   gradients add up until zero_grad()
     tutor backprop modes --at x1=2              forward mode (columns) beside reverse (rows)
     \b
@@ -98,8 +98,9 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
         values = parse_at(at)
         footer = ""
         if dense and len(what) == 1:
+            # the lesson reads matrices as rows split by ;
             given = " ".join(f'--at "{item}"' for item in at if item.split("=")[0].strip()
-                             in ("X", "G"))
+                             in ("X", "G") and ";" in item)
             footer = _("the same gradients derived rule by rule: {command}").format(
                 command=" ".join(filter(None, ["tutor matrix explain dense_layer", given])))
         return _show_topic(lambda: topic(tuple(what), values, seed), fmt, footer)
