@@ -184,3 +184,11 @@ def test_the_closing_command_runs_on_the_same_matrices():
     # one row is not a matrix for the lesson: it is left out rather than refused there
     r = _run("--at", "X=1,2", "--at", "G=1,0")
     assert r.output.rstrip().endswith("rule by rule: tutor matrix explain dense_layer")
+
+
+def test_a_column_of_g_that_cancels_is_still_checked_on_the_scale_of_its_terms():
+    # 0.1 + 0.2 − 0.3 is rounding noise, not 0, and may differ with the order of the sum
+    d = _json("--at", "X=1,0.7;1,-0.1;1,0.3", "--at", "W=1;2", "--at", "b=0",
+              "--at", "G=0.1;0.2;-0.3")
+    assert abs(d["gradients"]["b"]["values"][0]) < 1e-15
+    assert all(b["ok"] for b in d["blocks"] if "check" in b)

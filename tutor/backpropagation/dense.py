@@ -119,6 +119,12 @@ def derivation(arrays: Mapping[str, np.ndarray]) -> dict:
     return {d.wrt: d for d in explained.derivations}
 
 
+def _scale(terms: np.ndarray) -> float:
+    """The size of the terms a sum adds up: an entry that cancels to rounding noise is measured
+    against it, not against itself."""
+    return float(np.max(terms)) if terms.size else 0.0
+
+
 def loss(X, W, b, G) -> float:
     """L = sum(G ⊙ (XW + b)), in plain NumPy."""
     return float(np.sum(G * (X @ W + b)))
@@ -182,7 +188,8 @@ def dense_topic(values: Mapping[str, object] | None = None, seed: int | None = N
                       name="W"), "heading"),
           Matrix(Phrase(N_("{name} (backward)"), name="W.grad"), W.grad),
           Matrix("XᵀG", grad_w),
-          Check("W̄", Phrase(N_("backward")), "XᵀG", max_relative_difference(W.grad, grad_w)),
+          Check("W̄", Phrase(N_("backward")), "XᵀG",
+                max_relative_difference(W.grad, grad_w, _scale(abs(X0).T @ abs(G0)))),
           Line(Phrase(N_("why XᵀG: W̄ must have the shape of W, d×k = {dk}, and is made of X "
                          "(n×d = {nd}) and G (n×k = {nk}); the only product of the two with "
                          "that shape is Xᵀ·G, which sums over the n samples"),
@@ -192,7 +199,8 @@ def dense_topic(values: Mapping[str, object] | None = None, seed: int | None = N
                       name="X"), "heading"),
           Matrix(Phrase(N_("{name} (backward)"), name="X.grad"), X.grad),
           Matrix("GWᵀ", grad_x),
-          Check("X̄", Phrase(N_("backward")), "GWᵀ", max_relative_difference(X.grad, grad_x)),
+          Check("X̄", Phrase(N_("backward")), "GWᵀ",
+                max_relative_difference(X.grad, grad_x, _scale(abs(G0) @ abs(W0).T))),
           Line(Phrase(N_("likewise X̄ must be n×d = {nd}: from G (n×k) and W (d×k) only G·Wᵀ "
                          "has that shape"), nd=s((n, d)))))
     t.add(Line(Phrase(N_("{formula}, the column sums of G: ({left})·({right}) → {shape}, the "
@@ -201,7 +209,8 @@ def dense_topic(values: Mapping[str, object] | None = None, seed: int | None = N
                       name="b"), "heading"),
           Matrix(Phrase(N_("{name} (backward)"), name="b.grad"), b.grad),
           Matrix("𝟏ᵀG", grad_b),
-          Check("b̄", Phrase(N_("backward")), "𝟏ᵀG", max_relative_difference(b.grad, grad_b)))
+          Check("b̄", Phrase(N_("backward")), "𝟏ᵀG",
+                max_relative_difference(b.grad, grad_b, _scale(abs(G0).sum(axis=0)))))
     backward = np.concatenate([X.grad.ravel(), W.grad.ravel(), b.grad.ravel()])
     numeric = np.concatenate([fd["X"].ravel(), fd["W"].ravel(), fd["b"].ravel()])
     derived = derivation(arrays)
