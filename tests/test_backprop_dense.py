@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import cli
+from tutor import cli
 
 X = [[1.0, -2.0, 0.5], [0.0, 3.0, 1.0]]
 W = [[2.0, 1.0], [-1.0, 0.0], [0.5, 4.0]]

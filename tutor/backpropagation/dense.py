@@ -182,7 +182,6 @@ def dense_topic(values: Mapping[str, object] | None = None, seed: int | None = N
 
     grad_w, grad_x, grad_b = X0.T @ G0, G0 @ W0.T, np.ones(n) @ G0
     fd = finite_differences(X0, W0, b0, G0)
-    shapes = {"n": n, "d": d, "k": k}
     t.add(Line(Phrase(N_("{formula}: ({left})·({right}) → {shape}, the shape of {name}"),
                       formula="W̄ = XᵀG", left=s((d, n)), right=s((n, k)), shape=s((d, k)),
                       name="W"), "heading"),
@@ -190,10 +189,10 @@ def dense_topic(values: Mapping[str, object] | None = None, seed: int | None = N
           Matrix("XᵀG", grad_w),
           Check("W̄", Phrase(N_("backward")), "XᵀG",
                 max_relative_difference(W.grad, grad_w, _scale(abs(X0).T @ abs(G0)))),
-          Line(Phrase(N_("why XᵀG: W̄ must have the shape of W, d×k = {dk}, and is made of X "
-                         "(n×d = {nd}) and G (n×k = {nk}); the only product of the two with "
-                         "that shape is Xᵀ·G, which sums over the n samples"),
-                      dk=s((d, k)), nd=s((n, d)), nk=s((n, k)), **shapes)))
+          Line(Phrase(N_("why XᵀG: {gradient} must have the shape of W, d×k = {dk}, and is made "
+                         "of X (n×d = {nd}) and G (n×k = {nk}); the only product of the two "
+                         "with that shape is Xᵀ·G, which sums over the n samples"),
+                      gradient="W̄", dk=s((d, k)), nd=s((n, d)), nk=s((n, k)))))
     t.add(Line(Phrase(N_("{formula}: ({left})·({right}) → {shape}, the shape of {name}"),
                       formula="X̄ = GWᵀ", left=s((n, k)), right=s((k, d)), shape=s((n, d)),
                       name="X"), "heading"),
@@ -201,8 +200,8 @@ def dense_topic(values: Mapping[str, object] | None = None, seed: int | None = N
           Matrix("GWᵀ", grad_x),
           Check("X̄", Phrase(N_("backward")), "GWᵀ",
                 max_relative_difference(X.grad, grad_x, _scale(abs(G0) @ abs(W0).T))),
-          Line(Phrase(N_("likewise X̄ must be n×d = {nd}: from G (n×k) and W (d×k) only G·Wᵀ "
-                         "has that shape"), nd=s((n, d)))))
+          Line(Phrase(N_("likewise {gradient} must be n×d = {nd}: from G (n×k) and W (d×k) only "
+                         "G·Wᵀ has that shape"), gradient="X̄", nd=s((n, d)))))
     t.add(Line(Phrase(N_("{formula}, the column sums of G: ({left})·({right}) → {shape}, the "
                          "shape of {name}"),
                       formula="b̄ = 𝟏ᵀG", left=s((1, n)), right=s((n, k)), shape=s((k,)),
@@ -226,7 +225,7 @@ def dense_topic(values: Mapping[str, object] | None = None, seed: int | None = N
                 FD_AGREE),
           Line(Phrase(N_("the bias's gradient sums over the batch because b is broadcast to "
                          "every row: each of the n = {n} rows of Y adds the same b, so each "
-                         "row's upstream gradient adds to b̄"), n=n), "insight"))
+                         "row's upstream gradient adds to {gradient}"), n=n, gradient="b̄"), "insight"))
     t.data = {
         "shapes": {name: list(a.shape) for name, a in arrays.items()},
         "values": {name: a.tolist() for name, a in arrays.items()},

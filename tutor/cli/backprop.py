@@ -96,13 +96,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
         from tutor.backpropagation.jacobian import topic
 
         values = parse_at(at)
-        footer = ""
-        if dense and len(what) == 1:
-            # the lesson reads matrices as rows split by ;
-            given = " ".join(f'--at "{item}"' for item in at if item.split("=")[0].strip()
-                             in ("X", "G") and ";" in item)
-            footer = _("the same gradients derived rule by rule: {command}").format(
-                command=" ".join(filter(None, ["tutor matrix explain dense_layer", given])))
+        footer = _dense_footer(at) if dense and len(what) == 1 else ""
         return _show_topic(lambda: topic(tuple(what), values, seed), fmt, footer)
     if len(what) > 1:
         raise UserError(_("one lesson at a time, not {count} ({names})").format(
@@ -121,6 +115,15 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
         return _matrix(options, the_lesson, values, reduce, fmt)
     _refuse({"--reduce": reduce}, _("{option} goes with --matrix (a batch loss)"))
     _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
+
+
+def _dense_footer(at: tuple[str, ...]) -> str:
+    """Where the dense layer's gradients are derived, with the learner's X and G (the matrix
+    lesson reads a matrix as rows split by ;)."""
+    given = " ".join(f'--at "{item}"' for item in at
+                     if item.split("=")[0].strip() in ("X", "G") and ";" in item)
+    return _("the same gradients derived rule by rule: {command}").format(
+        command=" ".join(filter(None, ["tutor matrix explain dense_layer", given])))
 
 
 def _matrix(options, the_lesson, values, reduce, fmt) -> None:
