@@ -24,7 +24,7 @@ def expr_option(help: str):
 
 
 def lesson_file_option(help: str = "Use a lesson from your own TOML file."):
-    return click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+    return click.option("--lesson-file", type=click.Path(), metavar="FILE",
                         help=help)
 
 
