@@ -23,11 +23,16 @@ RANKS = {
     "tutor.explaining": 4, "tutor.checking": 4,
     "tutor.backpropagation": 5,
     "tutor.training": 6, "tutor.assessment": 6,
-    "tutor.renderers": 7,
-    "tutor.cli": 8,
-    "tutor.__main__": 9,
+    # what each command asks of the library, as one call (the command line and the Python API
+    # both call these)
+    "tutor.requests": 7,
+    "tutor.renderers": 8,
+    "tutor.cli": 9, "tutor.api": 9,
+    "tutor.__main__": 10,
+    # notebook display and the %tutor magic (which runs the command line)
+    "tutor.notebook": 10,
     # the package's front door loads the public API lazily and registers notebook display
-    "tutor": 9,
+    "tutor": 11,
 }
 LIBRARY = {part for part, rank in RANKS.items() if rank < RANKS["tutor.renderers"]}
 # what a renderer may take from the mathematics: data classes (CamelCase), CONSTANTS, and
