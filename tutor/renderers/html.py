@@ -286,7 +286,9 @@ def svg_of(draw, suffix: str = ".svg") -> list[str]:
             if os.path.exists(p):
                 with open(p, encoding="utf-8") as f:
                     svg = f.read()
-                pictures.append(svg[svg.index("<svg"):])
+                svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg[svg.index("<svg"):],
+                             flags=re.S)
+                pictures.append(svg)
     return pictures
 
 
