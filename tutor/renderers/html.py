@@ -43,6 +43,9 @@ STYLE = """
 .tutor-result .rule { opacity: 0.75; font-style: italic; margin-left: 0.8em; }
 .tutor-result figure { margin: 0.5em 0; }
 .tutor-result figure svg { max-width: 100%; height: auto; border-radius: 4px; }
+.tutor-result .side figure { flex: 1 1 24em; max-width: 34em; }
+.tutor-result .side figure svg { width: 100%; }
+.tutor-result .gap { height: 0.6em; }
 .tutor-result pre { color: inherit; background: transparent; }
 .tutor-result div.line, .tutor-result td { white-space: pre-wrap; }
 .tutor-result math { font-size: 1.15em; }
@@ -139,7 +142,9 @@ def piece(obj) -> str:
     if isinstance(obj, Table):
         return _table(obj)
     if isinstance(obj, Text):
-        return f'<div class="line">{_text(obj)}</div>' if obj.plain.strip() else ""
+        if not obj.plain.strip():
+            return '<div class="gap"></div>'  # an empty line between parts
+        return f'<div class="line">{_text(obj)}</div>'
     if isinstance(obj, Prose):
         return f'<p class="{_classes(obj.style)}">{html.escape(plain(obj.marked))}</p>'
     if isinstance(obj, Group):
