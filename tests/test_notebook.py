@@ -325,3 +325,20 @@ def test_the_magic_prints_text_formats_and_other_commands(shell, capsys):
     assert json.loads(capsys.readouterr().out)["lesson"] == "sigmoid"
     assert shell.run_line_magic("tutor", "list") is None
     assert "sigmoid" in capsys.readouterr().out
+
+
+# -- the README's excerpt stays true --------------------------------------------------------
+def test_the_readme_python_excerpt_runs_as_shown():
+    import doctest
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme[readme.index("## From Python and in a notebook"):readme.index("## Layout")]
+    blocks = [b.split("\n", 1)[1] for b in section.split("```python")[1:]]
+    examples = [b[:b.index("```")] for b in blocks if b.lstrip().startswith(">>>")]
+    assert len(examples) == 1
+    test = doctest.DocTestParser().get_doctest(examples[0], {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    outcome = runner.summarize(verbose=False)
+    assert outcome.attempted >= 5 and outcome.failed == 0

@@ -10,8 +10,8 @@ from tutor.errors import ParameterError
 from tutor.i18n import _
 
 FORMATS = ("text", "markdown", "latex", "json", "html")
-#: the width of the text a notebook shows (the terminal's steps and numbers side by side)
-TEXT_WIDTH = 120
+#: the width of the text a notebook shows (as the README shows the terminal)
+TEXT_WIDTH = 100
 
 
 def _console():
