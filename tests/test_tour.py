@@ -168,3 +168,23 @@ def test_a_browser_draws_the_mathml_and_the_pictures(executed, tmp_path):
     # the graph, the loss curves, the fits and the landscapes, each drawn at a size
     assert len(report["svg"]) >= 7
     assert all(w > 200 and h > 150 for w, h in report["svg"]), report["svg"]
+
+
+@pytest.mark.parametrize("first", ["import tutor\nimport IPython", "import IPython\nimport tutor",
+                                   "from tutor import explain, jacobian, train\nimport tutor"])
+def test_results_display_as_html_whatever_was_imported_first(first):
+    nbformat = pytest.importorskip("nbformat", reason="the test extras (nbformat) are not installed")
+    nbclient = pytest.importorskip("nbclient", reason="the test extras (nbclient) are not installed")
+    pytest.importorskip("ipykernel", reason="the test extras (ipykernel) are not installed")
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    shown = ['tutor.explain("sigmoid")', 'tutor.explain("sigmoid").items[0].derivation',
+             'tutor.check("sigmoid", "1")', 'tutor.backprop("neuron")', 'tutor.jacobian("softmax")',
+             'tutor.train("linear_regression", synthetic=True, true_w=[2], samples=50, epochs=1)',
+             'tutor.worksheet("sigmoid", problems=1)']
+    nb = new_notebook(cells=[new_code_cell(first)] + [new_code_cell(c) for c in shown])
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}}).execute()
+    for cell in nb.cells[1:]:
+        (out,) = cell.outputs
+        assert out["data"]["text/html"].startswith('<div class="tutor-result"'), cell.source

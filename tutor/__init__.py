@@ -55,6 +55,7 @@ def __getattr__(name):
     if name in _WHERE:
         value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
         globals()[name] = value
+        _show_in_notebooks()  # a shell started since ``import tutor`` shows results too
         return value
     raise AttributeError(f"module 'tutor' has no attribute {name!r}")
 
