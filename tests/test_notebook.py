@@ -268,7 +268,8 @@ def test_html_colours_follow_the_theme():
 @pytest.fixture(scope="module")
 def shell():
     globalipapp = pytest.importorskip("IPython.testing.globalipapp")
-    ip = globalipapp.start_ipython()
+    globalipapp.start_ipython()  # once per process; the shell it made after that
+    ip = globalipapp.get_ipython()
     import importlib
 
     importlib.reload(tutor)  # registers with the running shell
@@ -342,3 +343,36 @@ def test_the_readme_python_excerpt_runs_as_shown():
     runner.run(test)
     outcome = runner.summarize(verbose=False)
     assert outcome.attempted >= 5 and outcome.failed == 0
+
+
+# -- sliders (the notebook extra) -----------------------------------------------------------
+def test_the_point_slider_evaluates_where_it_is_moved():
+    pytest.importorskip("ipywidgets", reason="the notebook extra (ipywidgets) is not installed")
+    slider, shown = tutor.point_slider("sigmoid", low=-6, high=6).children
+    assert f"{_sigmoid(0) * (1 - _sigmoid(0)):.4f}" in shown.value
+    slider.value = 1.5
+    _root, text = _checked_html(shown.value)
+    assert f"{_sigmoid(1.5) * (1 - _sigmoid(1.5)):.4f}" in text
+    assert shown.value.count("<svg") == 1
+
+
+def test_the_learning_rate_slider_runs_the_descent_again():
+    pytest.importorskip("ipywidgets", reason="the notebook extra (ipywidgets) is not installed")
+    slider, shown = tutor.learning_rate_slider(
+        expr="(w*x - y)**2", params="w", data={"x": [1, 2, 3], "y": [2, 4, 6]}, init={"w": 0},
+        lr=0.02, high=0.5, epochs=8).children
+    for lr in (0.02, 0.2):
+        slider.value = lr
+        w = 0.0
+        for _ in range(8):  # descent on (14/3)(w − 2)², by a plain loop
+            w -= lr * 28 / 3 * (w - 2)
+        _root, text = _checked_html(shown.value)
+        assert f"w = {w:.5f}" in text and shown.value.count("<svg") == 3
+    slider.value = 0.3  # past the bound 2/λ_max = 3/14 on a stable step
+    assert "expect divergence" in shown.value and "stopped" in shown.value
+
+
+def test_the_sliders_say_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(TutorError, match=r"ipywidgets: pip install \"gradient-tutor\[notebook\]\""):
+        tutor.point_slider("sigmoid")

@@ -30,7 +30,7 @@ RANKS = {
     "tutor.cli": 9, "tutor.api": 9,
     "tutor.__main__": 10,
     # notebook display and the %tutor magic (which runs the command line)
-    "tutor.notebook": 10,
+    "tutor.notebook": 10, "tutor.widgets": 10,
     # the package's front door loads the public API lazily and registers notebook display
     "tutor": 11,
 }
@@ -162,7 +162,8 @@ def test_explain_does_not_need_numpy():
 
 def test_notebooks_show_derivations_as_latex():
     globalipapp = __import__("pytest").importorskip("IPython.testing.globalipapp")
-    ip = globalipapp.start_ipython()
+    globalipapp.start_ipython()  # once per process (another test may have started it)
+    ip = globalipapp.get_ipython()
     import importlib
 
     importlib.reload(tutor)  # registers with the running shell

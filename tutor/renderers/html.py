@@ -349,3 +349,14 @@ def worksheets_html(ws) -> str:
     sheet = ws.sheets[0]
     _title, body = _body(sheet, False)
     return fragment(body)
+
+
+def explanation_plot_html(exp, data) -> str:
+    """An explanation with its plot (f and each derivative, its points marked) as an inline
+    SVG; ``data`` are the curves ``tutor.explaining.explanation.curves`` computed."""
+    from tutor.renderers.explaining.plot import plot_explanation
+
+    pictures = svg_of(lambda path: (plot_explanation(exp, data, path), None)[1])
+    figure = "".join(f"<figure>{p}</figure>" for p in pictures)
+    body = explanation_html(exp)
+    return body[:-len("</div>")] + figure + "</div>"
