@@ -192,8 +192,8 @@ def derivation_html(d) -> str:
 
     rows = []
     for depth, step in visible_steps(d):
-        where = "".join(f"; {html.escape(_('where'))} {math_pair(sym, expr)}"
-                        for sym, expr in step.bindings)
+        where = "".join("; " + html.escape(_("where {binding}")).format(
+            binding=math_pair(sym, expr)) for sym, expr in step.bindings)
         note = f' <span class="dim">({html.escape(step.note)})</span>' if step.note else ""
         rule = html.escape(_(RULE_NAMES.get(step.rule, step.rule)))
         rows.append(f'<li style="margin-left:{1.6 * depth:.1f}em">{_step_math(step)}'
@@ -225,6 +225,7 @@ def explanation_html(exp) -> str:
     """An explanation: each derivative's steps beside its numbers, with the mathematics in
     MathML, and the verdict against finite differences."""
     from tutor.renderers.explaining.text import TextRenderer
+    from tutor.renderers.notation import paragraph
     from tutor.renderers.numbers import agreement_sentence, numeric_rows
 
     lesson = exp.lesson
@@ -238,6 +239,12 @@ def explanation_html(exp) -> str:
         out.append(f"<p>{html.escape(function_label(lesson))} = {math(lesson.outputs[0])}</p>")
     if lesson.summary:
         out.append(f"<p><em>{html.escape(lesson.summary)}</em></p>")
+    if exp.chosen:
+        chosen = _("values chosen for you, where the function is defined and smooth (no kink, "
+                   "no pole): {names}").format(names=", ".join(exp.chosen))
+        out.append(f'<p class="dim">{html.escape(chosen)}</p>')
+    if lesson.text.get("intro"):
+        out.append(f"<p>{html.escape(paragraph(lesson.text['intro']))}</p>")
     for item in TextRenderer(Recorder()).items_to_show(exp):
         d = item.derivation
         check = item.numeric
@@ -257,9 +264,16 @@ def explanation_html(exp) -> str:
                    "</div></div>")
     if lesson.is_vector or len(exp.items) > len(TextRenderer(Recorder()).items_to_show(exp)):
         out.append(recorded(lambda c: c.print(TextRenderer(c).summary_table(exp))))
-    if lesson.text.get("insight"):
-        out.append(f"<p><strong>{html.escape(_('insight'))}</strong> "
-                   f"{html.escape(plain(lesson.text['insight']))}</p>")
+    if lesson.general_text:
+        out.append(f"<p><strong>{html.escape(_('general form'))}</strong> "
+                   f"<code>∂{html.escape(lesson.function_name)}_i/∂z_j = "
+                   f"{html.escape(lesson.general_text)}</code>"
+                   + (f" — {html.escape(lesson.matrix_text)}" if lesson.matrix_text else "")
+                   + "</p>")
+    for key, heading in (("batch", _("over a batch")), ("insight", _("insight"))):
+        if lesson.text.get(key):
+            out.append(f"<p><strong>{html.escape(heading)}</strong> "
+                       f"{html.escape(paragraph(lesson.text[key]))}</p>")
     return fragment("".join(out))
 
 
