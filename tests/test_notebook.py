@@ -376,3 +376,38 @@ def test_the_sliders_say_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     with pytest.raises(TutorError, match=r"ipywidgets: pip install \"gradient-tutor\[notebook\]\""):
         tutor.point_slider("sigmoid")
+
+
+def test_the_magic_says_where_it_wrote_files(shell, capsys, tmp_path):
+    plot = tmp_path / "sigmoid.svg"
+    assert shell.run_line_magic("tutor", f"explain sigmoid --plot {plot}") is None
+    assert f"plot written to {plot}" in capsys.readouterr().out and plot.exists()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: tutor.explain("sigmoid", wrt=5),
+    lambda: tutor.explain("sigmoid", size="3"),
+    lambda: tutor.explain(42),
+    lambda: tutor.explain("sigmoid", at={"z": [[1, 2], [3]]}),
+    lambda: tutor.explain("sigmoid", at={"z": []}),
+    lambda: tutor.explain("sigmoid", at={"z": True}),
+    lambda: tutor.train("linear_regression", data=5),
+    lambda: tutor.train("linear_regression", synthetic=True, true_w=[1, 2], batch_size=2.5),
+    lambda: tutor.train("linear_regression", synthetic=True, true_w=[1, 2], reduce="avg"),
+    lambda: tutor.train("linear_regression", synthetic=True, true_w="1,x"),
+    lambda: tutor.train("linear_regression", synthetic=True, true_w=[1, 2], seed=-1),
+    lambda: tutor.check("sigmoid", 5),
+    lambda: tutor.check("sigmoid", claim="abc", at={"z": 1}),
+    lambda: tutor.backprop("neuron", output=3),
+    lambda: tutor.backprop("neuron", "sigmoid"),
+    lambda: tutor.backprop("linear_regression", matrix=True, reduce="avg"),
+    lambda: tutor.jacobian("nosuch"),
+    lambda: tutor.worksheet(),
+    lambda: tutor.worksheet("sigmoid", problems="3x"),
+    lambda: tutor.worksheet("sigmoid", kinds="nope"),
+    lambda: tutor.render(5, "text"),
+])
+def test_bad_python_values_raise_the_librarys_error(call):
+    with pytest.raises(TutorError) as caught:
+        call()
+    assert "\n" not in str(caught.value) and str(caught.value)

@@ -4,8 +4,9 @@ line's own syntax, run by the command line itself, in the notebook's language.
 
 A command that computes a result (explain, check, backprop, train, worksheet) shows it as the
 notebook shows every result: HTML with MathML and inline pictures, in the language the
-command spoke.  With ``--format`` (json, markdown, latex), and for the other commands, the
-text the terminal would show is printed.  Bad input is one line on standard error, as on the
+command spoke.  With ``--format`` (json, markdown, latex), with files to write (``--plot``,
+``--dot``, a worksheet's folder), and for the other commands, the text the terminal would show
+is printed.  Bad input is one line on standard error, as on the
 command line, never a traceback.
 """
 
@@ -56,10 +57,13 @@ def run_line(line: str):
     except SystemExit:
         return None
     before = current_language()
-    if args and not any(a == "--lang" or a.startswith("--lang=") for a in args):
-        args = [args[0], "--lang", before, *args[1:]]
-    wants_text = any(a in ("--format", "-h", "--help") or a.startswith("--format=")
-                     for a in args)
+    args = args or ["--help"]
+    if args[0] in main.commands and not any(a.split("=")[0] == "--lang" for a in args):
+        args = [args[0], "--lang", before, *args[1:]]  # the notebook's language
+    # a format asked for, help, or files written (a plot, sheets): the terminal's text, which
+    # says where the files went
+    wants_text = args[:1] == ["worksheet"] or any(
+        a.split("=")[0] in ("--format", "-h", "--help", "--plot", "--dot") for a in args)
     LAST[0] = None
     out = io.StringIO()
     try:

@@ -34,6 +34,9 @@ def backprop(*what, expr: str | None = None, lesson_file: str | None = None,
     With vectors and matrices, name a topic: ``backprop("jacobian", "softmax")``,
     ``backprop("jacobian", "rowsum")``, ``backprop("matmul")``, ``backprop("accumulate")``,
     ``backprop("modes")``.
+
+    ``tutor.backprop("neuron", at={"x": 2, "t": 1})`` is ``tutor backprop neuron --at x=2
+    --at t=1``.
     """
     if is_topic(what):
         refuse({"expr": expr, "lesson_file": lesson_file, "wrt": wrt, "output": output,

@@ -36,6 +36,9 @@ def check(lesson=None, answer: str | None = None, *, expr: str | None = None,
     you say the derivative has at the point ``at`` ({name: number or list}; lists are the
     columns of a batch, combined by ``reduce``, "mean" or "sum").  The verdict says whether it
     is right and, if not, what kind of mistake it is and a point where it differs.
+
+    ``tutor.check("sigmoid", "exp(-z)/(1+exp(-z))^2")`` is ``tutor check sigmoid "…"``;
+    ``.correct`` says whether everything asked was right, ``.verdict`` and ``.claim`` say more.
     """
     from tutor.checking.check import check_answer, check_claim, example_points
 

@@ -19,6 +19,10 @@ def explain(lesson=None, *, expr: str | None = None, lesson_file: str | None = N
     ``"w"`` means w1 … wn); ``at`` gives values instead of the lesson's example, by name: a
     number, a list (a batch), or rows for a family (``{"x": [[1, 2], [3, 4]]}``); ``size`` is
     the number of classes or features of an indexed lesson (softmax, linear).
+
+    ``tutor.explain("sigmoid", at={"z": [-2, 0, 2]})`` is ``tutor explain sigmoid --at
+    z=-2,0,2``; the Explanation it returns holds each derivative's steps and numbers
+    (``.items``) and shows itself in a notebook.
     """
     from tutor.explaining.explanation import explain as run, lesson_from_expression
 

@@ -62,7 +62,12 @@ def names(value, param: str) -> list[str]:
     """One name or several (``"w"``, ``["w", "b"]``; symbols are taken by their names)."""
     if value is None:
         return []
-    items = [value] if isinstance(value, str) or hasattr(value, "name") else list(value)
+    if isinstance(value, str) or hasattr(value, "name"):
+        items = [value]
+    elif hasattr(value, "__iter__"):
+        items = list(value)
+    else:
+        raise ParameterError(param, _("{param}: {value} is not a name"), value=repr(value))
     out = []
     for item in items:
         name = getattr(item, "name", item)

@@ -124,6 +124,10 @@ def train(lesson=None, *, expr: str | None = None, params=None, lesson_file: str
 
     The run keeps its history (loss per epoch, parameters), the comparison with the true
     parameters, the bound on a stable step, and the landscape its picture draws.
+
+    ``tutor.train("linear_regression", synthetic=True, true_w=[2, -3.4], true_b=4.2,
+    batch_size=10, lr=0.03, epochs=3)`` is ``tutor train linear_regression --synthetic
+    --true-w 2,-3.4 --true-b 4.2 --batch-size 10 --lr 0.03 --epochs 3``.
     """
     session = prepare_training(lesson, expr=expr, params=params, lesson_file=lesson_file,
                                size=size, data=data, synthetic=synthetic, true_w=true_w,
@@ -147,7 +151,10 @@ def _data(data) -> list[str]:
                                      name=name)
             out.append(f"{name}=" + ",".join(repr(float(v)) for v in flat))
         return out
-    return [str(d) for d in data or ()]
+    if not hasattr(data, "__iter__"):
+        raise ParameterError("data", _("{param}: give file names, texts like \"x=1,2,3\" or a "
+                                       "dict of columns, not {value}"), value=repr(data))
+    return [str(d) for d in data]
 
 
 def _names(params) -> list[str]:

@@ -22,6 +22,9 @@ def worksheet(*lessons, problems: int = 6, variants: int = 1, seed: int = 0, kin
     if len(lessons) == 1 and isinstance(lessons[0], (list, tuple)):
         lessons = tuple(lessons[0])
     seed = bounded("seed", seed, *SEED)
+    problems, variants = (bounded(name, value, int, lambda v: True,
+                                  N_("{param} must be a whole number, not {value}"))
+                          for name, value in (("problems", problems), ("variants", variants)))
     check_counts(problems, variants)
     if isinstance(kinds, str):
         kinds = [kinds]
