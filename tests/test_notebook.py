@@ -67,6 +67,12 @@ def test_check_from_python_is_the_command():
                         reduce="mean", claim=-8.6667)
     by_hand = sum(x * (2 * x + 1 - y) for x, y in ((1, 6), (2, 9), (3, 12))) / 3
     assert claim.claim.value == pytest.approx(by_hand) and claim.verdict is None
+    # the number is judged to the digits it shows, as the command line judges the text
+    assert by_hand == pytest.approx(-8.6667, abs=5e-5) and claim.correct
+    code, out, _ = _cli(["check", "--expr", "(w*x + b - y)^2/2", "--wrt", "w", "--at", "w=2",
+                         "--at", "b=1", "--at", "x=1,2,3", "--at", "y=6,9,12", "--reduce", "mean",
+                         "--claim", "-8.6667", "--format", "json"])
+    assert code == 0 and json.loads(tutor.render(claim, "json")) == json.loads(out)
 
 
 def test_backprop_and_jacobian_from_python_are_the_command():

@@ -46,6 +46,7 @@ STYLE = """
 .tutor-result .side figure { flex: 1 1 24em; max-width: 34em; }
 .tutor-result .side figure svg { width: 100%; }
 .tutor-result .gap { height: 0.6em; }
+.tutor-result .meta span + span { margin-left: 1.5em; }
 .tutor-result pre { color: inherit; background: transparent; }
 .tutor-result div.line, .tutor-result td { white-space: pre-wrap; }
 .tutor-result math { font-size: 1.15em; }

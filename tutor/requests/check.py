@@ -48,6 +48,10 @@ def check(lesson=None, answer: str | None = None, *, expr: str | None = None,
     if at and claim is None:
         raise ParameterError("at", _("{param} gives the point of a {claim}; add {claim} NUMBER"),
                              others=("claim",))
+    if claim is not None and not isinstance(claim, str) and (
+            isinstance(claim, bool) or not isinstance(claim, (int, float))):
+        raise ParameterError("claim", _("{param} must be a number, not {value}"),
+                             value=repr(claim))
     if answer is not None and not isinstance(answer, str):
         raise ParameterError("answer", _("{param} must be text (the derivative, like "
                                          "\"2*x\"), not {value}"), value=repr(answer))
@@ -67,7 +71,8 @@ def check(lesson=None, answer: str | None = None, *, expr: str | None = None,
                                budget=_budget(the_lesson), **context)
     if claim is not None:
         point_at = {**(the_lesson.example if expr is None else {}), **values}
-        claimed = check_claim(function, var, claim if isinstance(claim, str) else float(claim),
+        # a number is judged as written, to the digits it shows (as the command line's text)
+        claimed = check_claim(function, var, claim if isinstance(claim, str) else repr(claim),
                               point_at, reduce=reduce or the_lesson.reduce, **context)
     return Checked(verdict, claimed)
 
