@@ -6,9 +6,10 @@ import os
 
 import click
 
-from tutor.cli.base import UserError, command
-from tutor.cli.options import (Source, check_output_path, lesson_file_option,
-                               output_index, parse_at, size_option)
+from tutor.cli.base import UserError, command, keep
+from tutor.cli.options import (Source, check_output_path, command_line, lesson_file_option,
+                               parse_at, size_option)
+from tutor.requests.source import refuse
 from tutor.i18n import _
 
 FORMATS = ("text", "json")
@@ -75,7 +76,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop deep                         10 sigmoid layers: the gradient vanishes
     tutor backprop deep --activation relu --init normal,xavier,he --plot deep-relu.png --force
     """
-    from tutor.backpropagation.jacobian import TOPICS
+    from tutor.requests.backprop import WITH_A_LESSON, backprop as run, is_topic
 
     options = {"--expr": expr, "--lesson-file": lesson_file, "--wrt": wrt,
                "--output": output_name, "--size": size, "--sample": sample != 1,
@@ -87,40 +88,19 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
                      force)
     _refuse({k: v is not None for k, v in deep_options.items()},
             _("{option} goes with '{command}'"), command="backprop deep")
-    if what and what[0] in TOPICS:
-        _refuse(options, _("{option} goes with a lesson, not with '{command}'"),
-                command=f"backprop {what[0]}")
-        from tutor.backpropagation.jacobian import topic
-
-        values = parse_at(at)
-        return _show_topic(lambda: topic(tuple(what), values), fmt)
-    if len(what) > 1:
-        raise UserError(_("one lesson at a time, not {count} ({names})").format(
-            count=len(what), names=" ".join(what)))
-    source = Source(what[0] if what else None, expr, lesson_file, size).require_one()
-    _check_outputs(plot, dot, force)
-    values = parse_at(at)
-    if sample < 1:
-        raise UserError(_("--sample {sample}: samples are numbered from 1").format(sample=sample))
-
-    from tutor.backpropagation.graph import lesson_from_assignment
-
-    the_lesson = source.load(lesson_from_assignment)
-    values = the_lesson.values_for(values)
-    if matrix:
-        return _matrix(options, the_lesson, values, reduce, fmt)
-    _refuse({"--reduce": reduce}, _("{option} goes with --matrix (a batch loss)"))
-    _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
-
-
-def _matrix(options, the_lesson, values, reduce, fmt) -> None:
-    """The lesson's batch in matrix form, one backward pass for every gradient."""
-    _refuse({k: options[k] for k in ("--expr", "--wrt", "--output", "--sample", "--plot",
-                                     "--dot")},
-            _("{option} does not go with --matrix (it shows the whole batch)"))
-    from tutor.backpropagation.matrix_form import matrix_form
-
-    _show_topic(lambda: matrix_form(the_lesson, values, reduce), fmt)
+    if is_topic(what):
+        refuse({"plot": plot, "dot": dot}, _(WITH_A_LESSON), topic=f"backprop {what[0]}")
+    elif matrix:
+        refuse({"plot": plot, "dot": dot}, _("{param} does not go with {matrix} (it shows the "
+                                             "whole batch)"), others=("matrix",))
+    else:
+        _check_outputs(plot, dot, force)
+    result = keep(run(*what, expr=expr, lesson_file=lesson_file, at=parse_at(at), wrt=wrt,
+                 sample=sample, output=output_name, size=size, matrix=matrix, reduce=reduce))
+    if is_topic(what) or matrix:
+        _show_topic(result, fmt)
+    else:
+        _graph(result, Source(what[0] if what else None, expr, lesson_file), fmt, plot, dot)
 
 
 def _refuse(options: dict, message: str, **extra) -> None:
@@ -137,14 +117,8 @@ def _check_outputs(plot, dot, force) -> None:
         raise UserError(_("--plot and --dot name the same file"))
 
 
-def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot) -> None:
+def _graph(result, source, fmt, plot, dot) -> None:
     """The forward and backward tables of one sample, and the graph drawn or written."""
-    from tutor.backpropagation.backprop import backprop as run
-
-    chosen = [s for name in wrt for s in the_lesson.names_for(name)]
-    output = output_index(the_lesson.output_names, output_name, "--output",
-                          _("--output {name}: the outputs are {names}"))
-    result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
     if fmt == "json":
         from tutor.renderers.backpropagation.json import backprop_json
 
@@ -153,7 +127,7 @@ def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
         from tutor.renderers.backpropagation.text import BackpropRenderer
 
         footer = "" if plot or dot else _("draw the graph: {command}   (or {dot})").format(
-            command=f"tutor {source.command_line('backprop')} --plot graph.png",
+            command=f"tutor {command_line(source, 'backprop')} --plot graph.png",
             dot="--dot graph.dot")
         BackpropRenderer().render(result, footer=footer)
     if dot:
@@ -229,9 +203,8 @@ def _choices(text: str, option: str) -> list[str]:
     return chosen
 
 
-def _show_topic(make, fmt: str) -> None:
+def _show_topic(topic, fmt: str) -> None:
     """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
-    topic = make()
     if fmt == "json":
         from tutor.renderers.backpropagation.json import topic_json
 
