@@ -142,6 +142,22 @@ def test_worksheet_from_python_is_the_command(tmp_path):
     (lambda: tutor.backprop("jacobian", "softmax", wrt="z"),
      ["backprop", "jacobian", "softmax", "--wrt", "z"]),
     (lambda: tutor.explain("nosuchlesson"), ["explain", "nosuchlesson"]),
+    (lambda: tutor.train("linear_regression", synthetic=True, true_w=[1], momentum=0.5),
+     ["train", "linear_regression", "--synthetic", "--true-w", "1", "--momentum", "0.5"]),
+    (lambda: tutor.train("linear_regression", synthetic=True, true_w=[1], lr_min=0.1),
+     ["train", "linear_regression", "--synthetic", "--true-w", "1", "--lr-min", "0.1"]),
+    (lambda: tutor.backprop("deep", layers=0), ["backprop", "deep", "--layers", "0"]),
+    (lambda: tutor.backprop("deep", init="he,zeros"), ["backprop", "deep", "--init", "he,zeros"]),
+    (lambda: tutor.backprop("deep", std=2, init="he"),
+     ["backprop", "deep", "--std", "2", "--init", "he"]),
+    (lambda: tutor.backprop("deep", at={"x": 1}), ["backprop", "deep", "--at", "x=1"]),
+    (lambda: tutor.backprop("neuron", activation="relu"),
+     ["backprop", "neuron", "--activation", "relu"]),
+    (lambda: tutor.descend(), ["descend"]),
+    (lambda: tutor.descend("square", lr=[0.1, 0.2]), ["descend", "square", "--lr", "0.1,0.2"]),
+    (lambda: tutor.descend("square", set={"k": 2}), ["descend", "square", "--set", "k=2"]),
+    (lambda: tutor.descend("square", optimizer="sgd", beta1=0.5),
+     ["descend", "square", "--optimizer", "sgd", "--beta1", "0.5"]),
 ])
 def test_bad_input_raises_the_line_the_command_prints(call, args):
     code, _, output = _cli(args)
@@ -170,8 +186,8 @@ def test_python_values_are_checked():
 
 
 def test_help_reads_well():
-    for name in ("explain", "check", "backprop", "jacobian", "train", "worksheet", "render",
-                 "set_language"):
+    for name in ("explain", "check", "backprop", "jacobian", "train", "descend", "worksheet",
+                 "render", "set_language"):
         doc = getattr(tutor, name).__doc__
         assert doc and len(doc.split()) > 15, name
     assert "at=" in tutor.explain.__doc__ or "``at``" in tutor.explain.__doc__
@@ -289,7 +305,9 @@ def test_every_result_displays_as_html(shell):
                tutor.check("sigmoid", "1"), tutor.backprop("neuron"), tutor.jacobian("softmax"),
                tutor.train("linear_regression", synthetic=True, true_w=[2, -3.4], true_b=4.2,
                            samples=100, epochs=2),
-               tutor.worksheet("sigmoid", problems=1)]
+               tutor.worksheet("sigmoid", problems=1),
+               tutor.backprop("deep", layers=3, width=8, batch=16),
+               tutor.descend("square", optimizer="sgd,adam")]
     html = shell.display_formatter.formatters["text/html"]
     plain = shell.display_formatter.formatters["text/plain"]
     for result in results:
@@ -412,6 +430,17 @@ def test_the_magic_says_where_it_wrote_files(shell, capsys, tmp_path):
     lambda: tutor.worksheet("sigmoid", problems="3x"),
     lambda: tutor.worksheet("sigmoid", kinds="nope"),
     lambda: tutor.render(5, "text"),
+    lambda: tutor.train("linear_regression", synthetic=True, true_w=[1], optimizer="adam",
+                        beta1="high"),
+    lambda: tutor.train("linear_regression", synthetic=True, true_w=[1], optimizer="lion"),
+    lambda: tutor.train("linear_regression", synthetic=True, true_w=[1], schedule="step",
+                        step_size=0.5),
+    lambda: tutor.backprop("deep", activation=["relu", 3]),
+    lambda: tutor.backprop("deep", layers="ten"),
+    lambda: tutor.descend(42),
+    lambda: tutor.descend("square", start=[1, 2]),
+    lambda: tutor.descend("square", optimizer=["sgd", "sgd"]),
+    lambda: tutor.descend("square", steps=0),
 ])
 def test_bad_python_values_raise_the_librarys_error(call):
     with pytest.raises(TutorError) as caught:
@@ -434,3 +463,63 @@ def test_an_optimizer_from_python_is_the_command():
         v = 0.5 * v + 28 / 3 * (w - 2)
         w -= 0.1 * v
     assert float(run.history.params["w"]) == pytest.approx(w, rel=1e-12)
+
+
+def test_a_schedule_from_python_is_the_command():
+    args = ["train", "--expr", "(w*x - y)**2", "--params", "w", "--data", "x=1,2,3", "--data",
+            "y=2,4,6", "--init", "w=0", "--lr", "0.1", "--epochs", "4", "--optimizer", "adam",
+            "--beta1", "0.8", "--schedule", "step", "--step-size", "2", "--gamma", "0.5",
+            "--format", "json"]
+    code, out, _ = _cli(args)
+    run = tutor.train(expr="(w*x - y)**2", params="w", data=["x=1,2,3", "y=2,4,6"],
+                      init={"w": 0}, lr=0.1, epochs=4, optimizer="adam", beta1=0.8,
+                      schedule="step", step_size=2, gamma=0.5)
+    assert code == 0
+    assert _timeless(json.loads(tutor.render(run, "json"))) == _timeless(json.loads(out))
+    # Adam (β₁ = 0.8, β₂ = 0.999, ε = 1e-8) on L(w) = (14/3)(w − 2)², η halved after 2 epochs
+    w, m, v = 0.0, 0.0, 0.0
+    for t in range(1, 5):
+        lr = 0.1 * 0.5 ** ((t - 1) // 2)
+        g = 28 / 3 * (w - 2)
+        m, v = 0.8 * m + 0.2 * g, 0.999 * v + 0.001 * g * g
+        w -= lr * (m / (1 - 0.8 ** t)) / (math.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    assert float(run.history.params["w"]) == pytest.approx(w, rel=1e-12)
+
+
+def test_backprop_deep_from_python_is_the_command():
+    code, out, _ = _cli(["backprop", "deep", "--layers", "3", "--width", "8", "--batch", "16",
+                         "--activation", "tanh,relu", "--init", "he", "--seed", "5",
+                         "--format", "json"])
+    topic = tutor.backprop("deep", layers=3, width=8, batch=16, activation=["tanh", "relu"],
+                           init="he", seed=5)
+    assert code == 0 and json.loads(tutor.render(topic, "json")) == json.loads(out)
+    # the first layer's activations by hand, in the order the topic draws them: the batch x,
+    # then the weights W₁ … W₃ (He: variance 2/8), then the gradient g
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((16, 8))
+    w1 = rng.standard_normal((8, 8)) * math.sqrt(2 / 8)
+    for run, h1 in zip(json.loads(out)["runs"], (np.tanh(x @ w1), np.maximum(x @ w1, 0))):
+        assert run["activation_variance"][0] == pytest.approx(float(np.var(h1)), rel=1e-9)
+
+
+def test_descend_from_python_is_the_command():
+    code, out, _ = _cli(["descend", "square", "--optimizer", "sgd,momentum", "--lr", "0.2",
+                         "--steps", "10", "--momentum", "0.5", "--format", "json"])
+    race = tutor.descend("square", optimizer=["sgd", "momentum"], lr=0.2, steps=10, momentum=0.5)
+    assert code == 0 and json.loads(tutor.render(race, "json")) == json.loads(out)
+    # f(x) = x²: each plain step multiplies x by 1 − 2η = 0.6, from x = 10
+    sgd, momentum = json.loads(out)["runs"]
+    assert sgd["final"][0] == pytest.approx(10 * 0.6 ** 10, rel=1e-12)
+    x, v = 10.0, 0.0
+    for _ in range(10):
+        v = 0.5 * v + 2 * x
+        x -= 0.2 * v
+    assert momentum["final"][0] == pytest.approx(x, rel=1e-12)
+    # the same race from an expression, a constant set by name
+    again = tutor.descend(expr="k*x^2", set={"k": 1}, start=[10], optimizer="sgd", lr=0.2,
+                          steps=10)
+    assert float(again.runs[0].final[0]) == pytest.approx(10 * 0.6 ** 10, rel=1e-12)
+    shown = tutor.render(race, "html")
+    assert "<svg" in shown and "momentum" in shown

@@ -2,10 +2,10 @@
 
 One function per command, keyword for option (see :mod:`tutor.api`)::
 
-    explain, check, backprop, jacobian, train, worksheet   the commands' results
-    render(result, "text"|"markdown"|"latex"|"json"|"html")  any result as a string
-    set_language("zh")                                      Chinese from now on
-    learning_rate_slider, point_slider                      sliders (with ipywidgets)
+    explain, check, backprop, jacobian, train, descend, worksheet   the commands' results
+    render(result, "text"|"markdown"|"latex"|"json"|"html")          any result as a string
+    set_language("zh")                                              Chinese from now on
+    learning_rate_slider, point_slider                              sliders (with ipywidgets)
 
 In IPython or Jupyter every result shows itself (HTML with MathML and inline pictures);
 ``%load_ext tutor`` adds ``%tutor explain sigmoid --at z=1,2``.
@@ -37,7 +37,7 @@ _WHERE = {
     "derive": "calculus.derivation", "Named": "calculus.derivation",
     "Derivation": "calculus.steps", "Step": "calculus.steps",
     "explain": "api", "check": "api", "backprop": "api", "jacobian": "api", "train": "api",
-    "worksheet": "api", "render": "api", "set_language": "api",
+    "descend": "api", "worksheet": "api", "render": "api", "set_language": "api",
     "learning_rate_slider": "widgets", "point_slider": "widgets",
     "lesson_from_expression": "explaining.explanation", "Explanation": "explaining.explanation",
     "compile_expr": "calculus.numeric", "central_difference": "calculus.numeric", "relative_error": "calculus.agreement",

@@ -7,6 +7,7 @@
     >>> J = tutor.jacobian("softmax")                        # tutor backprop jacobian softmax
     >>> run = tutor.train("linear_regression", synthetic=True, true_w=[2, -3.4], true_b=4.2,
     ...                   batch_size=10, lr=0.03, epochs=3)
+    >>> race = tutor.descend("rosenbrock", optimizer="sgd,momentum,adam")
     >>> ws = tutor.worksheet("sigmoid", "softmax", variants=3, seed=7)
     >>> print(tutor.render(e, "markdown"))                   # text, markdown, latex, json, html
 
@@ -20,11 +21,12 @@ from __future__ import annotations
 
 from tutor.requests.backprop import backprop, jacobian
 from tutor.requests.check import check
+from tutor.requests.descend import descend
 from tutor.requests.explain import explain
 from tutor.requests.train import train
 
-__all__ = ["explain", "check", "backprop", "jacobian", "train", "worksheet", "render",
-           "set_language"]
+__all__ = ["explain", "check", "backprop", "jacobian", "train", "descend", "worksheet",
+           "render", "set_language"]
 
 
 def worksheet(*lessons, problems: int = 6, variants: int = 1, seed: int = 0, kinds=None,
@@ -37,8 +39,9 @@ def worksheet(*lessons, problems: int = 6, variants: int = 1, seed: int = 0, kin
     keeps only these kinds of problem ("derive", "evaluate", "gd_step", "backward",
     "mistake").  With ``out`` (a folder) the files are written as ``tutor worksheet --out``
     writes them: ``formats`` ("md", "tex", "html", "pdf"; default all), ``exports``
-    ("moodle", "gift", "stack"), the sheets' ``title``, header ``fields`` ("Course", "Date=12 May"),
-    ``space`` lines after each problem; ``force`` replaces an earlier run's files.
+    ("moodle", "gift", or "stack": STACK questions marked by Maxima), the sheets' ``title``,
+    header ``fields`` ("Course", "Date=12 May"), ``space`` lines after each problem; ``force``
+    replaces an earlier run's files.
     """
     from tutor.assessment.worksheet import check_counts
     from tutor.requests.worksheet import worksheet as make
@@ -65,8 +68,8 @@ def worksheet(*lessons, problems: int = 6, variants: int = 1, seed: int = 0, kin
 def render(obj, fmt: str = "text") -> str:
     """Any result as a string: ``fmt`` is "text" (as the terminal shows it), "markdown",
     "latex", "json" (as ``--format json`` prints it) or "html" (as a notebook shows it).
-    Not every result has every format: an explanation has all five, a training run text, json
-    and html."""
+    Not every result has every format: an explanation has all five, a training run and a
+    race of optimizers text, json and html."""
     from tutor.renderers.formats import render as draw
 
     return draw(obj, fmt)

@@ -2,11 +2,11 @@
 pictures), and ``%load_ext tutor`` gives ``%tutor explain sigmoid --at z=1,2``: the command
 line's own syntax, run by the command line itself, in the notebook's language.
 
-A command that computes a result (explain, check, backprop, train, worksheet) shows it as the
-notebook shows every result: HTML with MathML and inline pictures, in the language the
-command spoke.  With ``--format`` (json, markdown, latex), with files to write (``--plot``,
-``--dot``, a worksheet's folder), and for the other commands, the text the terminal would show
-is printed.  Bad input is one line on standard error, as on the
+A command that computes a result (explain, check, backprop, train, descend, worksheet) shows
+it as the notebook shows every result: HTML with MathML and inline pictures, in the language
+the command spoke.  With ``--format`` (json, markdown, latex), with files to write (``--plot``,
+``--dot``, ``--animate``, a worksheet's folder), and for the other commands, the text the
+terminal would show is printed.  Bad input is one line on standard error, as on the
 command line, never a traceback.
 """
 
@@ -63,7 +63,8 @@ def run_line(line: str):
     # a format asked for, help, or files written (a plot, sheets): the terminal's text, which
     # says where the files went
     wants_text = args[:1] == ["worksheet"] or any(
-        a.split("=")[0] in ("--format", "-h", "--help", "--plot", "--dot") for a in args)
+        a.split("=")[0] in ("--format", "-h", "--help", "--plot", "--dot", "--animate")
+        for a in args)
     LAST[0] = None
     out = io.StringIO()
     try:

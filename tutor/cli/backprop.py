@@ -78,16 +78,15 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     """
     from tutor.requests.backprop import WITH_A_LESSON, backprop as run, is_topic
 
-    options = {"--expr": expr, "--lesson-file": lesson_file, "--wrt": wrt,
-               "--output": output_name, "--size": size, "--sample": sample != 1,
-               "--plot": plot, "--dot": dot, "--matrix": matrix}
-    deep_options = {"--layers": layers, "--width": width, "--batch": batch,
-                    "--activation": activation, "--init": init, "--std": std, "--seed": seed}
+    deep = {"layers": layers, "width": width, "batch": batch, "activation": activation,
+            "init": init, "std": std, "seed": seed}
     if what and what[0] == "deep":
-        return _deep(what, options, {"--at": at, "--reduce": reduce}, deep_options, fmt, plot,
-                     force)
-    _refuse({k: v is not None for k, v in deep_options.items()},
-            _("{option} goes with '{command}'"), command="backprop deep")
+        refuse({"dot": dot}, _(WITH_A_LESSON), topic="backprop deep")
+        check_output_path(plot, force=force)
+        topic = keep(run(*what, expr=expr, lesson_file=lesson_file, at=parse_at(at), wrt=wrt,
+                         sample=sample, output=output_name, size=size, matrix=matrix,
+                         reduce=reduce, **deep))
+        return _deep(topic, deep, fmt, plot)
     if is_topic(what):
         refuse({"plot": plot, "dot": dot}, _(WITH_A_LESSON), topic=f"backprop {what[0]}")
     elif matrix:
@@ -96,18 +95,12 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     else:
         _check_outputs(plot, dot, force)
     result = keep(run(*what, expr=expr, lesson_file=lesson_file, at=parse_at(at), wrt=wrt,
-                 sample=sample, output=output_name, size=size, matrix=matrix, reduce=reduce))
+                 sample=sample, output=output_name, size=size, matrix=matrix, reduce=reduce,
+                 **deep))
     if is_topic(what) or matrix:
         _show_topic(result, fmt)
     else:
         _graph(result, Source(what[0] if what else None, expr, lesson_file), fmt, plot, dot)
-
-
-def _refuse(options: dict, message: str, **extra) -> None:
-    """One line naming the first of ``options`` that was given, when any was."""
-    given = [option for option, value in options.items() if value]
-    if given:
-        raise UserError(message.format(option=given[0], **extra))
 
 
 def _check_outputs(plot, dot, force) -> None:
@@ -144,66 +137,25 @@ def _graph(result, source, fmt, plot, dot) -> None:
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
-def _deep(what, lesson_options: dict, others: dict, options: dict, fmt: str,
-          plot: str | None, force: bool) -> None:
-    """``backprop deep``: one run per activation and initialisation asked for."""
-    from tutor.backpropagation.deep import deep_topic, run_deep
-
-    _refuse({k: v for k, v in lesson_options.items() if k != "--plot"},
-            _("{option} goes with a lesson, not with '{command}'"), command="backprop deep")
-    _refuse(others, _("{option} does not go with '{command}'"), command="backprop deep")
-    if len(what) > 1:
-        raise UserError(_("unexpected '{words}' after '{topic}'").format(
-            words=" ".join(what[1:]), topic="deep"))
-    check_output_path(plot, force=force)
-
-    activations = _choices(options["--activation"] or "sigmoid", "--activation")
-    inits = _choices(options["--init"] or "xavier", "--init")
-    if options["--std"] is not None and "normal" not in inits:
-        raise UserError(_("--std goes with --init normal (Xavier and He set the variance "
-                          "from the width)"))
-    defaults = {"layers": 10, "width": 64, "batch": 256, "seed": 0, "std": 1.0}
-    sizes = {name: default if options["--" + name] is None else options["--" + name]
-             for name, default in defaults.items()}
-    runs = [run_deep(activation=a, init=i, **sizes) for a in activations for i in inits]
-    topic = deep_topic(runs)
-    if fmt == "json":
-        from tutor.renderers.backpropagation.json import topic_json
-
-        click.echo(topic_json(topic))
-    else:
-        from tutor.renderers.backpropagation.text import TopicRenderer
-
-        given = " ".join(f"{option} {value}" for option, value in options.items()
-                         if value is not None)
-        footer = "" if plot else _("plot it: {command}").format(
-            command=" ".join(filter(None, ["tutor backprop deep", given, "--plot deep.png"])))
-        TopicRenderer().render(topic, footer=footer)
+def _deep(topic, given: dict, fmt: str, plot: str | None) -> None:
+    """``backprop deep``: the runs' table, their JSON or their picture."""
+    footer = ""
+    if not plot:
+        options = " ".join(f"--{name} {value}" for name, value in given.items()
+                           if value is not None)
+        footer = _("plot it: {command}").format(
+            command=" ".join(filter(None, ["tutor backprop deep", options, "--plot deep.png"])))
+    _show_topic(topic, fmt, footer=footer)
     if plot:
         from tutor.renderers.backpropagation.deep_plot import plot_deep
 
-        note = plot_deep(runs, plot)
+        note = plot_deep(topic.runs, plot)
         if note:
             click.echo(note, err=True)
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
-def _choices(text: str, option: str) -> list[str]:
-    """'sigmoid,relu' → ['sigmoid', 'relu'], each once, in the order given."""
-    from tutor.backpropagation.deep import ACTIVATIONS, INITS
-
-    known = list(ACTIVATIONS) if option == "--activation" else list(INITS)
-    chosen = []
-    for word in (w.strip() for w in text.split(",")):
-        if word not in known:
-            raise UserError(_("{option} {name}: choose from {names}").format(
-                option=option, name=word or "''", names=", ".join(known)))
-        if word not in chosen:
-            chosen.append(word)
-    return chosen
-
-
-def _show_topic(topic, fmt: str) -> None:
+def _show_topic(topic, fmt: str, footer: str = "") -> None:
     """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
     if fmt == "json":
         from tutor.renderers.backpropagation.json import topic_json
@@ -212,4 +164,4 @@ def _show_topic(topic, fmt: str) -> None:
     else:
         from tutor.renderers.backpropagation.text import TopicRenderer
 
-        TopicRenderer().render(topic)
+        TopicRenderer().render(topic, footer=footer)

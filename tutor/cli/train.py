@@ -132,8 +132,7 @@ def _run_and_show(session, fmt, sweep, *, pictures: bool):
     outcome = run.outcome
     if outcome.trace:
         train_text.trace(console, outcome.trace, session.settings.lr, outcome.history.steps,
-                         plain=session.settings.optimizer == "sgd"
-                         and not session.settings.hypers.get("weight_decay"))
+                         plain=train_text.plain_descent(session.settings))
     train_text.result(console, session.model, outcome.history, outcome.comparison,
                       session.bound, outcome.advice, outcome.unfinished)
     if run.swept is not None:

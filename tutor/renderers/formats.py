@@ -110,7 +110,8 @@ def training_text(console, run) -> None:
     train_text.header(console, s.model, s.settings, s.bound, s.samples,
                       train_text.data_origin(s))
     if outcome.trace:
-        train_text.trace(console, outcome.trace, s.settings.lr, outcome.history.steps)
+        train_text.trace(console, outcome.trace, s.settings.lr, outcome.history.steps,
+                         plain=train_text.plain_descent(s.settings))
     train_text.result(console, s.model, outcome.history, outcome.comparison, s.bound,
                       outcome.advice, outcome.unfinished)
     if run.swept is not None:
@@ -127,6 +128,14 @@ def _training():
                             o.trace, run.swept)
 
     return {"text": _text(training_text), "json": json, "html": html.training_html}
+
+
+def _race():
+    from tutor.renderers import html
+    from tutor.renderers.training.descend import as_json, race_text
+
+    return {"text": _text(race_text), "json": lambda r: as_json(r.problem, r.runs, r.tol),
+            "html": html.race_html}
 
 
 def _worksheets():
@@ -151,6 +160,7 @@ KINDS = {
     ("tutor.backpropagation.backprop", "Backprop"): _backprop,
     ("tutor.backpropagation.jacobian", "Topic"): _topic,
     ("tutor.requests.train", "TrainingRun"): _training,
+    ("tutor.requests.descend", "Race"): _race,
     ("tutor.assessment.problems", "Worksheets"): _worksheets,
 }
 
@@ -165,7 +175,7 @@ def formats_of(obj) -> dict:
 
 
 def render(obj, fmt: str = "text") -> str:
-    """``obj`` (a result of explain, check, backprop, jacobian, train or worksheet) as a
+    """``obj`` (a result of explain, check, backprop, jacobian, train, descend or worksheet) as a
     string in the format ``fmt``."""
     available = formats_of(obj)
     if not available:

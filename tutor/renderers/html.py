@@ -325,10 +325,18 @@ def backprop_html(bp) -> str:
 
 
 def topic_html(topic) -> str:
-    """A vector or matrix topic: matrices as tables, sentences and checks."""
+    """A vector or matrix topic: matrices as tables, sentences and checks; a deep network's
+    runs also as their picture (the gradient's size layer by layer), an inline SVG."""
     from tutor.renderers.backpropagation.text import TopicRenderer
 
-    return fragment(recorded(lambda c: TopicRenderer(c).render(topic)))
+    body = recorded(lambda c: TopicRenderer(c).render(topic))
+    runs = getattr(topic, "runs", None)
+    if runs:
+        from tutor.renderers.backpropagation.deep_plot import plot_deep
+
+        pictures = svg_of(lambda path: (plot_deep(runs, path), None)[1])
+        body += "".join(f"<figure>{p}</figure>" for p in pictures)
+    return fragment(body)
 
 
 # -- training -------------------------------------------------------------------------------
@@ -353,6 +361,19 @@ def training_html(run) -> str:
         pictures = svg_of(lambda path: plot_training(path, s.model, outcome.history, run.fit,
                                                      run.landscape))
         body += '<div class="side">' + "".join(f"<figure>{p}</figure>" for p in pictures) + "</div>"
+    return fragment(body)
+
+
+def race_html(race) -> str:
+    """A race of optimisers: the function, the first steps, how each run ended, and every path
+    on one figure as an inline SVG (when the race holds its picture)."""
+    from tutor.renderers.training.descend import plot_race, race_text
+
+    body = recorded(lambda c: race_text(c, race))
+    if race.picture is not None:
+        pictures = svg_of(lambda path: (plot_race(path, race.picture, race.runs,
+                                                  race.problem.title), None)[1])
+        body += "".join(f"<figure>{p}</figure>" for p in pictures)
     return fragment(body)
 
 

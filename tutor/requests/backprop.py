@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from tutor.errors import TutorError
+from tutor.errors import ParameterError, TutorError
 from tutor.i18n import N_, _
-from tutor.requests.source import Source, names, output_index, point, refuse
+from tutor.requests.source import Source, bounded, names, output_index, point, refuse
 
 #: a topic's refusal of what goes with a lesson ({param}, {topic})
 WITH_A_LESSON = N_("{param} goes with a lesson, not with '{topic}'")
+#: the deep network's sizes when they are not given
+DEEP_DEFAULTS = {"layers": 10, "width": 64, "batch": 256, "seed": 0, "std": 1.0}
 
 
 def is_topic(what) -> bool:
@@ -21,7 +23,9 @@ def is_topic(what) -> bool:
 def backprop(*what, expr: str | None = None, lesson_file: str | None = None,
              at: Mapping[str, object] | None = None, wrt=(), sample: int = 1,
              output: str | None = None, size: int | None = None, matrix: bool = False,
-             reduce: str | None = None):
+             reduce: str | None = None, layers: int | None = None, width: int | None = None,
+             batch: int | None = None, activation=None, init=None, std: float | None = None,
+             seed: int | None = None):
     """A forward and backward pass through a graph of primitive operations, node by node.
 
     ``backprop("neuron")`` gives the forward and backward tables of one sample of a lesson
@@ -35,9 +39,29 @@ def backprop(*what, expr: str | None = None, lesson_file: str | None = None,
     ``backprop("jacobian", "rowsum")``, ``backprop("matmul")``, ``backprop("accumulate")``,
     ``backprop("modes")``.
 
+    Vanishing and exploding gradients: ``backprop("deep")`` sends a batch through ``layers``
+    layers of ``width`` units (``batch`` samples, drawn with ``seed``) and back, layer by
+    layer; ``activation`` ("sigmoid", "tanh", "relu") and ``init`` ("normal", "xavier", "he";
+    ``std`` for normal) may each name several (a list, or "relu,tanh") to be compared.
+
     ``tutor.backprop("neuron", at={"x": 2, "t": 1})`` is ``tutor backprop neuron --at x=2
-    --at t=1``.
+    --at t=1``; ``tutor.backprop("deep", activation="relu", init=["normal", "he"])`` is
+    ``tutor backprop deep --activation relu --init normal,he``.
     """
+    deep = {"layers": layers, "width": width, "batch": batch, "activation": activation,
+            "init": init, "std": std, "seed": seed}
+    if what and what[0] == "deep":
+        refuse({"expr": expr, "lesson_file": lesson_file, "wrt": wrt, "output": output,
+                "size": size is not None, "sample": sample != 1, "matrix": matrix},
+               _(WITH_A_LESSON), topic="backprop deep")
+        refuse({"at": at, "reduce": reduce}, _("{param} does not go with '{topic}'"),
+               topic="backprop deep")
+        if len(what) > 1:
+            raise TutorError(_("unexpected '{words}' after '{topic}'").format(
+                words=" ".join(map(str, what[1:])), topic="deep"))
+        return deep_network(**deep)
+    refuse({k: v is not None for k, v in deep.items()}, _("{param} goes with '{topic}'"),
+           topic="backprop deep")
     if is_topic(what):
         refuse({"expr": expr, "lesson_file": lesson_file, "wrt": wrt, "output": output,
                 "size": size, "sample": sample != 1, "matrix": matrix}, _(WITH_A_LESSON),
@@ -80,3 +104,45 @@ def jacobian(which: str = "softmax", *, at: Mapping[str, object] | None = None):
     ``backward(v)`` computes, vᵀJ) or ``"rowsum"`` (row sums of exp(x), its zero blocks);
     ``at`` the input (``{"z": [1, 2, 3]}``, ``{"x": [[…], […]]}``)."""
     return backprop("jacobian", which, at=at)
+
+
+def deep_network(*, layers: int | None = None, width: int | None = None,
+                 batch: int | None = None, activation=None, init=None, std: float | None = None,
+                 seed: int | None = None):
+    """``backprop deep``: one run per activation and initialisation asked for, as a topic (its
+    runs in ``.runs``, for the picture)."""
+    from tutor.backpropagation.deep import ACTIVATIONS, INITS, deep_topic, run_deep
+
+    activations = _choices(activation or "sigmoid", "activation", list(ACTIVATIONS))
+    inits = _choices(init or "xavier", "init", list(INITS))
+    if std is not None and "normal" not in inits:
+        raise ParameterError("std", _("{param} goes with {init} normal (Xavier and He set the "
+                                      "variance from the width)"), others=("init",))
+    sizes = {name: default if value is None else bounded(name, value, type(default),
+                                                           lambda v: True, WHOLE if name != "std"
+                                                           else NUMBER)
+             for (name, default), value in zip(DEEP_DEFAULTS.items(),
+                                               (layers, width, batch, seed, std))}
+    runs = [run_deep(activation=a, init=i, **sizes) for a in activations for i in inits]
+    return deep_topic(runs)
+
+
+WHOLE = N_("{param} must be a whole number, not {value}")
+NUMBER = N_("{param} must be a number, not {value}")
+
+
+def _choices(given, param: str, known: list[str]) -> list[str]:
+    """'sigmoid,relu' or ["sigmoid", "relu"] → ['sigmoid', 'relu'], each once, in the order
+    given."""
+    words = given.split(",") if isinstance(given, str) else list(given) if hasattr(
+        given, "__iter__") else [given]
+    chosen = []
+    for word in words:
+        word = word.strip() if isinstance(word, str) else word
+        if word not in known:
+            raise ParameterError(param, _("{param} {name}: choose from {names}"),
+                                 name=word if isinstance(word, str) and word else repr(word),
+                                 names=", ".join(known))
+        if word not in chosen:
+            chosen.append(word)
+    return chosen

@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping
 
 from tutor.errors import ParameterError
 from tutor.i18n import N_, _
+from tutor.numbers import number_list
 
 ONE_SOURCE = N_("name one lesson, or give {expr} TEXT, or {lesson_file} FILE (see 'tutor list')")
 
@@ -160,3 +161,19 @@ def bounded(param: str, value, kind: type, test: Callable[[float], bool], templa
         shown = f"{number:g}" if isinstance(number, float) else str(number)
         raise ParameterError(param, _(template), value=shown)
     return number
+
+
+def number_values(param: str, value, *, rows: bool = False):
+    """``"2,-3.4"`` or [2, -3.4] → [2.0, -3.4]; with rows, ``"1,2;3,4"`` or [[1, 2], [3, 4]]."""
+    if isinstance(value, str):
+        parts = [number_list(row, "{param}", param=param) for row in value.split(";")]
+        if rows and ";" in value:
+            if len({len(r) for r in parts}) != 1:
+                raise ParameterError(param, _("{param}: every row (between ;) needs the same "
+                                              "number of values"))
+            return parts
+        if ";" in value:
+            raise ParameterError(param, _("{param}: {value} is not a number"), value=repr(value))
+        return parts[0]
+    got = point({param: value}, param)[param]
+    return got if isinstance(got, list) else [got]

@@ -7,8 +7,7 @@ from typing import Callable, Mapping, Sequence
 
 from tutor.errors import ParameterError
 from tutor.i18n import N_, _
-from tutor.numbers import number_list
-from tutor.requests.source import Source, bounded, point
+from tutor.requests.source import Source, bounded, number_values, point
 
 #: the numbers a run takes, with their ranges: (kind, test, message); the command line's
 #: option types check with the same
@@ -22,6 +21,8 @@ RANGES = {
     "trace": (int, lambda v: 1 <= v <= 1000, N_("{param} must be from 1 to 1000, not {value}")),
     "seed": (int, lambda v: 0 <= v < 2 ** 63, N_("{param} must be from 0 to 2^63 − 1, not {value}")),
 }
+#: a number given from Python for a hyper-parameter (its range is the optimizer's to check)
+NUMBER = N_("{param} must be a number, not {value}")
 
 
 @dataclass
@@ -71,10 +72,20 @@ def prepare_training(lesson=None, *, expr: str | None = None, params=None,
 
         parse_range(sweep)
     truth = _synthetic(true_w, true_b, numbers["samples"], numbers["noise"]) if synthetic else None
+    given = {k: bounded(k, v, float, lambda v: True, NUMBER) for k, v in
+             dict(momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2, eps=eps,
+                  weight_decay=weight_decay).items() if v is not None}
 
     from tutor.training import model as models
+    from tutor.training.optimizers import schedule as make_schedule
     from tutor.training.session import prepare
     from tutor.training.train import Settings
+
+    sched = make_schedule(
+        schedule, epochs=numbers["epochs"], lr=numbers["lr"],
+        step_size=None if step_size is None else bounded("step_size", step_size, *RANGES["epochs"]),
+        gamma=None if gamma is None else bounded("gamma", gamma, float, lambda v: True, NUMBER),
+        lr_min=None if lr_min is None else bounded("lr_min", lr_min, float, lambda v: True, NUMBER))
 
     the_model = (models.from_expression(expr, _names(params)) if expr is not None
                  else models.from_lesson(source.load(None)))
@@ -82,13 +93,6 @@ def prepare_training(lesson=None, *, expr: str | None = None, params=None,
         raise ParameterError("data", _("give the data: {param} FILE, {param} name=v1,v2,… or "
                                        "{synthetic} (the model needs {names})"),
                              others=("synthetic",), names=", ".join(the_model.data_groups()))
-    from tutor.training.optimizers import schedule as make_schedule
-
-    given = {k: v for k, v in (("momentum", momentum), ("alpha", alpha), ("beta1", beta1),
-                               ("beta2", beta2), ("eps", eps), ("weight_decay", weight_decay))
-             if v is not None}
-    sched = make_schedule(schedule, epochs=numbers["epochs"], lr=numbers["lr"],
-                          step_size=step_size, gamma=gamma, lr_min=lr_min)
     settings = Settings(lr=numbers["lr"], epochs=numbers["epochs"],
                         batch_size=numbers.get("batch_size"), shuffle=bool(shuffle),
                         seed=numbers["seed"], reduce=reduce or the_model.reduce or "mean",
@@ -125,7 +129,11 @@ def train(lesson=None, *, expr: str | None = None, params=None, lesson_file: str
           samples: int = 1000, noise: float = 0.01, lr: float = 0.03, epochs: int = 10,
           trace: int | None = None, sweep: str | None = None, batch_size: int | None = None,
           shuffle: bool = True, seed: int = 0, init: Mapping[str, object] | None = None,
-          reduce: str | None = None, optimizer: str = "sgd", **optimizer_options) -> TrainingRun:
+          reduce: str | None = None, optimizer: str = "sgd", momentum: float | None = None,
+          alpha: float | None = None, beta1: float | None = None, beta2: float | None = None,
+          eps: float | None = None, weight_decay: float | None = None,
+          schedule: str = "constant", step_size: int | None = None, gamma: float | None = None,
+          lr_min: float | None = None) -> TrainingRun:
     """Run gradient descent with a lesson's compiled gradients.
 
     ``lesson`` names a lesson whose function is a loss (``"linear_regression"``), or give
@@ -134,26 +142,32 @@ def train(lesson=None, *, expr: str | None = None, params=None, lesson_file: str
     ``synthetic=True`` with ``true_w`` (one weight per feature) and ``true_b``, ``samples``
     samples with ``noise``.  The descent: learning rate ``lr``, ``epochs``, ``batch_size``
     (None: the whole data; 1: SGD), ``shuffle``, ``seed``, starting values ``init`` (zeros
-    otherwise), ``reduce`` ("mean" or "sum"); ``optimizer`` ("sgd", "momentum", "nesterov",
-    "adagrad", "rmsprop", "adam", "adamw") with ``momentum``, ``alpha``, ``beta1``, ``beta2``,
-    ``eps``, ``weight_decay``, and ``schedule`` ("constant", "step", "cosine") with
-    ``step_size``, ``gamma``, ``lr_min``, as torch.optim names them.  ``trace`` records the
-    first steps whole;
+    otherwise), ``reduce`` ("mean" or "sum").  ``trace`` records the first steps whole;
     ``sweep="w=0:4:0.1"`` the loss along one parameter afterwards.
+
+    The step: ``optimizer`` ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+    "adamw", as in torch.optim) with its hyper-parameters ``momentum`` μ, ``alpha`` α,
+    ``beta1`` β₁, ``beta2`` β₂, ``eps`` ε, ``weight_decay`` λ (None: PyTorch's defaults); the
+    learning rate per epoch by ``schedule``: "constant", "step" (times ``gamma`` every
+    ``step_size`` epochs) or "cosine" (down to ``lr_min``).
 
     The run keeps its history (loss per epoch, parameters), the comparison with the true
     parameters, the bound on a stable step, and the landscape its picture draws.
 
     ``tutor.train("linear_regression", synthetic=True, true_w=[2, -3.4], true_b=4.2,
     batch_size=10, lr=0.03, epochs=3)`` is ``tutor train linear_regression --synthetic
-    --true-w 2,-3.4 --true-b 4.2 --batch-size 10 --lr 0.03 --epochs 3``.
+    --true-w 2,-3.4 --true-b 4.2 --batch-size 10 --lr 0.03 --epochs 3``; add
+    ``optimizer="adam", lr=0.3, schedule="cosine"`` for ``--optimizer adam --lr 0.3
+    --schedule cosine``.
     """
     session = prepare_training(lesson, expr=expr, params=params, lesson_file=lesson_file,
                                size=size, data=data, synthetic=synthetic, true_w=true_w,
                                true_b=true_b, samples=samples, noise=noise, lr=lr, epochs=epochs,
-                               trace=trace, sweep=sweep, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                               init=init, reduce=reduce, optimizer=optimizer,
-                               **optimizer_options)
+                               trace=trace, sweep=sweep, batch_size=batch_size, shuffle=shuffle,
+                               seed=seed, init=init, reduce=reduce, optimizer=optimizer,
+                               momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2, eps=eps,
+                               weight_decay=weight_decay, schedule=schedule, step_size=step_size,
+                               gamma=gamma, lr_min=lr_min)
     return run_training(session, sweep=sweep, pictures=True)
 
 
@@ -198,25 +212,9 @@ def _check_combination(expr, params, data, synthetic, true_w, true_b) -> None:
                                             "like {true_w} 2,-3.4"), others=("true_w",))
 
 
-def _numbers(param: str, value, *, rows: bool = False):
-    """``"2,-3.4"`` or [2, -3.4] → [2.0, -3.4]; with rows, ``"1,2;3,4"`` or [[1, 2], [3, 4]]."""
-    if isinstance(value, str):
-        parts = [number_list(row, "{param}", param=param) for row in value.split(";")]
-        if rows and ";" in value:
-            if len({len(r) for r in parts}) != 1:
-                raise ParameterError(param, _("{param}: every row (between ;) needs the same "
-                                              "number of values"))
-            return parts
-        if ";" in value:
-            raise ParameterError(param, _("{param}: {value} is not a number"), value=repr(value))
-        return parts[0]
-    got = point({param: value}, param)[param]
-    return got if isinstance(got, list) else [got]
-
-
 def _synthetic(true_w, true_b, samples, noise):
     from tutor.training.session import Synthetic
 
-    return Synthetic(true_w=_numbers("true_w", true_w, rows=True),
-                     true_b=_numbers("true_b", true_b) if true_b is not None else [0.0],
+    return Synthetic(true_w=number_values("true_w", true_w, rows=True),
+                     true_b=number_values("true_b", true_b) if true_b is not None else [0.0],
                      samples=samples, noise=noise)

@@ -154,6 +154,13 @@ def results(console: Console, prob, runs, tol: float) -> None:
     console.print(g)
 
 
+def race_text(console: Console, race) -> None:
+    """A race as the terminal shows it: the function, the first steps, how each run ended."""
+    header(console, race.problem, race.runs)
+    first_steps(console, race.runs)
+    results(console, race.problem, race.runs, race.tol)
+
+
 def as_json(prob, runs, tol: float, *, max_path: int = 1000) -> str:
     out = {
         "function": prob.name,
