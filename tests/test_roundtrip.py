@@ -128,3 +128,16 @@ def test_step_numbers_are_the_same_line_in_text_markdown_and_latex():
         for md_rule, tex_rule in zip(md_rules, tex_rules):
             if tex_rule.startswith(r"\text{"):
                 assert tex_rule == rf"\text{{{md_rule}}}", (name, md_rule, tex_rule)
+
+
+def test_a_variable_named_after_a_greek_letter_is_written_as_the_letter_and_read_back():
+    from tutor.calculus.parser import parse_function
+    from tutor.renderers.notation import text
+
+    for name, letter in (("kappa", "κ"), ("theta", "θ"), ("mu", "μ"), ("epsilon", "ε")):
+        f = parse_function(f"{name}*y^2 + x")
+        shown = text(f)
+        assert letter in shown and name not in shown, shown
+        assert parse_function(shown) == f
+    # σ stays the sigmoid's and π the number's: a variable 'sigma' keeps its name
+    assert "sigma" in text(parse_function("sigma*x"))

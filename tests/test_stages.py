@@ -92,3 +92,20 @@ def test_at_120_columns_no_number_is_cut(lesson):
         assert "│" in r.output
     if lesson == "mlp":  # nine inputs do not fit beside them
         assert "│" not in r.output
+
+
+def test_the_heading_says_whose_points_they_are():
+    # the lesson's example batch, or the points the user gave with --at
+    own = CliRunner().invoke(main, ["explain", "sigmoid", "--lang", "en"],
+                             env={"COLUMNS": "120"}).output
+    given = CliRunner().invoke(main, ["explain", "sigmoid", "--at", "z=1,3", "--lang", "en"],
+                               env={"COLUMNS": "120"}).output
+    assert "on the example batch" in own and "at these points" not in own
+    assert "at these points" in given and "on the example batch" not in given
+
+
+@pytest.mark.parametrize("lang,expected", [("en", "error: lesson file"), ("zh", "错误：课程文件")])
+def test_a_folder_given_as_a_lesson_file_is_one_line_in_the_users_language(tmp_path, lang,
+                                                                            expected):
+    r = CliRunner().invoke(main, ["explain", "--lesson-file", str(tmp_path), "--lang", lang])
+    assert r.exit_code == 2 and r.output.startswith(expected) and r.output.count("\n") == 1

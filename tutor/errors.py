@@ -48,15 +48,23 @@ class ParameterError(TutorError):
     The message is a template with ``{param}`` where the parameter is named, so that each front
     end names it in its own way: a Python caller reads the parameter (``batch_size``), the
     command line its option (``--batch-size``).
+
+    A message may name other parameters too: each of ``others`` is a field of the template
+    (``{expr}``), filled with that parameter's name as the front end calls it.
     """
 
-    def __init__(self, param: str, template: str, **values):
-        self.param, self.template, self.values = param, template, values
-        super().__init__(self.naming(param))
+    def __init__(self, param: str, template: str, *, others: tuple[str, ...] = (), **values):
+        self.param, self.template, self.values, self.others = param, template, values, others
+        super().__init__(str(self))
 
     def naming(self, name: str) -> str:
-        """The message with the parameter called ``name``."""
-        return self.template.format(param=name, **self.values)
+        """The message with the parameter called ``name`` (the others by their own names)."""
+        return self.called(lambda p: name if p == self.param else p)
+
+    def called(self, how) -> str:
+        """The message with every parameter it names called ``how(parameter)``."""
+        names = {other: how(other) for other in self.others}
+        return self.template.format(param=how(self.param), **names, **self.values)
 
     def __str__(self) -> str:
-        return self.naming(self.param)
+        return self.called(lambda p: p)

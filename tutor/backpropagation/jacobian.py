@@ -9,6 +9,8 @@ Topics:
   ``jacobian softmax``   J as a table and as the formula diag(s) − s sᵀ; vᵀJ
   ``jacobian rowsum``    the row sums of exp(x) for a 2×3 x: a Jacobian with zero blocks
   ``matmul``             Y = A·B, L = sum(Y): ∂L/∂A = 1·Bᵀ, ∂L/∂B = Aᵀ·1
+  ``dense``              Y = XW + b with any upstream G: W̄ = XᵀG, X̄ = GWᵀ, b̄ = 1ᵀG
+                         (:mod:`tutor.backpropagation.dense`)
   ``accumulate``         gradients add up over backward passes until zero_grad()
 """
 
@@ -23,7 +25,7 @@ from tutor.errors import ParameterError, TutorError
 from tutor.i18n import N_, Phrase, _
 from tutor.backpropagation.tensor import jacobian, tensor
 
-TOPICS = ("jacobian", "matmul", "accumulate", "modes")
+TOPICS = ("jacobian", "matmul", "dense", "accumulate", "modes")
 JACOBIANS = ("softmax", "rowsum")
 #: rel. error under this counts as agreement
 AGREE = 1e-9
@@ -64,6 +66,8 @@ class Topic:
     name: str
     title: str
     blocks: list = field(default_factory=list)
+    #: the results for scripts, in the notation the command line reads (JSON only)
+    data: dict = field(default_factory=dict)
 
     @property
     def checks(self) -> list[Check]:
@@ -341,11 +345,13 @@ def accumulate_topic(values: Mapping[str, object] | None = None) -> Topic:
     return t
 
 
-def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) -> Topic:
-    """The topic named by the command-line words, e.g. ("jacobian", "softmax")."""
+def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None,
+          seed: int | None = None) -> Topic:
+    """The topic named by the command-line words, e.g. ("jacobian", "softmax"); ``seed`` draws
+    the random matrices of ``dense``."""
     head, rest = words[0], list(words[1:])
     allowed = {"jacobian": {"x"} if rest[:1] == ["rowsum"] else {"z"}, "matmul": {"A", "B", "G"},
-               "accumulate": {"inp", "v"}, "modes": {"x1", "x2"}}[head]
+               "dense": {"X", "W", "b", "G"}, "accumulate": {"inp", "v"}, "modes": {"x1", "x2"}}[head]
     for name in values or {}:
         if name not in allowed:
             raise ParameterError("at", _("{param} {name}: '{topic}' takes {names}") if allowed else
@@ -367,4 +373,8 @@ def topic(words: tuple[str, ...], values: Mapping[str, object] | None = None) ->
         from tutor.backpropagation.modes import modes_topic
 
         return modes_topic(values)
+    if head == "dense":
+        from tutor.backpropagation.dense import dense_topic
+
+        return dense_topic(values, seed)
     return matmul_topic(values) if head == "matmul" else accumulate_topic(values)

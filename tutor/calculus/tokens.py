@@ -82,6 +82,10 @@ _GREEK = {
     "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi",
     "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
 }
+#: how a variable named after a Greek letter is written for people (kappa → κ), the first
+#: letter of each name above; σ and π are left out: σ(…) reads as the sigmoid, π as the number
+GREEK_LETTERS = {name: letter for letter, name in reversed(_GREEK.items())
+                 if name not in ("sigma", "Sigma", "pi", "Pi")}
 _GREEK_COMMANDS = {name: name for name in set(_GREEK.values())} | {
     "varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
 }

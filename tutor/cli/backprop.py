@@ -6,9 +6,10 @@ import os
 
 import click
 
-from tutor.cli.base import UserError, command
-from tutor.cli.options import (Source, check_output_path, lesson_file_option,
-                               output_index, parse_at, size_option)
+from tutor.cli.base import UserError, command, keep
+from tutor.cli.options import (Source, check_output_path, command_line, lesson_file_option,
+                               parse_at, size_option)
+from tutor.requests.source import refuse
 from tutor.i18n import _
 
 FORMATS = ("text", "json")
@@ -52,7 +53,8 @@ FORMATS = ("text", "json")
 @click.option("--std", type=float, default=None, metavar="S",
               help="With deep and --init normal: the weights' standard deviation (default 1).")
 @click.option("--seed", type=int, default=None, metavar="N",
-              help="With deep: the seed of the random batch and weights (default 0).")
+              help="With deep: the seed of the random batch and weights (default 0); with "
+                   "dense: draw every matrix not given at random.")
 def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, plot, dot, force,
              matrix, reduce, layers, width, batch, activation, init, std, seed):
     """Forward and backward pass through a graph of primitive operations.
@@ -68,6 +70,7 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop jacobian softmax             J as a table and as diag(s) − s sᵀ; vᵀJ
     tutor backprop jacobian rowsum              row sums of exp(x), 2×3: zero blocks
     tutor backprop matmul                       Y = A·B, L = sum(Y): 1·Bᵀ and Aᵀ·1
+    tutor backprop dense --at "G=1,0;0,1;1,1;0,2"   Y = XW + b: XᵀG, GWᵀ, 𝟏ᵀG
     tutor backprop accumulate                   gradients add up until zero_grad()
     tutor backprop modes --at x1=2              forward mode (columns) beside reverse (rows)
     \b
@@ -75,59 +78,41 @@ def backprop(what, expr, lesson_file, at, wrt, sample, output_name, size, fmt, p
     tutor backprop deep                         10 sigmoid layers: the gradient vanishes
     tutor backprop deep --activation relu --init normal,xavier,he --plot deep-relu.png --force
     """
-    from tutor.backpropagation.jacobian import TOPICS
+    from tutor.requests.backprop import WITH_A_LESSON, backprop as run, is_topic
 
-    options = {"--expr": expr, "--lesson-file": lesson_file, "--wrt": wrt,
-               "--output": output_name, "--size": size, "--sample": sample != 1,
-               "--plot": plot, "--dot": dot, "--matrix": matrix}
-    deep_options = {"--layers": layers, "--width": width, "--batch": batch,
-                    "--activation": activation, "--init": init, "--std": std, "--seed": seed}
+    deep = {"layers": layers, "width": width, "batch": batch, "activation": activation,
+            "init": init, "std": std, "seed": seed}
     if what and what[0] == "deep":
-        return _deep(what, options, {"--at": at, "--reduce": reduce}, deep_options, fmt, plot,
-                     force)
-    _refuse({k: v is not None for k, v in deep_options.items()},
-            _("{option} goes with '{command}'"), command="backprop deep")
-    if what and what[0] in TOPICS:
-        _refuse(options, _("{option} goes with a lesson, not with '{command}'"),
-                command=f"backprop {what[0]}")
-        from tutor.backpropagation.jacobian import topic
-
-        values = parse_at(at)
-        return _show_topic(lambda: topic(tuple(what), values), fmt)
-    if len(what) > 1:
-        raise UserError(_("one lesson at a time, not {count} ({names})").format(
-            count=len(what), names=" ".join(what)))
-    source = Source(what[0] if what else None, expr, lesson_file, size).require_one()
-    _check_outputs(plot, dot, force)
-    values = parse_at(at)
-    if sample < 1:
-        raise UserError(_("--sample {sample}: samples are numbered from 1").format(sample=sample))
-
-    from tutor.backpropagation.graph import lesson_from_assignment
-
-    the_lesson = source.load(lesson_from_assignment)
-    values = the_lesson.values_for(values)
-    if matrix:
-        return _matrix(options, the_lesson, values, reduce, fmt)
-    _refuse({"--reduce": reduce}, _("{option} goes with --matrix (a batch loss)"))
-    _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
+        refuse({"dot": dot}, _(WITH_A_LESSON), topic="backprop deep")
+        check_output_path(plot, force=force)
+        topic = keep(run(*what, expr=expr, lesson_file=lesson_file, at=parse_at(at), wrt=wrt,
+                         sample=sample, output=output_name, size=size, matrix=matrix,
+                         reduce=reduce, **deep))
+        return _deep(topic, deep, fmt, plot)
+    if is_topic(what):
+        refuse({"plot": plot, "dot": dot}, _(WITH_A_LESSON), topic=f"backprop {what[0]}")
+    elif matrix:
+        refuse({"plot": plot, "dot": dot}, _("{param} does not go with {matrix} (it shows the "
+                                             "whole batch)"), others=("matrix",))
+    else:
+        _check_outputs(plot, dot, force)
+    result = keep(run(*what, expr=expr, lesson_file=lesson_file, at=parse_at(at), wrt=wrt,
+                 sample=sample, output=output_name, size=size, matrix=matrix, reduce=reduce,
+                 **deep))
+    if is_topic(what) or matrix:
+        dense = what[0] == "dense" and len(what) == 1 if what else False
+        _show_topic(result, fmt, _dense_footer(at) if dense else "")
+    else:
+        _graph(result, Source(what[0] if what else None, expr, lesson_file), fmt, plot, dot)
 
 
-def _matrix(options, the_lesson, values, reduce, fmt) -> None:
-    """The lesson's batch in matrix form, one backward pass for every gradient."""
-    _refuse({k: options[k] for k in ("--expr", "--wrt", "--output", "--sample", "--plot",
-                                     "--dot")},
-            _("{option} does not go with --matrix (it shows the whole batch)"))
-    from tutor.backpropagation.matrix_form import matrix_form
-
-    _show_topic(lambda: matrix_form(the_lesson, values, reduce), fmt)
-
-
-def _refuse(options: dict, message: str, **extra) -> None:
-    """One line naming the first of ``options`` that was given, when any was."""
-    given = [option for option, value in options.items() if value]
-    if given:
-        raise UserError(message.format(option=given[0], **extra))
+def _dense_footer(at: tuple[str, ...]) -> str:
+    """Where the dense layer's gradients are derived, with the learner's X and G (the matrix
+    lesson reads a matrix as rows split by ;)."""
+    given = " ".join(f'--at "{item}"' for item in at
+                     if item.split("=")[0].strip() in ("X", "G") and ";" in item)
+    return _("the same gradients derived rule by rule: {command}").format(
+        command=" ".join(filter(None, ["tutor matrix explain dense_layer", given])))
 
 
 def _check_outputs(plot, dot, force) -> None:
@@ -137,14 +122,8 @@ def _check_outputs(plot, dot, force) -> None:
         raise UserError(_("--plot and --dot name the same file"))
 
 
-def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot) -> None:
+def _graph(result, source, fmt, plot, dot) -> None:
     """The forward and backward tables of one sample, and the graph drawn or written."""
-    from tutor.backpropagation.backprop import backprop as run
-
-    chosen = [s for name in wrt for s in the_lesson.names_for(name)]
-    output = output_index(the_lesson.output_names, output_name, "--output",
-                          _("--output {name}: the outputs are {names}"))
-    result = run(the_lesson, at=values, wrt=chosen or None, output=output, sample=sample - 1)
     if fmt == "json":
         from tutor.renderers.backpropagation.json import backprop_json
 
@@ -153,7 +132,7 @@ def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
         from tutor.renderers.backpropagation.text import BackpropRenderer
 
         footer = "" if plot or dot else _("draw the graph: {command}   (or {dot})").format(
-            command=f"tutor {source.command_line('backprop')} --plot graph.png",
+            command=f"tutor {command_line(source, 'backprop')} --plot graph.png",
             dot="--dot graph.dot")
         BackpropRenderer().render(result, footer=footer)
     if dot:
@@ -170,68 +149,26 @@ def _graph(source, the_lesson, values, wrt, sample, output_name, fmt, plot, dot)
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
-def _deep(what, lesson_options: dict, others: dict, options: dict, fmt: str,
-          plot: str | None, force: bool) -> None:
-    """``backprop deep``: one run per activation and initialisation asked for."""
-    from tutor.backpropagation.deep import deep_topic, run_deep
-
-    _refuse({k: v for k, v in lesson_options.items() if k != "--plot"},
-            _("{option} goes with a lesson, not with '{command}'"), command="backprop deep")
-    _refuse(others, _("{option} does not go with '{command}'"), command="backprop deep")
-    if len(what) > 1:
-        raise UserError(_("unexpected '{words}' after '{topic}'").format(
-            words=" ".join(what[1:]), topic="deep"))
-    check_output_path(plot, force=force)
-
-    activations = _choices(options["--activation"] or "sigmoid", "--activation")
-    inits = _choices(options["--init"] or "xavier", "--init")
-    if options["--std"] is not None and "normal" not in inits:
-        raise UserError(_("--std goes with --init normal (Xavier and He set the variance "
-                          "from the width)"))
-    defaults = {"layers": 10, "width": 64, "batch": 256, "seed": 0, "std": 1.0}
-    sizes = {name: default if options["--" + name] is None else options["--" + name]
-             for name, default in defaults.items()}
-    runs = [run_deep(activation=a, init=i, **sizes) for a in activations for i in inits]
-    topic = deep_topic(runs)
-    if fmt == "json":
-        from tutor.renderers.backpropagation.json import topic_json
-
-        click.echo(topic_json(topic))
-    else:
-        from tutor.renderers.backpropagation.text import TopicRenderer
-
-        given = " ".join(f"{option} {value}" for option, value in options.items()
-                         if value is not None)
-        footer = "" if plot else _("plot it: {command}").format(
-            command=" ".join(filter(None, ["tutor backprop deep", given, "--plot deep.png"])))
-        TopicRenderer().render(topic, footer=footer)
+def _deep(topic, given: dict, fmt: str, plot: str | None) -> None:
+    """``backprop deep``: the runs' table, their JSON or their picture."""
+    footer = ""
+    if not plot:
+        options = " ".join(f"--{name} {value}" for name, value in given.items()
+                           if value is not None)
+        footer = _("plot it: {command}").format(
+            command=" ".join(filter(None, ["tutor backprop deep", options, "--plot deep.png"])))
+    _show_topic(topic, fmt, footer=footer)
     if plot:
         from tutor.renderers.backpropagation.deep_plot import plot_deep
 
-        note = plot_deep(runs, plot)
+        note = plot_deep(topic.runs, plot)
         if note:
             click.echo(note, err=True)
         click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
 
 
-def _choices(text: str, option: str) -> list[str]:
-    """'sigmoid,relu' → ['sigmoid', 'relu'], each once, in the order given."""
-    from tutor.backpropagation.deep import ACTIVATIONS, INITS
-
-    known = list(ACTIVATIONS) if option == "--activation" else list(INITS)
-    chosen = []
-    for word in (w.strip() for w in text.split(",")):
-        if word not in known:
-            raise UserError(_("{option} {name}: choose from {names}").format(
-                option=option, name=word or "''", names=", ".join(known)))
-        if word not in chosen:
-            chosen.append(word)
-    return chosen
-
-
-def _show_topic(make, fmt: str) -> None:
+def _show_topic(topic, fmt: str, footer: str = "") -> None:
     """A vector/matrix topic (or a lesson's matrix form) as text or JSON."""
-    topic = make()
     if fmt == "json":
         from tutor.renderers.backpropagation.json import topic_json
 
@@ -239,4 +176,4 @@ def _show_topic(make, fmt: str) -> None:
     else:
         from tutor.renderers.backpropagation.text import TopicRenderer
 
-        TopicRenderer().render(topic)
+        TopicRenderer().render(topic, footer=footer)

@@ -45,6 +45,16 @@ def visible(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+#: the result the last command computed, kept for a notebook's ``%tutor`` to show
+LAST: list = [None]
+
+
+def keep(result):
+    """Keep ``result`` as the last command's (see :data:`LAST`); returns it."""
+    LAST[0] = result
+    return result
+
+
 def option_for(param: str) -> str:
     """The option that gives a library parameter its value: ``batch_size`` → ``--batch-size``."""
     return "--" + param.replace("_", "-")
@@ -61,7 +71,7 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except ParameterError as exc:
-            raise UserError(exc.naming(option_for(exc.param)), exc.detail_lines()) from None
+            raise UserError(exc.called(option_for), exc.detail_lines()) from None
         except TutorError as exc:
             raise UserError(str(exc), exc.detail_lines()) from None
 

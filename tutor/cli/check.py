@@ -6,10 +6,9 @@ import sys
 
 import click
 
-from tutor.cli.base import UserError, command
+from tutor.cli.base import UserError, command, keep
 from tutor.cli.matrix import check_shaped, shape_option
-from tutor.cli.options import (Source, expr_option, lesson_file_option,
-                               output_index, parse_at, size_option)
+from tutor.cli.options import expr_option, lesson_file_option, parse_at, size_option
 from tutor.i18n import _
 
 
@@ -54,33 +53,12 @@ def check(args, expr, lesson_file, wrt, output, size, at, reduce, claim, reveal,
         return check_shaped(list(args), expr, shapes, wrt, fmt,
                             (lesson_file, output, size, at, reduce, claim))
     lesson, answer = _arguments(list(args), expr is None and lesson_file is None)
-    if answer is None and claim is None:
-        raise UserError(_("give your answer (the derivative, in quotes) or a number with "
-                          "--claim"))
-    if at and claim is None:
-        raise UserError(_("--at gives the point of a --claim; add --claim NUMBER"))
-    values = parse_at(at)
+    from tutor.requests.check import check as run
 
-    from tutor.checking.check import check_answer, check_claim, example_points
-
-    the_lesson, var = _load(Source(lesson, expr, lesson_file, size).require_one(), wrt)
-    values = the_lesson.values_for(values)
-    index = output_index(the_lesson.output_names, output, "--of",
-                         _("--of {output}: the function's components are {names}"))
-    function = the_lesson.outputs[index]
-    name = the_lesson.output_names[index] if expr is None else "f"
-    context = dict(named=the_lesson.named, assumptions=the_lesson.assumptions, name=name)
-    verdict = claim_verdict = None
-    if answer is not None:
-        verdict = check_answer(function, var, answer, symbols=the_lesson.symbols,
-                               prefer=example_points(the_lesson.example),
-                               budget=_budget(the_lesson), **context)
-    if claim is not None:
-        point = {**(the_lesson.example if expr is None else {}), **values}
-        claim_verdict = check_claim(function, var, claim, point,
-                                    reduce=reduce or the_lesson.reduce, **context)
-    _show(verdict, claim_verdict, fmt, reveal)
-    if not all(v.correct for v in (verdict, claim_verdict) if v is not None):
+    checked = keep(run(lesson, answer, expr=expr, lesson_file=lesson_file, wrt=wrt, of=output,
+                  size=size, at=parse_at(at), reduce=reduce, claim=claim))
+    _show(checked.verdict, checked.claim, fmt, reveal)
+    if not checked.correct:
         sys.exit(1)
 
 
@@ -105,25 +83,6 @@ def _arguments(args: list[str], lesson_first: bool) -> tuple[str | None, str | N
     return lesson, (args[0] if args else None)
 
 
-def _load(source: Source, wrt_names):
-    """The lesson (or one-off lesson for --expr) and the one variable to differentiate by."""
-    from tutor.explaining.explanation import lesson_from_expression
-
-    the_lesson = source.load(lambda text: lesson_from_expression(text, wrt=wrt_names))
-    if source.expr is not None:
-        chosen = list(the_lesson.wrt)
-        if not wrt_names and len(chosen) > 1:
-            raise UserError(_("say which variable with --wrt (the expression has {names})")
-                            .format(names=", ".join(s.name for s in chosen)))
-    else:
-        chosen = [s for name in wrt_names for s in the_lesson.names_for(name)]
-        chosen = chosen or list(the_lesson.wrt)
-    if len(chosen) != 1:
-        raise UserError(_("check one derivative at a time: name one variable with --wrt "
-                          "(one of {names})").format(names=", ".join(s.name for s in chosen)))
-    return the_lesson, chosen[0]
-
-
 def _show(verdict, claim_verdict, fmt: str, reveal: bool) -> None:
     if fmt == "json":
         from tutor.renderers.checking.text import check_json
@@ -138,11 +97,3 @@ def _show(verdict, claim_verdict, fmt: str, reveal: bool) -> None:
         if verdict is not None:
             click.echo()
         render_claim(claim_verdict)
-
-
-def _budget(lesson) -> float | None:
-    """A time budget for deriving what the user typed (the tutor's own lessons need none)."""
-    from tutor.calculus.budget import SYMBOLIC_SECONDS
-    from tutor.explaining.lesson import Origin
-
-    return None if lesson.origin is Origin.BUILT_IN else SYMBOLIC_SECONDS

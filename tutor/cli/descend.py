@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
-from tutor.cli.base import UserError, command
-from tutor.cli.options import Bounded, check_output_path, numbers, parse_at
-from tutor.i18n import N_, _
+from tutor.cli.base import command, keep
+from tutor.cli.options import Bounded, check_output_path, parse_at
+from tutor.i18n import _
+from tutor.requests.descend import RANGES
 
-STEPS = Bounded(int, lambda v: 1 <= v <= 100_000, N_("{param} must be from 1 to 100000, not {value}"))
-POSITIVE = Bounded(float, lambda v: v > 0, N_("{param} must be a positive number, not {value}"))
-SHOW = Bounded(int, lambda v: 0 <= v <= 50, N_("{param} must be from 0 to 50, not {value}"))
+STEPS, POSITIVE, SHOW = (Bounded(*RANGES[name]) for name in ("steps", "tol", "show"))
 
 
 @command()
@@ -49,25 +48,15 @@ def descend(function, expr, constants, optimizers, start, lr, steps, tol, moment
     tutor descend --expr "x^4 - 3*x^2 + y^2" --start 0.1,1 --lr 0.05
     Functions: square, xcos, ill_conditioned, rosenbrock, beale, himmelblau, saddle.
     """
-    if (function is None) == (expr is None):
-        from tutor.training.descend import surface_names
-
-        raise UserError(_("name one function ({names}) or give --expr TEXT")
-                        .format(names=", ".join(surface_names())))
     check_output_path(plot, force=force)
     check_output_path(animate, force=force, suffixes=(".gif",), option="--animate")
-    from tutor.i18n import current_language
-    from tutor.training.descend import picture, problem, race
+    from tutor.requests.descend import descend as run
 
-    values = {k: _one(k, v) for k, v in parse_at(constants, option="--set").items()}
-    prob = problem(surface=function, expr=expr, constants=values,
-                   start=numbers("--start", start) if start else None, lang=current_language())
-    names = [n.strip() for n in optimizers.split(",") if n.strip()]
-    given = {k: v for k, v in (("momentum", momentum), ("alpha", alpha), ("beta1", beta1),
-                               ("beta2", beta2), ("eps", eps), ("weight_decay", weight_decay))
-             if v is not None}
-    runs = race(prob, names, lr=numbers("--lr", lr) if lr else None, steps=steps, tol=tol,
-                hypers=given, show=show)
+    result = keep(run(function, expr=expr, set=parse_at(constants, option="--set"),
+                      optimizer=optimizers, start=start, lr=lr, steps=steps, tol=tol,
+                      momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2, eps=eps,
+                      weight_decay=weight_decay, show=show, pictures=bool(plot or animate)))
+    prob, runs = result.problem, result.runs
     from tutor.renderers.training import descend as view
 
     if fmt == "json":
@@ -75,23 +64,12 @@ def descend(function, expr, constants, optimizers, start, lr, steps, tol, moment
     else:
         from tutor.renderers.console import console as make_console
 
-        console = make_console()
-        view.header(console, prob, runs)
-        view.first_steps(console, runs)
-        view.results(console, prob, runs, tol)
-    if plot or animate:
-        pic = picture(prob, runs)
-        if plot:
-            note = view.plot_race(plot, pic, runs, prob.title, with_note=True)
-            if note:
-                click.echo(note, err=True)
-            click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
-        if animate:
-            view.animate_race(animate, pic, runs, prob.title)
-            click.echo(_("animation written to {path}").format(path=animate), err=fmt == "json")
-
-
-def _one(name, value):
-    if isinstance(value, list):
-        raise UserError(_("--set {name}: give one number").format(name=name))
-    return float(value)
+        view.race_text(make_console(), result)
+    if plot:
+        note = view.plot_race(plot, result.picture, runs, prob.title, with_note=True)
+        if note:
+            click.echo(note, err=True)
+        click.echo(_("plot written to {path}").format(path=plot), err=fmt == "json")
+    if animate:
+        view.animate_race(animate, result.picture, runs, prob.title)
+        click.echo(_("animation written to {path}").format(path=animate), err=fmt == "json")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from tutor.cli.base import command
+from tutor.cli.base import command, keep
 from tutor.cli.matrix import explain_shaped, shape_option
-from tutor.cli.options import (FormatChoice, Source, check_output_path, expr_option,
-                               lesson_file_option, parse_at, size_option)
+from tutor.cli.options import (FormatChoice, Source, check_output_path, command_line,
+                               expr_option, lesson_file_option, parse_at, size_option)
 from tutor.i18n import _
 
 FORMATS = ("text", "markdown", "latex", "json")
@@ -50,18 +50,12 @@ def explain(lesson, expr, lesson_file, wrt, at, size, fmt, plot, force, all_step
         return explain_shaped(lesson, expr, shapes, wrt, at, fmt, (lesson_file, size, plot))
     source = Source(lesson, expr, lesson_file, size).require_one()
     check_output_path(plot, force=force)
-    values = parse_at(at)
+    from tutor.requests.explain import explain as run
 
-    from tutor.explaining.explanation import explain as run, lesson_from_expression
-
-    the_lesson = source.load(lambda text: lesson_from_expression(text, wrt=wrt))
-    chosen = (the_lesson.wrt if expr is not None
-              else [s for name in wrt for s in the_lesson.names_for(name)])
-    values = the_lesson.values_for(values)
-    result = run(the_lesson, wrt=chosen or None, at=values)
-
+    result = keep(run(lesson, expr=expr, lesson_file=lesson_file, wrt=wrt, at=parse_at(at),
+                      size=size))
     footer = "" if plot else _("plot it: {command}").format(
-        command=f"tutor {source.command_line('explain')} --plot {lesson or 'plot'}.png")
+        command=f"tutor {command_line(source, 'explain')} --plot {lesson or 'plot'}.png")
     _show(result, fmt, all_steps=all_steps, footer=footer)
     if plot:
         from tutor.explaining.explanation import curves
@@ -79,10 +73,6 @@ def _show(result, fmt: str, *, all_steps: bool, footer: str) -> None:
 
         TextRenderer(all_steps=all_steps).render(result, footer=footer)
         return
-    if fmt == "json":
-        from tutor.renderers.explaining.json import explanation_json as render
-    elif fmt == "markdown":
-        from tutor.renderers.explaining.markdown import explanation_markdown as render
-    else:
-        from tutor.renderers.explaining.latex import explanation_latex as render
-    click.echo(render(result))
+    from tutor.renderers.formats import render
+
+    click.echo(render(result, fmt))

@@ -7,13 +7,13 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
 from typing import Callable
 
 import click
 
 from tutor.cli.base import UserError
 from tutor.i18n import _
+from tutor.requests.source import Source  # noqa: F401  (the commands' lesson source)
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -24,7 +24,7 @@ def expr_option(help: str):
 
 
 def lesson_file_option(help: str = "Use a lesson from your own TOML file."):
-    return click.option("--lesson-file", type=click.Path(dir_okay=False), metavar="FILE",
+    return click.option("--lesson-file", type=click.Path(), metavar="FILE",
                         help=help)
 
 
@@ -32,52 +32,12 @@ def size_option(help: str = "Number of classes/features for indexed lessons."):
     return click.option("--size", type=int, metavar="N", help=help)
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a command's lesson comes from: exactly one of a lesson's name, ``--expr`` and
-    ``--lesson-file``; ``--size`` only with an indexed lesson."""
-
-    lesson: str | None
-    expr: str | None
-    lesson_file: str | None
-    size: int | None = None
-
-    def require_one(self, message: str | None = None) -> "Source":
-        given = [s for s in (self.lesson, self.expr, self.lesson_file) if s is not None]
-        if len(given) != 1:
-            raise UserError(message or _("name one lesson, or give --expr TEXT, or "
-                                         "--lesson-file FILE (see 'tutor list')"))
-        if self.expr is not None and self.size is not None:
-            raise UserError(_("--size goes with an indexed lesson, not with --expr"))
-        return self
-
-    def load(self, from_expression: Callable[[str], object] | None):
-        """The lesson: built from ``--expr`` by ``from_expression``, or loaded by name or
-        from a file (at ``--size``)."""
-        if self.expr is not None and from_expression is not None:
-            return from_expression(self.expr)
-        from tutor.explaining.lesson import load_lesson, load_lesson_file
-
-        if self.lesson is not None:
-            return load_lesson(self.lesson, size=self.size)
-        return load_lesson_file(self.lesson_file, size=self.size)
-
-    def command_line(self, command: str) -> str:
-        """The command as the user could type it again: ``explain sigmoid``,
-        ``explain --expr …``."""
-        if self.lesson is not None:
-            return f"{command} {self.lesson}"
-        return f"{command} --expr …" if self.expr is not None else f"{command} --lesson-file …"
-
-
-def output_index(names: list[str], name: str | None, option: str, message: str) -> int:
-    """The position of the output called ``name`` (0 without one); ``message`` has {names}."""
-    if name is None:
-        return 0
-    if name not in names:
-        raise UserError(message.format(option=option, output=name, name=name,
-                                       names=", ".join(names)))
-    return names.index(name)
+def command_line(source: Source, command: str) -> str:
+    """The command as the user could type it again: ``explain sigmoid``,
+    ``explain --expr …``."""
+    if source.lesson is not None:
+        return f"{command} {source.lesson}"
+    return f"{command} --expr …" if source.expr is not None else f"{command} --lesson-file …"
 
 
 # -- numbers typed on the command line ------------------------------------------------------

@@ -6,18 +6,14 @@ import sys
 
 import click
 
-from tutor.cli.base import UserError, command
-from tutor.cli.options import (Bounded, Source, check_output_path, lesson_file_option, numbers,
-                               parse_at, size_option)
-from tutor.i18n import N_, _
+from tutor.cli.base import command, keep
+from tutor.cli.options import Bounded, check_output_path, lesson_file_option, parse_at, size_option
+from tutor.i18n import _
+from tutor.requests.train import RANGES
 from tutor.training.optimizers import OPTIMIZERS, SCHEDULES
 
-SAMPLES = Bounded(int, lambda v: 1 <= v <= 10_000_000,
-                  N_("{param} must be from 1 to 10000000, not {value}"))
-NOISE = Bounded(float, lambda v: v >= 0, N_("{param} must be a number ≥ 0, not {value}"))
-RATE = Bounded(float, lambda v: v > 0, N_("{param} must be a positive number, not {value}"))
-EPOCHS = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {value}"))
-BATCH = Bounded(int, lambda v: v >= 1, N_("{param} must be at least 1, not {value}"))
+SAMPLES, NOISE, RATE, EPOCHS, BATCH = (Bounded(*RANGES[name]) for name in
+                                       ("samples", "noise", "lr", "epochs", "batch_size"))
 
 
 @command()
@@ -88,54 +84,22 @@ def train(lesson, expr, params, lesson_file, size, data, synthetic, true_w, true
     tutor train linear_regression --synthetic --true-w 2,-3.4 --true-b 4.2
             --optimizer adam --lr 0.3 --epochs 150 --schedule cosine
     """
-    source = Source(lesson, expr, lesson_file, size).require_one(
-        _("name one lesson, or give --expr TEXT with --params, or --lesson-file FILE"))
-    _check_combination(expr, params, data, synthetic, true_w, true_b)
     _check_plots(plot, force)
-    starts = parse_at(init, option="--init")
-    truth = _synthetic(true_w, true_b, samples, noise) if synthetic else None
+    from tutor.requests.train import prepare_training, run_training
 
-    from tutor.training import model as models
-    from tutor.training.optimizers import schedule as make_schedule
-    from tutor.training.session import prepare
-    from tutor.training.train import Settings
-
-    given = {k: v for k, v in (("momentum", momentum), ("alpha", alpha), ("beta1", beta1),
-                               ("beta2", beta2), ("eps", eps), ("weight_decay", weight_decay))
-             if v is not None}
-    sched = make_schedule(schedule, epochs=epochs, lr=lr, step_size=step_size, gamma=gamma,
-                          lr_min=lr_min)
-
-    names = [p.strip() for p in (params or "").split(",") if p.strip()]
-    the_model = (models.from_expression(expr, names) if expr is not None
-                 else models.from_lesson(source.load(None)))
-    if not synthetic and not data and the_model.data:
-        raise UserError(_("give the data: --data FILE, --data name=v1,v2,… or --synthetic "
-                          "(the model needs {names})")
-                        .format(names=", ".join(the_model.data_groups())))
-    settings = Settings(lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                        reduce=reduce or the_model.reduce or "mean", optimizer=optimizer,
-                        hyper=given, schedule=sched)
-    settings.hypers  # a hyper-parameter the optimizer does not take is refused before anything
-    along = _sweep_range(sweep)
-    session = prepare(the_model, settings, data=data, synthetic=truth, init=starts, seed=seed)
-    session.trace = trace or 0
-    outcome = _run_and_show(session, fmt, along)
-    if plot and outcome.history.epochs:
-        _plot(session, outcome, plot, fmt)
-    if outcome.history.diverged:
-        _diverged(outcome, fmt)
-
-
-def _check_combination(expr, params, data, synthetic, true_w, true_b) -> None:
-    if params is not None and expr is None:
-        raise UserError(_("--params goes with --expr (a lesson names its own parameters)"))
-    if synthetic and data:
-        raise UserError(_("give the data one way: --data or --synthetic, not both"))
-    if not synthetic and (true_w or true_b):
-        raise UserError(_("--true-w and --true-b go with --synthetic"))
-    if synthetic and not true_w:
-        raise UserError(_("--synthetic needs --true-w (the weights to recover), like --true-w 2,-3.4"))
+    session = prepare_training(
+        lesson, expr=expr, params=params, lesson_file=lesson_file, size=size, data=data,
+        synthetic=synthetic, true_w=true_w, true_b=true_b, samples=samples, noise=noise, lr=lr,
+        epochs=epochs, trace=trace, sweep=sweep, batch_size=batch_size, shuffle=shuffle, seed=seed,
+        init=parse_at(init, option="--init"), reduce=reduce, optimizer=optimizer,
+        momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2, eps=eps,
+        weight_decay=weight_decay, schedule=schedule, step_size=step_size, gamma=gamma,
+        lr_min=lr_min)
+    run = _run_and_show(session, fmt, sweep, pictures=bool(plot))
+    if plot and run.history.epochs:
+        _plot(run, plot, fmt)
+    if run.history.diverged:
+        _diverged(run.outcome, fmt)
 
 
 def _check_plots(plot, force) -> None:
@@ -146,66 +110,40 @@ def _check_plots(plot, force) -> None:
             check_output_path(path, force=force)
 
 
-def _synthetic(true_w, true_b, samples, noise):
-    from tutor.training.session import Synthetic
-
-    return Synthetic(true_w=numbers("--true-w", true_w, rows=True),
-                     true_b=numbers("--true-b", true_b) if true_b else [0.0],
-                     samples=samples, noise=noise)
-
-
-def _sweep_range(text):
-    from tutor.training.sweep import parse_range
-
-    return parse_range(text) if text else None
-
-
-def _run_and_show(session, fmt, along=None):
+def _run_and_show(session, fmt, sweep, *, pictures: bool):
     from tutor.renderers.console import console as make_console
     from tutor.renderers.training import text as train_text
-    from tutor.training.session import run
+    from tutor.requests.train import run_training
 
     console = make_console(stderr=fmt == "json")
     if fmt == "json":
         from tutor.renderers.training.json import history_json
 
-        outcome = run(session)
+        run = keep(run_training(session, sweep=sweep, pictures=pictures))
+        outcome = run.outcome
         click.echo(history_json(session.model, outcome.history, outcome.comparison,
                                 session.bound, outcome.advice, outcome.unfinished,
-                                outcome.trace, _swept(session, outcome, along)))
-        return outcome
+                                outcome.trace, run.swept))
+        return run
     train_text.header(console, session.model, session.settings, session.bound, session.samples,
                       train_text.data_origin(session))
     with train_text.Progress(console, session.settings.epochs) as progress:
-        outcome = run(session, on_epoch=progress)
+        run = keep(run_training(session, sweep=sweep, on_epoch=progress, pictures=pictures))
+    outcome = run.outcome
     if outcome.trace:
         train_text.trace(console, outcome.trace, session.settings.lr, outcome.history.steps,
-                         plain=session.settings.optimizer == "sgd"
-                         and not session.settings.hypers.get("weight_decay"))
+                         plain=train_text.plain_descent(session.settings))
     train_text.result(console, session.model, outcome.history, outcome.comparison,
                       session.bound, outcome.advice, outcome.unfinished)
-    swept = _swept(session, outcome, along)
-    if swept is not None:
-        train_text.sweep_table(console, swept, session.settings.reduce)
-    return outcome
+    if run.swept is not None:
+        train_text.sweep_table(console, run.swept, session.settings.reduce)
+    return run
 
 
-def _swept(session, outcome, along):
-    """The --sweep after the run (the other parameters where training left them)."""
-    if along is None or outcome.history.diverged:
-        return None
-    from tutor.training.sweep import sweep
-
-    return sweep(session.model.objective, session.prepared, outcome.history.params, *along,
-                 session.settings.reduce, path=outcome.history.path)
-
-
-def _plot(session, outcome, plot, fmt) -> None:
+def _plot(run, plot, fmt) -> None:
     from tutor.renderers.training.plot import plot_training
-    from tutor.training.session import pictures
 
-    scape, view = pictures(session, outcome)
-    written, note = plot_training(plot, session.model, outcome.history, view, scape,
+    written, note = plot_training(plot, run.session.model, run.history, run.fit, run.landscape,
                                   with_note=True)
     if note:
         click.echo(note, err=True)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from tutor.cli.base import UserError, command
+from tutor.cli.base import command, keep
 from tutor.cli.options import FormatChoice, Bounded
-from tutor.i18n import N_, _
+from tutor.requests.worksheet import SEED as SEED_RANGE
 
 FORMATS = ("md", "tex", "html", "pdf")
 #: the kinds of problem, as tutor.assessment.kinds names them (read without loading SymPy,
 #: so that --help answers at once; tests/test_kinds.py checks they are the registry's)
 KINDS = ("derive", "evaluate", "gd_step", "backward", "mistake", "matrix_gradient")
-SEED = Bounded(int, lambda v: v >= 0, N_("{param} must be 0 or more, not {value}"))
+SEED = Bounded(*SEED_RANGE)
 
 
 @command()
@@ -56,16 +56,18 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, t
     A matrix lesson (tutor matrix list) is named matrix:NAME; it gives matrix_gradient problems:
     the gradient in NumPy notation, with the shape of each term.
     """
-    from tutor.assessment.worksheet import check_counts, make_worksheets
+    from tutor.assessment.worksheet import check_counts
     from tutor.renderers.assessment.files import check_folder, render_files, write_files
     from tutor.renderers.assessment.report import written_summary
+    from tutor.renderers.assessment.sheet import page
+    from tutor.requests.worksheet import worksheet as make
 
     check_counts(problems, variants)
     folder = check_folder(out, force=force)
     chosen = tuple(dict.fromkeys(formats)) or FORMATS
-    ws = make_worksheets(list(lessons), problems=problems, variants=variants, seed=seed,
-                         kinds=kinds or None, common_mistakes="stack" in exports)
-    files = render_files(ws, chosen, tuple(dict.fromkeys(exports)), _page(title, fields, space))
+    ws = keep(make(*lessons, problems=problems, variants=variants, seed=seed, kinds=kinds,
+                   common_mistakes="stack" in exports))
+    files = render_files(ws, chosen, tuple(dict.fromkeys(exports)), page(title, fields, space))
     write_files(folder, files, force=force)
     written_summary(out, ws, chosen, files)
     if "pdf" in chosen:
@@ -74,17 +76,3 @@ def worksheet(lessons, problems, variants, seed, out, formats, kinds, exports, t
         note = pdf_language()[1]
         if note:
             click.echo(note, err=True)
-
-
-def _page(title, fields, space):
-    """How the sheets look, from --title, --field and --space."""
-    from tutor.renderers.assessment.sheet import Page
-
-    pairs = []
-    for item in fields:
-        label, _sep, value = item.partition("=")
-        if not label.strip():
-            raise UserError(_("--field {item}: write a label, like --field Course or "
-                              '--field "Date=12 May"').format(item=repr(item)))
-        pairs.append((label.strip()[:60], value.strip()[:120]))
-    return Page((title or "").strip()[:120], tuple(pairs), space)

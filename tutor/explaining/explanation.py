@@ -54,6 +54,8 @@ class Explanation:
     values: dict[str, object] = field(default_factory=dict)
     #: the variables whose values the tutor chose (a typed expression without --at for them)
     chosen: tuple[str, ...] = ()
+    #: the variables whose values the user gave (``at``), in place of the lesson's example
+    given: tuple[str, ...] = ()
 
     def item(self, output: int, wrt: sympy.Symbol) -> Item:
         for it in self.items:
@@ -129,7 +131,7 @@ def explain(lesson: Lesson, *, wrt: Sequence[sympy.Symbol] | None = None,
             items.append(Item(oi, d, plain, numeric, general, batch_value))
     chosen = (tuple(n for n in lesson.example if n not in (at or {}))
               if lesson.origin is Origin.EXPRESSION else ())
-    return Explanation(lesson, items, wrt, values, chosen)
+    return Explanation(lesson, items, wrt, values, chosen, tuple(at or {}))
 
 
 def _under(expr, lesson: Lesson):

@@ -50,4 +50,5 @@ class _Trimmed(io.TextIOBase):
 
 def console(*, stderr: bool = False) -> Console:
     """A Console for the renderers' output (standard error with ``stderr``)."""
-    return Console(highlight=False, file=_Trimmed(stderr))
+    # in a notebook too it writes text (rich would show HTML of its own there)
+    return Console(highlight=False, file=_Trimmed(stderr), force_jupyter=False)

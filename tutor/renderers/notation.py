@@ -17,6 +17,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from tutor.calculus.steps import Step
+from tutor.calculus.tokens import GREEK_LETTERS
 from tutor.calculus.table import FUNCTIONS
 from tutor.i18n import N_, _
 
@@ -82,7 +83,7 @@ class _Printer(StrPrinter):
         if re.fullmatch(r"[A-Za-z]hat", name):
             # one precomposed letter where Unicode has it (ŷ), so that columns line up
             return unicodedata.normalize("NFC", name[0] + "\u0302")
-        return name
+        return GREEK_LETTERS.get(name, name)  # kappa → κ, read back by the parser
 
     _print_Dummy = _print_Symbol
 

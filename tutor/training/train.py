@@ -255,7 +255,9 @@ def train(objective: Objective, data: Mapping[str, np.ndarray], settings: Settin
         history.stop_reason = _("the loss went from {start} to {now}, far above where it "
                                 "started").format(start=f"{initial:.4g}", now=f"{last:.4g}")
     history.steps = step
-    history.params = params
+    # a scalar parameter is updated in place as a 0-d array; it is handed back as a number
+    history.params = {k: v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+                      for k, v in params.items()}
     history.seconds = time.perf_counter() - start
     return history
 

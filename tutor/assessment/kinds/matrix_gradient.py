@@ -20,7 +20,7 @@ import sympy
 
 from tutor.assessment.document import Code, Para, Steps, Table, fill
 from tutor.assessment.kinds.base import Kind
-from tutor.assessment.problems import Problem
+from tutor.assessment.problems import Problem, WorksheetError
 from tutor.i18n import N_, _
 
 #: how the worksheet names a matrix lesson, beside the scalar lessons
@@ -91,8 +91,12 @@ def item_of(lesson, wrt: str) -> MatrixItem:
 
     sizes = lesson.sizes_for()
     values = sample(lesson.declared, sizes, 0, lesson.scalars())
+    # every step and the result checked by central differences of the stated expression
     d = derive_matrix(lesson.expression, wrt, sizes, values, function=lesson.function,
-                      check=False, onehot=lesson.onehot)
+                      check=True, onehot=lesson.onehot)
+    if not d.agrees:
+        raise WorksheetError(_("lesson '{lesson}': the gradient by {wrt} does not agree with "
+                               "finite differences").format(lesson=lesson.name, wrt=wrt))
     names = tuple((n, lesson.roles.get(n, "input"), tuple(s), lesson.declared.kinds.get(n, "normal"))
                   for n, s in lesson.declared.shapes.items())
     steps = []

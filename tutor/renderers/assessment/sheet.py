@@ -94,6 +94,21 @@ class Page:
     space: int = 0
 
 
+def page(title: str | None = None, fields=(), space: int = 0) -> Page:
+    """How the sheets look: ``title``, header lines ``fields`` ("Course" leaves a blank to
+    fill, "Date=12 May" fills it) and ``space`` blank lines after each problem."""
+    from tutor.errors import ParameterError
+
+    pairs = []
+    for item in [fields] if isinstance(fields, str) else fields:
+        label, _sep, value = str(item).partition("=")
+        if not label.strip():
+            raise ParameterError("field", _("{param} {item}: write a label, like {param} Course "
+                                            "or {param} \"Date=12 May\""), item=repr(item))
+        pairs.append((label.strip()[:60], value.strip()[:120]))
+    return Page((title or "").strip()[:120], tuple(pairs), space)
+
+
 #: the page settings of the sheets being rendered (set by render_files)
 PAGE = [Page()]
 

@@ -125,6 +125,8 @@ def topic_dict(topic) -> dict:
         elif isinstance(b, Line):
             blocks.append({"text": shown(b.text), "kind": b.style or "text"})
     result = {"topic": topic.name, "title": shown(topic.title), "blocks": blocks}
+    if getattr(topic, "data", None):
+        result.update(topic.data)
     if getattr(topic, "runs", None):
         # backprop deep: each network's numbers per layer, for scripts
         result["runs"] = [run.as_dict() for run in topic.runs]

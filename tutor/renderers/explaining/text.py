@@ -171,6 +171,7 @@ class TextRenderer:
             grid = Table(box=box.SQUARE, show_header=True, header_style="bold", expand=False)
             grid.add_column(title, ratio=3)
             grid.add_column(_("on the example batch") if exp.lesson.origin is not Origin.EXPRESSION
+                            and not exp.given
                             else _("at these points"), ratio=2)
             grid.add_row(steps, numbers)
             c.print(grid)

@@ -19,6 +19,7 @@ from tutor.renderers.notation import text as math_text
 from tutor.renderers.prose import Prose
 from tutor.renderers.training.json import _plain
 from tutor.renderers.training.text import _grid, fmt
+from tutor.calculus.tokens import GREEK_LETTERS
 from tutor.training.optimizers import HYPERS
 
 LABELS = {"function": N_("function"), "gradient": N_("gradient"), "start": N_("start"),
@@ -60,7 +61,7 @@ def header(console: Console, prob, runs) -> None:
     formula = f"f({args}) = {math_text(prob.written)}"
     if prob.constants:
         formula += "   " + _("with {values}").format(values=", ".join(
-            f"{k} = {fmt(v)}" for k, v in prob.constants.items()))
+            f"{GREEK_LETTERS.get(k, k)} = {fmt(v)}" for k, v in prob.constants.items()))
     title = prob.title + (f"   ({prob.name})" if prob.name != "expression" else "")
     rows = [("function", title), ("", formula)]
     for k, (v, d) in enumerate(prob.partials):
@@ -152,6 +153,13 @@ def results(console: Console, prob, runs, tol: float) -> None:
         bad = r.status in ("diverged", "diverging")
         g.add_row(r.optimizer, Prose(_outcome(r, tol), style="red" if bad else None))
     console.print(g)
+
+
+def race_text(console: Console, race) -> None:
+    """A race as the terminal shows it: the function, the first steps, how each run ended."""
+    header(console, race.problem, race.runs)
+    first_steps(console, race.runs)
+    results(console, race.problem, race.runs, race.tol)
 
 
 def as_json(prob, runs, tol: float, *, max_path: int = 1000) -> str:

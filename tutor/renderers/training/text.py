@@ -69,7 +69,7 @@ def linear_text(model) -> str:
     return ",  ".join(parts)
 
 
-def _plain_descent(settings) -> bool:
+def plain_descent(settings) -> bool:
     """Plain gradient descent: no optimiser state, no weight decay (the rule is one line)."""
     return settings is None or (settings.optimizer == "sgd"
                                 and not settings.hypers.get("weight_decay"))
@@ -81,7 +81,7 @@ def update_lines(model, reduce: str, settings=None) -> list[str]:
     avg = "/ n" if reduce == "mean" else ""
     # the mean written as mathematics, the same in every language
     mean = "(1/n)·Σ" if reduce == "mean" else "Σ"
-    plain = _plain_descent(settings)
+    plain = plain_descent(settings)
     layer = model.layer
     if model.gradient_source:
         lines = [_("θ ← θ − η · ∂L/∂θ for every parameter θ, the gradient from {source}")
@@ -245,7 +245,7 @@ def header(console: Console, model, settings, bound, samples: int, source: str |
     lines = update_lines(model, settings.reduce, settings)
     rows.append(("update", lines[0]))
     rows += [("", line) for line in lines[1:]]
-    if not _plain_descent(settings) or settings.schedule.kind != "constant":
+    if not plain_descent(settings) or settings.schedule.kind != "constant":
         rows += optimizer_rows(settings)
     batch = settings.batch_size or samples
     kind = (_("full batch") if batch >= samples else _("per-sample SGD") if batch == 1
