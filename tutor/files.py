@@ -53,6 +53,27 @@ def cannot_read(where: str, exc: BaseException) -> str:
         where=where, problem=getattr(exc, "strerror", None) or exc)
 
 
+def read_lesson_text(path: str | os.PathLike, source: str, most: int, *,
+                     error: type[Exception]) -> str:
+    """The text of a teacher's lesson file, judged before it is read (:func:`unreadable`), at
+    most ``most`` bytes, in UTF-8; anything else is one ``error`` (the caller's lesson error)
+    naming ``source``."""
+    problem = unreadable(path, source)
+    if problem:
+        raise error(problem)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(most + 1)
+        if len(raw) > most:
+            raise error(_("{source}: is larger than {most} bytes; a lesson is a few "
+                          "kilobytes").format(source=source, most=f"{most:,}"))
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(_("{source}: is not text in UTF-8").format(source=source)) from None
+    except OSError as exc:
+        raise error(cannot_read(source, exc)) from None
+
+
 def umask_mode(base: int = 0o666) -> int:
     """``base`` less the process's umask (read without changing it for good)."""
     mask = os.umask(0)

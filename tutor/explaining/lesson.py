@@ -30,7 +30,7 @@ import sympy
 from tutor.calculus.derivation import Named
 from tutor.calculus.stages import Stage
 from tutor.errors import ExpressionError, LessonError, ParameterError
-from tutor.files import cannot_read, unreadable
+from tutor.files import read_lesson_text
 from tutor.i18n import N_, _, current_language
 from tutor.calculus.parser import parse_equation, parse_function
 
@@ -101,6 +101,23 @@ class Lesson:
     @property
     def is_vector(self) -> bool:
         return len(self.outputs) > 1
+
+    def with_names(self, expr: sympy.Expr) -> sympy.Expr:
+        """``expr`` written with the named sub-expressions (z, a, …) where they occur."""
+        for n in reversed(self.named):
+            expr = expr.subs(n.definition, n.symbol)
+        return expr
+
+    def named_parts(self) -> list[tuple[sympy.Symbol, sympy.Expr]]:
+        """Each named sub-expression, written with the ones before it (h₁ = tanh(z₁))."""
+        out, earlier = [], []
+        for n in self.named:
+            shown = n.definition
+            for prev in reversed(earlier):
+                shown = shown.subs(prev.definition, prev.symbol)
+            out.append((n.symbol, shown))
+            earlier.append(n)
+        return out
 
     def symbol(self, name: str) -> sympy.Symbol:
         try:
@@ -182,22 +199,8 @@ def load_lesson(name: str, *, size: int | None = None) -> Lesson:
 
 def load_lesson_file(path: str | Path, *, size: int | None = None) -> Lesson:
     """A teacher's own lesson file."""
-    path = Path(path)
-    source = _("lesson file {path}").format(path=path)
-    problem = unreadable(path, source)
-    if problem:
-        raise LessonError(problem)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise LessonError(_("{source}: is larger than {most} bytes; a lesson is a few "
-                                "kilobytes").format(source=source, most=f"{MAX_FILE_BYTES:,}"))
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LessonError(_("{source}: is not text in UTF-8").format(source=source)) from None
-    except OSError as exc:
-        raise LessonError(cannot_read(source, exc)) from None
+    source = _("lesson file {path}").format(path=Path(path))
+    text = read_lesson_text(path, source, MAX_FILE_BYTES, error=LessonError)
     return parse_lesson(text, source=source, size=size, origin=Origin.FILE)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from tutor.errors import ExpressionError, LessonError, TutorError
-from tutor.files import cannot_read, unreadable
+from tutor.files import read_lesson_text
 from tutor.i18n import _, current_language
 from tutor.matrix.algebra import canonical
 from tutor.matrix.notation import read_matrix_expression
@@ -137,23 +137,8 @@ def load_matrix_lesson(name: str) -> MatrixProblem:
 
 def load_matrix_lesson_file(path: str | Path) -> MatrixProblem:
     """A teacher's own matrix lesson file, judged as every lesson file is before it is read."""
-    path = Path(path)
-    source = _("lesson file {path}").format(path=path)
-    problem = unreadable(path, source)
-    if problem:
-        raise LessonError(problem)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise LessonError(_("{source}: is larger than {most} bytes; a lesson is a few "
-                                "kilobytes").format(source=source, most=f"{MAX_BYTES:,}"))
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LessonError(_("{source}: is not text in UTF-8").format(source=source)) from None
-    except OSError as exc:
-        raise LessonError(cannot_read(source, exc)) from None
-    return parse_matrix_lesson(text, source=source)
+    source = _("lesson file {path}").format(path=Path(path))
+    return parse_matrix_lesson(read_lesson_text(path, source, MAX_BYTES, error=LessonError), source=source)
 
 
 def parse_matrix_lesson(text: str, *, source: str = "lesson") -> MatrixProblem:

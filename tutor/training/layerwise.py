@@ -46,18 +46,6 @@ class LayerWise:
     params: list[list[Chain]]
 
 
-def _written(lesson: Lesson) -> list[tuple[sympy.Symbol, sympy.Expr]]:
-    """Each named part with the ones before it written as their names."""
-    out, earlier = [], []
-    for n in lesson.named:
-        shown = n.definition
-        for prev in reversed(earlier):
-            shown = shown.subs(prev.definition, prev.symbol)
-        out.append((n.symbol, shown))
-        earlier.append(n)
-    return out
-
-
 def _in_names(expr: sympy.Expr, written: Sequence[tuple[sympy.Symbol, sympy.Expr]]) -> sympy.Expr:
     """``expr`` with every named part's written form replaced by its name (later parts first)."""
     for name, form in reversed(written):
@@ -71,12 +59,10 @@ def layer_wise(lesson: Lesson, params: Sequence[sympy.Symbol]) -> LayerWise | No
     when the lesson names no parts (or its chains do not reproduce the derivative)."""
     if not lesson.named or len(lesson.outputs) != 1:
         return None
-    written = _written(lesson)
+    written = lesson.named_parts()
     names = [name for name, _ in written]
     loss = lesson.outputs[0]
-    loss_shown = loss
-    for n in reversed(lesson.named):
-        loss_shown = loss_shown.subs(n.definition, n.symbol)
+    loss_shown = lesson.with_names(loss)
     depth: dict[sympy.Symbol, int] = {}
     for name, form in written:
         depth[name] = 1 + max((depth[s] for s in form.free_symbols if s in depth), default=0)

@@ -54,24 +54,12 @@ class Model:
         """The loss written with the lesson's named sub-expressions (z, a, …) where they occur."""
         if self.lesson is None or not self.lesson.named:
             return self.loss
-        shown = self.loss
-        for n in reversed(self.lesson.named):
-            shown = shown.subs(n.definition, n.symbol)
-        return shown
+        return self.lesson.with_names(self.loss)
 
     @property
     def where(self) -> list[tuple[sympy.Symbol, sympy.Expr]]:
         """The lesson's named sub-expressions, each written with the ones before it."""
-        if self.lesson is None:
-            return []
-        out, earlier = [], []
-        for n in self.lesson.named:
-            shown = n.definition
-            for prev in reversed(earlier):
-                shown = shown.subs(prev.definition, prev.symbol)
-            out.append((n.symbol, shown))
-            earlier.append(n)
-        return out
+        return [] if self.lesson is None else self.lesson.named_parts()
 
     @property
     def layer(self):

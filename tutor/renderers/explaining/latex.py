@@ -226,6 +226,12 @@ def explanation_latex(exp: Explanation) -> str:
     for key, heading in (("batch", N_("Over a batch")), ("insight", N_("Insight"))):
         if lesson.text.get(key):
             body.append(rf"\paragraph{{{prose(_(heading))}.}} " + prose(lesson.text[key]))
+    return document(body)
+
+
+def document(body: list[str]) -> str:
+    """A whole LaTeX article around ``body``'s lines, for pdflatex (Chinese in the CJK
+    package's UTF-8 environment when the body has any)."""
     preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
                 r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
                 r"\usepackage{graphicx}", *FIT_WIDTH]

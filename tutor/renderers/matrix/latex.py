@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from tutor.i18n import _
 from tutor.matrix.explain import MatrixExplanation
-from tutor.renderers.explaining.latex import FIT_WIDTH, prose
-from tutor.renderers.notation import _wide
+from tutor.renderers.explaining.latex import document, prose
 
 
 def _grad(d, node) -> str:
@@ -47,10 +46,4 @@ def matrix_latex(result: MatrixExplanation) -> str:
             error=f"{d.max_rel_error:.1e}")))
     if p.say("insight"):
         body.append(rf"\paragraph{{{prose(_('insight'))}.}} " + prose(p.say("insight")))
-    preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
-                r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
-                r"\usepackage{graphicx}", *FIT_WIDTH]
-    if any(_wide(ch) for line in body for ch in line):
-        preamble.append(r"\usepackage{CJKutf8}")
-        body = [r"\begin{CJK}{UTF8}{gbsn}", *body, r"\end{CJK}"]
-    return "\n".join([*preamble, r"\begin{document}", *body, r"\end{document}"]) + "\n"
+    return document(body)
